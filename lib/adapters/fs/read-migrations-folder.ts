@@ -1,0 +1,34 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SourceFile } from '../../core/catalog';
+import { BundleNotFoundError } from '../../core/errors';
+
+/**
+ * Reads every file of a migrations folder, two levels deep (`<app>/<file>`),
+ * plus any deeper `.sql` file so the catalog can reject it by name. An
+ * unreadable file becomes a `SourceFile` with `error`, so all problems are
+ * reported together. Throws `BundleNotFoundError` when the folder is missing.
+ *
+ * @example
+ * const files = await readMigrationsFolder('migrations');
+ */
+export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir, { recursive: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BundleNotFoundError(`migrations folder ${dir}`, error);
+    throw error;
+  }
+  const paths = entries.map((p) => p.split('\\').join('/')).filter((p) => p.endsWith('.sql'));
+  return Promise.all(
+    paths.map(async (path): Promise<SourceFile> => {
+      try {
+        return { path, content: await readFile(join(dir, path), 'utf8') };
+      } catch (error) {
+        return { path, error: (error as Error).message };
+      }
+    }),
+  );
+}

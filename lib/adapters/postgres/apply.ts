@@ -1,0 +1,145 @@
+/**
+ * Executing one migration: its statements and its ledger row. The engine has
+ * already decided that it runs; this module only runs it and reports failure.
+ */
+import type pg from 'pg';
+import { MigrationRunnerError } from '../../core/errors';
+import type { LedgerState } from '../../core/migration';
+import type { ApplyRequest, RecordRequest } from '../../ports';
+import { databaseError, migrationFailedError } from './errors';
+import { insertMigrationRow, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
+
+/** A `lock_timeout` / `statement_timeout` value: whole milliseconds, `'0'` for none. */
+function timeoutSetting(ms: number): string {
+  return ms > 0 ? `${Math.ceil(ms)}ms` : '0';
+}
+
+/** `local` settings end with the transaction; session settings last until reset. */
+async function setTimeouts(client: pg.Client, request: ApplyRequest, local: boolean): Promise<void> {
+  await client.query("select set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)", [
+    timeoutSetting(request.lockTimeoutMs),
+    timeoutSetting(request.statementTimeoutMs),
+    local,
+  ]);
+}
+
+async function resetTimeouts(client: pg.Client): Promise<void> {
+  // On a broken connection there is nothing left to reset.
+  await client.query('reset lock_timeout; reset statement_timeout').catch(() => undefined);
+}
+
+/** Runs each statement on its own, without parameters (the simple protocol, as psql does). */
+async function runStatements(client: pg.Client, request: ApplyRequest): Promise<void> {
+  for (const statement of request.statements) {
+    try {
+      await client.query(statement.sql);
+    } catch (error) {
+      throw migrationFailedError(error, request.migration, statement);
+    }
+  }
+}
+
+function rowOf(
+  request: ApplyRequest | RecordRequest,
+  state: LedgerState,
+  method: MigrationRow['method'],
+  durationMs: number | null,
+): MigrationRow {
+  return {
+    id: request.migration.id,
+    checksum: request.migration.checksum,
+    state,
+    method,
+    durationMs,
+    bundleId: request.bundleId,
+    runId: request.runId,
+    appliedBy: request.appliedBy,
+  };
+}
+
+async function writeRow(client: pg.Client, t: LedgerTables, row: MigrationRow): Promise<void> {
+  await insertMigrationRow(client, t, row).catch((error: unknown) => {
+    throw databaseError(error, `writing the ledger row of ${row.id}`);
+  });
+}
+
+function elapsedSince(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+async function applyInTransaction(client: pg.Client, t: LedgerTables, request: ApplyRequest): Promise<number> {
+  const started = performance.now();
+  await client.query('begin');
+  try {
+    await setTimeouts(client, request, true);
+    await runStatements(client, request);
+    const durationMs = elapsedSince(started);
+    await writeRow(client, t, rowOf(request, 'applied', 'executed', durationMs));
+    // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
+    await client.query('commit').catch((error: unknown) => {
+      throw migrationFailedError(error, request.migration, null);
+    });
+    return durationMs;
+  } catch (error) {
+    // After a lost connection the server has already rolled back.
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
+}
+
+async function markFailed(client: pg.Client, t: LedgerTables, id: string, error: unknown): Promise<void> {
+  const json = error instanceof MigrationRunnerError ? error.toJSON() : { message: String(error) };
+  // If the connection is gone the row stays `running`, which the next run reports as dirty.
+  await updateMigrationState(client, t, id, { state: 'failed', durationMs: null, error: json }).catch(() => undefined);
+}
+
+async function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: ApplyRequest): Promise<number> {
+  const { id } = request.migration;
+  // Committed before any statement runs, so a crash part-way leaves a visible `running` row.
+  await writeRow(client, t, rowOf(request, 'running', 'executed', null));
+  const started = performance.now();
+  try {
+    await setTimeouts(client, request, false);
+    await runStatements(client, request);
+  } catch (error) {
+    await resetTimeouts(client);
+    await markFailed(client, t, id, error);
+    throw error;
+  }
+  const durationMs = elapsedSince(started);
+  await resetTimeouts(client);
+  await updateMigrationState(client, t, id, { state: 'applied', durationMs, error: null }).catch((error: unknown) => {
+    throw databaseError(error, `marking ${id} applied`);
+  });
+  return durationMs;
+}
+
+/**
+ * Executes one migration and writes its ledger row: together in one
+ * transaction, or, for `no-transaction` migrations, as a `running` row, the
+ * statements one by one in autocommit, then `applied` (or `failed`).
+ * A failing statement throws `MigrationFailedError` naming file, line and SQLSTATE.
+ *
+ * @example
+ * const { durationMs } = await applyMigration(client, ledgerTables('stagegate'), request);
+ */
+export async function applyMigration(
+  client: pg.Client,
+  t: LedgerTables,
+  request: ApplyRequest,
+): Promise<{ durationMs: number }> {
+  const durationMs = request.migration.directives.noTransaction
+    ? await applyOutsideTransaction(client, t, request)
+    : await applyInTransaction(client, t, request);
+  return { durationMs };
+}
+
+/**
+ * Writes an `applied` row with method `recorded` and duration 0, running no SQL.
+ *
+ * @example
+ * await recordMigration(client, ledgerTables('stagegate'), { migration, bundleId, runId, appliedBy });
+ */
+export async function recordMigration(client: pg.Client, t: LedgerTables, request: RecordRequest): Promise<void> {
+  await writeRow(client, t, rowOf(request, 'applied', 'recorded', 0));
+}

@@ -1,0 +1,73 @@
+import pg from 'pg';
+import { connectionError } from './errors';
+import { UNKNOWN_TARGET, type ConnectionTarget } from './target';
+
+/**
+ * How to reach the database: a connection string (`postgres://…`, `sslmode`
+ * and the other URL parameters read the way `pg` reads them), or a factory
+ * called once per connection, so a Lambda can mint a fresh IAM token each time.
+ */
+export type PgConnection = string | (() => Promise<pg.ClientConfig>);
+
+/** The name every stagegate session shows in `pg_stat_activity`, unless the connection sets its own. */
+export const APPLICATION_NAME = 'stagegate';
+
+function targetOf(client: pg.Client): ConnectionTarget {
+  return {
+    user: client.user ?? '?',
+    host: client.host || '?',
+    port: String(client.port ?? '?'),
+    database: client.database ?? '?',
+  };
+}
+
+async function configOf(connection: PgConnection, connectTimeoutMs: number): Promise<pg.ClientConfig> {
+  let base: pg.ClientConfig;
+  try {
+    base = typeof connection === 'string' ? { connectionString: connection } : await connection();
+  } catch (error) {
+    throw connectionError(error, UNKNOWN_TARGET, 'building the connection settings failed');
+  }
+  // A name set by the connection itself wins: it is the operator's choice.
+  return { application_name: APPLICATION_NAME, ...base, connectionTimeoutMillis: connectTimeoutMs };
+}
+
+function newClient(config: pg.ClientConfig): pg.Client {
+  try {
+    return new pg.Client(config);
+  } catch {
+    // A URL parse error can quote the URL, password included: keep neither message nor cause.
+    throw connectionError(new Error('the connection settings could not be parsed'), UNKNOWN_TARGET);
+  }
+}
+
+/**
+ * Opens one `pg.Client`, runs `fn` with it and ends it on every path.
+ * Connection failures become `DATABASE_UNREACHABLE` or `DATABASE_AUTH_FAILED`.
+ *
+ * @example
+ * const now = await withClient(url, { connectTimeoutMs: 10_000 }, async (client) =>
+ *   (await client.query('select now()')).rows[0]);
+ */
+export async function withClient<T>(
+  connection: PgConnection,
+  options: { connectTimeoutMs: number },
+  fn: (client: pg.Client, target: ConnectionTarget) => Promise<T>,
+): Promise<T> {
+  const client = newClient(await configOf(connection, options.connectTimeoutMs));
+  const target = targetOf(client);
+  // Without a listener, a backend terminated between queries would crash the
+  // process; the next query on this client rejects anyway.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw connectionError(error, target);
+  }
+  try {
+    return await fn(client, target);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

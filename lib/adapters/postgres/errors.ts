@@ -1,0 +1,158 @@
+/**
+ * The one place that turns `pg` errors, SQLSTATEs and socket errors into the
+ * stagegate error family. The original error is always kept as `cause`.
+ */
+import pg from 'pg';
+import { normaliseSql } from '../../core/checksum';
+import {
+  DatabaseAuthFailedError,
+  DatabaseOperationError,
+  DatabaseUnreachableError,
+  MigrationFailedError,
+  MigrationRunnerError,
+  type MigrationFailure,
+} from '../../core/errors';
+import type { Migration } from '../../core/migration';
+import { locate, type SqlStatement } from '../../core/sql-split';
+import { formatTarget, type ConnectionTarget } from './target';
+
+/** SQLSTATEs this adapter reacts to (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
+export const SqlState = {
+  INVALID_PASSWORD: '28P01',
+  INVALID_AUTHORIZATION: '28000',
+  INVALID_CATALOG_NAME: '3D000',
+  TOO_MANY_CONNECTIONS: '53300',
+  ADMIN_SHUTDOWN: '57P01',
+  CRASH_SHUTDOWN: '57P02',
+  CANNOT_CONNECT_NOW: '57P03',
+} as const;
+
+/** Longest statement text kept in an error; the file has the rest. */
+const MAX_STATEMENT_CHARS = 500;
+
+const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The SQLSTATE of an error the server sent, or null for anything else. */
+export function sqlstateOf(error: unknown): string | null {
+  return error instanceof pg.DatabaseError && typeof error.code === 'string' ? error.code : null;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** True when the error means the session is gone: the socket closed or the server ended the backend. */
+export function isConnectionLost(error: unknown): boolean {
+  const sqlstate = sqlstateOf(error);
+  if (sqlstate !== null) {
+    return sqlstate.startsWith('08') || sqlstate === SqlState.ADMIN_SHUTDOWN || sqlstate === SqlState.CRASH_SHUTDOWN;
+  }
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (code !== undefined && SOCKET_CODES.has(code)) || /connection terminated|not queryable/i.test(error.message);
+}
+
+/**
+ * Maps a failure to connect. `context` prefixes the reason when the failure
+ * happened before `pg` was involved (e.g. the connection factory threw).
+ */
+export function connectionError(error: unknown, target: ConnectionTarget, context?: string): MigrationRunnerError {
+  const where = formatTarget(target);
+  const reason = context ? `${context}: ${messageOf(error)}` : messageOf(error);
+  const sqlstate = sqlstateOf(error);
+  if (sqlstate === SqlState.INVALID_PASSWORD || sqlstate === SqlState.INVALID_AUTHORIZATION) {
+    return new DatabaseAuthFailedError(where, target.user, reason, error);
+  }
+  if (sqlstate === SqlState.INVALID_CATALOG_NAME) {
+    return new DatabaseUnreachableError(where, `database "${target.database}" does not exist`, {
+      remedy: 'Create the database, or fix the database name in the connection settings; nothing was run.',
+      cause: error,
+    });
+  }
+  const unreachable =
+    sqlstate === null ||
+    sqlstate.startsWith('08') ||
+    sqlstate === SqlState.TOO_MANY_CONNECTIONS ||
+    sqlstate === SqlState.CANNOT_CONNECT_NOW;
+  if (unreachable) return new DatabaseUnreachableError(where, reason, { cause: error });
+  return new DatabaseOperationError(`connecting to ${where}`, sqlstate, reason, error);
+}
+
+/**
+ * Maps an unexpected error of a ledger operation (`operation` completes the
+ * sentence "while …"). Errors of the family pass through unchanged.
+ */
+export function databaseError(error: unknown, operation: string): MigrationRunnerError {
+  if (error instanceof MigrationRunnerError) return error;
+  const message = isConnectionLost(error)
+    ? `the connection to the database was lost (${messageOf(error)})`
+    : messageOf(error);
+  return new DatabaseOperationError(operation, sqlstateOf(error), message, error);
+}
+
+/** 0-based UTF-16 index of Postgres' 1-based character `position` (it counts code points). */
+function indexOfPosition(text: string, position: number): number {
+  let index = 0;
+  let character = 1;
+  for (const symbol of text) {
+    if (character >= position) break;
+    index += symbol.length;
+    character += 1;
+  }
+  return index;
+}
+
+function placeOf(migration: Migration, statement: SqlStatement, error: unknown): { line: number; column: number | null } {
+  const position = error instanceof pg.DatabaseError ? Number(error.position) : NaN;
+  if (!Number.isInteger(position) || position < 1) return { line: statement.line, column: statement.column };
+  return locate(normaliseSql(migration.sql), statement.offset + indexOfPosition(statement.sql, position));
+}
+
+function truncate(sql: string): string {
+  const text = sql.trim();
+  return text.length > MAX_STATEMENT_CHARS ? `${text.slice(0, MAX_STATEMENT_CHARS)}…` : text;
+}
+
+/**
+ * Builds the `MigrationFailedError` for a statement that failed (or for the
+ * commit, when `statement` is null), placing the error in the migration's file.
+ */
+export function migrationFailedError(
+  error: unknown,
+  migration: Migration,
+  statement: SqlStatement | null,
+): MigrationFailedError {
+  const noTransaction = migration.directives.noTransaction;
+  const place = statement ? placeOf(migration, statement, error) : { line: 1, column: null };
+  const lost = isConnectionLost(error);
+  const failure: MigrationFailure = {
+    migration: migration.id,
+    file: migration.file,
+    line: place.line,
+    column: place.column,
+    statement: statement ? truncate(statement.sql) : 'COMMIT',
+    sqlstate: sqlstateOf(error),
+    pgMessage: lost ? `the connection to the database was lost (${messageOf(error)})` : messageOf(error),
+  };
+  if (error instanceof pg.DatabaseError) {
+    if (error.detail) failure.detail = error.detail;
+    if (error.hint) failure.hint = error.hint;
+    if (error.where) failure.where = error.where;
+  }
+  return new MigrationFailedError(failure, noTransaction, error);
+}
+
+/**
+ * Runs a ledger operation and maps whatever `pg` throws to the family;
+ * `operation` completes the sentence "while …".
+ *
+ * @example
+ * const rows = await mappingErrors('reading the ledger', () => readLedgerRows(client, tables));
+ */
+export async function mappingErrors<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw databaseError(error, operation);
+  }
+}

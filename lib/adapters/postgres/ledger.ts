@@ -1,0 +1,221 @@
+/**
+ * The ledger: three tables in their own schema. Every value is a bound
+ * parameter; the only text spliced into SQL is the schema name from
+ * configuration, always quoted with `escapeIdentifier`.
+ */
+import pg from 'pg';
+import { LedgerUnsupportedError } from '../../core/errors';
+import type { AppliedMigration, LedgerState } from '../../core/migration';
+import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
+
+/** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
+export const LEDGER_VERSION = 1;
+
+/** Quoted, schema-qualified names of the ledger tables. */
+export interface LedgerTables {
+  schema: string;
+  quotedSchema: string;
+  migrations: string;
+  runs: string;
+  meta: string;
+}
+
+/**
+ * The ledger's table names for `schema`, quoted so that any schema name is safe.
+ *
+ * @example
+ * ledgerTables('stagegate').migrations; // → '"stagegate".migrations'
+ */
+export function ledgerTables(schema: string): LedgerTables {
+  const quotedSchema = pg.escapeIdentifier(schema);
+  return {
+    schema,
+    quotedSchema,
+    migrations: `${quotedSchema}.migrations`,
+    runs: `${quotedSchema}.runs`,
+    meta: `${quotedSchema}.meta`,
+  };
+}
+
+/** The ledger DDL, idempotent. Run under the advisory lock, inside one transaction. */
+export function ledgerDdl(t: LedgerTables): string[] {
+  return [
+    `create schema if not exists ${t.quotedSchema}`,
+    `create table if not exists ${t.meta} (
+       key text primary key,
+       value text not null)`,
+    `create table if not exists ${t.runs} (
+       id bigserial primary key,
+       action text not null,
+       bundle_id text not null,
+       actor text not null,
+       db_user text not null default current_user,
+       started_at timestamptz not null default now(),
+       finished_at timestamptz,
+       outcome text not null check (outcome in ('running', 'succeeded', 'failed', 'incomplete', 'abandoned')),
+       applied text[] not null default '{}',
+       error jsonb)`,
+    `create table if not exists ${t.migrations} (
+       id text primary key,
+       checksum text not null,
+       state text not null check (state in ('applied', 'running', 'failed')),
+       method text not null check (method in ('executed', 'recorded')),
+       applied_at timestamptz not null default now(),
+       duration_ms integer,
+       bundle_id text not null,
+       run_id bigint,
+       applied_by text not null,
+       db_user text not null default current_user,
+       error jsonb)`,
+  ];
+}
+
+async function tableExists(client: pg.Client, qualifiedName: string): Promise<boolean> {
+  const result = await client.query<{ found: boolean }>('select to_regclass($1) is not null as found', [qualifiedName]);
+  return result.rows[0]?.found === true;
+}
+
+async function storedVersion(client: pg.Client, t: LedgerTables): Promise<string | null> {
+  if (!(await tableExists(client, t.meta))) return null;
+  const result = await client.query<{ value: string }>(`select value from ${t.meta} where key = $1`, ['ledger_version']);
+  return result.rows[0]?.value ?? null;
+}
+
+async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+  await client.query('begin');
+  try {
+    for (const statement of ledgerDdl(t)) await client.query(statement);
+    await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do nothing`, [
+      'ledger_version',
+      String(LEDGER_VERSION),
+    ]);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Creates the ledger when it is missing and checks its version. Call only
+ * while holding the advisory lock: two runs must never race on CREATE.
+ * Throws `LedgerUnsupportedError` when a newer stagegate wrote it.
+ */
+export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+  const version = await storedVersion(client, t);
+  if (version === null) return createLedger(client, t);
+  if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
+    throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
+  }
+  // TODO [>=2.0.0] upgrade older ledger versions here, in order.
+}
+
+interface LedgerRow {
+  id: string;
+  checksum: string;
+  state: LedgerState;
+  method: 'executed' | 'recorded';
+  applied_at: Date;
+  duration_ms: number | null;
+  bundle_id: string;
+  applied_by: string;
+}
+
+/** Every ledger row in one query; a missing ledger is `{ exists: false }`, and nothing is created. */
+export async function readLedgerRows(client: pg.Client, t: LedgerTables): Promise<LedgerSnapshot> {
+  if (!(await tableExists(client, t.migrations))) return { exists: false, rows: [] };
+  const result = await client.query<LedgerRow>(
+    `select id, checksum, state, method, applied_at, duration_ms, bundle_id, applied_by from ${t.migrations}`,
+  );
+  const rows = result.rows.map(
+    (row): AppliedMigration => ({
+      id: row.id,
+      checksum: row.checksum,
+      state: row.state,
+      appliedAt: row.applied_at.toISOString(),
+      durationMs: row.duration_ms,
+      bundleId: row.bundle_id,
+      appliedBy: row.applied_by,
+      method: row.method,
+    }),
+  );
+  return { exists: true, rows };
+}
+
+/** A new ledger row. */
+export interface MigrationRow {
+  id: string;
+  checksum: string;
+  state: LedgerState;
+  method: 'executed' | 'recorded';
+  durationMs: number | null;
+  bundleId: string;
+  runId: number;
+  appliedBy: string;
+}
+
+export async function insertMigrationRow(client: pg.Client, t: LedgerTables, row: MigrationRow): Promise<void> {
+  await client.query(
+    `insert into ${t.migrations} (id, checksum, state, method, duration_ms, bundle_id, run_id, applied_by)
+     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [row.id, row.checksum, row.state, row.method, row.durationMs, row.bundleId, row.runId, row.appliedBy],
+  );
+}
+
+/** Moves a row to `state`; `error` is the failure's JSON form (or null). */
+export async function updateMigrationState(
+  client: pg.Client,
+  t: LedgerTables,
+  id: string,
+  change: { state: LedgerState; durationMs: number | null; error: Record<string, unknown> | null },
+): Promise<void> {
+  await client.query(
+    `update ${t.migrations} set state = $2, duration_ms = $3, error = $4::jsonb, applied_at = now() where id = $1`,
+    [id, change.state, change.durationMs, change.error === null ? null : JSON.stringify(change.error)],
+  );
+}
+
+/** Settles a running/failed row; returns false when there was no such row. */
+export async function settleDirtyRow(
+  client: pg.Client,
+  t: LedgerTables,
+  id: string,
+  outcome: 'applied' | 'rolled-back',
+  runId: number,
+): Promise<boolean> {
+  const result =
+    outcome === 'applied'
+      ? await client.query(
+          `update ${t.migrations} set state = 'applied', applied_at = now(), run_id = $2
+            where id = $1 and state in ('running', 'failed')`,
+          [id, runId],
+        )
+      : await client.query(`delete from ${t.migrations} where id = $1 and state in ('running', 'failed')`, [id]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** The state of one ledger row, or null when there is none. */
+export async function rowState(client: pg.Client, t: LedgerTables, id: string): Promise<string | null> {
+  const result = await client.query<{ state: string }>(`select state from ${t.migrations} where id = $1`, [id]);
+  return result.rows[0]?.state ?? null;
+}
+
+/** Marks runs still `running` as `abandoned`. Only under the lock: then no live run exists. */
+export async function abandonRuns(client: pg.Client, t: LedgerTables): Promise<void> {
+  await client.query(`update ${t.runs} set outcome = 'abandoned', finished_at = now() where outcome = 'running'`);
+}
+
+export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStart): Promise<number> {
+  const result = await client.query<{ id: string }>(
+    `insert into ${t.runs} (action, bundle_id, actor, outcome) values ($1, $2, $3, 'running') returning id`,
+    [run.action, run.bundleId, run.actor],
+  );
+  return Number(result.rows[0]?.id);
+}
+
+export async function updateRun(client: pg.Client, t: LedgerTables, runId: number, finish: RunFinish): Promise<void> {
+  await client.query(
+    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb where id = $1`,
+    [runId, finish.outcome, finish.applied, finish.error === undefined ? null : JSON.stringify(finish.error)],
+  );
+}

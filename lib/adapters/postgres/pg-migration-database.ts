@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { ConfigInvalidError, NotDirtyError } from '../../core/errors';
+import type {
+  ApplyRequest,
+  LedgerReader,
+  LedgerSession,
+  LedgerSnapshot,
+  LockOptions,
+  MigrationDatabase,
+  RecordRequest,
+  RunFinish,
+  RunStart,
+} from '../../ports';
+import { applyMigration, recordMigration } from './apply';
+import { withClient, type PgConnection } from './connect';
+import { mappingErrors } from './errors';
+import {
+  abandonRuns,
+  ensureLedger,
+  insertRun,
+  ledgerTables,
+  readLedgerRows,
+  rowState,
+  settleDirtyRow,
+  updateRun,
+  type LedgerTables,
+} from './ledger';
+import { withAdvisoryLock } from './lock';
+
+/** The ledger schema when configuration names none. */
+export const DEFAULT_LEDGER_SCHEMA = 'stagegate';
+/** Pause between two attempts to take the lock. */
+export const DEFAULT_LOCK_POLL_MS = 200;
+/** Limit on opening a connection. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Settings shared by both ways of naming the database. */
+interface CommonOptions {
+  /** Ledger schema, any name (it is always quoted). Default `stagegate`. */
+  schema?: string;
+  /** Pause between lock attempts, in ms (plus up to 25 % jitter). Default 200. */
+  lockPollMs?: number;
+  /** Limit on opening a connection, in ms. Default 10 000. */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * `connectionString` for a plain URL; `connection` also accepts a factory of
+ * `pg.ClientConfig`, called for every connection (e.g. to mint an RDS IAM token).
+ */
+export type PgMigrationDatabaseOptions = CommonOptions &
+  ({ connectionString: string; connection?: never } | { connection: PgConnection; connectionString?: never });
+
+class PgLedgerSession implements LedgerSession {
+  constructor(
+    private readonly client: pg.Client,
+    private readonly tables: LedgerTables,
+  ) {}
+
+  readLedger(): Promise<LedgerSnapshot> {
+    return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables));
+  }
+
+  startRun(run: RunStart): Promise<number> {
+    return mappingErrors('recording the start of the run', () => insertRun(this.client, this.tables, run));
+  }
+
+  finishRun(runId: number, finish: RunFinish): Promise<void> {
+    return mappingErrors(`recording the end of run ${runId}`, () => updateRun(this.client, this.tables, runId, finish));
+  }
+
+  apply(request: ApplyRequest): Promise<{ durationMs: number }> {
+    return mappingErrors(`applying ${request.migration.id}`, () => applyMigration(this.client, this.tables, request));
+  }
+
+  record(request: RecordRequest): Promise<void> {
+    return mappingErrors(`recording ${request.migration.id}`, () => recordMigration(this.client, this.tables, request));
+  }
+
+  resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void> {
+    return mappingErrors(`resolving ${id}`, async () => {
+      if (await settleDirtyRow(this.client, this.tables, id, outcome, runId)) return;
+      throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
+    });
+  }
+}
+
+/**
+ * The PostgreSQL adapter of {@link MigrationDatabase}: one connection per
+ * session, a polled session advisory lock per ledger schema, and the ledger
+ * in its own schema (`migrations`, `runs`, `meta`).
+ *
+ * @example
+ * const db = new PgMigrationDatabase({ connectionString: process.env.DATABASE_URL!, schema: 'stagegate' });
+ * await db.withLock({ waitMs: 30_000 }, async (session) => {
+ *   const { rows } = await session.readLedger();
+ *   // plan, then session.apply(...) for each pending migration
+ * });
+ */
+export class PgMigrationDatabase implements MigrationDatabase {
+  private readonly connection: PgConnection;
+  private readonly schema: string;
+  private readonly tables: LedgerTables;
+  private readonly lockPollMs: number;
+  private readonly connectTimeoutMs: number;
+
+  constructor(options: PgMigrationDatabaseOptions) {
+    this.connection = options.connection ?? options.connectionString;
+    this.schema = options.schema ?? DEFAULT_LEDGER_SCHEMA;
+    if (this.schema === '') {
+      throw new ConfigInvalidError([{ key: 'schema', problem: 'the ledger schema name must not be empty' }]);
+    }
+    this.tables = ledgerTables(this.schema);
+    this.lockPollMs = options.lockPollMs ?? DEFAULT_LOCK_POLL_MS;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
+  withLock<T>(options: LockOptions, fn: (session: LedgerSession) => Promise<T>): Promise<T> {
+    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
+      const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs };
+      return withAdvisoryLock(client, lock, async () => {
+        // Only now, holding the lock, may the ledger be created: two runs must not race on CREATE.
+        await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
+        // We hold the lock, so a run still marked running belongs to a process that died.
+        await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
+        return fn(new PgLedgerSession(client, this.tables));
+      });
+    });
+  }
+
+  withReader<T>(fn: (reader: LedgerReader) => Promise<T>): Promise<T> {
+    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
+      const reader: LedgerReader = {
+        readLedger: () => mappingErrors('reading the ledger', () => readLedgerRows(client, this.tables)),
+      };
+      return fn(reader);
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { buildCatalog } from '../core/catalog';
+import { UsageError } from '../core/errors';
+import { encodeBundle } from '../core/bundle-format';
+import { configFromEnv, parseConfig, type Config, type RawConfig } from '../config';
+import { FileBundleSource } from '../adapters/fs/file-bundle-source';
+import { FolderBundleSource } from '../adapters/fs/folder-bundle-source';
+import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
+import { withEmbeddedPostgres } from '../adapters/embedded/embedded-postgres';
+import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
+import { runMigrations } from '../run';
+import { resolveMigration } from '../resolve';
+import type { BundleSource, Logger } from '../ports';
+import type { ParsedArgs } from './args';
+
+/** What a command needs from its surroundings. */
+export interface CommandContext {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  logger: Logger;
+}
+
+/** A command's outcome: the JSON form and the target it ran on. */
+export interface CommandOutput {
+  json: Record<string, unknown> & { ok: true };
+  target: string;
+}
+
+const systemClock = { now: () => Date.now() };
+
+/** Runs one parsed command. Throws a `MigrationRunnerError` on failure. */
+export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
+  if (args.command === 'bundle') return bundleCommand(args, ctx);
+  const config = parseConfig(rawConfig(args, ctx.env));
+  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
+  const actor = actorName();
+  if (args.command === 'resolve') {
+    const outcome = args.options.applied ? 'applied' : args.options['rolled-back'] ? 'rolled-back' : null;
+    if (outcome === null || (args.options.applied && args.options['rolled-back'])) {
+      throw new UsageError('stagegate resolve needs exactly one of --applied or --rolled-back.');
+    }
+    return withDatabase(config, ctx, async (db, target) => {
+      const json = await resolveMigration({ db, logger: ctx.logger }, { id: args.positionals[0] as string, outcome, actor }, settings);
+      return { json: { ...json }, target };
+    });
+  }
+  const action = args.command as 'plan' | 'migrate' | 'status';
+  // Load and verify the bundle before any database work, so a bad folder never starts a server.
+  const bundle = await sourceFor(args, ctx).load();
+  const source: BundleSource = { load: async () => bundle };
+  return withDatabase(config, ctx, async (db, target) => {
+    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor }, settings);
+    return { json: { ...result }, target };
+  });
+}
+
+function sourceFor(args: ParsedArgs, ctx: CommandContext): BundleSource {
+  if (typeof args.options.bundle === 'string') return new FileBundleSource(resolve(ctx.cwd, args.options.bundle));
+  const dir = typeof args.options.dir === 'string' ? args.options.dir : 'migrations';
+  return new FolderBundleSource(resolve(ctx.cwd, dir));
+}
+
+function rawConfig(args: ParsedArgs, env: Record<string, string | undefined>): RawConfig {
+  const raw = configFromEnv(env);
+  const flags: [string, keyof Config][] = [
+    ['database-url', 'databaseUrl'],
+    ['schema', 'schema'],
+    ['lock-wait', 'lockWaitMs'],
+    ['lock-timeout', 'lockTimeoutMs'],
+    ['statement-timeout', 'statementTimeoutMs'],
+  ];
+  for (const [flag, key] of flags) {
+    const value = args.options[flag as keyof ParsedArgs['options']];
+    if (typeof value === 'string') raw[key] = value;
+  }
+  return raw;
+}
+
+async function withDatabase<T>(
+  config: Config,
+  ctx: CommandContext,
+  fn: (db: PgMigrationDatabase, target: string) => Promise<T>,
+): Promise<T> {
+  if (config.databaseUrl !== null) {
+    const url = config.databaseUrl;
+    return fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), describeConnection(url));
+  }
+  ctx.logger.info('embedded.note', { message: 'No DATABASE_URL or --database-url: using the embedded PostgreSQL under .stagegate/.' });
+  return withEmbeddedPostgres({ projectDir: ctx.cwd, port: config.embeddedPort, log: (line) => ctx.logger.debug('embedded.log', { line }) }, (url) =>
+    fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), `embedded ${describeConnection(url)}`),
+  );
+}
+
+async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
+  const dir = resolve(ctx.cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
+  const migrations = buildCatalog(await readMigrationsFolder(dir));
+  const { bytes, id } = encodeBundle(migrations);
+  const out = typeof args.options.out === 'string' ? resolve(ctx.cwd, args.options.out) : join(ctx.cwd, '.stagegate', 'bundles', `${id}.json.gz`);
+  await mkdir(dirname(out), { recursive: true });
+  // Write then rename, so a reader never sees half a bundle.
+  const partial = `${out}.${process.pid}.partial`;
+  await writeFile(partial, bytes);
+  await rename(partial, out);
+  ctx.logger.info('bundle.written', { bundle: id, file: out, migrations: migrations.length, bytes: bytes.length });
+  return { json: { ok: true, action: 'bundle', bundleId: id, file: out, migrations: migrations.length, bytes: bytes.length }, target: dir };
+}
+
+function actorName(): string {
+  try {
+    return `cli:${userInfo().username}@${hostname()}`;
+  } catch {
+    return `cli:unknown@${hostname()}`;
+  }
+}

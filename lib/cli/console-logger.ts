@@ -1,0 +1,65 @@
+import type { Logger } from '../ports';
+import type { Style } from './style';
+
+export interface Writer {
+  write(text: string): unknown;
+}
+
+/**
+ * The CLI's logger: renders the engine's events as human lines as they
+ * happen (the plan, each migration with its duration). Debug events show
+ * only with --verbose, as `event {json}`.
+ *
+ * @example
+ * const logger = new ConsoleLogger(process.stdout, style, { verbose: false });
+ */
+export class ConsoleLogger implements Logger {
+  constructor(
+    private readonly out: Writer,
+    private readonly style: Style,
+    private readonly options: { verbose: boolean },
+  ) {}
+
+  debug(event: string, data?: Record<string, unknown>): void {
+    if (this.options.verbose) this.out.write(this.style.dim(`${event} ${JSON.stringify(data ?? {})}`) + '\n');
+  }
+
+  info(event: string, data: Record<string, unknown> = {}): void {
+    const line = this.render(event, data);
+    if (line !== null) this.out.write(line + '\n');
+    else this.debug(event, data);
+  }
+
+  warn(event: string, data: Record<string, unknown> = {}): void {
+    const line = this.render(event, data) ?? `${event} ${JSON.stringify(data)}`;
+    this.out.write(this.style.yellow(`warning: ${line}`) + '\n');
+  }
+
+  error(event: string, data: Record<string, unknown> = {}): void {
+    // Failures are printed in full by the CLI's error renderer; keep this to --verbose.
+    this.debug(event, data);
+  }
+
+  private render(event: string, data: Record<string, unknown>): string | null {
+    const s = this.style;
+    switch (event) {
+      case 'plan.ready': {
+        const pending = (data.pending as string[] | undefined) ?? [];
+        if (pending.length === 0) return null;
+        return `Plan: ${pending.length} migration${pending.length === 1 ? '' : 's'} to apply\n` + pending.map((id, i) => `  ${i + 1}. ${id}`).join('\n');
+      }
+      case 'migration.started':
+        return this.options.verbose ? s.dim(`  … ${String(data.id)}${data.noTransaction ? ' (no transaction)' : ''}`) : null;
+      case 'migration.applied':
+        return `  ${s.green('✓')} ${String(data.id)}  ${s.dim(`${String(data.durationMs)} ms`)}`;
+      case 'migration.recorded':
+        return `  ${s.green('✓')} ${String(data.id)}  ${s.dim('recorded (every migration it replaces is applied)')}`;
+      case 'run.stopped':
+        return `stopped before ${String(data.next)}: the time limit is near; ${String(data.pending)} migration(s) left for the next run`;
+      case 'embedded.note':
+        return s.dim(String(data.message));
+      default:
+        return null;
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/** The text of `stagegate help`. */
+export const HELP = `stagegate: deploy-time PostgreSQL migrations, one safe run at a time.
+
+Usage:
+  stagegate bundle  [--dir DIR] [--out FILE] [--json]
+  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL] [--json]
+  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL] [--json]
+  stagegate status  [--dir DIR | --bundle FILE] [--database-url URL] [--json]
+  stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
+
+Options:
+  --dir DIR                 migrations folder (default ./migrations)
+  --bundle FILE             a bundle file built by "stagegate bundle" instead of the folder
+  --out FILE                where "bundle" writes (default .stagegate/bundles/<id>.json.gz)
+  --database-url URL        target database (default: $DATABASE_URL; with neither, the
+                            embedded PostgreSQL under .stagegate/ is started on demand)
+  --schema NAME             ledger schema (default stagegate; $STAGEGATE_SCHEMA)
+  --lock-wait DURATION      wait for another run's lock (default 2m; $STAGEGATE_LOCK_WAIT_MS)
+  --lock-timeout DURATION   lock_timeout per migration (default 10s; $STAGEGATE_LOCK_TIMEOUT_MS)
+  --statement-timeout DURATION  statement_timeout per migration (default 30m)
+  --json                    print one JSON object on stdout
+  --verbose                 print debug events
+
+Exit codes: 0 success, 1 failure (the error code is printed), 2 bad usage.
+`;

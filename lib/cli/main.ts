@@ -1,0 +1,61 @@
+import { asRunnerError, ErrorCode } from '../core/errors';
+import { parseCommandLine, type ParsedArgs } from './args';
+import { runCommand } from './commands';
+import { ConsoleLogger, type Writer } from './console-logger';
+import { HELP } from './help';
+import { renderError, renderResult } from './render';
+import { styleFor } from './style';
+import type { RunResult } from '../core/result';
+import { version } from '../../package.json';
+
+/** Everything the CLI touches, so it can run in-process in tests. */
+export interface CliIo {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: Writer & { isTTY?: boolean };
+  stderr: Writer & { isTTY?: boolean };
+}
+
+/**
+ * Runs the CLI and returns its exit code: 0 success, 1 a failure with an
+ * error code, 2 bad usage. With `--json`, stdout carries exactly one JSON
+ * object and progress goes to stderr.
+ *
+ * @example
+ * process.exitCode = await runCli({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr });
+ */
+export async function runCli(io: CliIo): Promise<number> {
+  let args: ParsedArgs | null = null;
+  const wantsJson = io.argv.includes('--json');
+  try {
+    args = parseCommandLine(io.argv);
+    if (args.command === 'help') return write(io.stdout, HELP, 0);
+    if (args.command === 'version') return write(io.stdout, `${version}\n`, 0);
+    const progress = wantsJson ? io.stderr : io.stdout;
+    const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
+    const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger });
+    if (wantsJson) return write(io.stdout, JSON.stringify(output.json) + '\n', 0);
+    if (args.command === 'bundle' || args.command === 'resolve') return write(io.stdout, describeSimple(output.json) + '\n', 0);
+    return write(io.stdout, renderResult(output.json as unknown as RunResult, { description: output.target }, styleFor(io.stdout, io.env)), 0);
+  } catch (caught) {
+    const error = asRunnerError(caught);
+    const exitCode = error.code === ErrorCode.USAGE ? 2 : 1;
+    if (wantsJson) {
+      const failure = { ok: false, action: args?.command ?? null, error: error.toJSON() };
+      io.stdout.write(JSON.stringify(failure) + '\n');
+    }
+    io.stderr.write(renderError(error, styleFor(io.stderr, io.env)));
+    return exitCode;
+  }
+}
+
+function describeSimple(json: Record<string, unknown>): string {
+  if (json.action === 'bundle') return `Bundle ${String(json.bundleId)}\n  ${String(json.migrations)} migrations, ${String(json.bytes)} bytes\n  written to ${String(json.file)}`;
+  return `Resolved ${String(json.id)} as ${String(json.outcome)}.`;
+}
+
+function write(stream: Writer, text: string, code: number): number {
+  stream.write(text);
+  return code;
+}

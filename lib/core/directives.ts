@@ -1,0 +1,85 @@
+import type { Directives } from './migration';
+import { isMigrationId } from './migration';
+
+/** A directive problem, with its 1-based line. */
+export interface DirectiveProblem {
+  line: number;
+  message: string;
+}
+
+export interface ParsedDirectives {
+  directives: Directives;
+  problems: DirectiveProblem[];
+}
+
+const DIRECTIVE = /^--\s*stagegate:(\S*)\s*(.*)$/;
+const KNOWN = ['depends-on', 'replaces', 'no-transaction', 'irreversible', 'allow'];
+const RULE_NAME = /^[a-z][a-z0-9-]*$/;
+
+/**
+ * Reads the `-- stagegate:` directives from the leading comment lines of a
+ * migration (blank lines and `--` comments before the first SQL line). A
+ * directive further down would be silently ignored by readers who expect it
+ * to work, so it is reported as a problem instead.
+ *
+ * @example
+ * parseDirectives('-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY ...').directives.noTransaction; // true
+ */
+export function parseDirectives(sql: string): ParsedDirectives {
+  const directives: Directives = { dependsOn: [], replaces: [], noTransaction: false, irreversible: false, allow: [] };
+  const problems: DirectiveProblem[] = [];
+  const lines = sql.split(/\r\n?|\n/);
+  let inHeader = true;
+  for (let index = 0; index < lines.length; index += 1) {
+    const text = (lines[index] as string).trim();
+    if (inHeader && text !== '' && !text.startsWith('--')) inHeader = false;
+    const match = DIRECTIVE.exec(text);
+    if (!match) continue;
+    const line = index + 1;
+    if (!inHeader) {
+      problems.push({ line, message: `directive "${text}" comes after the first SQL statement and would be ignored; move it to the comment lines at the top of the file` });
+      continue;
+    }
+    applyDirective(match[1] as string, (match[2] as string).trim(), line, directives, problems);
+  }
+  return { directives, problems };
+}
+
+function applyDirective(
+  name: string,
+  argument: string,
+  line: number,
+  directives: Directives,
+  problems: DirectiveProblem[],
+): void {
+  const words = argument === '' ? [] : argument.split(/\s+/);
+  switch (name) {
+    case 'depends-on':
+    case 'replaces': {
+      const target = name === 'depends-on' ? directives.dependsOn : directives.replaces;
+      if (words.length === 0) problems.push({ line, message: `stagegate:${name} needs at least one migration id (app/NNNN_name)` });
+      for (const word of words) {
+        if (isMigrationId(word)) target.push(word);
+        else problems.push({ line, message: `stagegate:${name}: "${word}" is not a migration id (expected app/NNNN_name, e.g. organization/0002_add_type)` });
+      }
+      return;
+    }
+    case 'no-transaction':
+    case 'irreversible':
+      if (words.length > 0) problems.push({ line, message: `stagegate:${name} takes no arguments, found "${argument}"` });
+      if (name === 'no-transaction') directives.noTransaction = true;
+      else directives.irreversible = true;
+      return;
+    case 'allow': {
+      const [rule, ...reason] = words;
+      if (!rule || !RULE_NAME.test(rule) || reason.length === 0) {
+        problems.push({ line, message: 'stagegate:allow needs a rule name and a reason: -- stagegate:allow <rule> <reason>' });
+        return;
+      }
+      directives.allow.push({ rule, reason: reason.join(' ') });
+      return;
+    }
+    default:
+      problems.push({ line, message: `unknown directive "stagegate:${name}"; known directives: ${KNOWN.join(', ')}` });
+  }
+}

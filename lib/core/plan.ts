@@ -1,0 +1,131 @@
+import { checksumVersion } from './checksum';
+import {
+  ChecksumMismatchError,
+  DatabaseAheadError,
+  MigrationDirtyError,
+  MigrationsInvalidError,
+  ProblemCode,
+  SquashIncompleteError,
+  type ChecksumMismatch,
+} from './errors';
+import { topologicalOrder } from './graph';
+import { LedgerState, type AppliedMigration, type Migration } from './migration';
+
+/** One thing a run will do. */
+export type PlanStep =
+  | { kind: 'apply'; migration: Migration }
+  /** Write the ledger row of a squash whose replaced migrations are all applied; no SQL runs. */
+  | { kind: 'record'; migration: Migration };
+
+/** Everything the planner found, without throwing: `status` shows it, `plan` enforces it. */
+export interface Analysis {
+  /** What to do, in dependency order. */
+  steps: PlanStep[];
+  /** Ledger rows of no-transaction migrations that failed or were interrupted. */
+  dirty: AppliedMigration[];
+  mismatches: ChecksumMismatch[];
+  /** Applied ids the bundle does not know (the database runs a newer release). */
+  ahead: string[];
+  /** Squashes that cannot be used because originals are missing. */
+  incompleteSquashes: { squash: string; applied: string[]; missing: string[] }[];
+  /** Ids of the bundle that are replaced by a squash in effect (they never run). */
+  replaced: string[];
+}
+
+/**
+ * Compares the bundle with the ledger and decides what to run. Pure.
+ *
+ * Squashes follow Django: a squash is used when none of the migrations it
+ * replaces are applied; it is recorded as applied when all of them are; when
+ * only some are, the remaining originals run instead (and must be present),
+ * then the squash is recorded. A dependency on a replaced id means the squash
+ * while the squash is in effect.
+ *
+ * @example
+ * const { steps } = analyse(bundle.migrations, ledger.rows);
+ */
+export function analyse(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): Analysis {
+  const byId = new Map(migrations.map((m) => [m.id, m]));
+  const applied = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
+  const dirty = ledger.filter((r) => r.state !== LedgerState.APPLIED);
+  const mismatches = findMismatches(ledger, byId);
+  const replacedBy = new Map<string, string>();
+  const recordOnly = new Set<string>();
+  const incompleteSquashes: Analysis['incompleteSquashes'] = [];
+  for (const squash of migrations.filter((m) => m.directives.replaces.length > 0)) {
+    const replaces = squash.directives.replaces;
+    const done = replaces.filter((id) => applied.has(id));
+    const inEffect = applied.has(squash.id) || done.length === 0 || done.length === replaces.length;
+    if (inEffect) {
+      for (const id of replaces) replacedBy.set(id, squash.id);
+      if (!applied.has(squash.id) && done.length > 0) recordOnly.add(squash.id);
+      continue;
+    }
+    const missing = replaces.filter((id) => !applied.has(id) && !byId.has(id));
+    if (missing.length > 0) incompleteSquashes.push({ squash: squash.id, applied: done, missing });
+    recordOnly.add(squash.id);
+  }
+  const replacedIds = new Set(migrations.flatMap((m) => m.directives.replaces));
+  const ahead = ledger.filter((r) => r.state === LedgerState.APPLIED && !byId.has(r.id) && !replacedIds.has(r.id)).map((r) => r.id);
+  const steps = incompleteSquashes.length > 0 ? [] : order(migrations, applied, replacedBy, recordOnly);
+  const replaced = migrations.filter((m) => replacedBy.has(m.id)).map((m) => m.id);
+  return { steps, dirty, mismatches, ahead, incompleteSquashes, replaced };
+}
+
+/**
+ * Like {@link analyse}, but refuses to plan over a problem: a dirty
+ * no-transaction migration, changed checksums, a database ahead of the
+ * bundle, or an unusable squash (in that order of urgency).
+ */
+export function plan(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): PlanStep[] {
+  const analysis = analyse(migrations, ledger);
+  const firstDirty = analysis.dirty[0];
+  if (firstDirty) {
+    const file = migrations.find((m) => m.id === firstDirty.id)?.file ?? null;
+    throw new MigrationDirtyError(firstDirty.id, file, firstDirty.state, firstDirty.appliedAt);
+  }
+  if (analysis.mismatches.length > 0) throw new ChecksumMismatchError(analysis.mismatches);
+  if (analysis.ahead.length > 0) throw new DatabaseAheadError(analysis.ahead);
+  const squash = analysis.incompleteSquashes[0];
+  if (squash) throw new SquashIncompleteError(squash.squash, squash.applied, squash.missing);
+  return analysis.steps;
+}
+
+function findMismatches(ledger: readonly AppliedMigration[], byId: Map<string, Migration>): ChecksumMismatch[] {
+  const mismatches: ChecksumMismatch[] = [];
+  for (const row of ledger) {
+    const migration = byId.get(row.id);
+    if (!migration || row.checksum === migration.checksum) continue;
+    // A row written with an algorithm this version does not know is reported too, never ignored.
+    const note = checksumVersion(row.checksum) === null ? ' (unknown checksum algorithm)' : '';
+    mismatches.push({ id: row.id, file: migration.file, applied: row.checksum + note, bundle: migration.checksum, appliedAt: row.appliedAt });
+  }
+  return mismatches;
+}
+
+function order(
+  migrations: readonly Migration[],
+  applied: ReadonlySet<string>,
+  replacedBy: ReadonlyMap<string, string>,
+  recordOnly: ReadonlySet<string>,
+): PlanStep[] {
+  const rank = new Map<string, number>();
+  const graph = new Map<string, string[]>();
+  const pending: string[] = [];
+  migrations.forEach((m, index) => {
+    if (replacedBy.has(m.id) || applied.has(m.id)) return;
+    rank.set(m.id, index);
+    pending.push(m.id);
+    // A squash kept only to be recorded waits for the originals it replaces.
+    const deps = recordOnly.has(m.id) ? [...m.dependencies, ...m.directives.replaces] : m.dependencies;
+    graph.set(m.id, deps.map((d) => replacedBy.get(d) ?? d).filter((d) => d !== m.id));
+  });
+  const { order: ids, blocked } = topologicalOrder(pending, graph, rank);
+  if (blocked.length > 0) {
+    throw new MigrationsInvalidError(
+      blocked.slice(0, 5).map((id) => ({ code: ProblemCode.CYCLE, file: `${id}.sql`, message: `${id} can never run: its dependencies form a cycle once squashes are applied` })),
+    );
+  }
+  const byId = new Map(migrations.map((m) => [m.id, m]));
+  return ids.map((id) => ({ kind: recordOnly.has(id) ? 'record' : 'apply', migration: byId.get(id) as Migration }));
+}

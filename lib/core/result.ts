@@ -1,0 +1,85 @@
+/**
+ * What a command returns: plain, serialisable data. The CLI prints it with
+ * `--json`, the Lambda handler returns it, and pipelines read it.
+ */
+
+export const RunStatus = {
+  /** Migrations were applied (or squashes recorded). */
+  APPLIED: 'applied',
+  /** Nothing to do. */
+  UP_TO_DATE: 'up-to-date',
+  /** `plan` / `status`: there is work to do. */
+  PENDING: 'pending',
+  /** Time ran out between migrations; what is left is in `pending`. Invoke again. */
+  INCOMPLETE: 'incomplete',
+} as const;
+export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
+
+export const Action = {
+  PLAN: 'plan',
+  MIGRATE: 'migrate',
+  STATUS: 'status',
+  RESOLVE: 'resolve',
+} as const;
+export type Action = (typeof Action)[keyof typeof Action];
+
+export interface AppliedEntry {
+  id: string;
+  durationMs: number;
+  /** `recorded`: a squash written to the ledger without running SQL. */
+  method: 'executed' | 'recorded';
+}
+
+export interface PlannedEntry {
+  id: string;
+  file: string;
+  kind: 'apply' | 'record';
+  noTransaction: boolean;
+}
+
+/** The state of one migration in `status`. */
+export const MigrationState = {
+  APPLIED: 'applied',
+  PENDING: 'pending',
+  /** Replaced by a squash that is in effect; it never runs. */
+  REPLACED: 'replaced',
+  /** A no-transaction migration that failed or was interrupted. */
+  DIRTY: 'dirty',
+  /** Applied, but its file changed since. */
+  CHECKSUM_MISMATCH: 'checksum-mismatch',
+  /** Applied on the database, unknown to this bundle. */
+  UNKNOWN: 'unknown',
+} as const;
+export type MigrationState = (typeof MigrationState)[keyof typeof MigrationState];
+
+export interface StatusEntry {
+  id: string;
+  state: MigrationState;
+  appliedAt: string | null;
+}
+
+export interface RunResult {
+  ok: true;
+  action: Action;
+  bundleId: string;
+  status: RunStatus;
+  /** What this run applied, in order. */
+  applied: AppliedEntry[];
+  /** Ids still to run, in the order they would run. */
+  pending: string[];
+  /** `plan`: the steps in order. */
+  plan?: PlannedEntry[];
+  /** `status`: every migration with its state, then unknown ones. */
+  migrations?: StatusEntry[];
+  durationMs: number;
+}
+
+/** The failure form, the same shape for every caller. */
+export interface FailureResult {
+  ok: false;
+  action: Action | null;
+  bundleId: string | null;
+  error: { code: string; message: string; remedy: string } & Record<string, unknown>;
+  /** What was applied before the failure (still applied and recorded). */
+  applied: AppliedEntry[];
+}

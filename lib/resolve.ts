@@ -1,0 +1,49 @@
+import { isMigrationId } from './core/migration';
+import { UsageError } from './core/errors';
+import { Action } from './core/result';
+import { RunOutcome, type Logger, type MigrationDatabase } from './ports';
+import type { RunSettings } from './run';
+
+export interface ResolveRequest {
+  /** The dirty migration's id. */
+  id: string;
+  /** `applied`: its effects are complete; `rolled-back`: they were undone, run it again next time. */
+  outcome: 'applied' | 'rolled-back';
+  actor: string;
+}
+
+export interface ResolveResult {
+  ok: true;
+  action: 'resolve';
+  id: string;
+  outcome: 'applied' | 'rolled-back';
+}
+
+/**
+ * The way out after a no-transaction migration failed or was interrupted:
+ * an engineer checks the database, then settles the ledger row by hand.
+ * Takes the ledger lock and records the decision in the run history.
+ *
+ * @example
+ * await resolveMigration({ db, logger }, { id: 'shop/0004_index', outcome: 'rolled-back', actor: 'cli:me' }, settings);
+ */
+export async function resolveMigration(
+  deps: { db: MigrationDatabase; logger: Logger },
+  request: ResolveRequest,
+  settings: Pick<RunSettings, 'lockWaitMs'>,
+): Promise<ResolveResult> {
+  if (!isMigrationId(request.id)) throw new UsageError(`"${request.id.slice(0, 80)}" is not a migration id (expected app/NNNN_name).`);
+  return deps.db.withLock({ waitMs: settings.lockWaitMs }, async (session) => {
+    const runId = await session.startRun({ action: Action.RESOLVE, bundleId: '', actor: request.actor });
+    try {
+      await session.resolveDirty(request.id, request.outcome, runId);
+    } catch (error) {
+      const json = error instanceof Error && 'toJSON' in error ? (error as { toJSON(): Record<string, unknown> }).toJSON() : { message: String(error) };
+      await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: [], error: json });
+      throw error;
+    }
+    await session.finishRun(runId, { outcome: RunOutcome.SUCCEEDED, applied: request.outcome === 'applied' ? [request.id] : [] });
+    deps.logger.info('migration.resolved', { id: request.id, outcome: request.outcome });
+    return { ok: true, action: 'resolve', id: request.id, outcome: request.outcome };
+  });
+}

@@ -1,0 +1,191 @@
+import { analyse, plan, type PlanStep } from './core/plan';
+import { asRunnerError, MigrationRunnerError } from './core/errors';
+import { normaliseSql } from './core/checksum';
+import { splitStatements } from './core/sql-split';
+import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
+import { statusEntries } from './core/status';
+import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
+
+/** What the engine needs from the outside world. */
+export interface RunDependencies {
+  source: BundleSource;
+  db: MigrationDatabase;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Limits that come from configuration. */
+export interface RunSettings {
+  /** How long to wait for another run's lock, in ms. */
+  lockWaitMs: number;
+  /** `lock_timeout` for each migration, in ms (0 = none). */
+  lockTimeoutMs: number;
+  /** `statement_timeout` for each migration, in ms (0 = none). */
+  statementTimeoutMs: number;
+}
+
+export interface RunRequest {
+  action: 'plan' | 'migrate' | 'status';
+  /** Who runs this, for the ledger: `cli:alice@laptop`, `lambda:<function>`. */
+  actor: string;
+  /** Epoch ms after which no migration may still be running (Lambda's clock). */
+  deadline?: number;
+  /** Time kept in reserve before the deadline, in ms. */
+  safetyMarginMs?: number;
+}
+
+/**
+ * The one orchestrator: load the verified bundle, then plan, show status or
+ * migrate. `migrate` holds the ledger lock for the whole run, plans before
+ * running anything, runs each migration in its own transaction, and stops
+ * only between migrations when the deadline is near.
+ *
+ * @example
+ * const result = await runMigrations({ source, db, logger, clock }, { action: 'migrate', actor: 'cli:me' }, settings);
+ */
+export async function runMigrations(deps: RunDependencies, request: RunRequest, settings: RunSettings): Promise<RunResult> {
+  const started = deps.clock.now();
+  const bundle = await deps.source.load();
+  deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin, migrations: bundle.migrations.length });
+  if (request.action === 'migrate') return migrate(deps, request, settings, bundle, started);
+  return deps.db.withReader(async (reader) => {
+    const ledger = await reader.readLedger();
+    if (request.action === 'status') {
+      const analysis = analyse(bundle.migrations, ledger.rows);
+      const pending = analysis.steps.map((s) => s.migration.id);
+      return result(Action.STATUS, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
+        migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
+      });
+    }
+    const steps = plan(bundle.migrations, ledger.rows);
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length });
+    const pending = steps.map((s) => s.migration.id);
+    return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
+      plan: steps.map(toPlannedEntry),
+    });
+  });
+}
+
+async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
+  const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remainingMs(deps.clock, request) ?? Infinity));
+  return deps.db.withLock({ waitMs: lockWaitMs }, async (session) => {
+    deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
+    const ledger = await session.readLedger();
+    let steps: PlanStep[];
+    try {
+      steps = plan(bundle.migrations, ledger.rows);
+    } catch (error) {
+      await recordRefusal(session, deps.logger, request, bundle.id, error);
+      throw error;
+    }
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, pending: steps.map((s) => s.migration.id) });
+    if (steps.length === 0) {
+      deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
+      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+    }
+    const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
+    const applied: AppliedEntry[] = [];
+    try {
+      const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId }, steps, applied);
+      const pending = steps.slice(done).map((s) => s.migration.id);
+      const status = pending.length > 0 ? RunStatus.INCOMPLETE : RunStatus.APPLIED;
+      await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, applied: applied.map((a) => a.id) });
+      deps.logger.info('run.completed', { bundle: bundle.id, status, applied: applied.length, pending: pending.length });
+      return result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started);
+    } catch (caught) {
+      const error = asRunnerError(caught);
+      error.details.applied = applied;
+      await finishFailed(session, deps.logger, runId, applied, error);
+      throw error;
+    }
+  });
+}
+
+/** Runs steps in order; returns how many ran. Stops early only between steps, when time runs out. */
+async function runSteps(
+  deps: RunDependencies,
+  request: RunRequest,
+  settings: RunSettings,
+  session: LedgerSession,
+  run: { bundleId: string; runId: number },
+  steps: PlanStep[],
+  applied: AppliedEntry[],
+): Promise<number> {
+  for (let index = 0; index < steps.length; index += 1) {
+    const { kind, migration } = steps[index] as PlanStep;
+    const remaining = remainingMs(deps.clock, request);
+    if (remaining !== null && remaining <= 0) {
+      deps.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index });
+      return index;
+    }
+    if (kind === 'record') {
+      await session.record({ migration, bundleId: run.bundleId, runId: run.runId, appliedBy: request.actor });
+      applied.push({ id: migration.id, durationMs: 0, method: 'recorded' });
+      deps.logger.info('migration.recorded', { id: migration.id, reason: 'every migration it replaces is applied' });
+      continue;
+    }
+    deps.logger.info('migration.started', { id: migration.id, file: migration.file, noTransaction: migration.directives.noTransaction });
+    const statementTimeoutMs = capTimeout(settings.statementTimeoutMs, remaining);
+    const { durationMs } = await session.apply({
+      migration,
+      statements: splitStatements(normaliseSql(migration.sql)),
+      bundleId: run.bundleId,
+      runId: run.runId,
+      appliedBy: request.actor,
+      lockTimeoutMs: capTimeout(settings.lockTimeoutMs, remaining),
+      statementTimeoutMs,
+    });
+    applied.push({ id: migration.id, durationMs, method: 'executed' });
+    deps.logger.info('migration.applied', { id: migration.id, durationMs });
+  }
+  return steps.length;
+}
+
+/** Milliseconds left before the deadline minus the safety margin, or null without a deadline. */
+function remainingMs(clock: Clock, request: RunRequest): number | null {
+  if (request.deadline === undefined) return null;
+  return request.deadline - (request.safetyMarginMs ?? 0) - clock.now();
+}
+
+/** A configured timeout (0 = none), capped to the time left. */
+function capTimeout(configured: number, remaining: number | null): number {
+  if (remaining === null) return configured;
+  const left = Math.max(1, Math.floor(remaining));
+  return configured === 0 ? left : Math.min(configured, left);
+}
+
+async function recordRefusal(session: LedgerSession, logger: Logger, request: RunRequest, bundleId: string, error: unknown): Promise<void> {
+  try {
+    const runId = await session.startRun({ action: Action.MIGRATE, bundleId, actor: request.actor });
+    await finishFailed(session, logger, runId, [], asRunnerError(error));
+  } catch (secondary) {
+    logger.warn('run.history_not_written', { reason: asRunnerError(secondary).message });
+  }
+}
+
+async function finishFailed(session: LedgerSession, logger: Logger, runId: number, applied: AppliedEntry[], error: MigrationRunnerError): Promise<void> {
+  logger.error('run.failed', { code: error.code, message: error.message, applied: applied.length });
+  try {
+    const { applied: _omit, ...json } = error.toJSON();
+    await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: applied.map((a) => a.id), error: json });
+  } catch (secondary) {
+    // The connection may be gone; the original error matters more than the history row.
+    logger.warn('run.history_not_written', { runId, reason: asRunnerError(secondary).message });
+  }
+}
+
+function toPlannedEntry(step: PlanStep): PlannedEntry {
+  return { id: step.migration.id, file: step.migration.file, kind: step.kind, noTransaction: step.migration.directives.noTransaction };
+}
+
+function result(
+  action: RunResult['action'],
+  bundleId: string,
+  status: RunStatus,
+  applied: AppliedEntry[],
+  pending: string[],
+  durationMs: number,
+  extra: Pick<RunResult, 'plan' | 'migrations'> = {},
+): RunResult {
+  return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
+}

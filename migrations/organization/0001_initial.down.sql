@@ -1,0 +1,2 @@
+DROP TABLE organization;
+DROP TABLE organization_organizationtype;

@@ -1,0 +1,1 @@
+DROP INDEX CONCURRENTLY IF EXISTS organization_name_idx;

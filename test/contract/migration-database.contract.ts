@@ -1,0 +1,366 @@
+/**
+ * The promises every `MigrationDatabase` keeps. Each adapter runs this suite
+ * from its own `*.test.ts` with a factory of fresh, empty databases.
+ */
+import { MigrationFailedError, MigrationRunnerError } from '../../lib/core/errors';
+import type { AppliedMigration } from '../../lib/core/migration';
+import type { LedgerSession, MigrationDatabase } from '../../lib/ports';
+import { applyRequest, migration, recordRequest } from '../support/builders';
+
+/** One fresh database behind the adapter under test. */
+export interface ContractHarness {
+  db: MigrationDatabase;
+  /** The ledger schema `db` uses. */
+  schema: string;
+  /** Runs SQL on the same database through another connection, to observe effects. */
+  query<R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<R[]>;
+  cleanup(): Promise<void>;
+}
+
+const LOCK = { waitMs: 5_000 };
+
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+function rowOf(rows: AppliedMigration[], id: string): AppliedMigration | undefined {
+  return rows.find((row) => row.id === id);
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+export function describeMigrationDatabaseContract(name: string, makeDb: () => Promise<ContractHarness>): void {
+  describe(`MigrationDatabase contract: ${name}`, () => {
+    let h: ContractHarness;
+    const tableExists = async (table: string): Promise<boolean> =>
+      (await h.query<{ found: boolean }>('select to_regclass($1) is not null as found', [table]))[0]?.found === true;
+    const ledgerRows = (): Promise<AppliedMigration[]> =>
+      h.db.withReader(async (reader) => (await reader.readLedger()).rows);
+    const inSession = <T>(fn: (session: LedgerSession) => Promise<T>): Promise<T> => h.db.withLock(LOCK, fn);
+
+    beforeEach(async () => {
+      h = await makeDb();
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    describe('ledger creation', () => {
+      it('reports a missing ledger from withReader and creates nothing', async () => {
+        // Act
+        const first = await h.db.withReader((reader) => reader.readLedger());
+        const second = await h.db.withReader((reader) => reader.readLedger());
+
+        // Assess
+        expect(first).toEqual({ exists: false, rows: [] });
+        expect(second).toEqual({ exists: false, rows: [] });
+        expect(await h.query('select 1 from pg_namespace where nspname = $1', [h.schema])).toHaveLength(0);
+      });
+
+      it('creates an empty ledger inside withLock, idempotently', async () => {
+        // Act
+        const inside = await inSession((session) => session.readLedger());
+        await inSession(async () => undefined);
+        const after = await h.db.withReader((reader) => reader.readLedger());
+
+        // Assess
+        expect(inside).toEqual({ exists: true, rows: [] });
+        expect(after).toEqual({ exists: true, rows: [] });
+      });
+    });
+
+    describe('lock', () => {
+      it('returns the callback value and passes its error through, releasing the lock each time', async () => {
+        // Prepare
+        const boom = new Error('boom');
+
+        // Act
+        const value = await inSession(async () => 42);
+        const error = await rejectionOf(inSession(async () => Promise.reject(boom)));
+        const again = await h.db.withLock({ waitMs: 0 }, async () => 'free');
+
+        // Assess
+        expect(value).toBe(42);
+        expect(error).toBe(boom);
+        expect(again).toBe('free');
+      });
+
+      it('lets only one session hold the lock; the other times out without running', async () => {
+        // Prepare
+        const release = deferred();
+        const holding = deferred();
+        const holder = inSession(async () => {
+          holding.resolve();
+          await release.promise;
+        });
+        await holding.promise;
+        let secondRan = false;
+
+        // Act
+        const started = Date.now();
+        const error = await rejectionOf(
+          h.db.withLock({ waitMs: 300 }, async () => {
+            secondRan = true;
+          }),
+        );
+        const waited = Date.now() - started;
+        release.resolve();
+        await holder;
+
+        // Assess
+        expect(error).toBeInstanceOf(MigrationRunnerError);
+        expect((error as MigrationRunnerError).code).toBe('LOCK_TIMEOUT');
+        expect(waited).toBeGreaterThanOrEqual(290);
+        expect(secondRan).toBe(false);
+        await expect(h.db.withLock({ waitMs: 0 }, async () => 'after')).resolves.toBe('after');
+      });
+
+      it('hands the lock to a waiting session once it is released', async () => {
+        // Prepare
+        const events: string[] = [];
+        const holding = deferred();
+        const holder = inSession(async () => {
+          holding.resolve();
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          events.push('first done');
+        });
+        await holding.promise;
+
+        // Act
+        await h.db.withLock({ waitMs: 10_000 }, async () => {
+          events.push('second in');
+        });
+        await holder;
+
+        // Assess
+        expect(events).toEqual(['first done', 'second in']);
+      });
+    });
+
+    describe('apply in a transaction', () => {
+      it('commits the statements and the ledger row together', async () => {
+        // Prepare
+        const m = migration({
+          id: 'app/0001_create',
+          sql: 'create table contract_one (id int primary key);\ninsert into contract_one values (1);\n',
+        });
+
+        // Act
+        const result = await inSession((session) =>
+          session.apply(applyRequest(m, { bundleId: 'bundle-a', runId: 7, appliedBy: 'ci@pipeline' })),
+        );
+
+        // Assess
+        expect(result.durationMs).toBeGreaterThanOrEqual(0);
+        expect(await h.query('select id from contract_one')).toEqual([{ id: 1 }]);
+        const row = rowOf(await ledgerRows(), m.id);
+        expect(row).toEqual({
+          id: m.id,
+          checksum: m.checksum,
+          state: 'applied',
+          method: 'executed',
+          appliedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          durationMs: result.durationMs,
+          bundleId: 'bundle-a',
+          appliedBy: 'ci@pipeline',
+        });
+      });
+
+      it('leaves no trace when a statement fails, and the session stays usable', async () => {
+        // Prepare
+        const bad = migration({
+          id: 'app/0001_bad',
+          sql: 'create table contract_bad (id int);\ninsert into contract_bad values (\'x\');\n',
+        });
+        const good = migration({ id: 'app/0002_good', sql: 'create table contract_good (id int);' });
+
+        // Act
+        const { error, rows } = await inSession(async (session) => {
+          const failure = await rejectionOf(session.apply(applyRequest(bad)));
+          await session.apply(applyRequest(good));
+          return { error: failure, rows: (await session.readLedger()).rows };
+        });
+
+        // Assess
+        expect(error).toBeInstanceOf(MigrationFailedError);
+        expect((error as MigrationFailedError).failure).toMatchObject({ migration: bad.id, file: bad.file, line: 2 });
+        expect(await tableExists('contract_bad')).toBe(false);
+        expect(await tableExists('contract_good')).toBe(true);
+        expect(rows.map((row) => row.id)).toEqual([good.id]);
+      });
+    });
+
+    describe('apply without a transaction', () => {
+      it('shows a running row while the statements run, then an applied one', async () => {
+        // Prepare
+        const m = migration({
+          id: 'app/0001_slow',
+          sql: 'create table contract_nt (id int);\nselect pg_sleep(0.5);\n',
+          noTransaction: true,
+        });
+        const seen = new Set<string>();
+
+        // Act
+        const applying = inSession((session) => session.apply(applyRequest(m)));
+        let done = false;
+        void applying.finally(() => (done = true)).catch(() => undefined);
+        while (!done) {
+          const row = rowOf(await ledgerRows().catch(() => []), m.id);
+          if (row) seen.add(row.state);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        const { durationMs } = await applying;
+
+        // Assess
+        expect(seen.has('running')).toBe(true);
+        expect(rowOf(await ledgerRows(), m.id)).toMatchObject({ state: 'applied', method: 'executed', durationMs });
+        expect(durationMs).toBeGreaterThanOrEqual(450);
+      });
+
+      it('marks a failing migration failed and keeps what its earlier statements did', async () => {
+        // Prepare
+        const m = migration({
+          id: 'app/0001_half',
+          sql: 'create table contract_half (id int);\ninsert into contract_half values (\'x\');\n',
+          noTransaction: true,
+        });
+        const next = migration({ id: 'app/0002_next', sql: 'select 1;' });
+
+        // Act
+        const error = await inSession(async (session) => {
+          const failure = await rejectionOf(session.apply(applyRequest(m)));
+          await session.record(recordRequest(next));
+          return failure;
+        });
+
+        // Assess
+        expect(error).toBeInstanceOf(MigrationFailedError);
+        expect((error as MigrationFailedError).remedy).toContain('resolve');
+        expect(await tableExists('contract_half')).toBe(true);
+        const rows = await ledgerRows();
+        expect(rowOf(rows, m.id)).toMatchObject({ state: 'failed', method: 'executed' });
+        expect(rowOf(rows, next.id)).toMatchObject({ state: 'applied' });
+      });
+    });
+
+    describe('record', () => {
+      it('writes an applied row with method recorded and runs no SQL', async () => {
+        // Prepare
+        const m = migration({ id: 'app/0001_squash', sql: 'create table contract_squash (id int);' });
+
+        // Act
+        await inSession((session) => session.record(recordRequest(m, { bundleId: 'bundle-s', appliedBy: 'me' })));
+
+        // Assess
+        expect(rowOf(await ledgerRows(), m.id)).toMatchObject({
+          checksum: m.checksum,
+          state: 'applied',
+          method: 'recorded',
+          durationMs: 0,
+          bundleId: 'bundle-s',
+          appliedBy: 'me',
+        });
+        expect(await tableExists('contract_squash')).toBe(false);
+      });
+    });
+
+    describe('resolveDirty', () => {
+      const dirty = migration({
+        id: 'app/0001_dirty',
+        sql: 'create table contract_dirty (id int);\nselect 1/0;\n',
+        noTransaction: true,
+      });
+      const makeDirty = (session: LedgerSession): Promise<unknown> => rejectionOf(session.apply(applyRequest(dirty)));
+
+      it('marks a failed row applied', async () => {
+        // Act
+        await inSession(async (session) => {
+          await makeDirty(session);
+          await session.resolveDirty(dirty.id, 'applied', 9);
+        });
+
+        // Assess
+        expect(rowOf(await ledgerRows(), dirty.id)).toMatchObject({ state: 'applied', checksum: dirty.checksum });
+      });
+
+      it('deletes a failed row when it was rolled back', async () => {
+        // Act
+        const before = await inSession(async (session) => {
+          await makeDirty(session);
+          const rows = (await session.readLedger()).rows;
+          await session.resolveDirty(dirty.id, 'rolled-back', 9);
+          return rows;
+        });
+
+        // Assess
+        expect(rowOf(before, dirty.id)?.state).toBe('failed');
+        expect(rowOf(await ledgerRows(), dirty.id)).toBeUndefined();
+      });
+
+      it('refuses with NOT_DIRTY for a missing or applied row, naming the id', async () => {
+        // Prepare
+        const applied = migration({ id: 'app/0002_fine', sql: 'select 1;' });
+
+        // Act
+        const [missing, clean] = await inSession(async (session) => {
+          await session.apply(applyRequest(applied));
+          return [
+            await rejectionOf(session.resolveDirty('app/0099_nowhere', 'applied', 1)),
+            await rejectionOf(session.resolveDirty(applied.id, 'rolled-back', 1)),
+          ];
+        });
+
+        // Assess
+        expect(missing).toMatchObject({ code: 'NOT_DIRTY', message: expect.stringContaining('app/0099_nowhere') });
+        expect(clean).toMatchObject({ code: 'NOT_DIRTY', message: expect.stringContaining(applied.id) });
+        expect(rowOf(await ledgerRows(), applied.id)?.state).toBe('applied');
+      });
+    });
+
+    describe('runs', () => {
+      const runsTable = (): string => `"${h.schema.replace(/"/g, '""')}".runs`;
+
+      it('records the start and the end of each run', async () => {
+        // Act
+        const [first, second] = await inSession(async (session) => {
+          const a = await session.startRun({ action: 'migrate', bundleId: 'bundle-r', actor: 'ci' });
+          await session.finishRun(a, { outcome: 'succeeded', applied: ['app/0001_a', 'app/0002_b'] });
+          const b = await session.startRun({ action: 'migrate', bundleId: 'bundle-r', actor: 'ci' });
+          await session.finishRun(b, { outcome: 'failed', applied: [], error: { code: 'MIGRATION_FAILED' } });
+          return [a, b];
+        });
+
+        // Assess
+        expect(second).toBeGreaterThan(first as number);
+        const rows = await h.query(`select id, action, bundle_id, actor, outcome, applied, error, finished_at from ${runsTable()} order by id`);
+        expect(rows).toEqual([
+          expect.objectContaining({ action: 'migrate', bundle_id: 'bundle-r', actor: 'ci', outcome: 'succeeded', applied: ['app/0001_a', 'app/0002_b'], error: null, finished_at: expect.any(Date) }),
+          expect.objectContaining({ outcome: 'failed', applied: [], error: { code: 'MIGRATION_FAILED' } }),
+        ]);
+      });
+
+      it('marks a run that never finished as abandoned when the lock is next taken', async () => {
+        // Prepare
+        const runId = await inSession((session) => session.startRun({ action: 'migrate', bundleId: 'b', actor: 'ci' }));
+        const during = await h.query<{ outcome: string }>(`select outcome from ${runsTable()} where id = $1`, [runId]);
+
+        // Act
+        await inSession(async () => undefined);
+
+        // Assess
+        expect(during).toEqual([{ outcome: 'running' }]);
+        const after = await h.query(`select outcome, finished_at from ${runsTable()} where id = $1`, [runId]);
+        expect(after).toEqual([{ outcome: 'abandoned', finished_at: expect.any(Date) }]);
+      });
+    });
+  });
+}
