@@ -47,7 +47,18 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
   const started = deps.clock.now();
   const bundle = await deps.source.load();
   deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin, migrations: bundle.migrations.length });
-  if (request.action === 'migrate') return migrate(deps, request, settings, bundle, started);
+  try {
+    if (request.action === 'migrate') return await migrate(deps, request, settings, bundle, started);
+    return await readOnly(deps, request, bundle, started);
+  } catch (error) {
+    // Every failure after loading says which bundle it was about.
+    const runnerError = asRunnerError(error);
+    runnerError.details.bundleId ??= bundle.id;
+    throw runnerError;
+  }
+}
+
+function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBundle, started: number): Promise<RunResult> {
   return deps.db.withReader(async (reader) => {
     const ledger = await reader.readLedger();
     if (request.action === 'status') {

@@ -20,6 +20,7 @@ export interface CommandContext {
   env: Record<string, string | undefined>;
   cwd: string;
   logger: Logger;
+  verbose: boolean;
 }
 
 /** A command's outcome: the JSON form and the target it ran on. */
@@ -83,13 +84,15 @@ async function withDatabase<T>(
   ctx: CommandContext,
   fn: (db: PgMigrationDatabase, target: string) => Promise<T>,
 ): Promise<T> {
-  if (config.databaseUrl !== null) {
-    const url = config.databaseUrl;
-    return fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), describeConnection(url));
-  }
+  const start = (url: string, target: string): Promise<T> => {
+    ctx.logger.info('command.started', { target });
+    return fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), target);
+  };
+  if (config.databaseUrl !== null) return start(config.databaseUrl, describeConnection(config.databaseUrl));
   ctx.logger.info('embedded.note', { message: 'No DATABASE_URL or --database-url: using the embedded PostgreSQL under .stagegate/.' });
-  return withEmbeddedPostgres({ projectDir: ctx.cwd, port: config.embeddedPort, log: (line) => ctx.logger.debug('embedded.log', { line }) }, (url) =>
-    fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), `embedded ${describeConnection(url)}`),
+  const log = (line: string): void => ctx.logger.info('embedded.note', { message: line });
+  return withEmbeddedPostgres({ projectDir: ctx.cwd, port: config.embeddedPort, log, verbose: ctx.verbose }, (url) =>
+    start(url, `embedded ${describeConnection(url)}`),
   );
 }
 

@@ -56,6 +56,8 @@ export class ConsoleLogger implements Logger {
         return `  ${s.green('✓')} ${String(data.id)}  ${s.dim('recorded (every migration it replaces is applied)')}`;
       case 'run.stopped':
         return `stopped before ${String(data.next)}: the time limit is near; ${String(data.pending)} migration(s) left for the next run`;
+      case 'command.started':
+        return s.dim(`target: ${String(data.target)}`);
       case 'embedded.note':
         return s.dim(String(data.message));
       default:

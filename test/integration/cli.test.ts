@@ -1,0 +1,132 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createWorkspace, runCli, type Workspace } from '../support/workspace';
+
+/** The last line of stdout as JSON: the one object `--json` prints. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
+const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
+
+describe('Integration: the stagegate CLI as a process', () => {
+  let db: TestDatabase;
+  let ws: Workspace;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+  beforeEach(() => {
+    ws = createWorkspace();
+  });
+  afterEach(() => ws.remove());
+
+  const env = (): { DATABASE_URL: string; STAGEGATE_SCHEMA: string } => ({ DATABASE_URL: db.url, STAGEGATE_SCHEMA: `cli_${Math.random().toString(36).slice(2, 8)}` });
+
+  it('plans, migrates with a line per migration, then reports up to date', async () => {
+    // Prepare
+    ws.migrations({ 'shop/0001_orders.sql': 'CREATE TABLE cli_orders (id int);', 'shop/0002_items.sql': 'CREATE TABLE cli_items (id int);' });
+    const e = env();
+    // Act
+    const plan = await runCli(['plan'], { cwd: ws.dir, env: e });
+    const migrate = await runCli(['migrate'], { cwd: ws.dir, env: e });
+    const again = await runCli(['migrate', '--json'], { cwd: ws.dir, env: e });
+    // Assess
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/Plan: 2 migrations to apply, in this order:\n {2}1\. shop\/0001_orders\n {2}2\. shop\/0002_items/);
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toMatch(/✓ shop\/0001_orders {2}\d+ ms/);
+    expect(migrate.stdout).toMatch(/Applied 2 migrations in \d+ ms/);
+    expect(migrate.stdout).not.toContain('\u001b[');
+    expect(again.code).toBe(0);
+    expect(json(again.stdout)).toMatchObject({ ok: true, action: 'migrate', status: 'up-to-date', applied: [], pending: [] });
+    expect(again.stdout.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reports a conflict and a cycle with exit 1, naming the files', async () => {
+    // Prepare
+    ws.migrations({
+      'a/0001_x.sql': '',
+      'a/0002_left.sql': '',
+      'a/0002_right.sql': '',
+      'b/0001_p.sql': '-- stagegate:depends-on c/0001_q\n',
+      'c/0001_q.sql': '-- stagegate:depends-on b/0001_p\n',
+    });
+    // Act
+    const human = await runCli(['bundle'], { cwd: ws.dir });
+    const machine = await runCli(['plan', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('error MIGRATIONS_INVALID');
+    expect(human.stderr).toContain('a/0002_left.sql and a/0002_right.sql');
+    expect(human.stderr).toMatch(/dependency cycle: (b\/0001_p -> c\/0001_q -> b\/0001_p|c\/0001_q -> b\/0001_p -> c\/0001_q)/);
+    expect(machine.code).toBe(1);
+    const out = json(machine.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error.code).toBe('MIGRATIONS_INVALID');
+    expect(out.error.problems.map((p: { code: string }) => p.code).sort()).toEqual(['CONFLICT', 'CYCLE']);
+  });
+
+  it('exits 2 on bad usage', async () => {
+    // Act
+    const unknownCommand = await runCli(['migrat'], { cwd: ws.dir });
+    const unknownOption = await runCli(['migrate', '--databse-url', 'x'], { cwd: ws.dir });
+    const both = await runCli(['plan', '--dir', 'a', '--bundle', 'b'], { cwd: ws.dir });
+    // Assess
+    expect([unknownCommand.code, unknownOption.code, both.code]).toEqual([2, 2, 2]);
+    expect(unknownCommand.stderr).toContain('Unknown command "migrat"');
+    expect(unknownOption.stderr).toContain("'--databse-url'");
+  });
+
+  it('builds the same bundle twice, migrates from it, and refuses a tampered one', async () => {
+    // Prepare
+    ws.migrations({ 'a/0001_x.sql': 'CREATE TABLE bundled (id int);' });
+    const e = env();
+    // Act
+    const first = json((await runCli(['bundle', '--json'], { cwd: ws.dir })).stdout);
+    const second = json((await runCli(['bundle', '--json'], { cwd: ws.dir })).stdout);
+    const migrate = await runCli(['migrate', '--bundle', first.file, '--json'], { cwd: ws.dir, env: e });
+    const bytes = readFileSync(first.file);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(first.file, bytes);
+    const tampered = await runCli(['migrate', '--bundle', first.file, '--json'], { cwd: ws.dir, env: e });
+    const renamed = join(ws.dir, 'copy.json.gz');
+    writeFileSync(renamed, bytes);
+    const corrupt = await runCli(['migrate', '--bundle', renamed, '--json'], { cwd: ws.dir, env: e });
+    // Assess
+    expect(second.bundleId).toBe(first.bundleId);
+    expect(first.file).toBe(join(ws.dir, '.stagegate', 'bundles', `${first.bundleId}.json.gz`));
+    expect(json(migrate.stdout)).toMatchObject({ ok: true, bundleId: first.bundleId, status: 'applied' });
+    expect([tampered.code, json(tampered.stdout).error.code]).toEqual([1, 'BUNDLE_INTEGRITY']);
+    expect([corrupt.code, json(corrupt.stdout).error.code]).toEqual([1, 'BUNDLE_INVALID']);
+  });
+
+  it('never prints the password, and says the credentials were refused', async () => {
+    // Prepare
+    const password = 'Sup3r$ecret!pw';
+    const url = new URL(db.url);
+    url.password = password;
+    ws.migrations({ 'a/0001_x.sql': 'SELECT 1;' });
+    // Act
+    const result = await runCli(['migrate', '--json', '--verbose'], { cwd: ws.dir, env: { DATABASE_URL: url.toString() } });
+    // Assess
+    expect(result.code).toBe(1);
+    expect(json(result.stdout).error.code).toBe('DATABASE_AUTH_FAILED');
+    expect(result.stdout + result.stderr).not.toContain(password);
+    expect(result.stdout + result.stderr).not.toContain(encodeURIComponent(password));
+  });
+
+  it('applies each migration exactly once when several processes migrate at the same time', async () => {
+    // Prepare
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 5; i += 1) files[`race/000${i}_step.sql`] = `SELECT pg_sleep(0.1);\nCREATE TABLE race_${i} (id int);`;
+    ws.migrations(files);
+    const e = { ...env(), STAGEGATE_LOCK_WAIT_MS: '30s' };
+    // Act
+    const results = await Promise.all(Array.from({ length: 6 }, () => runCli(['migrate', '--json'], { cwd: ws.dir, env: e })));
+    // Assess
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
+    const applied = results.flatMap((r) => json(r.stdout).applied.map((a: { id: string }) => a.id)).sort();
+    expect(applied).toEqual(Object.keys(files).map((f) => f.replace('.sql', '')).sort());
+    const rows = await db.query<{ n: string }>(`select count(*)::text as n from "${e.STAGEGATE_SCHEMA}".migrations`);
+    expect(rows[0]?.n).toBe('5');
+  });
+});
