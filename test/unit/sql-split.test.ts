@@ -132,15 +132,15 @@ describe('Function: splitStatements', () => {
   describe('quotes', () => {
     it.each([
       ['single quotes with a doubled quote', "SELECT 'it''s; fine';SELECT 2", [at("SELECT 'it''s; fine'", 0), at('SELECT 2', 21)]],
-      ['a backslash that is literal in a standard string', "SELECT 'a\\';SELECT 2", [at("SELECT 'a\\'", 0), at('SELECT 2', 12)]],
+      ['a standard string, where a backslash is literal', "SELECT 'a\\';SELECT 2", [at("SELECT 'a\\'", 0), at('SELECT 2', 12)]],
       ['an E string with a backslash escape', "SELECT E'it\\'s;';SELECT 2", [at("SELECT E'it\\'s;'", 0), at('SELECT 2', 17)]],
       ['an e string ending in an escaped backslash', "SELECT e'\\\\';SELECT 2", [at("SELECT e'\\\\'", 0), at('SELECT 2', 13)]],
       ['an E string with a doubled quote', "SELECT E'a''b;';SELECT 2", [at("SELECT E'a''b;'", 0), at('SELECT 2', 16)]],
       ['an empty E string', "SELECT E'';SELECT 2", [at("SELECT E''", 0), at('SELECT 2', 11)]],
-      ['an E that ends a word, which is no prefix', "SELECT tablE'a\\';SELECT 2", [at("SELECT tablE'a\\'", 0), at('SELECT 2', 17)]],
+      ['a string after a word ending in E, which is no escape prefix', "SELECT tablE'a\\';SELECT 2", [at("SELECT tablE'a\\'", 0), at('SELECT 2', 17)]],
       ['a quoted identifier with a doubled quote', 'SELECT 1 AS "a;""b";SELECT 2', [at('SELECT 1 AS "a;""b"', 0), at('SELECT 2', 20)]],
-      ['a quote inside a quoted identifier', `SELECT 1 AS "it's;";SELECT 2`, [at(`SELECT 1 AS "it's;"`, 0), at('SELECT 2', 20)]],
-    ])('skips semicolons in %s', (_name, text, expected) => {
+      ['a quoted identifier holding a quote', `SELECT 1 AS "it's;";SELECT 2`, [at(`SELECT 1 AS "it's;"`, 0), at('SELECT 2', 20)]],
+    ])('finds the end of %s', (_name, text, expected) => {
       // Act
       const statements = splitStatements(text);
       // Assess
@@ -152,11 +152,11 @@ describe('Function: splitStatements', () => {
     it.each([
       ['an anonymous dollar quote', 'SELECT $$a;b$$;SELECT 2', [at('SELECT $$a;b$$', 0), at('SELECT 2', 15)]],
       ['a tagged dollar quote holding $$', 'SELECT $fn$ a; $$ b; $fn$;SELECT 2', [at('SELECT $fn$ a; $$ b; $fn$', 0), at('SELECT 2', 26)]],
-      ['tags that share a prefix', 'SELECT $a$ $ab$ ; $a$;SELECT 2', [at('SELECT $a$ $ab$ ; $a$', 0), at('SELECT 2', 22)]],
-      ['tags that differ only in case', 'SELECT $A$ $a$; $A$;SELECT 2', [at('SELECT $A$ $a$; $A$', 0), at('SELECT 2', 20)]],
-      ['a tag with digits and underscores', 'SELECT $_t1$ ; $_t1$;SELECT 2', [at('SELECT $_t1$ ; $_t1$', 0), at('SELECT 2', 21)]],
+      ['a dollar quote holding a tag that shares its prefix', 'SELECT $a$ $ab$ ; $a$;SELECT 2', [at('SELECT $a$ $ab$ ; $a$', 0), at('SELECT 2', 22)]],
+      ['a dollar quote holding a tag that differs only in case', 'SELECT $A$ $a$; $A$;SELECT 2', [at('SELECT $A$ $a$; $A$', 0), at('SELECT 2', 20)]],
+      ['a dollar quote whose tag has digits and underscores', 'SELECT $_t1$ ; $_t1$;SELECT 2', [at('SELECT $_t1$ ; $_t1$', 0), at('SELECT 2', 21)]],
       ['an empty dollar quote', 'SELECT $$$$;SELECT 2', [at('SELECT $$$$', 0), at('SELECT 2', 12)]],
-    ])('skips semicolons in %s', (_name, text, expected) => {
+    ])('finds the end of %s', (_name, text, expected) => {
       // Act
       const statements = splitStatements(text);
       // Assess

@@ -1,0 +1,107 @@
+/**
+ * The error family. Every failure that reaches a user is a
+ * {@link MigrationRunnerError} with a stable `code` (documented in the README),
+ * a message that says what happened and names the migration, file or stage,
+ * and a `remedy` that says what to do next.
+ *
+ * Codes are part of the public interface: pipelines branch on them, the CLI
+ * prints them and the Lambda handler reports them. Never rename one.
+ */
+export const ErrorCode = {
+  USAGE: 'USAGE',
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  MIGRATIONS_INVALID: 'MIGRATIONS_INVALID',
+  BUNDLE_INVALID: 'BUNDLE_INVALID',
+  BUNDLE_INTEGRITY: 'BUNDLE_INTEGRITY',
+  BUNDLE_NOT_FOUND: 'BUNDLE_NOT_FOUND',
+  BUNDLE_ACCESS_DENIED: 'BUNDLE_ACCESS_DENIED',
+  BUNDLE_FETCH_FAILED: 'BUNDLE_FETCH_FAILED',
+  EVENT_INVALID: 'EVENT_INVALID',
+  CREDENTIALS_UNAVAILABLE: 'CREDENTIALS_UNAVAILABLE',
+  LAMBDA_INVOKE_FAILED: 'LAMBDA_INVOKE_FAILED',
+  CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
+  DATABASE_AHEAD: 'DATABASE_AHEAD',
+  SQUASH_INCOMPLETE: 'SQUASH_INCOMPLETE',
+  MIGRATION_DIRTY: 'MIGRATION_DIRTY',
+  MIGRATION_FAILED: 'MIGRATION_FAILED',
+  LOCK_TIMEOUT: 'LOCK_TIMEOUT',
+  DATABASE_UNREACHABLE: 'DATABASE_UNREACHABLE',
+  DATABASE_AUTH_FAILED: 'DATABASE_AUTH_FAILED',
+  DATABASE_ERROR: 'DATABASE_ERROR',
+  LEDGER_UNSUPPORTED: 'LEDGER_UNSUPPORTED',
+  NOT_DIRTY: 'NOT_DIRTY',
+  EMBEDDED_POSTGRES_FAILED: 'EMBEDDED_POSTGRES_FAILED',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Options every error of the family accepts. */
+export interface RunnerErrorOptions {
+  /** What the user should do next. Required: an error without a way out is a bug. */
+  remedy: string;
+  /** Structured facts for `--json` and the Lambda result (ids, files, SQLSTATE...). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error stagegate reports.
+ *
+ * @example
+ * throw new MigrationRunnerError('INTERNAL', 'Something broke.', { remedy: 'Report it.' });
+ */
+export class MigrationRunnerError extends Error {
+  readonly code: ErrorCode;
+  readonly remedy: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: RunnerErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MigrationRunnerError';
+    this.code = code;
+    this.remedy = options.remedy;
+    this.details = options.details ?? {};
+  }
+
+  /** The serialisable form used by `--json` and the Lambda result. */
+  toJSON(): { code: ErrorCode; message: string; remedy: string } & Record<string, unknown> {
+    return { code: this.code, message: this.message, remedy: this.remedy, ...this.details };
+  }
+}
+
+/** Bad command-line usage (exit code 2). */
+export class UsageError extends MigrationRunnerError {
+  constructor(message: string, remedy = 'Run `stagegate help` for the commands and their options.') {
+    super(ErrorCode.USAGE, message, { remedy });
+    this.name = 'UsageError';
+  }
+}
+
+/** One problem found in configuration; {@link ConfigInvalidError} lists them all. */
+export interface ConfigProblem {
+  key: string;
+  problem: string;
+}
+
+export class ConfigInvalidError extends MigrationRunnerError {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[]) {
+    const lines = problems.map((p) => `  - ${p.key}: ${p.problem}`).join('\n');
+    super(ErrorCode.CONFIG_INVALID, `The configuration is invalid:\n${lines}`, {
+      remedy: 'Fix each setting listed above (environment variable or command-line option) and run again.',
+      details: { problems },
+    });
+    this.name = 'ConfigInvalidError';
+    this.problems = problems;
+  }
+}
+
+/** Wraps anything unexpected so callers always get a code. */
+export function asRunnerError(error: unknown): MigrationRunnerError {
+  if (error instanceof MigrationRunnerError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new MigrationRunnerError(ErrorCode.INTERNAL, `Unexpected error: ${message}`, {
+    remedy: 'This is a bug in stagegate. Run again with --verbose and report the output.',
+    cause: error,
+  });
+}

@@ -1,0 +1,101 @@
+import { ErrorCode, MigrationRunnerError } from './errors-base';
+
+/** Kinds of problem in a migrations folder. Stable, like error codes. */
+export const ProblemCode = {
+  BAD_NAME: 'BAD_NAME',
+  UNREADABLE: 'UNREADABLE',
+  BAD_DIRECTIVE: 'BAD_DIRECTIVE',
+  DUPLICATE_ID: 'DUPLICATE_ID',
+  ORPHAN_DOWN: 'ORPHAN_DOWN',
+  CONFLICT: 'CONFLICT',
+  UNKNOWN_DEPENDENCY: 'UNKNOWN_DEPENDENCY',
+  CYCLE: 'CYCLE',
+  BAD_REPLACES: 'BAD_REPLACES',
+} as const;
+export type ProblemCode = (typeof ProblemCode)[keyof typeof ProblemCode];
+
+/** One problem in the migrations folder, always tied to a file. */
+export interface FolderProblem {
+  code: ProblemCode;
+  /** Path of the file, relative to the migrations folder, with `/` separators. */
+  file: string;
+  /** 1-based line, where the problem is on one line. */
+  line?: number;
+  message: string;
+}
+
+/** Every problem of a migrations folder, reported together. */
+export class MigrationsInvalidError extends MigrationRunnerError {
+  readonly problems: readonly FolderProblem[];
+  constructor(problems: readonly FolderProblem[]) {
+    const lines = problems
+      .map((p) => `  - ${p.file}${p.line ? `:${p.line}` : ''} [${p.code}] ${p.message}`)
+      .join('\n');
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(ErrorCode.MIGRATIONS_INVALID, `The migrations folder has ${count}:\n${lines}`, {
+      remedy: 'Fix each file listed above; nothing was bundled or run.',
+      details: { problems },
+    });
+    this.name = 'MigrationsInvalidError';
+    this.problems = problems;
+  }
+}
+
+export class BundleInvalidError extends MigrationRunnerError {
+  constructor(origin: string, reason: string, cause?: unknown) {
+    super(ErrorCode.BUNDLE_INVALID, `The bundle ${origin} is invalid: ${reason}`, {
+      remedy: 'Rebuild it with `stagegate bundle` from the committed migrations folder; nothing was run.',
+      details: { bundle: origin, reason },
+      cause,
+    });
+    this.name = 'BundleInvalidError';
+  }
+}
+
+export class BundleIntegrityError extends MigrationRunnerError {
+  constructor(origin: string, expected: string, actual: string) {
+    super(
+      ErrorCode.BUNDLE_INTEGRITY,
+      `The bundle ${origin} has sha256 ${actual}, but ${expected} was requested.`,
+      {
+        remedy:
+          'The file was changed or replaced after it was built. Publish the bundle again and request it by its new id; nothing was run.',
+        details: { bundle: origin, expected, actual },
+      },
+    );
+    this.name = 'BundleIntegrityError';
+  }
+}
+
+export class BundleNotFoundError extends MigrationRunnerError {
+  constructor(origin: string, cause?: unknown) {
+    super(ErrorCode.BUNDLE_NOT_FOUND, `The bundle ${origin} does not exist.`, {
+      remedy: 'Check the path (or bucket and key), or build it with `stagegate bundle`; nothing was run.',
+      details: { bundle: origin },
+      cause,
+    });
+    this.name = 'BundleNotFoundError';
+  }
+}
+
+export class BundleAccessDeniedError extends MigrationRunnerError {
+  constructor(origin: string, cause?: unknown) {
+    super(ErrorCode.BUNDLE_ACCESS_DENIED, `Access to the bundle ${origin} was denied.`, {
+      remedy: 'Grant the migrate function s3:GetObject on the bundles prefix of its bucket (and check the bucket and key); nothing was run.',
+      details: { bundle: origin },
+      cause,
+    });
+    this.name = 'BundleAccessDeniedError';
+  }
+}
+
+export class BundleFetchFailedError extends MigrationRunnerError {
+  constructor(origin: string, reason: string, cause?: unknown) {
+    super(ErrorCode.BUNDLE_FETCH_FAILED, `The bundle ${origin} could not be fetched: ${reason}`, {
+      remedy: 'This is usually passing (S3 or network trouble): run again. If it persists, check the bucket\'s region and the function\'s network route to S3; nothing was run.',
+      details: { bundle: origin, reason },
+      cause,
+    });
+    this.name = 'BundleFetchFailedError';
+  }
+}

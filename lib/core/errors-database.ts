@@ -1,0 +1,177 @@
+import { ErrorCode, MigrationRunnerError } from './errors-base';
+
+/** Where and why a migration failed, with Postgres' own error fields. */
+export interface MigrationFailure {
+  migration: string;
+  file: string;
+  line: number;
+  column: number | null;
+  statement: string;
+  sqlstate: string | null;
+  pgMessage: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+}
+
+export class MigrationFailedError extends MigrationRunnerError {
+  readonly failure: MigrationFailure;
+  constructor(failure: MigrationFailure, noTransaction: boolean, cause?: unknown) {
+    const sqlstate = failure.sqlstate ? ` [SQLSTATE ${failure.sqlstate}]` : '';
+    super(
+      ErrorCode.MIGRATION_FAILED,
+      `Migration ${failure.migration} failed at ${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}`,
+      {
+        remedy: noTransaction
+          ? `The migration ran without a transaction and is marked failed. Fix the cause, undo any partial effect, then run \`stagegate resolve ${failure.migration} --rolled-back\` and migrate again.`
+          : 'The migration was rolled back and left no trace; migrations before it stay applied. Fix the migration (or the database) and run again.',
+        details: { ...failure },
+        cause,
+      },
+    );
+    this.name = 'MigrationFailedError';
+    this.failure = failure;
+  }
+}
+
+export class LockTimeoutError extends MigrationRunnerError {
+  constructor(schema: string, waitedMs: number, holder?: string) {
+    super(
+      ErrorCode.LOCK_TIMEOUT,
+      `Another stagegate run holds the migration lock of ledger schema "${schema}"; gave up after waiting ${Math.round(waitedMs / 1000)} s${holder ? ` (held by ${holder})` : ''}.`,
+      {
+        remedy:
+          'Wait for the other run to finish and run again; a run that died releases the lock when its connection closes. Raise the wait with --lock-wait (STAGEGATE_LOCK_WAIT_MS).',
+        details: { schema, waitedMs, holder },
+      },
+    );
+    this.name = 'LockTimeoutError';
+  }
+}
+
+/**
+ * The database could not be reached: refused, unknown host, timed out, or the
+ * database does not exist. `target` is `user@host:port/database`, never a password.
+ *
+ * @example
+ * throw new DatabaseUnreachableError('app@db.internal:5432/app', 'connect ECONNREFUSED 10.0.0.5:5432');
+ */
+export class DatabaseUnreachableError extends MigrationRunnerError {
+  constructor(target: string, reason: string, options: { remedy?: string; cause?: unknown } = {}) {
+    super(ErrorCode.DATABASE_UNREACHABLE, `Cannot connect to PostgreSQL at ${target}: ${reason}.`, {
+      remedy:
+        options.remedy ??
+        'Check the host, port and database name, that the server is running, and that the network (security groups, VPC, firewall) lets this process reach it; nothing was run.',
+      details: { target, reason },
+      cause: options.cause,
+    });
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/**
+ * The server rejected the credentials (SQLSTATE 28P01 or 28000).
+ *
+ * @example
+ * throw new DatabaseAuthFailedError('app@db.internal:5432/app', 'app', 'password authentication failed for user "app"');
+ */
+export class DatabaseAuthFailedError extends MigrationRunnerError {
+  constructor(target: string, user: string, reason: string, cause?: unknown) {
+    super(
+      ErrorCode.DATABASE_AUTH_FAILED,
+      `PostgreSQL at ${target} rejected the credentials of user "${user}": ${reason}.`,
+      {
+        remedy:
+          'Check the user name and password (or IAM token) the connection uses. If the secret was rotated, make sure this function or shell reads the current value; nothing was run.',
+        details: { target, user, reason },
+        cause,
+      },
+    );
+    this.name = 'DatabaseAuthFailedError';
+  }
+}
+
+/**
+ * An unexpected database error while reading or writing the ledger (not while
+ * running a migration's own SQL, which is a {@link MigrationFailedError}).
+ *
+ * @example
+ * throw new DatabaseOperationError('writing the ledger row of app/0001_init', '42501', 'permission denied for schema stagegate');
+ */
+export class DatabaseOperationError extends MigrationRunnerError {
+  constructor(operation: string, sqlstate: string | null, pgMessage: string, cause?: unknown) {
+    super(
+      ErrorCode.DATABASE_ERROR,
+      `A database error occurred while ${operation}: ${pgMessage}${sqlstate ? ` [SQLSTATE ${sqlstate}]` : ''}`,
+      {
+        remedy:
+          'Check that the database is up and that the connecting user may create and write the ledger schema, then run again. If it persists, run with --verbose and report the output.',
+        details: { operation, sqlstate, pgMessage },
+        cause,
+      },
+    );
+    this.name = 'DatabaseOperationError';
+  }
+}
+
+/** The ledger was written by a newer stagegate, whose format this one does not know. */
+export class LedgerUnsupportedError extends MigrationRunnerError {
+  constructor(schema: string, found: string, supported: number) {
+    super(
+      ErrorCode.LEDGER_UNSUPPORTED,
+      `The ledger in schema "${schema}" has version ${found}, written by a newer stagegate; this one supports up to version ${supported}.`,
+      {
+        remedy: 'Upgrade stagegate to the release that wrote this ledger (or a newer one) and run again; nothing was run.',
+        details: { schema, found, supported },
+      },
+    );
+    this.name = 'LedgerUnsupportedError';
+  }
+}
+
+/** `resolve` was asked to settle a migration that is not `running` or `failed`. */
+export class NotDirtyError extends MigrationRunnerError {
+  constructor(id: string, state: string | null) {
+    super(
+      ErrorCode.NOT_DIRTY,
+      `Migration ${id} is not dirty: ${state ? `its ledger row is ${state}` : 'the ledger has no row for it'}.`,
+      {
+        remedy: 'Only a migration whose ledger row is running or failed can be resolved. Check the id against `stagegate status`; nothing was changed.',
+        details: { migration: id, state },
+      },
+    );
+    this.name = 'NotDirtyError';
+  }
+}
+
+/** Where the embedded server lives, and what it printed last. */
+export interface EmbeddedPostgresFailure {
+  dataDir: string;
+  port: number;
+  /** The last lines PostgreSQL (initdb, postgres) printed, oldest first. */
+  output: readonly string[];
+}
+
+/**
+ * The local PostgreSQL server used when no database URL is given could not be
+ * initialised, started or prepared.
+ *
+ * @example
+ * throw new EmbeddedPostgresError('postgres exited during start-up', { dataDir: '.stagegate/postgres', port: 54329, output: [] });
+ */
+export class EmbeddedPostgresError extends MigrationRunnerError {
+  constructor(problem: string, failure: EmbeddedPostgresFailure, options: { remedy?: string; cause?: unknown } = {}) {
+    super(
+      ErrorCode.EMBEDDED_POSTGRES_FAILED,
+      `The embedded PostgreSQL server (data in ${failure.dataDir}, port ${failure.port}) failed: ${problem}.`,
+      {
+        remedy:
+          options.remedy ??
+          `Set DATABASE_URL (or --database-url) to use your own server, or delete ${failure.dataDir} to start from an empty local database (this deletes the local data); nothing was run.`,
+        details: { dataDir: failure.dataDir, port: failure.port, output: failure.output },
+        cause: options.cause,
+      },
+    );
+    this.name = 'EmbeddedPostgresError';
+  }
+}
