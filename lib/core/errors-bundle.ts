@@ -99,3 +99,14 @@ export class BundleFetchFailedError extends MigrationRunnerError {
     this.name = 'BundleFetchFailedError';
   }
 }
+
+export class BundlePublishFailedError extends MigrationRunnerError {
+  constructor(origin: string, reason: string, cause?: unknown) {
+    super(ErrorCode.BUNDLE_PUBLISH_FAILED, `The bundle could not be uploaded to ${origin}: ${reason}`, {
+      remedy: 'Check that the bucket exists in this region and that you may s3:PutObject and s3:GetObject under its bundles prefix; then run again.',
+      details: { bundle: origin, reason },
+      cause,
+    });
+    this.name = 'BundlePublishFailedError';
+  }
+}
