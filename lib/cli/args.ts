@@ -2,11 +2,14 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
 
 /** The commands and the options each accepts. */
+const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
+
 export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
-  plan: ['dir', 'bundle', 'database-url', 'schema', 'json', 'verbose'],
-  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'json', 'verbose'],
-  status: ['dir', 'bundle', 'database-url', 'schema', 'json', 'verbose'],
+  publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
+  plan: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
+  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
+  status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
@@ -22,6 +25,11 @@ const OPTIONS = {
   'statement-timeout': { type: 'string' },
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
+  stage: { type: 'string' },
+  function: { type: 'string' },
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  region: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const;
@@ -58,6 +66,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   checkPositionals(command, parsed.positionals);
   if (parsed.values.dir !== undefined && parsed.values.bundle !== undefined) {
     throw new UsageError(`stagegate ${command}: give either --dir or --bundle, not both.`);
+  }
+  if (parsed.values.stage !== undefined) {
+    const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout'].filter((name) => name in parsed.values);
+    if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
+  } else {
+    const remote = ['function', 'region'].filter((name) => name in parsed.values);
+    if (remote.length > 0 && command !== 'publish') throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
   }
   return { command, positionals: parsed.positionals, options: parsed.values };
 }

@@ -1,19 +1,18 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { buildCatalog } from '../core/catalog';
 import { UsageError } from '../core/errors';
-import { encodeBundle } from '../core/bundle-format';
 import { configFromEnv, parseConfig, type Config, type RawConfig } from '../config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
 import { FolderBundleSource } from '../adapters/fs/folder-bundle-source';
-import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import { withEmbeddedPostgres } from '../adapters/embedded/embedded-postgres';
 import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
 import { runMigrations } from '../run';
 import { resolveMigration } from '../resolve';
 import type { BundleSource, Logger } from '../ports';
 import type { ParsedArgs } from './args';
+import { bundleBytes } from './bundle-bytes';
+import { publishCommand, remoteCommand } from './remote-commands';
 
 /** What a command needs from its surroundings. */
 export interface CommandContext {
@@ -34,6 +33,8 @@ const systemClock = { now: () => Date.now() };
 /** Runs one parsed command. Throws a `MigrationRunnerError` on failure. */
 export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   if (args.command === 'bundle') return bundleCommand(args, ctx);
+  if (args.command === 'publish') return publishCommand(args, ctx);
+  if (args.options.stage !== undefined) return remoteCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
   const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
   const actor = actorName();
@@ -97,17 +98,15 @@ async function withDatabase<T>(
 }
 
 async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
-  const dir = resolve(ctx.cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
-  const migrations = buildCatalog(await readMigrationsFolder(dir));
-  const { bytes, id } = encodeBundle(migrations);
+  const { bytes, id, migrations } = await bundleBytes(args, ctx.cwd);
   const out = typeof args.options.out === 'string' ? resolve(ctx.cwd, args.options.out) : join(ctx.cwd, '.stagegate', 'bundles', `${id}.json.gz`);
   await mkdir(dirname(out), { recursive: true });
   // Write then rename, so a reader never sees half a bundle.
   const partial = `${out}.${process.pid}.partial`;
   await writeFile(partial, bytes);
   await rename(partial, out);
-  ctx.logger.info('bundle.written', { bundle: id, file: out, migrations: migrations.length, bytes: bytes.length });
-  return { json: { ok: true, action: 'bundle', bundleId: id, file: out, migrations: migrations.length, bytes: bytes.length }, target: dir };
+  ctx.logger.info('bundle.written', { bundle: id, file: out, migrations, bytes: bytes.length });
+  return { json: { ok: true, action: 'bundle', bundleId: id, file: out, migrations, bytes: bytes.length }, target: out };
 }
 
 function actorName(): string {

@@ -56,6 +56,12 @@ export class ConsoleLogger implements Logger {
         return `  ${s.green('✓')} ${String(data.id)}  ${s.dim('recorded (every migration it replaces is applied)')}`;
       case 'run.stopped':
         return `stopped before ${String(data.next)}: the time limit is near; ${String(data.pending)} migration(s) left for the next run`;
+      case 'bundle.published':
+        return s.dim(`bundle ${String(data.bundle).slice(0, 12)} ${data.uploaded ? 'published to' : 'already at'} ${String(data.location)}`);
+      case 'function.invoked':
+        return s.dim(`invoking ${String(data.function)} (stage ${String(data.stage)})${Number(data.attempt) > 1 ? `, call ${String(data.attempt)}` : ''}`);
+      case 'run.continued':
+        return `the function stopped at its time limit with ${String(data.pending)} migration(s) pending; invoking again (${String(data.next)}/${String(data.limit)})`;
       case 'command.started':
         return s.dim(`target: ${String(data.target)}`);
       case 'embedded.note':

@@ -3,9 +3,10 @@ export const HELP = `stagegate: deploy-time PostgreSQL migrations, one safe run 
 
 Usage:
   stagegate bundle  [--dir DIR] [--out FILE] [--json]
-  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL] [--json]
-  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL] [--json]
-  stagegate status  [--dir DIR | --bundle FILE] [--database-url URL] [--json]
+  stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
+  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
+  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
+  stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
 
 Options:
@@ -20,6 +21,13 @@ Options:
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
   --json                    print one JSON object on stdout
   --verbose                 print debug events
+
+Running on a stage (the database is only reachable from the stage's migrate function):
+  --stage NAME              publish the bundle, invoke <service>-<stage>-migrate, show its result
+  --function NAME           the function to invoke instead of the name from serverless.yml
+  --bucket B                bundle bucket ($STAGEGATE_BUCKET)
+  --prefix P                key prefix in the bucket (default stagegate; $STAGEGATE_PREFIX)
+  --region R                AWS region ($AWS_REGION); credentials come from the usual AWS settings
 
 Exit codes: 0 success, 1 failure (the error code is printed), 2 bad usage.
 `;

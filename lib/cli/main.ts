@@ -36,7 +36,7 @@ export async function runCli(io: CliIo): Promise<number> {
     const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
     const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true });
     if (wantsJson) return write(io.stdout, JSON.stringify({ ...output.json, target: output.target }) + '\n', 0);
-    if (args.command === 'bundle' || args.command === 'resolve') return write(io.stdout, describeSimple(output.json) + '\n', 0);
+    if (args.command === 'bundle' || args.command === 'resolve' || args.command === 'publish') return write(io.stdout, describeSimple(output.json) + '\n', 0);
     return write(io.stdout, renderResult(output.json as unknown as RunResult, styleFor(io.stdout, io.env)), 0);
   } catch (caught) {
     const error = asRunnerError(caught);
@@ -53,6 +53,7 @@ export async function runCli(io: CliIo): Promise<number> {
 
 function describeSimple(json: Record<string, unknown>): string {
   if (json.action === 'bundle') return `Bundle ${String(json.bundleId)}\n  ${String(json.migrations)} migrations, ${String(json.bytes)} bytes\n  written to ${String(json.file)}`;
+  if (json.action === 'publish') return `Bundle ${String(json.bundleId)}\n  ${json.uploaded ? 'published to' : 'already at'} s3://${String(json.bucket)}/${String(json.key)}`;
   return `Resolved ${String(json.id)} as ${String(json.outcome)}.`;
 }
 

@@ -7,3 +7,4 @@ export * from './errors-bundle';
 export * from './errors-plan';
 export * from './errors-database';
 export * from './errors-lambda';
+export * from './errors-remote';

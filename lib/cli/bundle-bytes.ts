@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildCatalog } from '../core/catalog';
+import { decodeBundle, encodeBundle } from '../core/bundle-format';
+import { BundleNotFoundError } from '../core/errors';
+import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
+import type { ParsedArgs } from './args';
+
+/** A bundle file's bytes with its id, verified. */
+export interface BundleBytes {
+  bytes: Buffer;
+  id: string;
+  migrations: number;
+}
+
+/**
+ * The bundle a command works on, as bytes: the one `--bundle` names
+ * (verified before it is sent anywhere), or the one built from `--dir`
+ * (default `./migrations`).
+ *
+ * @example
+ * const { bytes, id } = await bundleBytes(args, process.cwd());
+ */
+export async function bundleBytes(args: ParsedArgs, cwd: string): Promise<BundleBytes> {
+  if (typeof args.options.bundle === 'string') {
+    const path = resolve(cwd, args.options.bundle);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw new BundleNotFoundError(path, error);
+    }
+    const bundle = decodeBundle(bytes, path, /([0-9a-f]{64})\.json\.gz$/.exec(path)?.[1]);
+    return { bytes, id: bundle.id, migrations: bundle.migrations.length };
+  }
+  const dir = resolve(cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
+  const migrations = buildCatalog(await readMigrationsFolder(dir));
+  return { ...encodeBundle(migrations), migrations: migrations.length };
+}

@@ -1,0 +1,56 @@
+import { createS3Client } from '../adapters/s3/s3-client';
+import { publishBundle } from '../adapters/s3/publish-bundle';
+import { migrateFunctionName } from '../remote/function-name';
+import { createLambdaClient } from '../remote/lambda-client';
+import { parseRemoteConfig, type RemoteConfig } from '../remote/remote-config';
+import { runRemote } from '../remote/run-remote';
+import type { ParsedArgs } from './args';
+import { bundleBytes } from './bundle-bytes';
+import type { CommandContext, CommandOutput } from './commands';
+
+function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
+  const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => {
+    const value = args.options[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env);
+}
+
+const clientOptions = (config: RemoteConfig, endpoint: string | null): { region?: string; endpoint?: string } => ({
+  ...(config.region ? { region: config.region } : {}),
+  ...(endpoint ? { endpoint } : {}),
+});
+
+/** `stagegate publish`: uploads the bundle to its content-addressed key and prints the reference. */
+export async function publishCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
+  const config = remoteConfig(args, ctx);
+  const bundle = await bundleBytes(args, ctx.cwd);
+  const s3 = createS3Client(clientOptions(config, config.s3Endpoint));
+  try {
+    const ref = await publishBundle(s3, { bucket: config.bucket, prefix: config.prefix, bytes: bundle.bytes, bundleId: bundle.id });
+    ctx.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
+    return { json: { ok: true, action: 'publish', bundleId: bundle.id, bucket: ref.bucket, key: ref.key, sha256: ref.sha256, uploaded: ref.uploaded }, target: `s3://${ref.bucket}` };
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** `plan|migrate|status --stage NAME`: the same command, run by that stage's migrate function. */
+export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
+  const stage = args.options.stage as string;
+  const config = remoteConfig(args, ctx);
+  const functionName = await migrateFunctionName({ cwd: ctx.cwd, stage, explicit: typeof args.options.function === 'string' ? args.options.function : undefined });
+  const bundle = await bundleBytes(args, ctx.cwd);
+  const s3 = createS3Client(clientOptions(config, config.s3Endpoint));
+  const lambda = createLambdaClient(clientOptions(config, config.lambdaEndpoint));
+  const target = `stage ${stage} (function ${functionName})`;
+  ctx.logger.info('command.started', { target });
+  try {
+    const action = args.command as 'plan' | 'migrate' | 'status';
+    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle });
+    return { json: { ...result, stage }, target };
+  } finally {
+    s3.destroy();
+    lambda.destroy();
+  }
+}

@@ -1,0 +1,109 @@
+import { InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
+import { ErrorCode, LambdaInvokeFailedError, RemoteRunError, type MigrationRunnerError } from '../core/errors';
+import type { RunResult } from '../core/result';
+import type { BundleRef } from '../adapters/s3/bundle-ref';
+
+/** The event the migrate function accepts. */
+export interface MigrateEvent {
+  action: 'plan' | 'migrate' | 'status';
+  bundle: BundleRef;
+}
+
+/** How long to wait for a function in `Pending` or `Inactive` state to become active. */
+const ACTIVATION_WAIT_S = 300;
+
+/**
+ * Invokes a stage's migrate function once, synchronously, and returns its
+ * result. A function that is not active yet is waited for, then invoked
+ * again; every other failure becomes a typed error: the function's own
+ * stagegate error (same code as a local run) or `LAMBDA_INVOKE_FAILED`.
+ *
+ * @example
+ * const result = await invokeMigrate(lambda, 'svc-prod-migrate', { action: 'status', bundle: ref });
+ */
+export async function invokeMigrate(lambda: LambdaClient, functionName: string, event: MigrateEvent): Promise<RunResult> {
+  const command = new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) });
+  let response;
+  try {
+    response = await lambda.send(command);
+  } catch (error) {
+    if (!isNotActive(error)) throw invokeError(functionName, error);
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: ACTIVATION_WAIT_S }, { FunctionName: functionName }).catch((waitError: unknown) => {
+      throw invokeError(functionName, waitError);
+    });
+    response = await lambda.send(command).catch((retryError: unknown) => {
+      throw invokeError(functionName, retryError);
+    });
+  }
+  const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+  if (response.FunctionError) throw functionError(functionName, text);
+  try {
+    return JSON.parse(text) as RunResult;
+  } catch (error) {
+    throw new LambdaInvokeFailedError(functionName, `its answer is not JSON: ${text.slice(0, 200)}`, 'Check that the function runs this version of stagegate.', error);
+  }
+}
+
+function isNotActive(error: unknown): boolean {
+  const e = error as { name?: string; message?: string };
+  return e.name === 'ResourceConflictException' && /Pending|Inactive/i.test(e.message ?? '');
+}
+
+function invokeError(functionName: string, error: unknown): MigrationRunnerError {
+  const e = error as { name?: string; message?: string };
+  const reason = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+  switch (e.name) {
+    case 'ResourceNotFoundException':
+      return new LambdaInvokeFailedError(functionName, reason, 'Deploy the service to this stage first, or name the function with --function (and check --region).', error);
+    case 'AccessDeniedException':
+    case 'UnrecognizedClientException':
+    case 'ExpiredTokenException':
+      return new LambdaInvokeFailedError(functionName, reason, 'Check your AWS credentials (profile, SSO session) and that they allow lambda:InvokeFunction on this function.', error);
+    case 'TooManyRequestsException':
+      return new LambdaInvokeFailedError(functionName, reason, 'The function is throttled; run again in a minute.', error);
+    default:
+      return new LambdaInvokeFailedError(
+        functionName,
+        reason,
+        'The call ended without an answer; a migration may still be running on the stage. Check with `stagegate status --stage <stage>`; a new run waits for the lock and continues.',
+        error,
+      );
+  }
+}
+
+/** Rebuilds the function's error: `errorType` is the stable code, `errorMessage` holds message, remedy and details. */
+function functionError(functionName: string, payload: string): MigrationRunnerError {
+  let parsed: { errorType?: string; errorMessage?: string } = {};
+  try {
+    parsed = JSON.parse(payload) as typeof parsed;
+  } catch {
+    // Not JSON: reported below as an unexpected failure.
+  }
+  const type = parsed.errorType ?? 'Unknown';
+  const text = parsed.errorMessage ?? payload.slice(0, 500);
+  if (!(Object.values(ErrorCode) as string[]).includes(type)) {
+    return new LambdaInvokeFailedError(functionName, `the function failed with ${type}: ${text.slice(0, 500)}`, 'Read the function\'s CloudWatch logs; if it timed out or ran out of memory, run again: a new run continues where this one stopped.');
+  }
+  const { message, remedy, details } = parseErrorMessage(text);
+  return new RemoteRunError(type as ErrorCode, message, remedy, { ...details, function: functionName });
+}
+
+/** Reads the handler's `errorMessage`: the message, a `what to do:` line, and a `details: {json}` line. */
+export function parseErrorMessage(text: string): { message: string; remedy: string; details: Record<string, unknown> } {
+  const lines = text.split('\n');
+  const detailsLine = lines.findIndex((l) => l.startsWith('details: '));
+  let details: Record<string, unknown> = {};
+  if (detailsLine >= 0) {
+    try {
+      details = JSON.parse((lines[detailsLine] as string).slice('details: '.length)) as Record<string, unknown>;
+    } catch {
+      details = {};
+    }
+  }
+  const body = detailsLine >= 0 ? lines.slice(0, detailsLine) : lines;
+  const remedyLine = body.findIndex((l) => l.startsWith('what to do: '));
+  const remedy = remedyLine >= 0 ? body.slice(remedyLine).join('\n').slice('what to do: '.length) : 'See the function\'s logs.';
+  const message = (remedyLine >= 0 ? body.slice(0, remedyLine) : body).join('\n');
+  const { code: _code, message: _message, remedy: _remedy, ...rest } = details;
+  return { message, remedy, details: rest };
+}

@@ -1,0 +1,58 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { asRunnerError } from '../core/errors';
+import { RunStatus, type AppliedEntry, type RunResult } from '../core/result';
+import { publishBundle } from '../adapters/s3/publish-bundle';
+import type { Logger } from '../ports';
+import { invokeMigrate } from './invoke-migrate';
+
+export interface RemoteRunRequest {
+  action: 'plan' | 'migrate' | 'status';
+  stage: string;
+  functionName: string;
+  bucket: string;
+  prefix: string;
+  bundle: { bytes: Uint8Array; id: string };
+  /** Invocations before giving up on an `incomplete` run (each may last the function's timeout). */
+  maxInvocations?: number;
+}
+
+export const DEFAULT_MAX_INVOCATIONS = 20;
+
+/**
+ * Runs a command on a stage through its migrate function: publishes the
+ * bundle (a no-op when it is already there), invokes the function, and
+ * invokes it again while the run comes back `incomplete`, showing progress.
+ * The result has the same shape as a local run's; `applied` covers every
+ * invocation.
+ *
+ * @example
+ * const result = await runRemote({ s3, lambda, logger }, { action: 'migrate', stage: 'prod', functionName, bucket, prefix: 'stagegate', bundle });
+ */
+export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logger: Logger }, request: RemoteRunRequest): Promise<RunResult> {
+  const started = Date.now();
+  const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
+  deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
+  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 } };
+  const applied: AppliedEntry[] = [];
+  const limit = request.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;
+  for (let attempt = 1; ; attempt += 1) {
+    deps.logger.info('function.invoked', { function: request.functionName, stage: request.stage, attempt });
+    let result: RunResult;
+    try {
+      result = await invokeMigrate(deps.lambda, request.functionName, event);
+    } catch (caught) {
+      const error = asRunnerError(caught);
+      const before = Array.isArray(error.details.applied) ? (error.details.applied as AppliedEntry[]) : [];
+      error.details.applied = [...applied, ...before];
+      throw error;
+    }
+    for (const entry of result.applied) {
+      deps.logger.info(entry.method === 'recorded' ? 'migration.recorded' : 'migration.applied', { id: entry.id, durationMs: entry.durationMs });
+    }
+    applied.push(...result.applied);
+    const done = result.status !== RunStatus.INCOMPLETE || attempt >= limit;
+    if (done) return { ...result, applied, durationMs: Date.now() - started };
+    deps.logger.warn('run.continued', { pending: result.pending.length, next: attempt + 1, limit });
+  }
+}
