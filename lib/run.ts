@@ -1,5 +1,5 @@
 import { analyse, plan, type PlanStep } from './core/plan';
-import { asRunnerError, MigrationRunnerError } from './core/errors';
+import { asRunnerError, MigrationFailedError, MigrationRunnerError } from './core/errors';
 import { normaliseSql } from './core/checksum';
 import { splitStatements } from './core/sql-split';
 import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
@@ -137,19 +137,37 @@ async function runSteps(
     }
     deps.logger.info('migration.started', { id: migration.id, file: migration.file, noTransaction: migration.directives.noTransaction });
     const statementTimeoutMs = capTimeout(settings.statementTimeoutMs, remaining);
-    const { durationMs } = await session.apply({
-      migration,
-      statements: splitStatements(normaliseSql(migration.sql)),
-      bundleId: run.bundleId,
-      runId: run.runId,
-      appliedBy: request.actor,
-      lockTimeoutMs: capTimeout(settings.lockTimeoutMs, remaining),
-      statementTimeoutMs,
-    });
+    let durationMs: number;
+    try {
+      ({ durationMs } = await session.apply({
+        migration,
+        statements: splitStatements(normaliseSql(migration.sql)),
+        bundleId: run.bundleId,
+        runId: run.runId,
+        appliedBy: request.actor,
+        lockTimeoutMs: capTimeout(settings.lockTimeoutMs, remaining),
+        statementTimeoutMs,
+      }));
+    } catch (error) {
+      if (!cutByDeadline(error, index, migration.directives.noTransaction, remaining !== null && (settings.statementTimeoutMs === 0 || statementTimeoutMs < settings.statementTimeoutMs))) throw error;
+      deps.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true });
+      return index;
+    }
     applied.push({ id: migration.id, durationMs, method: 'executed' });
     deps.logger.info('migration.applied', { id: migration.id, durationMs });
   }
   return steps.length;
+}
+
+/**
+ * A transactional migration cancelled by a statement_timeout that was
+ * shortened to fit the deadline rolled back cleanly: it is not a failure but
+ * the end of this invocation's time, and the next one runs it with a full
+ * budget. The first migration of a run had the whole budget, so for it the
+ * timeout is a real failure (it cannot fit at all).
+ */
+function cutByDeadline(error: unknown, index: number, noTransaction: boolean, capped: boolean): boolean {
+  return capped && index > 0 && !noTransaction && error instanceof MigrationFailedError && error.failure.sqlstate === '57014';
 }
 
 /** Milliseconds left before the deadline minus the safety margin, or null without a deadline. */

@@ -73,19 +73,32 @@ function invokeError(functionName: string, error: unknown): MigrationRunnerError
 
 /** Rebuilds the function's error: `errorType` is the stable code, `errorMessage` holds message, remedy and details. */
 function functionError(functionName: string, payload: string): MigrationRunnerError {
-  let parsed: { errorType?: string; errorMessage?: string } = {};
+  let parsed: { errorType?: string; errorMessage?: string; trace?: unknown } = {};
   try {
     parsed = JSON.parse(payload) as typeof parsed;
   } catch {
     // Not JSON: reported below as an unexpected failure.
   }
-  const type = parsed.errorType ?? 'Unknown';
+  const type = errorCodeOf(parsed);
   const text = parsed.errorMessage ?? payload.slice(0, 500);
   if (!(Object.values(ErrorCode) as string[]).includes(type)) {
     return new LambdaInvokeFailedError(functionName, `the function failed with ${type}: ${text.slice(0, 500)}`, 'Read the function\'s CloudWatch logs; if it timed out or ran out of memory, run again: a new run continues where this one stopped.');
   }
   const { message, remedy, details } = parseErrorMessage(text);
   return new RemoteRunError(type as ErrorCode, message, remedy, { ...details, function: functionName });
+}
+
+/**
+ * The stable code of a function error. Lambda reports it as `errorType`; a
+ * local emulator (serverless-offline) always says `Error` there, but keeps the
+ * stack, whose first line the handler writes as `<CODE>: <message>`.
+ */
+function errorCodeOf(payload: { errorType?: string; trace?: unknown }): string {
+  const known = Object.values(ErrorCode) as string[];
+  if (payload.errorType && known.includes(payload.errorType)) return payload.errorType;
+  const first = Array.isArray(payload.trace) && typeof payload.trace[0] === 'string' ? payload.trace[0] : '';
+  const fromTrace = /^([A-Z_]+):/.exec(first)?.[1];
+  return fromTrace && known.includes(fromTrace) ? fromTrace : (payload.errorType ?? 'Unknown');
 }
 
 /** Reads the handler's `errorMessage`: the message, a `what to do:` line, and a `details: {json}` line. */

@@ -277,6 +277,18 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual([]);
   });
 
+  it('stops as incomplete when a later migration is cut by the deadline, and rolls it back', async () => {
+    // Prepare: the second migration cannot finish in what is left after the first
+    const folder = ws.migrations({ 'a/0001_first.sql': 'SELECT pg_sleep(0.6);', 'a/0002_long.sql': 'CREATE TABLE long (id int);\nSELECT pg_sleep(2);' });
+    // Act
+    const partial = await runOnFolder(folder, db.url, { action: 'migrate', deadline: Date.now() + 1_200, safetyMarginMs: 0 });
+    const rest = await runOnFolder(folder, db.url, { action: 'migrate' });
+    // Assess
+    expect(partial).toMatchObject({ status: 'incomplete', pending: ['a/0002_long'] });
+    expect(rest.applied.map((a) => a.id)).toEqual(['a/0002_long']);
+    expect(await ledgerIds(db)).toEqual(['a/0001_first', 'a/0002_long']);
+  });
+
   it('keeps the ledger in a schema whose name needs quoting', async () => {
     // Prepare
     const schema = 'ledger"; DROP TABLE x; --';

@@ -1,0 +1,107 @@
+import { copyFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { startOffline, type Offline } from '../support/offline';
+import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import { createWorkspace, runCli, type Workspace } from '../support/workspace';
+
+const BUCKET = 'stagegate-stage-cli';
+
+/** The last line of stdout as JSON: the one object `--json` prints. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
+const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
+
+/**
+ * End to end with no AWS account: the CLI with --stage publishes to S3
+ * (s3rver), invokes the stage's migrate function through the Lambda
+ * emulator (serverless-offline), which fetches the bundle, verifies it and
+ * migrates the real PostgreSQL.
+ */
+describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () => {
+  let db: TestDatabase;
+  let s3: LocalS3;
+  let offline: Offline;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    [db, s3] = await Promise.all([createTestDatabase(), startS3()]);
+    await s3.createBucket(BUCKET);
+    offline = await startOffline({
+      env: {
+        DATABASE_URL: db.url,
+        STAGEGATE_DB_TLS: 'disable',
+        STAGEGATE_S3_ENDPOINT: s3.endpoint,
+        AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+        // Leaves each invocation about 2.5 s of its 900 s, so runs of slow migrations come back incomplete.
+        STAGEGATE_SAFETY_MARGIN_MS: String(900_000 - 2_500),
+      },
+    });
+  });
+  afterAll(async () => {
+    await offline?.stop();
+    await Promise.all([s3?.stop(), db?.drop()]);
+  });
+  beforeEach(() => {
+    ws = createWorkspace();
+    // The function name comes from serverless.yml: stagegate-local-migrate.
+    copyFileSync(resolve(__dirname, '../../serverless.yml'), join(ws.dir, 'serverless.yml'));
+  });
+  afterEach(() => ws.remove());
+
+  const env = (): Record<string, string> => ({
+    STAGEGATE_BUCKET: BUCKET,
+    STAGEGATE_S3_ENDPOINT: s3.endpoint,
+    STAGEGATE_LAMBDA_ENDPOINT: offline.lambdaEndpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+  });
+
+  // The stage's database keeps what each test applied, so later tests ship those migrations too (else: DATABASE_AHEAD).
+  const shop = { 'shop/0001_orders.sql': 'CREATE TABLE stage_orders (id int PRIMARY KEY);', 'shop/0002_items.sql': 'CREATE TABLE stage_items (id int);' };
+
+  it('migrates a stage and renders the result as a local run does', async () => {
+    // Prepare
+    ws.migrations(shop);
+    // Act
+    const human = await runCli(['migrate', '--stage', 'local'], { cwd: ws.dir, env: env() });
+    const again = await runCli(['status', '--stage', 'local', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('invoking stagegate-local-migrate (stage local)');
+    expect(human.stdout).toMatch(/✓ shop\/0001_orders {2}\d+ ms/);
+    expect(human.stdout).toMatch(/Applied 2 migrations/);
+    expect(again.code).toBe(0);
+    expect(json(again.stdout)).toMatchObject({ ok: true, action: 'status', status: 'up-to-date', stage: 'local' });
+    expect((await db.query<{ n: number }>('select count(*)::int as n from stagegate.migrations'))[0]?.n).toBe(2);
+  });
+
+  it('fails with the same error code and exit code as a local run', async () => {
+    // Prepare
+    ws.migrations({ ...shop, 'shop/0003_broken.sql': 'CREATE TABLE stage_broken (id int);\nALTER TABLE stage_broken ADD FOREIGN KEY (nope) REFERENCES stage_orders (id);' });
+    // Act
+    const result = await runCli(['migrate', '--stage', 'local', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(result.code).toBe(1);
+    const out = json(result.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error).toMatchObject({ code: 'MIGRATION_FAILED', migration: 'shop/0003_broken', file: 'shop/0003_broken.sql', line: 2, sqlstate: '42703' });
+    expect(result.stderr).toContain('error MIGRATION_FAILED');
+  });
+
+  it('invokes again while the function comes back incomplete, until every migration is applied', async () => {
+    // Prepare: four migrations of 0.8 s each do not fit in one invocation's 2.5 s
+    const files: Record<string, string> = { ...shop };
+    for (let i = 1; i <= 4; i += 1) files[`slow/000${i}_step.sql`] = `CREATE TABLE slow_${i} (id int);\nSELECT pg_sleep(0.8);`;
+    ws.migrations(files);
+    // Act
+    const result = await runCli(['migrate', '--stage', 'local', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(result.code).toBe(0);
+    const out = json(result.stdout);
+    expect(out.status).toBe('applied');
+    expect(out.applied.map((a: { id: string }) => a.id)).toEqual(['slow/0001_step', 'slow/0002_step', 'slow/0003_step', 'slow/0004_step']);
+    expect(result.stderr).toMatch(/invoking again \(2\/20\)/);
+  });
+});
