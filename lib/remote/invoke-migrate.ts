@@ -1,13 +1,9 @@
 import { InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aws-sdk/client-lambda';
 import { ErrorCode, LambdaInvokeFailedError, RemoteRunError, type MigrationRunnerError } from '../core/errors';
 import type { RunResult } from '../core/result';
-import type { BundleRef } from '../adapters/s3/bundle-ref';
+import { parseInvocationErrorMessage } from '../core/error-text';
+import type { MigrateEvent } from '../adapters/lambda/event';
 
-/** The event the migrate function accepts. */
-export interface MigrateEvent {
-  action: 'plan' | 'migrate' | 'status';
-  bundle: BundleRef;
-}
 
 /** How long to wait for a function in `Pending` or `Inactive` state to become active. */
 const ACTIVATION_WAIT_S = 300;
@@ -79,44 +75,24 @@ function functionError(functionName: string, payload: string): MigrationRunnerEr
   } catch {
     // Not JSON: reported below as an unexpected failure.
   }
-  const type = errorCodeOf(parsed);
   const text = parsed.errorMessage ?? payload.slice(0, 500);
+  const { code, message, remedy, details } = parseInvocationErrorMessage(text);
+  const type = errorCodeOf(parsed, code);
   if (!(Object.values(ErrorCode) as string[]).includes(type)) {
     return new LambdaInvokeFailedError(functionName, `the function failed with ${type}: ${text.slice(0, 500)}`, 'Read the function\'s CloudWatch logs; if it timed out or ran out of memory, run again: a new run continues where this one stopped.');
   }
-  const { message, remedy, details } = parseErrorMessage(text);
-  return new RemoteRunError(type as ErrorCode, message, remedy, { ...details, function: functionName });
+  return new RemoteRunError(type as ErrorCode, message, remedy || 'See the function\'s logs.', { ...details, function: functionName });
 }
 
 /**
  * The stable code of a function error. Lambda reports it as `errorType`; a
  * local emulator (serverless-offline) always says `Error` there, but keeps the
- * stack, whose first line the handler writes as `<CODE>: <message>`.
+ * stack, whose first line the handler writes as `<CODE>: <message>`, and the
+ * message's details repeat the code.
  */
-function errorCodeOf(payload: { errorType?: string; trace?: unknown }): string {
+function errorCodeOf(payload: { errorType?: string; trace?: unknown }, codeInMessage: string | null): string {
   const known = Object.values(ErrorCode) as string[];
-  if (payload.errorType && known.includes(payload.errorType)) return payload.errorType;
   const first = Array.isArray(payload.trace) && typeof payload.trace[0] === 'string' ? payload.trace[0] : '';
-  const fromTrace = /^([A-Z_]+):/.exec(first)?.[1];
-  return fromTrace && known.includes(fromTrace) ? fromTrace : (payload.errorType ?? 'Unknown');
-}
-
-/** Reads the handler's `errorMessage`: the message, a `what to do:` line, and a `details: {json}` line. */
-export function parseErrorMessage(text: string): { message: string; remedy: string; details: Record<string, unknown> } {
-  const lines = text.split('\n');
-  const detailsLine = lines.findIndex((l) => l.startsWith('details: '));
-  let details: Record<string, unknown> = {};
-  if (detailsLine >= 0) {
-    try {
-      details = JSON.parse((lines[detailsLine] as string).slice('details: '.length)) as Record<string, unknown>;
-    } catch {
-      details = {};
-    }
-  }
-  const body = detailsLine >= 0 ? lines.slice(0, detailsLine) : lines;
-  const remedyLine = body.findIndex((l) => l.startsWith('what to do: '));
-  const remedy = remedyLine >= 0 ? body.slice(remedyLine).join('\n').slice('what to do: '.length) : 'See the function\'s logs.';
-  const message = (remedyLine >= 0 ? body.slice(0, remedyLine) : body).join('\n');
-  const { code: _code, message: _message, remedy: _remedy, ...rest } = details;
-  return { message, remedy, details: rest };
+  const candidates = [payload.errorType, /^([A-Z_]+):/.exec(first)?.[1], codeInMessage ?? undefined];
+  return candidates.find((c): c is string => c !== undefined && known.includes(c)) ?? payload.errorType ?? 'Unknown';
 }

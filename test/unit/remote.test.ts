@@ -1,30 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseErrorMessage } from '../../lib/remote/invoke-migrate';
 import { migrateFunctionName } from '../../lib/remote/function-name';
 import { parseRemoteConfig } from '../../lib/remote/remote-config';
 import { ConfigInvalidError, UsageError } from '../../lib/core/errors';
-
-describe('Function: parseErrorMessage', () => {
-  it('splits message, remedy and details, dropping the repeated code, message and remedy', () => {
-    // Prepare
-    const details = { code: 'MIGRATION_FAILED', message: 'x', remedy: 'y', migration: 'a/0001_x', line: 3 };
-    const text = `Migration a/0001_x failed at a/0001_x.sql:3\nwhat to do: Fix it.\nRun again.\ndetails: ${JSON.stringify(details)}`;
-    // Act
-    const parsed = parseErrorMessage(text);
-    // Assess
-    expect(parsed).toEqual({ message: 'Migration a/0001_x failed at a/0001_x.sql:3', remedy: 'Fix it.\nRun again.', details: { migration: 'a/0001_x', line: 3 } });
-  });
-
-  it('keeps a plain message when there is no remedy or details line', () => {
-    // Act
-    const parsed = parseErrorMessage('Something odd happened');
-    // Assess
-    expect(parsed.message).toBe('Something odd happened');
-    expect(parsed.details).toEqual({});
-  });
-});
 
 describe('Function: parseRemoteConfig', () => {
   it('reads flags first, then the environment, with a default prefix', () => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { MigrationRunnerError } from '../../core/errors';
 import { connectionError } from './errors';
 import { UNKNOWN_TARGET, type ConnectionTarget } from './target';
 
@@ -26,6 +27,8 @@ async function configOf(connection: PgConnection, connectTimeoutMs: number): Pro
   try {
     base = typeof connection === 'string' ? { connectionString: connection } : await connection();
   } catch (error) {
+    // Our own errors (e.g. credentials that could not be fetched) already say what happened.
+    if (error instanceof MigrationRunnerError) throw error;
     throw connectionError(error, UNKNOWN_TARGET, 'building the connection settings failed');
   }
   // A name set by the connection itself wins: it is the operator's choice.

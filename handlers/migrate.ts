@@ -1,0 +1,46 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { AwsClients } from '../lib/adapters/lambda/aws-clients';
+import { parseLambdaEnvironment } from '../lib/adapters/lambda/environment';
+import { parseEvent } from '../lib/adapters/lambda/event';
+import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
+import { failInvocation } from '../lib/adapters/lambda/invocation-error';
+import { PowertoolsEventLogger } from '../lib/adapters/lambda/logger';
+import { withLambdaDatabase } from '../lib/adapters/lambda/with-lambda-database';
+import { S3BundleSource } from '../lib/adapters/s3/s3-bundle-source';
+import { runMigrations } from '../lib/run';
+
+// Module scope: warm invocations reuse the logger, the AWS clients and (in S3BundleSource) verified bundles.
+const powertools = new Logger({ serviceName: 'stagegate' });
+const logger = new PowertoolsEventLogger(powertools);
+const clients = new AwsClients();
+const clock = { now: () => Date.now() };
+
+/**
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}}`.
+ * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
+ * (see `formatInvocationErrorMessage` for `errorMessage`).
+ *
+ * @example
+ * await handler({ action: 'status', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } }, context);
+ * // { ok: true, action: 'status', status: 'pending', …, target: 'migrator@db.internal:5432/app' }
+ */
+export async function handler(event: unknown, context: Context): Promise<MigrateResponse> {
+  powertools.resetKeys();
+  powertools.addContext(context);
+  try {
+    const request = parseEvent(event);
+    const config = parseLambdaEnvironment(process.env);
+    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined });
+    const run = runRequestFor(request, context, config, clock);
+    const source = new S3BundleSource(clients.s3({ region: config.region, endpoint: config.s3Endpoint }), request.bundle);
+    const response = await withLambdaDatabase(config, { clients, logger }, async (db, target) => {
+      const result = await runMigrations({ source, db, logger, clock }, run, config.settings);
+      return { ...result, target };
+    });
+    logger.info('invocation.completed', outcomeOf(response));
+    return response;
+  } catch (error) {
+    throw failInvocation(error, logger);
+  }
+}

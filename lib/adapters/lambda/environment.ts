@@ -1,0 +1,97 @@
+import { DEFAULTS, ENVIRONMENT, configFromEnv, parseConfig, parseDuration, type Config } from '../../config';
+import { ConfigInvalidError, type ConfigProblem } from '../../core/errors';
+import type { RunSettings } from '../../run';
+import { parseDatabaseSettings, type DatabaseSettings } from './environment-database';
+import { EnvReader, type Environment } from './env-reader';
+
+export type { DatabaseSettings, IamDatabase, SecretDatabase, TlsMode, UrlDatabase } from './environment-database';
+
+/** Time kept in reserve before Lambda's deadline when `STAGEGATE_SAFETY_MARGIN_MS` is not set. */
+export const DEFAULT_SAFETY_MARGIN_MS = 30_000;
+
+/** Everything the migrate function reads from its environment, parsed once and trusted afterwards. */
+export interface LambdaConfig {
+  /** How to reach and authenticate to the database. */
+  database: DatabaseSettings;
+  /** Ledger schema (`STAGEGATE_SCHEMA`). */
+  schema: string;
+  /** Lock wait and per-migration timeouts, as `runMigrations` takes them. */
+  settings: RunSettings;
+  /** Time kept before the invocation's deadline, in ms; no migration starts inside it. */
+  safetyMarginMs: number;
+  /** `STAGEGATE_S3_ENDPOINT`: a local S3 emulator; null on AWS. */
+  s3Endpoint: string | null;
+  /** `AWS_REGION`, which Lambda always sets; null when unset (local use). */
+  region: string | null;
+  /** `STAGEGATE_STAGE`, for logs only; null when unset. */
+  stage: string | null;
+}
+
+/** The variables of the shared configuration (`lib/config.ts`), by setting name. */
+const VARIABLE_OF: Record<string, string> = Object.fromEntries(Object.entries(ENVIRONMENT).map(([name, key]) => [key, name]));
+
+/**
+ * Reads the migrate function's configuration from its environment and
+ * reports every problem at once as a `ConfigInvalidError` naming the
+ * variables. Variables it does not know are ignored: this is the whole
+ * process environment. Values of secret variables are never repeated.
+ *
+ * Variables: the database (see {@link parseDatabaseSettings}),
+ * `STAGEGATE_SCHEMA`, `STAGEGATE_LOCK_WAIT_MS`, `STAGEGATE_LOCK_TIMEOUT_MS`,
+ * `STAGEGATE_STATEMENT_TIMEOUT_MS`, `STAGEGATE_SAFETY_MARGIN_MS` (default
+ * 30 s), `STAGEGATE_S3_ENDPOINT`, `STAGEGATE_STAGE` and `AWS_REGION`.
+ *
+ * @example
+ * const config = parseLambdaEnvironment(process.env);
+ * // config.database.kind is 'iam', 'secret' or 'url'
+ */
+export function parseLambdaEnvironment(env: Environment): LambdaConfig {
+  const reader = new EnvReader(env);
+  const shared = sharedSettings(env, reader.problems);
+  const config: LambdaConfig = {
+    database: parseDatabaseSettings(reader),
+    schema: shared.schema,
+    settings: { lockWaitMs: shared.lockWaitMs, lockTimeoutMs: shared.lockTimeoutMs, statementTimeoutMs: shared.statementTimeoutMs },
+    safetyMarginMs: reader.parse('STAGEGATE_SAFETY_MARGIN_MS', parseDuration) ?? DEFAULT_SAFETY_MARGIN_MS,
+    s3Endpoint: reader.parse('STAGEGATE_S3_ENDPOINT', parseEndpoint) ?? null,
+    region: reader.parse('AWS_REGION', parseRegion) ?? null,
+    stage: reader.parse('STAGEGATE_STAGE', parseStage) ?? null,
+  };
+  if (reader.problems.length > 0) throw new ConfigInvalidError(reader.problems);
+  return config;
+}
+
+/** Schema, lock wait and timeouts, checked by the shared `parseConfig`; its problems renamed to their variables. */
+function sharedSettings(env: Environment, problems: ConfigProblem[]): Pick<Config, 'schema' | 'lockWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs'> {
+  // The database URL and the embedded server are this module's business, not parseConfig's.
+  const { databaseUrl: _url, embeddedPort: _port, ...raw } = configFromEnv(env);
+  try {
+    return parseConfig(raw);
+  } catch (error) {
+    if (!(error instanceof ConfigInvalidError)) throw error;
+    problems.push(...error.problems.map((p) => ({ key: VARIABLE_OF[p.key] ?? p.key, problem: p.problem })));
+    return DEFAULTS;
+  }
+}
+
+function parseEndpoint(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('must be a URL such as http://127.0.0.1:4569');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('must start with http:// or https://');
+  if (url.username !== '' || url.password !== '') throw new Error('must not contain credentials (the SDK reads them from the environment)');
+  return value;
+}
+
+function parseRegion(value: string): string {
+  if (value.length > 32 || !/^[a-z0-9]+(-[a-z0-9]+)*$/.test(value)) throw new Error('must be an AWS region such as eu-west-1');
+  return value;
+}
+
+function parseStage(value: string): string {
+  if (value.length > 128) throw new Error('must be at most 128 characters');
+  return value;
+}

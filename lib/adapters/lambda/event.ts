@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { EventInvalidError, type EventProblem } from '../../core/errors';
+import { isMigrationId, MAX_ID_LENGTH } from '../../core/migration';
+import type { BundleRef } from '../s3/bundle-ref';
+
+/** What the migrate function may be asked to do. */
+export const EventAction = {
+  PLAN: 'plan',
+  MIGRATE: 'migrate',
+  STATUS: 'status',
+} as const;
+export type EventAction = (typeof EventAction)[keyof typeof EventAction];
+
+/** A checked invocation event: the only form of the event past the handler. */
+export interface MigrateEvent {
+  action: EventAction;
+  bundle: BundleRef;
+}
+
+/** S3's limit on an object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+/** More problems than this are summarised in one line: a hostile event must not make a huge error. */
+const MAX_PROBLEMS = 20;
+/** Field names are echoed in problems; unknown ones are cut to this length. */
+const MAX_FIELD_CHARS = 64;
+
+// S3 general purpose bucket naming rules:
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+const bucketSchema = z
+  .string()
+  .min(3, { error: 'must be 3 to 63 characters long', abort: true })
+  .max(63, { error: 'must be 3 to 63 characters long', abort: true })
+  .regex(/^[a-z0-9.-]+$/, 'may hold only lowercase letters, digits, dots and hyphens')
+  .regex(/^[a-z0-9].*[a-z0-9]$/, 'must begin and end with a letter or digit')
+  .refine((name) => !name.includes('..'), 'must not contain two adjacent dots')
+  .refine((name) => !/^\d{1,3}(\.\d{1,3}){3}$/.test(name), 'must not look like an IP address')
+  .refine((name) => !/^(xn--|sthree-)|(-s3alias|--ol-s3)$/.test(name), 'uses a prefix or suffix S3 reserves');
+
+const keySchema = z
+  .string()
+  .min(1, { error: 'must not be empty', abort: true })
+  .refine((key) => key.length <= MAX_KEY_BYTES && Buffer.byteLength(key, 'utf8') <= MAX_KEY_BYTES, {
+    error: `must be at most ${MAX_KEY_BYTES} bytes (S3's limit)`,
+    abort: true,
+  });
+
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'must be exactly 64 lowercase hexadecimal characters (the bundle id)');
+
+const targetSchema = z
+  .string()
+  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
+  // TODO [>=0.2.0] accept a target once runMigrations can stop at one.
+  .refine(() => false, 'target is not supported by this version; leave it out to apply every pending migration')
+  .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type');
+
+const eventSchema = z.strictObject({
+  action: z.enum([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
+  bundle: z.strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
+  target: targetSchema.optional(),
+});
+
+/** Messages for zod's built-in issues; none of them repeats the value it refused. */
+const errorMap: z.core.$ZodErrorMap = (issue) => {
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_type') return issue.expected === 'object' ? 'must be a JSON object' : `must be a ${issue.expected}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return undefined;
+};
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(event)';
+  const text = path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${String(part)}`)).join('');
+  return text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}…` : text;
+}
+
+function problemsOf(issues: readonly z.core.$ZodIssue[]): EventProblem[] {
+  const problems: EventProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push({ field: fieldOf([...issue.path, key]), problem: 'unknown field' });
+    } else {
+      problems.push({ field: fieldOf(issue.path), problem: issue.message });
+    }
+  }
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const rest = problems.length - MAX_PROBLEMS + 1;
+  return [...problems.slice(0, MAX_PROBLEMS - 1), { field: '(event)', problem: `and ${rest} more problems` }];
+}
+
+/**
+ * Checks an invocation event strictly: unknown fields, wrong types, missing
+ * fields and oversized strings are refused, every problem listed with the
+ * path of its field. Nothing past the handler sees the raw event.
+ *
+ * @example
+ * const event = parseEvent({ action: 'migrate', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } });
+ * // throws EventInvalidError (EVENT_INVALID) for anything else
+ */
+export function parseEvent(event: unknown): MigrateEvent {
+  const parsed = eventSchema.safeParse(event, { error: errorMap });
+  if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
+  const { action, bundle } = parsed.data;
+  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 } };
+}

@@ -1,0 +1,256 @@
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { handler } from '../../handlers/migrate';
+import { publishBundle } from '../../lib/adapters/s3/publish-bundle';
+import { describeConnection } from '../../lib/adapters/postgres';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { lambdaContext, TEST_FUNCTION_NAME } from '../support/lambda-context';
+import { captureOutput, failed, invoke, publishMigrations, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
+import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+
+const BUCKET = 'stagegate-deploys';
+const TWO = {
+  'app/0001_init.sql': 'CREATE TABLE widget (id bigserial PRIMARY KEY, name text NOT NULL);',
+  'app/0002_colour.sql': "ALTER TABLE widget ADD COLUMN colour text NOT NULL DEFAULT 'red';",
+};
+
+describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP', () => {
+  let s3: LocalS3;
+  let db: TestDatabase;
+  let output: CapturedOutput;
+  let restoreEnv: () => void;
+
+  beforeAll(async () => {
+    s3 = await startS3();
+    await s3.createBucket(BUCKET);
+  });
+  afterAll(() => s3.stop());
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    restoreEnv = setEnv({
+      DATABASE_URL: db.url,
+      STAGEGATE_S3_ENDPOINT: s3.endpoint,
+      STAGEGATE_STAGE: 'test',
+      STAGEGATE_SAFETY_MARGIN_MS: '500',
+      STAGEGATE_LOCK_WAIT_MS: '20s',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+      STAGEGATE_DB_IAM: undefined,
+      STAGEGATE_DB_SECRET_ARN: undefined,
+      STAGEGATE_DB_TLS: undefined,
+      POWERTOOLS_DEV: undefined,
+    });
+    output = captureOutput();
+  });
+  afterEach(async () => {
+    output.restore();
+    restoreEnv();
+    await db.drop();
+  });
+
+  const ledger = async (): Promise<string[]> => (await db.query<{ id: string }>("select id from stagegate.migrations where state = 'applied' order by id")).map((r) => r.id);
+  const ledgerExists = async (): Promise<boolean> => (await db.query<{ t: string | null }>("select to_regclass('stagegate.runs')::text as t"))[0]?.t !== null;
+
+  it('applies the pending migrations, returns the --json result with its target, then reports up to date', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, TWO);
+    const context = lambdaContext();
+    // Act
+    const first = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }, context));
+    const second = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }));
+    // Assess
+    expect(first).toMatchObject({ ok: true, action: 'migrate', bundleId: ref.sha256, status: 'applied', pending: [], target: describeConnection(db.url) });
+    expect(first.applied.map((a) => a.id)).toEqual(['app/0001_init', 'app/0002_colour']);
+    expect(second).toMatchObject({ status: 'up-to-date', applied: [], pending: [] });
+    const rows = await db.query<{ applied_by: string }>('select applied_by from stagegate.migrations');
+    expect(rows.map((r) => r.applied_by)).toEqual([`lambda:${TEST_FUNCTION_NAME}:${context.awsRequestId}`, `lambda:${TEST_FUNCTION_NAME}:${context.awsRequestId}`]);
+    expect(await db.query('select outcome from stagegate.runs')).toEqual([{ outcome: 'succeeded' }]);
+    const applied = output.records().filter((r) => r.message === 'migration.applied');
+    expect(applied.map((r) => r.id)).toEqual(['app/0001_init', 'app/0002_colour']);
+    expect(applied[0]).toMatchObject({ level: 'INFO', service: 'stagegate', function_request_id: context.awsRequestId, bundle: ref.sha256, stage: 'test' });
+    expect(typeof applied[0]?.durationMs).toBe('number');
+    expect(output.records().filter((r) => r.message === 'invocation.completed').map((r) => r.status)).toEqual(['applied', 'up-to-date']);
+    expect(output.text()).not.toContain(new URL(db.url).password);
+  });
+
+  it('plans and shows status without changing anything', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, TWO);
+    // Act
+    const plan = succeeded(await invoke(handler, { action: 'plan', bundle: ref }));
+    const before = succeeded(await invoke(handler, { action: 'status', bundle: ref }));
+    succeeded(await invoke(handler, { action: 'migrate', bundle: ref }));
+    const after = succeeded(await invoke(handler, { action: 'status', bundle: ref }));
+    // Assess
+    expect(plan).toMatchObject({ action: 'plan', status: 'pending', pending: ['app/0001_init', 'app/0002_colour'] });
+    expect(plan.plan?.map((s) => [s.id, s.kind])).toEqual([['app/0001_init', 'apply'], ['app/0002_colour', 'apply']]);
+    expect(before.migrations?.map((m) => m.state)).toEqual(['pending', 'pending']);
+    expect(after).toMatchObject({ action: 'status', status: 'up-to-date' });
+    expect(after.migrations?.map((m) => m.state)).toEqual(['applied', 'applied']);
+  });
+
+  it('stops between migrations when the deadline is near, and the next invocation finishes', async () => {
+    // Prepare: 1 s usable (1.5 s left minus the 0.5 s margin); the first migration takes 1.2 s in four statements
+    const { ref } = await publishMigrations(s3.client, BUCKET, {
+      'app/0001_slow.sql': 'SELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);',
+      'app/0002_table.sql': 'CREATE TABLE after_the_break (id int);',
+    });
+    succeeded(await invoke(handler, { action: 'plan', bundle: ref })); // warms the bundle cache and the clients
+    // Act
+    const first = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }, lambdaContext({ remainingMs: 1_500 })));
+    const second = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }, lambdaContext({ remainingMs: 60_000 })));
+    // Assess
+    expect(first).toMatchObject({ status: 'incomplete', pending: ['app/0002_table'] });
+    expect(first.applied.map((a) => a.id)).toEqual(['app/0001_slow']);
+    expect(output.records().find((r) => r.message === 'run.stopped')).toMatchObject({ level: 'WARN', next: 'app/0002_table' });
+    expect(second).toMatchObject({ status: 'applied', pending: [] });
+    expect(second.applied.map((a) => a.id)).toEqual(['app/0002_table']);
+    expect(await db.query('select outcome from stagegate.runs order by id')).toEqual([{ outcome: 'incomplete' }, { outcome: 'succeeded' }]);
+  });
+
+  it('caps statement_timeout to the time left, so a migration cannot outlive the invocation', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, { 'app/0001_endless.sql': 'CREATE TABLE half (id int);\nSELECT pg_sleep(30);' });
+    const context = lambdaContext({ remainingMs: 2_500 });
+    // Act
+    const error = failed(await invoke(handler, { action: 'migrate', bundle: ref }, context));
+    // Assess: it ended before Lambda would have stopped it
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    expect(error.errorType).toBe('MIGRATION_FAILED');
+    expect(error.error.details).toMatchObject({ file: 'app/0001_endless.sql', line: 2, sqlstate: '57014' });
+    expect(await db.query("select to_regclass('public.half') as t")).toEqual([{ t: null }]);
+  });
+
+  it('lets a duplicated invocation wait for the lock and find nothing to do', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, { ...TWO, 'app/0001_init.sql': `SELECT pg_sleep(0.5);\n${TWO['app/0001_init.sql']}` });
+    const event = { action: 'migrate', bundle: ref };
+    // Act
+    const outcomes = await Promise.all([invoke(handler, event), invoke(handler, event)]);
+    // Assess
+    const results = outcomes.map(succeeded);
+    expect(results.map((r) => r.status).sort()).toEqual(['applied', 'up-to-date']);
+    expect(results.flatMap((r) => r.applied.map((a) => a.id))).toEqual(['app/0001_init', 'app/0002_colour']);
+    expect(await ledger()).toEqual(['app/0001_init', 'app/0002_colour']);
+    expect(await db.query('select outcome from stagegate.runs')).toEqual([{ outcome: 'succeeded' }]);
+  });
+
+  it('refuses a bundle whose object was overwritten, and runs nothing', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, TWO);
+    const other = await publishMigrations(s3.client, BUCKET, TWO);
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: ref.key, Body: other.bytes }));
+    // Act
+    const error = failed(await invoke(handler, { action: 'migrate', bundle: ref }));
+    // Assess
+    expect(error.errorType).toBe('BUNDLE_INTEGRITY');
+    expect(error.error.details).toMatchObject({ expected: ref.sha256, actual: other.ref.sha256 });
+    expect(await ledgerExists()).toBe(false);
+  });
+
+  it('reports a missing bundle, and runs nothing', async () => {
+    // Prepare
+    const sha256 = 'f'.repeat(64);
+    // Act
+    const error = failed(await invoke(handler, { action: 'migrate', bundle: { bucket: BUCKET, key: `stagegate/bundles/${sha256}.json.gz`, sha256 } }));
+    // Assess
+    expect(error.errorType).toBe('BUNDLE_NOT_FOUND');
+    expect(error.error.message).toBe(`The bundle s3://${BUCKET}/stagegate/bundles/${sha256}.json.gz does not exist.`);
+    expect(await ledgerExists()).toBe(false);
+  });
+
+  it('refuses a bundle whose recorded checksums do not match its SQL, and runs nothing', async () => {
+    // Prepare: edit a checksum inside a real bundle, then publish it under its true sha256
+    const original = await publishMigrations(s3.client, BUCKET, TWO);
+    const document = JSON.parse(gunzipSync(original.bytes).toString('utf8')) as { migrations: { checksum: string }[] };
+    (document.migrations[1] as { checksum: string }).checksum = `v1:${'0'.repeat(64)}`;
+    const bytes = gzipSync(Buffer.from(JSON.stringify(document)));
+    const bundleId = createHash('sha256').update(bytes).digest('hex');
+    const ref = await publishBundle(s3.client, { bucket: BUCKET, prefix: 'stagegate', bytes, bundleId });
+    // Act
+    const error = failed(await invoke(handler, { action: 'migrate', bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 } }));
+    // Assess
+    expect(error.errorType).toBe('BUNDLE_INVALID');
+    expect(error.error.message).toContain('the checksum of app/0002_colour does not match its SQL');
+    expect(await ledgerExists()).toBe(false);
+  });
+
+  it.each([
+    ['wrong types', { action: 'migrate', bundle: { bucket: BUCKET, key: 42, sha256: 'x' } }, ['bundle.key', 'bundle.sha256']],
+    ['unknown fields', { action: 'migrate', bundle: { bucket: BUCKET, key: 'k', sha256: 'a'.repeat(64), region: 'x' }, force: true }, ['bundle.region', 'force']],
+    ['missing fields', { bundle: { bucket: BUCKET } }, ['action', 'bundle.key', 'bundle.sha256']],
+    ['huge strings', { action: 'migrate', bundle: { bucket: 'b'.repeat(100_000), key: 'k'.repeat(100_000), sha256: 'a'.repeat(64) } }, ['bundle.bucket', 'bundle.key']],
+  ])('refuses an event with %s, naming each field', async (_case, event, fields) => {
+    // Act
+    const error = failed(await invoke(handler, event));
+    // Assess
+    expect(error.errorType).toBe('EVENT_INVALID');
+    expect((error.error.details.problems as { field: string }[]).map((p) => p.field)).toEqual(fields);
+    for (const field of fields) expect(error.errorMessage).toContain(`  - ${field}: `);
+    expect(error.errorMessage.length).toBeLessThan(4_096);
+    expect(await ledgerExists()).toBe(false);
+  });
+
+  it('reports a refused password without ever showing it', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, TWO);
+    const url = new URL(db.url);
+    url.password = 'not-the-password-4f1c9e';
+    process.env.DATABASE_URL = url.toString();
+    // Act
+    const outcome = await invoke(handler, { action: 'migrate', bundle: ref });
+    // Assess
+    const error = failed(outcome);
+    expect(error.errorType).toBe('DATABASE_AUTH_FAILED');
+    expect(error.error.details.target).toBe(describeConnection(db.url));
+    expect(output.records().find((r) => r.message === 'invocation.failed')).toMatchObject({ level: 'ERROR', code: 'DATABASE_AUTH_FAILED' });
+    for (const secret of ['not-the-password-4f1c9e', new URL(db.url).password]) {
+      expect(JSON.stringify(outcome)).not.toContain(secret);
+      expect(output.text()).not.toContain(secret);
+    }
+  });
+
+  it('reuses a verified bundle while warm, even after its object is gone', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, TWO);
+    succeeded(await invoke(handler, { action: 'status', bundle: ref }));
+    await s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: ref.key }));
+    await expect(s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: ref.key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    // Act
+    const result = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }));
+    // Assess
+    expect(result).toMatchObject({ status: 'applied', bundleId: ref.sha256 });
+  });
+
+  it('fails the invocation with MIGRATION_FAILED naming the file and line, keeping what was applied before', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, {
+      'app/0001_init.sql': TWO['app/0001_init.sql'],
+      'app/0002_broken.sql': "INSERT INTO widget (name) VALUES ('a');\nINSERT INTO widget (name) VALUES ('b');\nSELECT nope FROM widget;",
+    });
+    // Act
+    const error = failed(await invoke(handler, { action: 'migrate', bundle: ref }));
+    // Assess
+    expect(error.errorType).toBe('MIGRATION_FAILED');
+    expect(error.error.code).toBe('MIGRATION_FAILED');
+    expect(error.errorMessage.split('\n')[0]).toBe('Migration app/0002_broken failed at app/0002_broken.sql:3:8: column "nope" does not exist [SQLSTATE 42703]');
+    expect(error.error.remedy).toContain('rolled back');
+    expect(error.error.details).toMatchObject({ migration: 'app/0002_broken', file: 'app/0002_broken.sql', line: 3, bundleId: ref.sha256, applied: [{ id: 'app/0001_init' }] });
+    expect(await ledger()).toEqual(['app/0001_init']);
+    expect(await db.query('select count(*)::int as n from widget')).toEqual([{ n: 0 }]);
+    expect(await db.query('select outcome from stagegate.runs')).toEqual([{ outcome: 'failed' }]);
+  });
+
+  it('names the variables when no database is configured', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, TWO);
+    delete process.env.DATABASE_URL;
+    // Act
+    const error = failed(await invoke(handler, { action: 'status', bundle: ref }));
+    // Assess
+    expect(error.errorType).toBe('CONFIG_INVALID');
+    expect(error.errorMessage).toContain('STAGEGATE_DB_IAM, STAGEGATE_DB_SECRET_ARN, DATABASE_URL');
+  });
+});
