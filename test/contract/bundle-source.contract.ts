@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { buildCatalog } from '../../lib/core/catalog';
 import { encodeBundle } from '../../lib/core/bundle-format';
-import { MigrationRunnerError } from '../../lib/core/errors';
 import type { BundleSource } from '../../lib/ports';
+import { failure } from '../support/failure';
 
 /** How a contract run puts bundle bytes where a source will look for them. */
 export interface BundleSourceHarness {
@@ -16,16 +16,6 @@ const files = [
   { path: 'org/0001_initial.sql', content: 'CREATE TABLE org (id int);' },
   { path: 'member/0001_initial.sql', content: '-- stagegate:depends-on org/0001_initial\nCREATE TABLE member (id int);' },
 ];
-
-async function failure(promise: Promise<unknown>): Promise<MigrationRunnerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MigrationRunnerError) return error;
-    throw error;
-  }
-  throw new Error('expected load() to fail');
-}
 
 /**
  * The promises every `BundleSource` keeps: a verified bundle or a typed

@@ -1,19 +1,9 @@
 import { cpSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { MigrationRunnerError } from '../../lib/core/errors';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { schemaSnapshot } from '../support/schema';
 import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
-
-async function failure(promise: Promise<unknown>): Promise<MigrationRunnerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MigrationRunnerError) return error;
-    throw error;
-  }
-  throw new Error('expected the run to fail');
-}
+import { failure } from '../support/failure';
 
 const ledgerIds = async (db: TestDatabase, schema = 'stagegate'): Promise<string[]> =>
   (await db.query<{ id: string }>(`select id from ${'"' + schema.replace(/"/g, '""') + '"'}.migrations where state = 'applied' order by id`)).map((r) => r.id);

@@ -16,6 +16,7 @@ import {
 import { MigrationFailedError, MigrationRunnerError, type MigrationFailure } from '../../lib/core/errors';
 import { applyRequest, migration, recordRequest, type RequestContext } from '../support/builders';
 import { createTestDatabase, urlFor, type TestDatabase } from '../support/database';
+import { failure } from '../support/failure';
 
 let database: TestDatabase;
 let schemaCount = 0;
@@ -34,20 +35,10 @@ function adapter(schema: string, options: Partial<PgMigrationDatabaseOptions> = 
   return new PgMigrationDatabase({ connectionString: database.url, schema, lockPollMs: 20, ...options } as PgMigrationDatabaseOptions);
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<MigrationRunnerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MigrationRunnerError) return error;
-    throw error;
-  }
-  throw new Error('expected the promise to reject');
-}
-
 /** Applies one migration in a fresh ledger and returns the failure it reports. */
 async function failureOf(sql: string, context: RequestContext = {}, noTransaction = false): Promise<MigrationFailure> {
   const m = migration({ id: 'app/0001_broken', sql, noTransaction });
-  const error = await rejectionOf(adapter(freshSchema()).withLock({ waitMs: 1_000 }, (s) => s.apply(applyRequest(m, context))));
+  const error = await failure(adapter(freshSchema()).withLock({ waitMs: 1_000 }, (s) => s.apply(applyRequest(m, context))));
   expect(error).toBeInstanceOf(MigrationFailedError);
   return (error as MigrationFailedError).failure;
 }
@@ -89,7 +80,7 @@ describe('advisory lock', () => {
 
     // Act
     const started = Date.now();
-    const error = await rejectionOf(adapter(schema).withLock({ waitMs: 500 }, async () => 'ran'));
+    const error = await failure(adapter(schema).withLock({ waitMs: 500 }, async () => 'ran'));
     const waited = Date.now() - started;
     clearInterval(sampler);
     await holder.end();
@@ -115,7 +106,7 @@ describe('advisory lock', () => {
 
     // Act
     const other = await adapter(b).withLock({ waitMs: 0 }, async () => 'got it');
-    const same = await rejectionOf(adapter(a).withLock({ waitMs: 0 }, async () => 'got it'));
+    const same = await failure(adapter(a).withLock({ waitMs: 0 }, async () => 'got it'));
     release.resolve();
     await holder;
 
@@ -195,7 +186,7 @@ describe('ledger schema', () => {
     let ran = false;
 
     // Act
-    const error = await rejectionOf(
+    const error = await failure(
       adapter(schema).withLock({ waitMs: 1_000 }, async () => {
         ran = true;
       }),
@@ -288,7 +279,7 @@ describe('failure reports', () => {
 
     // Act
     const [error, after] = await db.withLock({ waitMs: 1_000 }, async (session) => [
-      await rejectionOf(session.apply(applyRequest(slow, { statementTimeoutMs: 100 }))),
+      await failure(session.apply(applyRequest(slow, { statementTimeoutMs: 100 }))),
       await session.apply(applyRequest(later)),
     ]);
 
@@ -340,7 +331,7 @@ describe('connection failures', () => {
     url.password = secret;
 
     // Act
-    const error = await rejectionOf(new PgMigrationDatabase({ connectionString: url.toString() }).withReader((r) => r.readLedger()));
+    const error = await failure(new PgMigrationDatabase({ connectionString: url.toString() }).withReader((r) => r.readLedger()));
 
     // Assess
     expect(error.code).toBe('DATABASE_AUTH_FAILED');
@@ -356,7 +347,7 @@ describe('connection failures', () => {
     await new Promise((resolve) => server.close(resolve));
 
     // Act
-    const error = await rejectionOf(
+    const error = await failure(
       new PgMigrationDatabase({ connectionString: `postgres://app:${secret}@127.0.0.1:${port}/appdb` }).withReader((r) => r.readLedger()),
     );
 
@@ -373,7 +364,7 @@ describe('connection failures', () => {
 
     // Act
     const started = Date.now();
-    const error = await rejectionOf(
+    const error = await failure(
       new PgMigrationDatabase({ connectionString: `postgres://app@127.0.0.1:${port}/appdb`, connectTimeoutMs: 200 }).withReader((r) =>
         r.readLedger(),
       ),
@@ -387,7 +378,7 @@ describe('connection failures', () => {
 
   it('reports a missing database as DATABASE_UNREACHABLE saying it does not exist', async () => {
     // Act
-    const error = await rejectionOf(
+    const error = await failure(
       new PgMigrationDatabase({ connectionString: urlFor('stagegate_no_such_db') }).withReader((r) => r.readLedger()),
     );
 
@@ -434,7 +425,7 @@ describe('a session that dies mid-migration', () => {
     const m = migration({ id: 'app/0001_killed', sql: 'create table killed (id int);\nselect pg_sleep(5.01);\n' });
 
     // Act
-    const applying = rejectionOf(adapter(schema).withLock({ waitMs: 1_000 }, (s) => s.apply(applyRequest(m))));
+    const applying = failure(adapter(schema).withLock({ waitMs: 1_000 }, (s) => s.apply(applyRequest(m))));
     await terminateWhenRunning('pg_sleep(5.01)');
     const error = await applying;
 
@@ -452,7 +443,7 @@ describe('a session that dies mid-migration', () => {
     const m = migration({ id: 'app/0001_cut', sql: 'select pg_sleep(5.02);', noTransaction: true });
 
     // Act
-    const applying = rejectionOf(adapter(schema).withLock({ waitMs: 1_000 }, (s) => s.apply(applyRequest(m))));
+    const applying = failure(adapter(schema).withLock({ waitMs: 1_000 }, (s) => s.apply(applyRequest(m))));
     await terminateWhenRunning('pg_sleep(5.02)');
     const error = await applying;
 

@@ -1,23 +1,13 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildCatalog } from '../../lib/core/catalog';
 import { encodeBundle } from '../../lib/core/bundle-format';
-import { MigrationRunnerError } from '../../lib/core/errors';
 import { BundleCache } from '../../lib/adapters/s3/bundle-cache';
 import { publishBundle } from '../../lib/adapters/s3/publish-bundle';
 import { S3BundleSource } from '../../lib/adapters/s3/s3-bundle-source';
 import { startS3, type LocalS3 } from '../support/s3';
+import { failure } from '../support/failure';
 
 const bundle = encodeBundle(buildCatalog([{ path: 'a/0001_x.sql', content: 'CREATE TABLE x (id int);' }]));
-
-async function failure(promise: Promise<unknown>): Promise<MigrationRunnerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MigrationRunnerError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('Integration: S3 adapter over HTTP (s3rver)', () => {
   let s3: LocalS3;

@@ -8,6 +8,7 @@ import { withLambdaDatabase, type CredentialClients } from '../../lib/adapters/l
 import { CredentialsUnavailableError, DatabaseAuthFailedError, MigrationRunnerError } from '../../lib/core/errors';
 import { FakeSecrets } from '../support/fake-secrets';
 import { MemoryLogger } from '../support/workspace';
+import { failure } from '../support/failure';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -15,16 +16,6 @@ const SECRET: SecretDatabase = { kind: 'secret', secretArn: ARN, region: 'eu-wes
 const IAM: IamDatabase = { kind: 'iam', host: 'db.cluster-x.eu-west-1.rds.amazonaws.com', port: 5432, database: 'app', user: 'migrator', region: 'eu-west-1' };
 
 const rdsSecret = (password = PASSWORD): Record<string, unknown> => ({ username: 'app', password, host: 'db.internal', port: 5432, dbname: 'app', engine: 'postgres' });
-
-async function failure(promise: Promise<unknown>): Promise<MigrationRunnerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof MigrationRunnerError) return error;
-    throw error;
-  }
-  throw new Error('expected a stagegate error');
-}
 
 function configWith(database: LambdaConfig['database']): LambdaConfig {
   return { database, schema: 'stagegate', settings: { lockWaitMs: 1_000, lockTimeoutMs: 1_000, statementTimeoutMs: 1_000 }, safetyMarginMs: 0, s3Endpoint: null, region: null, stage: null };
