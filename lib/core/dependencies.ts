@@ -136,7 +136,8 @@ function cycles(migrations: Migration[], replacedBy: Map<string, string>): Folde
     if (!squashes.has(m.id)) withOriginals.set(m.id, m.dependencies.flatMap((d) => squashes.get(d) ?? [d]));
   }
   const seen = new Set<string>();
-  for (const graph of [withOriginals, withSquashes]) {
+  // Without squashes both graphs are the same: check it once.
+  for (const graph of squashes.size === 0 ? [withOriginals] : [withOriginals, withSquashes]) {
     const cycle = findCycle(graph);
     if (!cycle || seen.has(cycle.slice(0, -1).sort().join())) continue;
     seen.add(cycle.slice(0, -1).sort().join());

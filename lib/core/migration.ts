@@ -86,20 +86,48 @@ export function isMigrationId(id: string): boolean {
 
 /** Compares two digit strings by numeric value, without overflow (`0010` > `0009`, `0003` = `00003`). */
 export function compareNumbers(a: string, b: string): number {
-  const x = a.replace(/^0+(?=.)/, '');
-  const y = b.replace(/^0+(?=.)/, '');
-  if (x.length !== y.length) return x.length - y.length;
-  return x < y ? -1 : x > y ? 1 : 0;
+  // Hot in sorting 10,000 ids: skip leading zeros by index instead of building new strings.
+  const i = firstSignificant(a);
+  const j = firstSignificant(b);
+  const lengthDifference = a.length - i - (b.length - j);
+  if (lengthDifference !== 0) return lengthDifference;
+  for (let k = 0; k < a.length - i; k += 1) {
+    const difference = a.charCodeAt(i + k) - b.charCodeAt(j + k);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** Index of the first non-zero digit, keeping the last digit of an all-zero number. */
+function firstSignificant(digits: string): number {
+  let index = 0;
+  while (index < digits.length - 1 && digits.charCodeAt(index) === 48) index += 1;
+  return index;
 }
 
 /** Total order on ids: app, then number by value, then name. Used wherever order must be stable. */
 export function compareIds(a: string, b: string): number {
-  const pa = parseMigrationId(a);
-  const pb = parseMigrationId(b);
+  const pa = parsedIds.get(a) ?? cacheParsed(a);
+  const pb = parsedIds.get(b) ?? cacheParsed(b);
   if (!pa || !pb) return a < b ? -1 : a > b ? 1 : 0;
   if (pa.app !== pb.app) return pa.app < pb.app ? -1 : 1;
   const byNumber = compareNumbers(pa.number, pb.number);
   if (byNumber !== 0) return byNumber;
   if (pa.name !== pb.name) return pa.name < pb.name ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Parsed ids, remembered: sorting calls {@link compareIds} n log n times and
+ * the regular expression dominated. Bounded so a long-lived process that sees
+ * many bundles does not grow without end.
+ */
+const parsedIds = new Map<string, ParsedId | null>();
+const MAX_CACHED_IDS = 100_000;
+
+function cacheParsed(id: string): ParsedId | null {
+  if (parsedIds.size >= MAX_CACHED_IDS) parsedIds.clear();
+  const parsed = parseMigrationId(id);
+  parsedIds.set(id, parsed);
+  return parsed;
 }
