@@ -8,3 +8,4 @@ export * from './errors-plan';
 export * from './errors-database';
 export * from './errors-lambda';
 export * from './errors-remote';
+export * from './errors-gate';

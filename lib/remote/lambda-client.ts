@@ -1,4 +1,4 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient, type LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -10,6 +10,8 @@ export interface LambdaClientOptions {
   region?: string;
   /** A local Lambda emulator (serverless-offline); real AWS needs none. */
   endpoint?: string;
+  /** Credentials the caller resolved (the deploy plugin: the framework's); the SDK's default chain otherwise. */
+  credentials?: LambdaClientConfig['credentials'];
 }
 
 /**
@@ -26,6 +28,7 @@ export function createLambdaClient(options: LambdaClientOptions = {}): LambdaCli
   return new LambdaClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 10_000,

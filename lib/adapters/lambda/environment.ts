@@ -61,6 +61,33 @@ export function parseLambdaEnvironment(env: Environment): LambdaConfig {
   return config;
 }
 
+/** What a function that only reads and writes the database needs from its environment. */
+export interface DatabaseEnvironment {
+  /** How to reach and authenticate to the database. */
+  database: DatabaseSettings;
+  /** Ledger schema (`STAGEGATE_SCHEMA`), for functions that report which migrations are applied. */
+  schema: string;
+}
+
+/**
+ * Reads only the database part of the environment: the same variables and
+ * checks as {@link parseLambdaEnvironment} (see {@link parseDatabaseSettings})
+ * plus `STAGEGATE_SCHEMA`, for functions that query the database but never
+ * migrate it. Every problem is reported at once as a `ConfigInvalidError`.
+ *
+ * @example
+ * const { database, schema } = parseDatabaseEnvironment(process.env);
+ * // database.kind is 'iam', 'secret' or 'url'; schema is 'stagegate' unless set
+ */
+export function parseDatabaseEnvironment(env: Environment): DatabaseEnvironment {
+  const reader = new EnvReader(env);
+  const database = parseDatabaseSettings(reader);
+  // Only the schema: lock and timeout variables are the migrate function's, not checked here.
+  const shared = sharedSettings({ STAGEGATE_SCHEMA: env.STAGEGATE_SCHEMA }, reader.problems);
+  if (reader.problems.length > 0) throw new ConfigInvalidError(reader.problems);
+  return { database, schema: shared.schema };
+}
+
 /** Schema, lock wait and timeouts, checked by the shared `parseConfig`; its problems renamed to their variables. */
 function sharedSettings(env: Environment, problems: ConfigProblem[]): Pick<Config, 'schema' | 'lockWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs'> {
   // The database URL and the embedded server are this module's business, not parseConfig's.

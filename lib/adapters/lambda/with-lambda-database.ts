@@ -6,7 +6,7 @@ import type { IamDatabase, SecretDatabase } from './environment-database';
 import type { LambdaConfig } from './environment';
 import { readSecretCredentials, type SecretReader } from './secret-credentials';
 
-/** The clients credentials come from; `AwsClients` is the real one (module scope, reused while warm). */
+/** The clients credentials come from; `AwsCredentialClients` (or `AwsClients`, which adds S3) is the real one (module scope, reused while warm). */
 export interface CredentialClients {
   /** A Secrets Manager client for the secret's region. */
   secrets(region: string): SecretReader;

@@ -1,0 +1,143 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { asRunnerError, DeployRefusedError } from '../core/errors';
+import { RunStatus, type RunResult } from '../core/result';
+import { publishBundle, type PublishedBundle } from '../adapters/s3/publish-bundle';
+import { runRemote } from '../remote/run-remote';
+import type { Logger } from '../ports';
+import type { AliasClient } from './alias-client';
+import type { PreparedBundle } from './prepare-bundle';
+
+/** Where bundles go and which function applies them, for one stage. */
+export interface StageTarget {
+  stage: string;
+  bucket: string;
+  prefix: string;
+  /** Deployed name of the migrate function. */
+  migrateFunction: string;
+  maxInvocations: number;
+}
+
+/** A function whose alias the gate moves. */
+export interface PromotedFunction {
+  /** Deployed name, e.g. `svc-prod-api`. */
+  functionName: string;
+  /**
+   * Sets the alias's `FunctionVersion` to `version` in the template about to
+   * be uploaded (the plugin applies `routeThroughAlias` with `servingVersion`).
+   */
+  pin(version: string): void;
+}
+
+export interface BeforeUpdateRequest {
+  bundle: PreparedBundle;
+  target: Pick<StageTarget, 'bucket' | 'prefix'>;
+  aliasName: string;
+  functions: readonly PromotedFunction[];
+}
+
+/** Each promoted function's serving version, null where nothing serves yet. */
+export type ServingVersions = Record<string, string | null>;
+
+/**
+ * Steps 2 and 3 of the gate, before the stack update: publishes the bundle
+ * (idempotent), then pins each promoted function's alias in the template
+ * to the version it points at now, so the update publishes the new code
+ * without serving it. A function with no alias yet (first deploy) is left
+ * as the template has it.
+ *
+ * @example
+ * const { serving } = await beforeStackUpdate({ s3, aliases, logger }, { bundle, target, aliasName: 'live', functions: [{ functionName: 'svc-prod-api', pin }] });
+ */
+export async function beforeStackUpdate(
+  deps: { s3: S3Client; aliases: AliasClient; logger: Logger },
+  request: BeforeUpdateRequest,
+): Promise<{ published: PublishedBundle; serving: ServingVersions }> {
+  const { bundle, target } = request;
+  const published = await publishBundle(deps.s3, { bucket: target.bucket, prefix: target.prefix, bytes: bundle.bytes, bundleId: bundle.id });
+  deps.logger.info('bundle.published', { bundle: published.sha256, location: `s3://${published.bucket}/${published.key}`, uploaded: published.uploaded });
+  const serving: ServingVersions = {};
+  for (const fn of request.functions) {
+    const alias = await deps.aliases.getAlias(fn.functionName, request.aliasName);
+    serving[fn.functionName] = alias?.functionVersion ?? null;
+    if (alias) {
+      fn.pin(alias.functionVersion);
+      deps.logger.info('gate.alias.pinned', { function: fn.functionName, alias: request.aliasName, version: alias.functionVersion });
+    } else {
+      deps.logger.warn('gate.alias.first', { function: fn.functionName, alias: request.aliasName });
+    }
+  }
+  return { published, serving };
+}
+
+/** The stage's migrate function, run through the gate: publish, invoke, invoke again while incomplete. */
+export async function migrateStage(
+  deps: { s3: S3Client; lambda: LambdaClient; logger: Logger },
+  request: { bundle: PreparedBundle; target: StageTarget; action: 'migrate' | 'plan' | 'status' },
+): Promise<RunResult> {
+  const { bundle, target } = request;
+  return runRemote(deps, {
+    action: request.action,
+    stage: target.stage,
+    functionName: target.migrateFunction,
+    bucket: target.bucket,
+    prefix: target.prefix,
+    bundle: { bytes: bundle.bytes, id: bundle.id },
+    maxInvocations: target.maxInvocations,
+  });
+}
+
+export interface AfterUpdateRequest {
+  bundle: PreparedBundle;
+  target: StageTarget;
+  aliasName: string;
+  /** Each promoted function with the version the stack update published for it. */
+  functions: readonly { functionName: string; newVersion: string }[];
+}
+
+/** What a successful gate did. */
+export interface GateOutcome {
+  result: RunResult;
+  moved: { functionName: string; from: string | null; to: string }[];
+}
+
+/**
+ * Steps 4 and 5, after the stack update: applies the bundle's migrations
+ * through the migrate function, and only when every one is applied moves
+ * each promoted function's alias to its new version. A failing migration (or
+ * a run still incomplete after `maxInvocations`) throws, and no alias moves:
+ * the old code keeps serving.
+ *
+ * @example
+ * const { result, moved } = await afterStackUpdate({ s3, lambda, aliases, logger }, { bundle, target, aliasName: 'live', functions });
+ */
+export async function afterStackUpdate(
+  deps: { s3: S3Client; lambda: LambdaClient; aliases: AliasClient; logger: Logger },
+  request: AfterUpdateRequest,
+): Promise<GateOutcome> {
+  let result: RunResult;
+  try {
+    result = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'migrate' });
+  } catch (caught) {
+    const error = asRunnerError(caught);
+    deps.logger.error('gate.alias.kept', { alias: request.aliasName, code: error.code });
+    throw error;
+  }
+  if (result.status === RunStatus.INCOMPLETE) {
+    throw new DeployRefusedError(
+      `The migrations did not finish within ${request.target.maxInvocations} invocations of ${request.target.migrateFunction}; ${result.pending.length} are still pending (${result.pending.join(', ')}). The alias ${request.aliasName} was not moved: the previous code keeps serving.`,
+      'Run `serverless migrate` to continue (applied migrations stay applied), then `serverless deploy` again; or raise custom.stagegate.maxInvocations.',
+      { applied: result.applied, pending: result.pending },
+    );
+  }
+  const moved: GateOutcome['moved'] = [];
+  for (const fn of request.functions) {
+    const current = await deps.aliases.getAlias(fn.functionName, request.aliasName);
+    if (current?.functionVersion !== fn.newVersion) {
+      await deps.aliases.updateAlias(fn.functionName, request.aliasName, fn.newVersion, `stagegate deploy: bundle ${request.bundle.id}`);
+    }
+    moved.push({ functionName: fn.functionName, from: current?.functionVersion ?? null, to: fn.newVersion });
+    deps.logger.info('gate.alias.moved', { function: fn.functionName, alias: request.aliasName, from: current?.functionVersion ?? null, to: fn.newVersion });
+  }
+  return { result, moved };
+}

@@ -1,0 +1,99 @@
+import { ConfigInvalidError, type ConfigProblem } from '../core/errors';
+import { DEFAULT_MAX_INVOCATIONS } from '../remote/run-remote';
+
+/** `custom.stagegate` after parsing. */
+export interface GateSettings {
+  /** The migrations folder, relative to the service folder. */
+  migrations: string;
+  /** The bundle bucket; null when not set (packaging alone needs none). */
+  bucket: string | null;
+  prefix: string;
+  /** Key of the migrate function under `functions:`. */
+  migrateFunction: string;
+  /** Keys of the functions whose alias the gate moves. */
+  promote: string[];
+  alias: string;
+  maxInvocations: number;
+}
+
+/**
+ * The JSON schema of `custom.stagegate`, declared to the framework so it
+ * reports a misspelt key. Values are checked again by {@link parseGateSettings}.
+ */
+export const GATE_SETTINGS_SCHEMA = {
+  type: 'object',
+  properties: {
+    migrations: { type: 'string' },
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    migrateFunction: { type: 'string' },
+    promote: { type: 'array', items: { type: 'string' } },
+    alias: { type: 'string' },
+    maxInvocations: { type: 'integer', minimum: 1 },
+  },
+  additionalProperties: false,
+} as const;
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const PREFIX = /^[A-Za-z0-9!_.*'()/-]{0,200}$/;
+/** Lambda's alias name rule, minus names that look like a version number. */
+const ALIAS = /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/;
+
+/**
+ * Reads `custom.stagegate` against the service's function keys, reporting
+ * every problem at once. Defaults: `migrations`, prefix `stagegate`,
+ * function `migrate`, alias `live`, 20 invocations, and every function but
+ * the migrate function promoted.
+ *
+ * @example
+ * const settings = parseGateSettings(serverless.service.custom?.stagegate, serverless.service.getAllFunctions());
+ */
+export function parseGateSettings(raw: unknown, functionKeys: readonly string[]): GateSettings {
+  const problems: ConfigProblem[] = [];
+  const input = raw === undefined || raw === null ? {} : raw;
+  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigInvalidError([{ key: 'custom.stagegate', problem: 'must be an object' }]);
+  const value = input as Record<string, unknown>;
+  const text = (key: string, fallback: string | null): string | null => {
+    const v = value[key];
+    if (v === undefined || v === null) return fallback;
+    if (typeof v === 'string') return v;
+    problems.push({ key: `custom.stagegate.${key}`, problem: 'must be a string' });
+    return fallback;
+  };
+  const migrations = text('migrations', 'migrations') as string;
+  const bucket = text('bucket', null);
+  const prefix = text('prefix', 'stagegate') as string;
+  const migrateFunction = text('migrateFunction', 'migrate') as string;
+  const alias = text('alias', 'live') as string;
+  if (bucket !== null && !BUCKET.test(bucket)) problems.push({ key: 'custom.stagegate.bucket', problem: `"${bucket.slice(0, 80)}" is not a valid S3 bucket name` });
+  if (!PREFIX.test(prefix)) problems.push({ key: 'custom.stagegate.prefix', problem: 'may only hold letters, digits and !_.*\'()/- (at most 200)' });
+  if (!ALIAS.test(alias)) problems.push({ key: 'custom.stagegate.alias', problem: `"${alias.slice(0, 80)}" is not a Lambda alias name (letters, digits, - and _, not only digits)` });
+  if (!functionKeys.includes(migrateFunction)) problems.push({ key: 'custom.stagegate.migrateFunction', problem: `"${migrateFunction}" is not a function of this service (functions: ${functionKeys.join(', ') || 'none'})` });
+  const promote = parsePromote(value.promote, functionKeys, migrateFunction, problems);
+  const maxInvocations = value.maxInvocations === undefined ? DEFAULT_MAX_INVOCATIONS : Number(value.maxInvocations);
+  if (!Number.isInteger(maxInvocations) || maxInvocations < 1) problems.push({ key: 'custom.stagegate.maxInvocations', problem: 'must be a whole number of at least 1' });
+  if (problems.length > 0) throw new ConfigInvalidError(problems);
+  return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations };
+}
+
+function parsePromote(raw: unknown, functionKeys: readonly string[], migrateFunction: string, problems: ConfigProblem[]): string[] {
+  if (raw === undefined || raw === null) return functionKeys.filter((key) => key !== migrateFunction);
+  if (!Array.isArray(raw) || raw.some((key) => typeof key !== 'string')) {
+    problems.push({ key: 'custom.stagegate.promote', problem: 'must be a list of function names' });
+    return [];
+  }
+  const keys = raw as string[];
+  for (const key of keys) {
+    if (!functionKeys.includes(key)) problems.push({ key: 'custom.stagegate.promote', problem: `"${key}" is not a function of this service` });
+    if (key === migrateFunction) problems.push({ key: 'custom.stagegate.promote', problem: `"${key}" is the migrate function; it is deployed directly and never promoted` });
+  }
+  return keys;
+}
+
+/** The bucket, required by every step that publishes or reads a bundle. */
+export function requireBucket(settings: GateSettings): string {
+  if (settings.bucket === null) {
+    throw new ConfigInvalidError([{ key: 'custom.stagegate.bucket', problem: 'is required to publish the migration bundle (the bucket the migrate function reads bundles from)' }]);
+  }
+  return settings.bucket;
+}

@@ -1,0 +1,85 @@
+import { ConsoleLogger } from '../cli/console-logger';
+import { styleFor } from '../cli/style';
+import type { Logger } from '../ports';
+
+/** The framework's log (v3's `log` from the plugin's third argument, v4 and osls alike). */
+export interface FrameworkLog {
+  notice(text: string): void;
+  warning(text: string): void;
+  error(text: string): void;
+  info?(text: string): void;
+}
+
+/** Plain text: the framework styles its own output. */
+const PLAIN = styleFor({ isTTY: false }, {});
+
+/**
+ * The gate's events as the framework's log lines: the engine's events as
+ * the CLI prints them, and the gate's own (alias pinned, alias moved,
+ * uncommitted migrations) in words. Warnings go through `log.warning`.
+ *
+ * @example
+ * const logger = new FrameworkLogger(log);
+ */
+export class FrameworkLogger implements Logger {
+  private readonly console: ConsoleLogger;
+
+  constructor(private readonly log: FrameworkLog) {
+    const write = (text: string): void => {
+      for (const line of text.replace(/\n$/, '').split('\n')) {
+        if (line.startsWith('warning: ')) this.log.warning(line.slice('warning: '.length));
+        else this.log.notice(line);
+      }
+    };
+    this.console = new ConsoleLogger({ write }, PLAIN, { verbose: false });
+  }
+
+  debug(event: string, data?: Record<string, unknown>): void {
+    this.log.info?.(`${event} ${JSON.stringify(data ?? {})}`);
+  }
+
+  info(event: string, data: Record<string, unknown> = {}): void {
+    const line = gateLine(event, data);
+    if (line !== null) this.log.notice(line);
+    else this.console.info(event, data);
+  }
+
+  warn(event: string, data: Record<string, unknown> = {}): void {
+    const line = gateLine(event, data);
+    if (line !== null) this.log.warning(line);
+    else this.console.warn(event, data);
+  }
+
+  error(event: string, data: Record<string, unknown> = {}): void {
+    const line = gateLine(event, data);
+    if (line !== null) this.log.error(line);
+    else this.debug(event, data);
+  }
+}
+
+function gateLine(event: string, data: Record<string, unknown>): string | null {
+  const fn = String(data.function);
+  const alias = String(data.alias);
+  switch (event) {
+    case 'gate.bundle.built':
+      return `stagegate: bundle ${String(data.bundle).slice(0, 12)} built from ${String(data.folder)} (${String(data.migrations)} migration${data.migrations === 1 ? '' : 's'})`;
+    case 'gate.uncommitted':
+      return `stagegate: DEPLOYING UNCOMMITTED MIGRATIONS (--allow-uncommitted). ${String(data.message)}`;
+    case 'gate.uncommitted.packaged':
+      return `stagegate: this package holds migrations that are not committed; \`serverless deploy --package\` will refuse it without --allow-uncommitted. ${String(data.message)}`;
+    case 'gate.alias.pinned':
+      return `stagegate: ${alias} of ${fn} stays on version ${String(data.version)} during the stack update`;
+    case 'gate.alias.first':
+      return `stagegate: ${fn} has no ${alias} alias yet (first deploy): it serves the new version as soon as the stack is created`;
+    case 'gate.alias.moved':
+      return data.from === data.to
+        ? `stagegate: ${alias} of ${fn} already on version ${String(data.to)}`
+        : `stagegate: ${alias} of ${fn} moved from version ${String(data.from ?? 'none')} to ${String(data.to)}`;
+    case 'gate.alias.kept':
+      return `stagegate: the migrations failed (${String(data.code)}); ${alias} was not moved, the previous version keeps serving`;
+    case 'gate.promote.forced':
+      return `stagegate: --force: ${String(data.message)}${data.reason ? ` Reason given: ${String(data.reason)}` : ''}`;
+    default:
+      return null;
+  }
+}

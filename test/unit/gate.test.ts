@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigInvalidError, MigrationsUncommittedError } from '../../lib/core/errors';
+import { awsClientConfig, fromV2Credentials } from '../../lib/gate/aws-config';
+import { assertMigrationsCommitted, describeStatus, parsePorcelain } from '../../lib/gate/git-check';
+import { parseGateSettings } from '../../lib/gate/settings';
+import { bundleIdOfDescription, versionOfQualifiedArn } from '../../lib/gate/version-stamps';
+
+describe('Function: parsePorcelain', () => {
+  it('reads each entry and its state, skipping the old path of a rename', () => {
+    // Prepare
+    const output = ['?? migrations/a/0002_x.sql', ' M migrations/a/0001_y.sql', 'R  migrations/a/0003_new.sql', 'migrations/a/0003_old.sql', '!! migrations/a/0004_z.sql', ''].join('\0');
+    // Act
+    const files = parsePorcelain(output);
+    // Assess
+    expect(files).toEqual([
+      { file: 'migrations/a/0002_x.sql', state: 'untracked' },
+      { file: 'migrations/a/0001_y.sql', state: 'modified' },
+      { file: 'migrations/a/0003_new.sql', state: 'renamed, not committed' },
+      { file: 'migrations/a/0004_z.sql', state: 'ignored by git' },
+    ]);
+  });
+
+  it('describes staged and unstaged changes together', () => {
+    // Act
+    const states = ['A ', 'AM', 'MM', ' D', 'UU'].map(describeStatus);
+    // Assess
+    expect(states).toEqual(['added, not committed', 'added, not committed; modified', 'modified, staged; modified', 'deleted', 'unmerged']);
+  });
+});
+
+describe('Function: assertMigrationsCommitted', () => {
+  it('says so when the folder is not in a git repository', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-nogit-'));
+    try {
+      // Act
+      const error = await assertMigrationsCommitted({ cwd: dir, folder: 'migrations' }).catch((caught: unknown) => caught);
+      // Assess
+      expect(error).toBeInstanceOf(MigrationsUncommittedError);
+      expect((error as MigrationsUncommittedError).message).toBe('migrations is not inside a git repository, so stagegate cannot check that its migrations are committed.');
+      expect((error as MigrationsUncommittedError).remedy).toContain('--allow-uncommitted');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Function: parseGateSettings', () => {
+  it('fills the defaults, promoting every function but the migrate function', () => {
+    // Act
+    const settings = parseGateSettings({ bucket: 'deploys' }, ['migrate', 'api', 'worker']);
+    // Assess
+    expect(settings).toEqual({ migrations: 'migrations', bucket: 'deploys', prefix: 'stagegate', migrateFunction: 'migrate', promote: ['api', 'worker'], alias: 'live', maxInvocations: 20 });
+  });
+
+  it('reports every problem at once', () => {
+    // Act
+    let error: unknown;
+    try {
+      parseGateSettings({ bucket: 'Not A Bucket', alias: '12', migrateFunction: 'apply', promote: 'api', maxInvocations: 1.5 }, ['migrate', 'api']);
+    } catch (caught) {
+      error = caught;
+    }
+    // Assess
+    expect(error).toBeInstanceOf(ConfigInvalidError);
+    expect((error as ConfigInvalidError).problems.map((p) => p.key)).toEqual([
+      'custom.stagegate.bucket',
+      'custom.stagegate.alias',
+      'custom.stagegate.migrateFunction',
+      'custom.stagegate.promote',
+      'custom.stagegate.maxInvocations',
+    ]);
+  });
+});
+
+describe('Function: awsClientConfig', () => {
+  it('takes getAwsSdkV3Config when the framework has it (v4, osls)', async () => {
+    // Prepare
+    const credentials = { accessKeyId: 'AKIDV4', secretAccessKey: 'secret' };
+    // Act
+    const config = await awsClientConfig({ getAwsSdkV3Config: async () => ({ region: 'eu-west-1', credentials }), getRegion: () => 'us-east-1' });
+    // Assess
+    expect(config).toEqual({ region: 'eu-west-1', credentials });
+  });
+
+  it('adapts v3\'s v2-style credentials, refreshing them on each call', async () => {
+    // Prepare
+    let refreshed = 0;
+    const v2 = {
+      accessKeyId: 'AKIDV3',
+      secretAccessKey: 'secret',
+      sessionToken: 'token',
+      expireTime: new Date('2030-01-01T00:00:00Z'),
+      getPromise: async () => void (refreshed += 1),
+    };
+    // Act
+    const config = await awsClientConfig({ getRegion: () => 'eu-central-1', getCredentials: () => ({ credentials: v2 }) });
+    const identity = await (config.credentials as () => Promise<unknown>)();
+    // Assess
+    expect(config.region).toBe('eu-central-1');
+    expect(identity).toEqual({ accessKeyId: 'AKIDV3', secretAccessKey: 'secret', sessionToken: 'token', expiration: new Date('2030-01-01T00:00:00Z') });
+    expect(refreshed).toBe(1);
+  });
+
+  it('leaves credentials to the SDK\'s default chain when v3 resolved none', async () => {
+    // Act
+    const config = await awsClientConfig({ getRegion: () => 'us-east-1', getCredentials: () => ({}) });
+    // Assess
+    expect(config).toEqual({ region: 'us-east-1' });
+  });
+
+  it('fails clearly when the v2 credentials hold no key', async () => {
+    // Act
+    const attempt = (fromV2Credentials({}) as () => Promise<unknown>)();
+    // Assess
+    await expect(attempt).rejects.toThrow('hold no access key');
+  });
+});
+
+describe('Functions: version stamps', () => {
+  it('reads the version of a qualified ARN and the bundle of a description', () => {
+    // Prepare
+    const id = 'ab'.repeat(32);
+    // Act & Assess
+    expect(versionOfQualifiedArn('arn:aws:lambda:eu-west-1:123456789012:function:svc-prod-api:13')).toBe('13');
+    expect(versionOfQualifiedArn('arn:aws:lambda:eu-west-1:123456789012:function:svc-prod-api')).toBeNull();
+    expect(bundleIdOfDescription(`The organizations HTTP API (stagegate bundle ${id})`)).toBe(id);
+    expect(bundleIdOfDescription('The organizations HTTP API')).toBeNull();
+  });
+});

@@ -1,0 +1,141 @@
+import { StagegatePlugin } from '../../lib/plugin/plugin';
+import type { Serverless } from '../../lib/plugin/framework';
+import { GATE_SETTINGS_SCHEMA } from '../../lib/gate/settings';
+
+/** The framework's error class as v3 defines it: a message and a code. */
+class FrameworkError extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The smallest `serverless` object the plugin's wiring needs; no hook here reaches AWS. */
+function fakeServerless(custom: Record<string, unknown> = { bucket: 'deploys' }) {
+  const schemas: Record<string, unknown>[] = [];
+  const lines: string[] = [];
+  const serverless: Serverless = {
+    serviceDir: '/nonexistent/service',
+    service: {
+      service: 'svc',
+      custom: { stagegate: custom },
+      provider: {},
+      getAllFunctions: () => ['migrate', 'api'],
+      getFunction: (key) => ({ name: `svc-dev-${key}` }),
+    },
+    processedInput: { commands: ['deploy', 'function'] },
+    getProvider: () => ({
+      naming: { getStackName: () => 'svc-dev', getLambdaVersionOutputLogicalId: (k) => `${k}LambdaFunctionQualifiedArn` },
+      getStage: () => 'dev',
+      getRegion: () => 'us-east-1',
+    }),
+    configSchemaHandler: { defineCustomProperties: (schema) => schemas.push(schema) },
+    classes: { Error: FrameworkError },
+  };
+  const log = { notice: (t: string) => lines.push(t), warning: (t: string) => lines.push(`warning: ${t}`), error: (t: string) => lines.push(`error: ${t}`) };
+  return { serverless, schemas, lines, io: { log } };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<FrameworkError> {
+  const outcome = await promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
+  if (!(outcome instanceof FrameworkError)) throw new Error(`expected a FrameworkError, got ${String(outcome)}`);
+  return outcome;
+}
+
+describe('Class: StagegatePlugin', () => {
+  it('declares custom.stagegate to the framework, rejecting unknown keys', () => {
+    // Prepare
+    const { serverless, schemas, io } = fakeServerless();
+    // Act
+    new StagegatePlugin(serverless, {}, io);
+    // Assess
+    expect(schemas).toEqual([{ properties: { stagegate: GATE_SETTINGS_SCHEMA } }]);
+    expect(GATE_SETTINGS_SCHEMA.additionalProperties).toBe(false);
+    expect(Object.keys(GATE_SETTINGS_SCHEMA.properties).sort()).toEqual(['alias', 'bucket', 'maxInvocations', 'migrateFunction', 'migrations', 'prefix', 'promote']);
+  });
+
+  it('declares migrate (with plan and status), promote, and --allow-uncommitted on package and deploy', () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    // Act
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Assess
+    expect(Object.keys(plugin.commands.migrate.commands)).toEqual(['plan', 'status']);
+    expect(plugin.commands.promote.options.to).toMatchObject({ type: 'string', required: true });
+    expect(plugin.commands.promote.options).not.toHaveProperty('version');
+    expect(plugin.commands.deploy.options['allow-uncommitted'].type).toBe('boolean');
+    expect(plugin.commands.package.options['allow-uncommitted'].type).toBe('boolean');
+  });
+
+  it('hooks into packaging, the stack update, and its own commands', () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    // Act
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Assess
+    expect(Object.keys(plugin.hooks).sort()).toEqual(
+      [
+        'after:aws:package:finalize:mergeCustomProviderResources',
+        'before:aws:deploy:deploy:checkForChanges',
+        'after:deploy:deploy',
+        'before:deploy:function:initialize',
+        'migrate:run',
+        'migrate:plan:run',
+        'migrate:status:run',
+        'promote:run',
+      ].sort(),
+    );
+  });
+
+  it('refuses `deploy function -f api` with DEPLOY_REFUSED and says what to run instead', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, { function: 'api' }, io);
+    // Act
+    const error = await rejection(plugin.hooks['before:deploy:function:initialize']!());
+    // Assess
+    expect(error.code).toBe('STAGEGATE_DEPLOY_REFUSED');
+    expect(error.message).toMatch(/^error DEPLOY_REFUSED: `serverless deploy function -f api` is refused/);
+    expect(error.message).toContain('what to do: Run `serverless deploy`');
+  });
+
+  it('lets `deploy function -f migrate` through', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, { function: 'migrate' }, io);
+    // Act
+    const outcome = plugin.hooks['before:deploy:function:initialize']!();
+    // Assess
+    await expect(outcome).resolves.toBeUndefined();
+  });
+
+  it('reads configuration only when a hook runs, and reports every problem then', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless({ promote: ['web', 'migrate'], maxInvocations: 0 });
+    const plugin = new StagegatePlugin(serverless, { function: 'api' }, io);
+    // Act
+    const error = await rejection(plugin.hooks['before:deploy:function:initialize']!());
+    // Assess
+    expect(error.code).toBe('STAGEGATE_CONFIG_INVALID');
+    expect(error.message).toContain('custom.stagegate.promote: "web" is not a function of this service');
+    expect(error.message).toContain('"migrate" is the migrate function');
+    expect(error.message).toContain('custom.stagegate.maxInvocations');
+  });
+
+  it('logs through serverless.cli.log when the framework passes no log API', () => {
+    // Prepare
+    const { serverless } = fakeServerless();
+    const lines: string[] = [];
+    serverless.cli = { log: (text) => lines.push(text) };
+    // Act
+    const plugin = new StagegatePlugin(serverless, {});
+    (plugin as unknown as { logger: { warn(event: string, data: Record<string, unknown>): void } }).logger.warn('gate.alias.first', { function: 'svc-dev-api', alias: 'live' });
+    // Assess
+    expect(lines).toEqual(['warning: stagegate: svc-dev-api has no live alias yet (first deploy): it serves the new version as soon as the stack is created']);
+  });
+});
