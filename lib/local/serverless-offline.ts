@@ -178,16 +178,29 @@ function childEnv(forwarded: Set<string>, buildFolder: string, env: Record<strin
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && !forwarded.has(name)));
   return {
     ...inherited,
-    // No update checks, telemetry or prompts: nothing that needs a network or a terminal.
+    ...quietFrameworkEnv(buildFolder),
+    // No file watching: a rebuild during an invocation would break it.
+    STAGEGATE_OFFLINE_WATCH: 'off',
+    ...env,
+  };
+}
+
+/**
+ * Settings for a non-interactive run of the Serverless Framework: no update
+ * checks, telemetry, prompts or colours (nothing that needs a network or a
+ * terminal), and a build folder of its own.
+ *
+ * @example
+ * spawn(node, [serverless, 'package'], { env: { ...process.env, ...quietFrameworkEnv('.esbuild/x') } });
+ */
+export function quietFrameworkEnv(buildFolder: string): Record<string, string> {
+  return {
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     SLS_INTERACTIVE_SETUP_DISABLE: '1',
     FORCE_COLOR: '0',
     NO_COLOR: '1',
     STAGEGATE_BUILD_FOLDER: buildFolder,
-    // No file watching: a rebuild during an invocation would break it.
-    STAGEGATE_OFFLINE_WATCH: 'off',
-    ...env,
   };
 }
 

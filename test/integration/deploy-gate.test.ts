@@ -13,10 +13,11 @@ import { afterStackUpdate, beforeStackUpdate, type StageTarget } from '../../lib
 import { prepareBundle } from '../../lib/gate/prepare-bundle';
 import { promote } from '../../lib/gate/promote';
 import { findFunctionLogicalIds, routeThroughAlias, type CompiledTemplate } from '../../lib/plugin/template';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import type { TestDatabase } from '../support/database';
+import { startLocalStage, type LocalStage } from '../support/local-stage';
 import { startLambdaAliasStandIn, type LambdaAliasStandIn } from '../support/lambda-aliases';
-import { startOffline, type Offline } from '../support/offline';
-import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import type { Offline } from '../support/offline';
+import { S3_CREDENTIALS, type LocalS3 } from '../support/s3';
 import { MemoryLogger } from '../support/workspace';
 
 const BUCKET = 'stagegate-deploy-gate';
@@ -62,24 +63,15 @@ describe('Integration: the deploy gate (git, S3, migrate function, alias)', () =
   let s3: LocalS3;
   let offline: Offline;
   let aliasApi: LambdaAliasStandIn;
+  let stage: LocalStage;
   let repo: ReturnType<typeof createRepository>;
   let target: StageTarget;
   let deps: { s3: ReturnType<typeof createS3Client>; lambda: ReturnType<typeof createLambdaClient>; aliases: LambdaAliasClient };
 
   beforeAll(async () => {
-    [db, s3, aliasApi] = await Promise.all([createTestDatabase(), startS3(), startLambdaAliasStandIn()]);
-    await s3.createBucket(BUCKET);
-    offline = await startOffline({
-      env: {
-        DATABASE_URL: db.url,
-        STAGEGATE_DB_TLS: 'disable',
-        STAGEGATE_S3_ENDPOINT: s3.endpoint,
-        AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-        // Leaves each invocation about 2.5 s of its 900 s, so runs of slow migrations come back incomplete.
-        STAGEGATE_SAFETY_MARGIN_MS: String(900_000 - 2_500),
-      },
-    });
+    // Leaves each invocation about 2.5 s of its 900 s, so runs of slow migrations come back incomplete.
+    [stage, aliasApi] = await Promise.all([startLocalStage({ bucket: BUCKET, env: { STAGEGATE_SAFETY_MARGIN_MS: String(900_000 - 2_500) } }), startLambdaAliasStandIn()]);
+    ({ db, s3, offline } = stage);
     target = { stage: 'local', bucket: BUCKET, prefix: 'stagegate', migrateFunction: offline.functionName('migrate'), maxInvocations: 20 };
     deps = {
       s3: createS3Client({ endpoint: s3.endpoint, region: 'us-east-1', credentials: S3_CREDENTIALS }),
@@ -96,8 +88,7 @@ describe('Integration: the deploy gate (git, S3, migrate function, alias)', () =
   afterAll(async () => {
     deps?.s3.destroy();
     deps?.lambda.destroy();
-    await offline?.stop();
-    await Promise.all([s3?.stop(), db?.drop(), aliasApi?.stop()]);
+    await Promise.all([stage?.stop(), aliasApi?.stop()]);
     if (repo) rmSync(repo.dir, { recursive: true, force: true });
   });
 

@@ -2,9 +2,10 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { publishBundle } from '../../lib/adapters/s3/publish-bundle';
 import { encodeBundle } from '../../lib/core/bundle-format';
 import { buildCatalog } from '../../lib/core/catalog';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { errorTypeOf, invokeOffline, offlineLambdaClient, startOffline, type Offline } from '../support/offline';
-import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import type { TestDatabase } from '../support/database';
+import { startLocalStage, type LocalStage } from '../support/local-stage';
+import { errorTypeOf, invokeOffline, offlineLambdaClient, type Offline } from '../support/offline';
+import type { LocalS3 } from '../support/s3';
 
 const BUCKET = 'stagegate-offline-test';
 const SCHEMA = 'offline_ledger';
@@ -14,27 +15,17 @@ describe('Integration: the migrate function invoked through serverless-offline',
   let s3: LocalS3;
   let offline: Offline;
   let lambda: LambdaClient;
+  let stage: LocalStage;
 
   beforeAll(async () => {
-    [db, s3] = await Promise.all([createTestDatabase(), startS3()]);
-    await s3.createBucket(BUCKET);
-    offline = await startOffline({
-      env: {
-        DATABASE_URL: db.url,
-        STAGEGATE_DB_TLS: 'disable',
-        STAGEGATE_SCHEMA: SCHEMA,
-        STAGEGATE_S3_ENDPOINT: s3.endpoint,
-        AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-      },
-    });
+    stage = await startLocalStage({ bucket: BUCKET, env: { STAGEGATE_SCHEMA: SCHEMA } });
+    ({ db, s3, offline } = stage);
     lambda = offlineLambdaClient(offline);
   });
 
   afterAll(async () => {
     lambda?.destroy();
-    await offline?.stop();
-    await Promise.all([s3?.stop(), db?.drop()]);
+    await stage?.stop();
   });
 
   it('applies a published bundle, then finds the database up to date', async () => {

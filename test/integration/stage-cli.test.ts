@@ -1,8 +1,6 @@
 import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { startOffline, type Offline } from '../support/offline';
-import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import { startLocalStage, type LocalStage } from '../support/local-stage';
 import { createWorkspace, runCli, type Workspace } from '../support/workspace';
 
 const BUCKET = 'stagegate-stage-cli';
@@ -18,30 +16,14 @@ const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().s
  * migrates the real PostgreSQL.
  */
 describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () => {
-  let db: TestDatabase;
-  let s3: LocalS3;
-  let offline: Offline;
+  let stage: LocalStage;
   let ws: Workspace;
 
   beforeAll(async () => {
-    [db, s3] = await Promise.all([createTestDatabase(), startS3()]);
-    await s3.createBucket(BUCKET);
-    offline = await startOffline({
-      env: {
-        DATABASE_URL: db.url,
-        STAGEGATE_DB_TLS: 'disable',
-        STAGEGATE_S3_ENDPOINT: s3.endpoint,
-        AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-        // Leaves each invocation about 2.5 s of its 900 s, so runs of slow migrations come back incomplete.
-        STAGEGATE_SAFETY_MARGIN_MS: String(900_000 - 2_500),
-      },
-    });
+    // Leaves each invocation about 2.5 s of its 900 s, so runs of slow migrations come back incomplete.
+    stage = await startLocalStage({ bucket: BUCKET, env: { STAGEGATE_SAFETY_MARGIN_MS: String(900_000 - 2_500) } });
   });
-  afterAll(async () => {
-    await offline?.stop();
-    await Promise.all([s3?.stop(), db?.drop()]);
-  });
+  afterAll(() => stage?.stop());
   beforeEach(() => {
     ws = createWorkspace();
     // The function name comes from serverless.yml: stagegate-local-migrate.
@@ -49,14 +31,7 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
   });
   afterEach(() => ws.remove());
 
-  const env = (): Record<string, string> => ({
-    STAGEGATE_BUCKET: BUCKET,
-    STAGEGATE_S3_ENDPOINT: s3.endpoint,
-    STAGEGATE_LAMBDA_ENDPOINT: offline.lambdaEndpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-  });
+  const env = (): Record<string, string> => stage.cliEnv();
 
   // The stage's database keeps what each test applied, so later tests ship those migrations too (else: DATABASE_AHEAD).
   const shop = { 'shop/0001_orders.sql': 'CREATE TABLE stage_orders (id int PRIMARY KEY);', 'shop/0002_items.sql': 'CREATE TABLE stage_items (id int);' };
@@ -74,7 +49,7 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     expect(human.stdout).toMatch(/Applied 2 migrations/);
     expect(again.code).toBe(0);
     expect(json(again.stdout)).toMatchObject({ ok: true, action: 'status', status: 'up-to-date', stage: 'local' });
-    expect((await db.query<{ n: number }>('select count(*)::int as n from stagegate.migrations'))[0]?.n).toBe(2);
+    expect((await stage.db.query<{ n: number }>('select count(*)::int as n from stagegate.migrations'))[0]?.n).toBe(2);
   });
 
   it('fails with the same error code and exit code as a local run', async () => {

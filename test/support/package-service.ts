@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { quietFrameworkEnv } from '../../lib/local/serverless-offline';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVERLESS = join(ROOT, 'node_modules/serverless/bin/serverless.js');
@@ -71,13 +72,7 @@ function packageEnv(buildFolder: string): NodeJS.ProcessEnv {
     AWS_CONFIG_FILE: nowhere,
     AWS_SHARED_CREDENTIALS_FILE: nowhere,
     AWS_EC2_METADATA_DISABLED: 'true',
-    // No update checks, telemetry or prompts: nothing that needs a network or a terminal.
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-    SLS_INTERACTIVE_SETUP_DISABLE: '1',
-    FORCE_COLOR: '0',
-    NO_COLOR: '1',
-    STAGEGATE_BUILD_FOLDER: buildFolder,
+    ...quietFrameworkEnv(buildFolder),
   };
 }
 
