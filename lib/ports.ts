@@ -30,17 +30,28 @@ export interface LoadedBundle {
   id: string;
   /** Human description of where it came from (`migrations/`, `s3://b/k`), for messages. */
   origin: string;
-  /** Every migration, sorted by id. */
-  migrations: Migration[];
+  /** Every migration, sorted by id. For a bundle pinned by its hash, decoded on first read (and may throw `BundleInvalidError` then). */
+  readonly migrations: Migration[];
+  /**
+   * True when every migration's checksum, directives and dependencies were
+   * recomputed from its SQL when the bundle was loaded. Otherwise (a bundle
+   * pinned by its hash) the engine recomputes them for the migrations it is
+   * about to run, before running any.
+   */
+  allVerified?: boolean;
 }
 
 /** Where migrations come from: a folder, a bundle file, an S3 object. */
 export interface BundleSource {
   /**
    * Called once per run, before anything touches a database. Returns the
-   * bundle only after verifying it (hash, format, ids, checksums).
-   * Not found: throws `BundleNotFoundError`. Invalid: `BundleInvalidError`,
-   * `BundleIntegrityError` or `MigrationsInvalidError`.
+   * bundle only after verifying it: a bundle pinned by its hash (an S3 ref,
+   * a `<sha256>.json.gz` file) after checking the hash, its content decoded
+   * and checked when `migrations` is first read; any other bundle in full
+   * (format, ids, checksums).
+   * Not found: throws `BundleNotFoundError`. Invalid: `BundleInvalidError`
+   * (for a pinned bundle, possibly from `migrations`), `BundleIntegrityError`
+   * or `MigrationsInvalidError`.
    */
   load(): Promise<LoadedBundle>;
 }
@@ -119,6 +130,19 @@ export interface LedgerSession extends LedgerReader {
   /** Writes an `applied` ledger row with method `recorded`, running no SQL. */
   record(request: RecordRequest): Promise<void>;
   /**
+   * Remembers that the ledger, as it is now, leaves nothing to do for the
+   * bundle `bundleId` (its plan is empty): one row, replacing the last one.
+   * Call only when that is so.
+   */
+  markComplete(bundleId: string): Promise<void>;
+  /**
+   * True when `markComplete(bundleId)` was the last mark and the ledger has
+   * not changed since (every row's id, checksum and state the same): then the
+   * plan of that bundle is still empty, without reading the ledger. One
+   * query. False when there is no mark, another bundle's, or any change.
+   */
+  isMarkedComplete(bundleId: string): Promise<boolean>;
+  /**
    * Settles a `running`/`failed` row by hand: `applied` marks it applied,
    * `rolled-back` deletes it so it runs again. Throws `NOT_DIRTY` when the
    * row is missing or already applied.
@@ -129,6 +153,14 @@ export interface LedgerSession extends LedgerReader {
 export interface LockOptions {
   /** How long to poll for the lock before `LockTimeoutError`, in ms. */
   waitMs: number;
+  /**
+   * The usual `lock_timeout` and `statement_timeout` of the run's migrations,
+   * in ms (0 = none). Set once for the session, from its first `apply` on,
+   * so that a migration asking for exactly these costs no query to set them;
+   * one asking for others (capped by a deadline) gets its own for its
+   * transaction, as without this.
+   */
+  timeouts?: { lockTimeoutMs: number; statementTimeoutMs: number };
 }
 
 /** A PostgreSQL database with a stagegate ledger. */

@@ -1,8 +1,10 @@
+import { verifyClaims } from './core/bundle-claims';
 import { analyse, plan, type PlanStep } from './core/plan';
 import { asRunnerError, MigrationFailedError, MigrationRunnerError } from './core/errors';
 import { normaliseSql } from './core/checksum';
 import { splitStatements } from './core/sql-split';
 import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
+import type { AppliedMigration } from './core/migration';
 import { statusEntries } from './core/status';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
 
@@ -46,7 +48,8 @@ export interface RunRequest {
 export async function runMigrations(deps: RunDependencies, request: RunRequest, settings: RunSettings): Promise<RunResult> {
   const started = deps.clock.now();
   const bundle = await deps.source.load();
-  deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin, migrations: bundle.migrations.length });
+  // No count of migrations here: a bundle pinned by its hash is decoded only if the run needs it.
+  deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin });
   try {
     if (request.action === 'migrate') return await migrate(deps, request, settings, bundle, started);
     return await readOnly(deps, request, bundle, started);
@@ -68,7 +71,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
         migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
       });
     }
-    const steps = plan(bundle.migrations, ledger.rows);
+    const steps = planVerified(bundle, ledger.rows);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length });
     const pending = steps.map((s) => s.migration.id);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
@@ -79,18 +82,26 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
 
 async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
   const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remainingMs(deps.clock, request) ?? Infinity));
-  return deps.db.withLock({ waitMs: lockWaitMs }, async (session) => {
+  const timeouts = { lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
+  return deps.db.withLock({ waitMs: lockWaitMs, timeouts }, async (session) => {
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
+    // Deploys that find nothing to do are the common case: one query answers them.
+    if (await session.isMarkedComplete(bundle.id)) {
+      deps.logger.info('plan.ready', { bundle: bundle.id, steps: 0, pending: [], reason: 'the ledger is as this bundle left it' });
+      deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
+      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+    }
     const ledger = await session.readLedger();
     let steps: PlanStep[];
     try {
-      steps = plan(bundle.migrations, ledger.rows);
+      steps = planVerified(bundle, ledger.rows);
     } catch (error) {
       await recordRefusal(session, deps.logger, request, bundle.id, error);
       throw error;
     }
-    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, pending: steps.map((s) => s.migration.id) });
+    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id) });
     if (steps.length === 0) {
+      await markComplete(session, deps.logger, bundle.id);
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
       return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
     }
@@ -101,6 +112,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       const pending = steps.slice(done).map((s) => s.migration.id);
       const status = pending.length > 0 ? RunStatus.INCOMPLETE : RunStatus.APPLIED;
       await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, applied: applied.map((a) => a.id) });
+      if (pending.length === 0) await markComplete(session, deps.logger, bundle.id);
       deps.logger.info('run.completed', { bundle: bundle.id, status, applied: applied.length, pending: pending.length });
       return result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started);
     } catch (caught) {
@@ -110,6 +122,17 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       throw error;
     }
   });
+}
+
+/**
+ * The plan, once what it would run is known to say what its SQL says: a
+ * bundle pinned by its hash was loaded without recomputing its claims, so
+ * they are recomputed here for the steps (nothing, when nothing is pending).
+ */
+function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): PlanStep[] {
+  const steps = plan(bundle.migrations, ledger);
+  if (!bundle.allVerified) verifyClaims(bundle.migrations, steps.map((s) => s.migration), bundle.origin);
+  return steps;
 }
 
 /** Runs steps in order; returns how many ran. Stops early only between steps, when time runs out. */
@@ -181,6 +204,15 @@ function capTimeout(configured: number, remaining: number | null): number {
   if (remaining === null) return configured;
   const left = Math.max(1, Math.floor(remaining));
   return configured === 0 ? left : Math.min(configured, left);
+}
+
+/** The mark only spares the next run some work: failing to write it fails nothing. */
+async function markComplete(session: LedgerSession, logger: Logger, bundleId: string): Promise<void> {
+  try {
+    await session.markComplete(bundleId);
+  } catch (error) {
+    logger.warn('ledger.mark_not_written', { reason: asRunnerError(error).message });
+  }
 }
 
 async function recordRefusal(session: LedgerSession, logger: Logger, request: RunRequest, bundleId: string, error: unknown): Promise<void> {

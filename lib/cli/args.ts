@@ -57,7 +57,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(`stagegate ${command}: ${(error as Error).message.split('\n')[0]}`);
+    // Node's message quotes the offending argument, whatever its length.
+    const message = (error as Error).message.split('\n')[0] ?? '';
+    throw new UsageError(`stagegate ${command}: ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`);
   }
   const allowed: readonly string[] = COMMANDS[command];
   for (const name of Object.keys(parsed.values)) {

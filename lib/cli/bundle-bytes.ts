@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildCatalog } from '../core/catalog';
 import { decodeBundle, encodeBundle } from '../core/bundle-format';
-import { BundleNotFoundError } from '../core/errors';
+import { displayPath } from '../adapters/fs/fs-errors';
+import { readBundleFile } from '../adapters/fs/read-bundle-file';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import type { ParsedArgs } from './args';
 
@@ -24,14 +24,10 @@ export interface BundleBytes {
 export async function bundleBytes(args: ParsedArgs, cwd: string): Promise<BundleBytes> {
   if (typeof args.options.bundle === 'string') {
     const path = resolve(cwd, args.options.bundle);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      throw new BundleNotFoundError(path, error);
-    }
-    const bundle = decodeBundle(bytes, path, /([0-9a-f]{64})\.json\.gz$/.exec(path)?.[1]);
-    return { bytes, id: bundle.id, migrations: bundle.migrations.length };
+    const bytes = await readBundleFile(path);
+    // The hash first, then every claim: what is published here, deploys trust by its hash.
+    const { id } = decodeBundle(bytes, displayPath(path), /([0-9a-f]{64})\.json\.gz$/.exec(path)?.[1]);
+    return { bytes, id, migrations: decodeBundle(bytes, displayPath(path)).migrations.length };
   }
   const dir = resolve(cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
   const migrations = buildCatalog(await readMigrationsFolder(dir));

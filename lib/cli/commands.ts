@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors';
 import { configFromEnv, parseConfig, type Config, type RawConfig } from '../config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
+import { displayPath } from '../adapters/fs/fs-errors';
 import { FolderBundleSource } from '../adapters/fs/folder-bundle-source';
 import { withEmbeddedPostgres } from '../adapters/embedded/embedded-postgres';
 import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
@@ -12,7 +13,6 @@ import { resolveMigration } from '../resolve';
 import type { BundleSource, Logger } from '../ports';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
-import { publishCommand, remoteCommand } from './remote-commands';
 
 /** What a command needs from its surroundings. */
 export interface CommandContext {
@@ -33,8 +33,9 @@ const systemClock = { now: () => Date.now() };
 /** Runs one parsed command. Throws a `MigrationRunnerError` on failure. */
 export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   if (args.command === 'bundle') return bundleCommand(args, ctx);
-  if (args.command === 'publish') return publishCommand(args, ctx);
-  if (args.options.stage !== undefined) return remoteCommand(args, ctx);
+  // Loaded on use: the AWS SDK they need would double the start-up time of every local command.
+  if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
+  if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
   const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
   const actor = actorName();
@@ -49,7 +50,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
     });
   }
   const action = args.command as 'plan' | 'migrate' | 'status';
-  // Load and verify the bundle before any database work, so a bad folder never starts a server.
+  // Load and verify the bundle (a folder in full, a file pinned by its hash by that hash) before any database work, so a bad folder never starts a server.
   const bundle = await sourceFor(args, ctx).load();
   const source: BundleSource = { load: async () => bundle };
   return withDatabase(config, ctx, async (db, target) => {
@@ -100,11 +101,16 @@ async function withDatabase<T>(
 async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const { bytes, id, migrations } = await bundleBytes(args, ctx.cwd);
   const out = typeof args.options.out === 'string' ? resolve(ctx.cwd, args.options.out) : join(ctx.cwd, '.stagegate', 'bundles', `${id}.json.gz`);
-  await mkdir(dirname(out), { recursive: true });
   // Write then rename, so a reader never sees half a bundle.
   const partial = `${out}.${process.pid}.partial`;
-  await writeFile(partial, bytes);
-  await rename(partial, out);
+  try {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(partial, bytes);
+    await rename(partial, out);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    throw new UsageError(`stagegate bundle cannot write ${displayPath(out)}: the file system reported ${code}.`, 'Choose an --out path in a folder you may write to; no bundle was written.');
+  }
   ctx.logger.info('bundle.written', { bundle: id, file: out, migrations, bytes: bytes.length });
   return { json: { ok: true, action: 'bundle', bundleId: id, file: out, migrations, bytes: bytes.length }, target: out };
 }

@@ -1,16 +1,17 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { z } from 'zod';
 import type { LoadedBundle } from '../ports';
+import { parseBundleDocument, type BundleDocument, type BundleEntry } from './bundle-document';
 import { buildCatalog, type SourceFile } from './catalog';
 import { CHECKSUM_VERSION, sha256Hex } from './checksum';
 import { BundleIntegrityError, BundleInvalidError, MigrationsInvalidError } from './errors';
-import { MAX_ID_LENGTH, type Migration } from './migration';
+import { compareParsedIds, parseMigrationId, type Migration } from './migration';
 
 /**
  * The bundle file: gzip'd JSON, deterministic (same migrations, same bytes),
- * identified by the sha256 of the file. Loading verifies everything before
- * anything touches a database: hash, gzip, JSON, format version, ids, and
- * that checksums and dependencies match what the SQL itself says.
+ * identified by the sha256 of the file. Loading verifies the hash, gzip,
+ * JSON, format version, shape and ids before anything touches a database;
+ * checksums and dependencies are checked against the SQL itself as
+ * {@link decodeBundle} describes.
  */
 export const BUNDLE_FORMAT = 'stagegate-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -18,31 +19,6 @@ export const BUNDLE_FORMAT_VERSION = 1;
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 /** Largest JSON accepted after decompression: a gzip bomb stops here. */
 export const MAX_BUNDLE_JSON_BYTES = 256 * 1024 * 1024;
-
-const directivesSchema = z.strictObject({
-  dependsOn: z.array(z.string().max(MAX_ID_LENGTH)),
-  replaces: z.array(z.string().max(MAX_ID_LENGTH)),
-  noTransaction: z.boolean(),
-  irreversible: z.boolean(),
-  allow: z.array(z.strictObject({ rule: z.string(), reason: z.string() })),
-});
-
-const migrationSchema = z.strictObject({
-  id: z.string().max(MAX_ID_LENGTH),
-  file: z.string().max(MAX_ID_LENGTH + 16),
-  checksum: z.string(),
-  directives: directivesSchema,
-  dependencies: z.array(z.string().max(MAX_ID_LENGTH)),
-  sql: z.string(),
-  downSql: z.string().nullable(),
-});
-
-const documentSchema = z.strictObject({
-  format: z.literal(BUNDLE_FORMAT),
-  formatVersion: z.number().int(),
-  checksumVersion: z.number().int(),
-  migrations: z.array(migrationSchema),
-});
 
 /**
  * Encodes migrations (as returned by `buildCatalog`) into bundle bytes and id.
@@ -75,17 +51,58 @@ export function encodeBundle(migrations: readonly Migration[]): { bytes: Buffer;
 /**
  * Verifies and decodes bundle bytes. `expectedId`, when given, must equal the
  * sha256 of the bytes. Throws `BundleIntegrityError` or `BundleInvalidError`.
+ *
+ * Verify what you use: a bundle pinned by its id is the exact file that was
+ * built and published, so loading checks the hash and size only; its content
+ * is decoded when `migrations` is first read (shape, ids and order checked
+ * then), and the engine recomputes checksums, directives and dependencies
+ * only for the migrations it is about to run (`verifyClaims`), only when
+ * something will run. A bundle without an id to check is rebuilt from its SQL
+ * in full here, every claim compared, as `stagegate bundle` would build it.
+ *
+ * @example
+ * const bundle = decodeBundle(bytes, 's3://deploys/stagegate/bundles/ab….json.gz', 'ab…');
  */
 export function decodeBundle(bytes: Uint8Array, origin: string, expectedId?: string): LoadedBundle {
   const id = sha256Hex(bytes);
   if (expectedId !== undefined && expectedId.toLowerCase() !== id) throw new BundleIntegrityError(origin, expectedId, id);
   if (bytes.length > MAX_BUNDLE_BYTES) throw new BundleInvalidError(origin, `it is ${bytes.length} bytes; the limit is ${MAX_BUNDLE_BYTES}`);
-  const document = parseDocument(bytes, origin);
-  const migrations = rebuild(document.migrations, origin);
-  return { id, origin, migrations };
+  if (expectedId === undefined) return { id, origin, migrations: rebuild(parseDocument(bytes, origin).migrations, origin), allVerified: true };
+  return pinnedBundle(id, origin, () => fromClaims(parseDocument(bytes, origin).migrations, origin));
 }
 
-function parseDocument(bytes: Uint8Array, origin: string): z.infer<typeof documentSchema> {
+/**
+ * A bundle pinned by its hash, its content decoded on first use of
+ * `migrations` (which throws `BundleInvalidError` then, if it must): a run
+ * that finds the ledger as this very bundle left it never needs it.
+ */
+function pinnedBundle(id: string, origin: string, decode: () => Migration[]): LoadedBundle {
+  let migrations: Migration[] | undefined;
+  return {
+    id,
+    origin,
+    allVerified: false,
+    get migrations(): Migration[] {
+      migrations ??= decode();
+      return migrations;
+    },
+  };
+}
+
+/**
+ * The same bundle under another origin, still decoded at most once (a
+ * spread would decode it to copy `migrations`).
+ *
+ * @example
+ * const again = withOrigin(cached, 's3://deploys/stagegate/bundles/ab….json.gz');
+ */
+export function withOrigin(bundle: LoadedBundle, origin: string): LoadedBundle {
+  const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(bundle)) as LoadedBundle;
+  copy.origin = origin;
+  return copy;
+}
+
+function parseDocument(bytes: Uint8Array, origin: string): BundleDocument {
   let text: string;
   try {
     text = gunzipSync(bytes, { maxOutputLength: MAX_BUNDLE_JSON_BYTES }).toString('utf8');
@@ -99,30 +116,51 @@ function parseDocument(bytes: Uint8Array, origin: string): z.infer<typeof docume
   } catch (error) {
     throw new BundleInvalidError(origin, 'it does not contain valid JSON', error);
   }
-  const header = z.object({ format: z.literal(BUNDLE_FORMAT), formatVersion: z.number() }).safeParse(json);
-  if (!header.success) throw new BundleInvalidError(origin, 'it is not a stagegate bundle (no "format": "stagegate-bundle")');
-  if (header.data.formatVersion !== BUNDLE_FORMAT_VERSION) {
-    throw new BundleInvalidError(origin, `format version ${header.data.formatVersion} is not supported (this stagegate reads version ${BUNDLE_FORMAT_VERSION}); use the stagegate version that built it`);
+  const header = json as { format?: unknown; formatVersion?: unknown } | null;
+  if (typeof header !== 'object' || header === null || header.format !== BUNDLE_FORMAT || typeof header.formatVersion !== 'number') {
+    throw new BundleInvalidError(origin, 'it is not a stagegate bundle (no "format": "stagegate-bundle")');
   }
-  const parsed = documentSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new BundleInvalidError(origin, `unexpected structure at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`);
+  if (header.formatVersion !== BUNDLE_FORMAT_VERSION) {
+    throw new BundleInvalidError(origin, `format version ${header.formatVersion} is not supported (this stagegate reads version ${BUNDLE_FORMAT_VERSION}); use the stagegate version that built it`);
   }
-  if (parsed.data.checksumVersion !== CHECKSUM_VERSION) {
-    throw new BundleInvalidError(origin, `checksum version ${parsed.data.checksumVersion} is not supported`);
+  const document = parseBundleDocument(json, origin);
+  if (document.checksumVersion !== CHECKSUM_VERSION) {
+    throw new BundleInvalidError(origin, `checksum version ${document.checksumVersion} is not supported`);
   }
-  return parsed.data;
+  return document;
+}
+
+/** Each entry's id and file, checked for every entry (a pinned bundle still names only valid files, each once). */
+function checkEntry(entry: BundleEntry, seen: Set<string>, origin: string): void {
+  if (seen.has(entry.id)) throw new BundleInvalidError(origin, `migration id ${entry.id} appears twice`);
+  seen.add(entry.id);
+  const { id, file } = entry;
+  // Compared without building `${id}.sql` for each of 10,000 entries.
+  if (file.length !== id.length + 4 || !file.startsWith(id) || !file.endsWith('.sql')) throw new BundleInvalidError(origin, `migration ${JSON.stringify(entry.id)} has file ${JSON.stringify(entry.file)}; expected <id>.sql`);
+}
+
+/** The migrations as the bundle states them, in its order, which must be the order of their ids. */
+function fromClaims(entries: BundleEntry[], origin: string): Migration[] {
+  const seen = new Set<string>();
+  const migrations: Migration[] = [];
+  for (const entry of entries) {
+    checkEntry(entry, seen, origin);
+    const parsed = parseMigrationId(entry.id);
+    if (!parsed) throw new BundleInvalidError(origin, `${JSON.stringify(entry.id)} is not a migration id (expected app/NNNN_name)`);
+    const previous = migrations[migrations.length - 1];
+    if (previous && (compareParsedIds(previous, parsed) || (previous.id < entry.id ? -1 : 1)) > 0) throw new BundleInvalidError(origin, `its migrations are not in id order (${entry.id} after ${previous.id})`);
+    const { id, file, sql, downSql, checksum, directives, dependencies } = entry;
+    migrations.push({ id, app: parsed.app, number: parsed.number, name: parsed.name, file, sql, downSql, checksum, directives, dependencies });
+  }
+  return migrations;
 }
 
 /** Rebuilds the migrations from their SQL and checks that the bundle's own claims agree. */
-function rebuild(entries: z.infer<typeof migrationSchema>[], origin: string): Migration[] {
+function rebuild(entries: BundleEntry[], origin: string): Migration[] {
   const files: SourceFile[] = [];
   const seen = new Set<string>();
   for (const entry of entries) {
-    if (seen.has(entry.id)) throw new BundleInvalidError(origin, `migration id ${entry.id} appears twice`);
-    seen.add(entry.id);
-    if (entry.file !== `${entry.id}.sql`) throw new BundleInvalidError(origin, `migration ${JSON.stringify(entry.id)} has file ${JSON.stringify(entry.file)}; expected <id>.sql`);
+    checkEntry(entry, seen, origin);
     files.push({ path: entry.file, content: entry.sql });
     if (entry.downSql !== null) files.push({ path: `${entry.id}.down.sql`, content: entry.downSql });
   }
@@ -131,8 +169,7 @@ function rebuild(entries: z.infer<typeof migrationSchema>[], origin: string): Mi
     migrations = buildCatalog(files);
   } catch (error) {
     if (!(error instanceof MigrationsInvalidError)) throw error;
-    const first = error.problems[0];
-    throw new BundleInvalidError(origin, `its migrations are invalid (${error.problems.length} problem(s), first: ${first?.file}: ${first?.message})`, error);
+    throw invalidMigrations(error, origin);
   }
   if (migrations.length !== entries.length) throw new BundleInvalidError(origin, 'it contains entries that are not migrations');
   const byId = new Map(entries.map((e) => [e.id, e]));
@@ -142,4 +179,10 @@ function rebuild(entries: z.infer<typeof migrationSchema>[], origin: string): Mi
     if (entry.dependencies.join() !== m.dependencies.join()) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
   }
   return migrations;
+}
+
+/** A catalog problem found in a bundle, as a bundle error naming the first problem. */
+export function invalidMigrations(error: MigrationsInvalidError, origin: string): BundleInvalidError {
+  const first = error.problems[0];
+  return new BundleInvalidError(origin, `its migrations are invalid (${error.problems.length} problem(s), first: ${first?.file}: ${first?.message})`, error);
 }

@@ -86,8 +86,7 @@ function classify(path: string, problems: FolderProblem[]): { id: string; down: 
 function toMigration(id: string, file: string, sql: string, problems: FolderProblem[]): Migration {
   const parsed = parseMigrationId(id);
   if (!parsed) throw new Error(`invariant: ${id} was classified as an id`);
-  const { directives, problems: directiveProblems } = parseDirectives(sql);
-  for (const p of directiveProblems) problems.push({ code: ProblemCode.BAD_DIRECTIVE, file, line: p.line, message: p.message });
+  const { checksum, directives } = readSql(file, sql, problems);
   return {
     id,
     app: parsed.app,
@@ -96,8 +95,24 @@ function toMigration(id: string, file: string, sql: string, problems: FolderProb
     file,
     sql,
     downSql: null,
-    checksum: checksumOf(sql),
+    checksum,
     directives,
     dependencies: [],
   };
+}
+
+/**
+ * What a migration's SQL itself says: its checksum and directives. Problems
+ * of the file (a bad directive, a NUL byte) are pushed to `problems`.
+ *
+ * @example
+ * const { checksum, directives } = readSql('org/0001_initial.sql', 'CREATE TABLE org (id int);', problems);
+ */
+export function readSql(file: string, sql: string, problems: FolderProblem[]): Pick<Migration, 'checksum' | 'directives'> {
+  const { directives, problems: directiveProblems } = parseDirectives(sql);
+  for (const p of directiveProblems) problems.push({ code: ProblemCode.BAD_DIRECTIVE, file, line: p.line, message: p.message });
+  // PostgreSQL cannot take a NUL in SQL text: sent, it ends the query early (a protocol error), so refuse it here.
+  const nul = sql.indexOf('\0');
+  if (nul >= 0) problems.push({ code: ProblemCode.UNREADABLE, file, line: sql.slice(0, nul).split('\n').length, message: 'contains a NUL byte, which SQL text cannot hold; is it UTF-16 or binary? Save it as UTF-8 text' });
+  return { checksum: checksumOf(sql), directives };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * Checksums are versioned (`v1:<hex>`) so that a future change of algorithm
@@ -12,12 +12,18 @@ export const CHECKSUM_VERSION = 1;
 const PREFIX = 'v1:';
 
 export function normaliseSql(sql: string): string {
+  // Most files have neither: skip building a copy of each.
+  if (sql.charCodeAt(0) !== 0xfeff && !sql.includes('\r')) return sql;
   return sql.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
 }
 
+/** One-shot sha256 as hex; `crypto.hash` (Node 20.12+) skips the Hash object, which matters for 10,000 small files. */
+const sha256OfText: (text: string) => string =
+  typeof hash === 'function' ? (text) => hash('sha256', text, 'hex') : (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+
 /** The current checksum of a migration's SQL. */
 export function checksumOf(sql: string): string {
-  return PREFIX + createHash('sha256').update(normaliseSql(sql), 'utf8').digest('hex');
+  return PREFIX + sha256OfText(normaliseSql(sql));
 }
 
 /** The checksum version a stored checksum was written with, or null when it is not one this version knows. */

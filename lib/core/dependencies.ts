@@ -15,13 +15,45 @@ import { compareIds, compareNumbers, parseMigrationId, type Migration } from './
  */
 export function resolveDependencies(migrations: Migration[]): FolderProblem[] {
   const problems: FolderProblem[] = [];
+  const index = dependencyIndex(migrations, problems);
+  for (const m of migrations) if (m.directives.replaces.length === 0) m.dependencies = dependenciesOf(m, index, problems);
+  for (const m of migrations) if (m.directives.replaces.length > 0) m.dependencies = dependenciesOf(m, index, problems);
+  problems.push(...conflicts(index.byApp, index.replacedBy), ...cycles(migrations, index.replacedBy));
+  return problems;
+}
+
+/** What resolving a migration's dependencies needs to know about all the others. */
+export interface DependencyIndex {
+  byId: Map<string, Migration>;
+  /** Replaced id → the squash that replaces it. */
+  replacedBy: Map<string, string>;
+  byApp: Map<string, NumberGroups>;
+}
+
+/**
+ * Indexes migrations for {@link dependenciesOf}; problems with `replaces`
+ * directives go to `problems`.
+ *
+ * @example
+ * const index = dependencyIndex(migrations, problems);
+ */
+export function dependencyIndex(migrations: Migration[], problems: FolderProblem[]): DependencyIndex {
   const byId = new Map(migrations.map((m) => [m.id, m]));
   const replacedBy = checkReplaces(migrations, byId, problems);
-  const byApp = groupByApp(migrations);
-  for (const m of migrations) if (m.directives.replaces.length === 0) m.dependencies = ownDependencies(m, byApp, replacedBy, byId, problems);
-  for (const m of migrations) if (m.directives.replaces.length > 0) m.dependencies = squashDependencies(m, byApp, byId, replacedBy, problems);
-  problems.push(...conflicts(byApp, replacedBy), ...cycles(migrations, replacedBy));
-  return problems;
+  return { byId, replacedBy, byApp: groupByApp(migrations) };
+}
+
+/**
+ * The dependencies of one migration, as `resolveDependencies` sets them. A
+ * squash inherits the dependencies its replaced migrations have in `index`.
+ *
+ * @example
+ * dependenciesOf(index.byId.get('org/0002_type')!, index, problems); // ['org/0001_initial']
+ */
+export function dependenciesOf(m: Migration, index: DependencyIndex, problems: FolderProblem[]): string[] {
+  return m.directives.replaces.length === 0
+    ? ownDependencies(m, index.byApp, index.replacedBy, index.byId, problems)
+    : squashDependencies(m, index.byApp, index.byId, index.replacedBy, problems);
 }
 
 function checkReplaces(migrations: Migration[], byId: Map<string, Migration>, problems: FolderProblem[]): Map<string, string> {
@@ -43,7 +75,7 @@ function checkReplaces(migrations: Migration[], byId: Map<string, Migration>, pr
 }
 
 /** An app's migrations grouped by number (numeric value), in ascending order. */
-type NumberGroups = { number: string; members: Migration[] }[];
+export type NumberGroups = { number: string; members: Migration[] }[];
 
 function groupByApp(migrations: Migration[]): Map<string, NumberGroups> {
   const byApp = new Map<string, Migration[]>();
@@ -75,7 +107,10 @@ function previousGroup(groups: NumberGroups, number: string, exclude: (m: Migrat
     else high = mid;
   }
   for (let index = low - 1; index >= 0; index -= 1) {
-    const members = (groups[index] as NumberGroups[number]).members.filter((m) => !exclude(m));
+    const group = (groups[index] as NumberGroups[number]).members;
+    // The usual group is one migration: return it as it is rather than a filtered copy.
+    if (group.length === 1 && !exclude(group[0] as Migration)) return group;
+    const members = group.length === 1 ? [] : group.filter((m) => !exclude(m));
     if (members.length > 0) return members;
   }
   return [];
@@ -94,7 +129,8 @@ function explicitDependencies(m: Migration, byId: Map<string, Migration>, replac
 function ownDependencies(m: Migration, byApp: Map<string, NumberGroups>, replacedBy: Map<string, string>, byId: Map<string, Migration>, problems: FolderProblem[]): string[] {
   const ownSquash = replacedBy.get(m.id);
   const previous = previousGroup(byApp.get(m.app) ?? [], m.number, (other) => other.id === m.id || other.id === ownSquash);
-  return sortedUnique([...explicitDependencies(m, byId, replacedBy, problems), ...previous.map((p) => p.id)]);
+  const explicit = m.directives.dependsOn.length === 0 ? [] : explicitDependencies(m, byId, replacedBy, problems);
+  return sortedUnique(explicit.length === 0 ? previous.map((p) => p.id) : [...explicit, ...previous.map((p) => p.id)]);
 }
 
 function squashDependencies(squash: Migration, byApp: Map<string, NumberGroups>, byId: Map<string, Migration>, replacedBy: Map<string, string>, problems: FolderProblem[]): string[] {
@@ -148,5 +184,7 @@ function cycles(migrations: Migration[], replacedBy: Map<string, string>): Folde
 }
 
 function sortedUnique(ids: string[]): string[] {
+  // Most migrations depend on one other: nothing to sort.
+  if (ids.length < 2) return ids;
   return [...new Set(ids)].sort(compareIds);
 }

@@ -28,6 +28,8 @@ const RULE_NAME = /^[a-z][a-z0-9-]*$/;
 export function parseDirectives(sql: string): ParsedDirectives {
   const directives: Directives = { dependsOn: [], replaces: [], noTransaction: false, irreversible: false, allow: [] };
   const problems: DirectiveProblem[] = [];
+  // Most migrations have no directive at all: no need to look at each line.
+  if (!sql.includes('stagegate:')) return { directives, problems };
   const lines = sql.split(/\r\n?|\n/);
   let inHeader = true;
   for (let index = 0; index < lines.length; index += 1) {

@@ -41,8 +41,12 @@ export class MigrationsInvalidError extends MigrationRunnerError {
   }
 }
 
+/** Longest reason kept in a bundle error: a hostile bundle decides what its reasons quote. */
+const MAX_REASON_CHARS = 500;
+
 export class BundleInvalidError extends MigrationRunnerError {
-  constructor(origin: string, reason: string, cause?: unknown) {
+  constructor(origin: string, why: string, cause?: unknown) {
+    const reason = why.length > MAX_REASON_CHARS ? `${why.slice(0, MAX_REASON_CHARS)}…` : why;
     super(ErrorCode.BUNDLE_INVALID, `The bundle ${origin} is invalid: ${reason}`, {
       remedy: 'Rebuild it with `stagegate bundle` from the committed migrations folder; nothing was run.',
       details: { bundle: origin, reason },
@@ -79,9 +83,10 @@ export class BundleNotFoundError extends MigrationRunnerError {
 }
 
 export class BundleAccessDeniedError extends MigrationRunnerError {
-  constructor(origin: string, cause?: unknown) {
+  /** `remedy` replaces the S3 advice, for a bundle that is not in S3 (a file). */
+  constructor(origin: string, cause?: unknown, remedy?: string) {
     super(ErrorCode.BUNDLE_ACCESS_DENIED, `Access to the bundle ${origin} was denied.`, {
-      remedy: 'Grant the migrate function s3:GetObject on the bundles prefix of its bucket (and check the bucket and key); nothing was run.',
+      remedy: remedy ?? 'Grant the migrate function s3:GetObject on the bundles prefix of its bucket (and check the bucket and key); nothing was run.',
       details: { bundle: origin },
       cause,
     });
@@ -90,9 +95,10 @@ export class BundleAccessDeniedError extends MigrationRunnerError {
 }
 
 export class BundleFetchFailedError extends MigrationRunnerError {
-  constructor(origin: string, reason: string, cause?: unknown) {
+  /** `remedy` replaces the S3 advice, for a bundle that is not in S3 (a file). */
+  constructor(origin: string, reason: string, cause?: unknown, remedy?: string) {
     super(ErrorCode.BUNDLE_FETCH_FAILED, `The bundle ${origin} could not be fetched: ${reason}`, {
-      remedy: 'This is usually passing (S3 or network trouble): run again. If it persists, check the bucket\'s region and the function\'s network route to S3; nothing was run.',
+      remedy: remedy ?? 'This is usually passing (S3 or network trouble): run again. If it persists, check the bucket\'s region and the function\'s network route to S3; nothing was run.',
       details: { bundle: origin, reason },
       cause,
     });

@@ -12,6 +12,37 @@ export interface MigrationFailure {
   detail?: string;
   hint?: string;
   where?: string;
+  /** Set when the session ended under the migration (server restart, terminated backend, network). */
+  connectionLost?: true;
+}
+
+/** SQLSTATEs whose failures get their own advice. */
+const LOCK_NOT_AVAILABLE = '55P03';
+const QUERY_CANCELED = '57014';
+
+/** What to do after a failed migration: it depends on how it ran and how it failed. */
+function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean): string {
+  const id = failure.migration;
+  if (noTransaction) {
+    return (
+      `The migration ran without a transaction and may have taken effect in part; its ledger row says failed (or running, when the connection was lost first), and every run refuses to start until it is settled. ` +
+      `Fix the cause and inspect the database: undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`; then migrate again.`
+    );
+  }
+  const kept = 'migrations before it stay applied';
+  if (failure.connectionLost && failure.statement === 'COMMIT') {
+    return `The connection was lost while committing: the migration and its ledger row were committed together or not at all, and ${kept}. Run \`stagegate status\` (or simply run again): the next run sees which and carries on.`;
+  }
+  if (failure.connectionLost) {
+    return `The connection to the database was lost before the migration committed, so the server rolls it back and it leaves no trace; ${kept}. Check that the server is up and run again.`;
+  }
+  if (failure.sqlstate === LOCK_NOT_AVAILABLE) {
+    return `Another session held a lock this migration needed for longer than lock_timeout allows (--lock-timeout, STAGEGATE_LOCK_TIMEOUT_MS). The migration was rolled back and left no trace; ${kept}. Find the blocking session in pg_stat_activity (pg_blocking_pids), let it finish or end it, and run again.`;
+  }
+  if (failure.sqlstate === QUERY_CANCELED) {
+    return `The statement was cancelled: it ran longer than statement_timeout (--statement-timeout, STAGEGATE_STATEMENT_TIMEOUT_MS, capped to the time left before a deadline) or was cancelled by an operator. The migration was rolled back and left no trace; ${kept}. Run again with more time, or make the migration faster.`;
+  }
+  return `The migration was rolled back and left no trace; ${kept}. Fix the migration (or the database) and run again.`;
 }
 
 export class MigrationFailedError extends MigrationRunnerError {
@@ -22,9 +53,7 @@ export class MigrationFailedError extends MigrationRunnerError {
       ErrorCode.MIGRATION_FAILED,
       `Migration ${failure.migration} failed at ${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}`,
       {
-        remedy: noTransaction
-          ? `The migration ran without a transaction and is marked failed. Fix the cause, undo any partial effect, then run \`stagegate resolve ${failure.migration} --rolled-back\` and migrate again.`
-          : 'The migration was rolled back and left no trace; migrations before it stay applied. Fix the migration (or the database) and run again.',
+        remedy: failedMigrationRemedy(failure, noTransaction),
         details: { ...failure },
         cause,
       },
@@ -99,14 +128,16 @@ export class DatabaseAuthFailedError extends MigrationRunnerError {
  * throw new DatabaseOperationError('writing the ledger row of app/0001_init', '42501', 'permission denied for schema stagegate');
  */
 export class DatabaseOperationError extends MigrationRunnerError {
-  constructor(operation: string, sqlstate: string | null, pgMessage: string, cause?: unknown) {
+  /** `connectionLost`: the session ended under the operation (server restart, terminated backend, network). */
+  constructor(operation: string, sqlstate: string | null, pgMessage: string, cause?: unknown, connectionLost = false) {
     super(
       ErrorCode.DATABASE_ERROR,
       `A database error occurred while ${operation}: ${pgMessage}${sqlstate ? ` [SQLSTATE ${sqlstate}]` : ''}`,
       {
-        remedy:
-          'Check that the database is up and that the connecting user may create and write the ledger schema, then run again. If it persists, run with --verbose and report the output.',
-        details: { operation, sqlstate, pgMessage },
+        remedy: connectionLost
+          ? 'The connection was lost, and the server kept nothing uncommitted: a migration commits together with its ledger row or not at all (a no-transaction migration under way stays marked running, and the next run says so). Check that the server is up and run again.'
+          : 'Check that the database is up and that the connecting user may create and write the ledger schema, then run again. If it persists, run with --verbose and report the output.',
+        details: connectionLost ? { operation, sqlstate, pgMessage, connectionLost: true } : { operation, sqlstate, pgMessage },
         cause,
       },
     );

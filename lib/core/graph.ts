@@ -57,41 +57,41 @@ export function topologicalOrder(
   graph: DependencyMap,
   rank: ReadonlyMap<string, number>,
 ): { order: string[]; blocked: string[] } {
-  const inSet = new Set(nodes);
-  const waiting = new Map<string, number>();
-  const dependents = new Map<string, string[]>();
+  // By position rather than by id: 10,000 pending migrations are the fresh-database case.
+  const positionOf = new Map<string, number>();
+  nodes.forEach((node, i) => positionOf.set(node, i));
+  const waiting = new Int32Array(nodes.length);
+  const dependents: number[][] = [];
   const ready = new MinHeap();
-  for (const node of nodes) {
+  nodes.forEach((node, i) => {
     let count = 0;
     for (const dep of graph.get(node) ?? []) {
-      if (!inSet.has(dep) || dep === node) continue;
+      const j = positionOf.get(dep);
+      if (j === undefined || dep === node) continue;
       count += 1;
-      const list = dependents.get(dep);
-      if (list) list.push(node);
-      else dependents.set(dep, [node]);
+      (dependents[j] ??= []).push(i);
     }
-    waiting.set(node, count);
-    if (count === 0) ready.push(rank.get(node) ?? 0, node);
-  }
+    waiting[i] = count;
+    if (count === 0) ready.push(rank.get(node) ?? 0, i);
+  });
   const order: string[] = [];
-  for (let node = ready.pop(); node !== undefined; node = ready.pop()) {
-    order.push(node);
-    for (const dependent of dependents.get(node) ?? []) {
-      const left = (waiting.get(dependent) as number) - 1;
-      waiting.set(dependent, left);
-      if (left === 0) ready.push(rank.get(dependent) ?? 0, dependent);
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    order.push(nodes[i] as string);
+    for (const dependent of dependents[i] ?? []) {
+      waiting[dependent] = (waiting[dependent] as number) - 1;
+      if (waiting[dependent] === 0) ready.push(rank.get(nodes[dependent] as string) ?? 0, dependent);
     }
   }
-  const blocked = order.length === nodes.length ? [] : nodes.filter((n) => (waiting.get(n) ?? 0) > 0);
+  const blocked = order.length === nodes.length ? [] : nodes.filter((_, i) => (waiting[i] as number) > 0);
   return { order, blocked };
 }
 
 /** A binary min-heap of (rank, value) pairs. */
 class MinHeap {
   private readonly ranks: number[] = [];
-  private readonly values: string[] = [];
+  private readonly values: number[] = [];
 
-  push(rank: number, value: string): void {
+  push(rank: number, value: number): void {
     let i = this.ranks.length;
     this.ranks.push(rank);
     this.values.push(value);
@@ -103,11 +103,11 @@ class MinHeap {
     }
   }
 
-  pop(): string | undefined {
+  pop(): number | undefined {
     if (this.ranks.length === 0) return undefined;
     const top = this.values[0];
     const lastRank = this.ranks.pop() as number;
-    const lastValue = this.values.pop() as string;
+    const lastValue = this.values.pop() as number;
     if (this.ranks.length > 0) {
       this.ranks[0] = lastRank;
       this.values[0] = lastValue;
@@ -132,7 +132,11 @@ class MinHeap {
   }
 
   private swap(a: number, b: number): void {
-    [this.ranks[a], this.ranks[b]] = [this.ranks[b] as number, this.ranks[a] as number];
-    [this.values[a], this.values[b]] = [this.values[b] as string, this.values[a] as string];
+    const rank = this.ranks[a] as number;
+    this.ranks[a] = this.ranks[b] as number;
+    this.ranks[b] = rank;
+    const value = this.values[a] as number;
+    this.values[a] = this.values[b] as number;
+    this.values[b] = value;
   }
 }

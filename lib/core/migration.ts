@@ -110,11 +110,23 @@ export function compareIds(a: string, b: string): number {
   const pa = parsedIds.get(a) ?? cacheParsed(a);
   const pb = parsedIds.get(b) ?? cacheParsed(b);
   if (!pa || !pb) return a < b ? -1 : a > b ? 1 : 0;
+  const byParts = compareParsedIds(pa, pb);
+  if (byParts !== 0) return byParts;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * {@link compareIds} on ids already parsed (0 also for `0003` against `00003`).
+ *
+ * @example
+ * compareParsedIds({ app: 'org', number: '0010', name: 'a' }, { app: 'org', number: '0009', name: 'b' }); // > 0
+ */
+export function compareParsedIds(pa: ParsedId, pb: ParsedId): number {
   if (pa.app !== pb.app) return pa.app < pb.app ? -1 : 1;
   const byNumber = compareNumbers(pa.number, pb.number);
   if (byNumber !== 0) return byNumber;
   if (pa.name !== pb.name) return pa.name < pb.name ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return 0;
 }
 
 /**

@@ -67,7 +67,7 @@ export function analyse(migrations: readonly Migration[], ledger: readonly Appli
   }
   const replacedIds = new Set(migrations.flatMap((m) => m.directives.replaces));
   const ahead = ledger.filter((r) => r.state === LedgerState.APPLIED && !byId.has(r.id) && !replacedIds.has(r.id)).map((r) => r.id);
-  const steps = incompleteSquashes.length > 0 ? [] : order(migrations, applied, replacedBy, recordOnly);
+  const steps = incompleteSquashes.length > 0 ? [] : order(migrations, byId, applied, replacedBy, recordOnly);
   const replaced = migrations.filter((m) => replacedBy.has(m.id)).map((m) => m.id);
   return { steps, dirty, mismatches, ahead, incompleteSquashes, replaced };
 }
@@ -105,6 +105,7 @@ function findMismatches(ledger: readonly AppliedMigration[], byId: Map<string, M
 
 function order(
   migrations: readonly Migration[],
+  byId: ReadonlyMap<string, Migration>,
   applied: ReadonlySet<string>,
   replacedBy: ReadonlyMap<string, string>,
   recordOnly: ReadonlySet<string>,
@@ -118,7 +119,8 @@ function order(
     pending.push(m.id);
     // A squash kept only to be recorded waits for the originals it replaces.
     const deps = recordOnly.has(m.id) ? [...m.dependencies, ...m.directives.replaces] : m.dependencies;
-    graph.set(m.id, deps.map((d) => replacedBy.get(d) ?? d).filter((d) => d !== m.id));
+    // Without squashes in effect the dependencies are the graph (topologicalOrder ignores a self-dependency).
+    graph.set(m.id, replacedBy.size === 0 ? deps : deps.map((d) => replacedBy.get(d) ?? d).filter((d) => d !== m.id));
   });
   const { order: ids, blocked } = topologicalOrder(pending, graph, rank);
   if (blocked.length > 0) {
@@ -126,6 +128,5 @@ function order(
       blocked.slice(0, 5).map((id) => ({ code: ProblemCode.CYCLE, file: `${id}.sql`, message: `${id} can never run: its dependencies form a cycle once squashes are applied` })),
     );
   }
-  const byId = new Map(migrations.map((m) => [m.id, m]));
   return ids.map((id) => ({ kind: recordOnly.has(id) ? 'record' : 'apply', migration: byId.get(id) as Migration }));
 }

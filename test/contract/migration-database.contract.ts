@@ -362,5 +362,63 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
         expect(after).toEqual([{ outcome: 'abandoned', finished_at: expect.any(Date) }]);
       });
     });
+
+    describe('complete mark', () => {
+      const first = migration({ id: 'app/0001_first', sql: 'create table contract_mark_1 (id int);' });
+      const second = migration({ id: 'app/0002_second', sql: 'create table contract_mark_2 (id int);' });
+      const marked = (bundleId: string): Promise<boolean> => inSession((session) => session.isMarkedComplete(bundleId));
+      const migrationsTable = (): string => `"${h.schema.replace(/"/g, '""')}".migrations`;
+
+      it('is not there before the first mark, on an empty or a fresh ledger', async () => {
+        // Act and Assess
+        expect(await marked('bundle-a')).toBe(false);
+        await inSession((session) => session.apply(applyRequest(first)));
+        expect(await marked('bundle-a')).toBe(false);
+      });
+
+      it('holds for the marked bundle only, while the ledger stays as it was', async () => {
+        // Prepare
+        await inSession(async (session) => {
+          await session.apply(applyRequest(first));
+          await session.markComplete('bundle-a');
+        });
+
+        // Act and Assess
+        expect(await marked('bundle-a')).toBe(true);
+        expect(await marked('bundle-a')).toBe(true);
+        expect(await marked('bundle-b')).toBe(false);
+      });
+
+      it('lapses when a row is added, removed or changed, by stagegate or by hand', async () => {
+        // Prepare
+        const mark = (): Promise<void> => inSession((session) => session.markComplete('bundle-a'));
+        await inSession((session) => session.apply(applyRequest(first)));
+        await mark();
+
+        // Act and Assess: a new row
+        await inSession((session) => session.apply(applyRequest(second)));
+        expect(await marked('bundle-a')).toBe(false);
+        // A checksum edited by hand
+        await mark();
+        await h.query(`update ${migrationsTable()} set checksum = 'v1:edited' where id = $1`, [second.id]);
+        expect(await marked('bundle-a')).toBe(false);
+        // A row deleted by hand
+        await mark();
+        await h.query(`delete from ${migrationsTable()} where id = $1`, [second.id]);
+        expect(await marked('bundle-a')).toBe(false);
+      });
+
+      it('keeps one mark: marking another bundle replaces it', async () => {
+        // Act
+        await inSession(async (session) => {
+          await session.markComplete('bundle-a');
+          await session.markComplete('bundle-b');
+        });
+
+        // Assess
+        expect(await marked('bundle-a')).toBe(false);
+        expect(await marked('bundle-b')).toBe(true);
+      });
+    });
   });
 }

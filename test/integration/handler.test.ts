@@ -161,7 +161,7 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
     expect(await ledgerExists()).toBe(false);
   });
 
-  it('refuses a bundle whose recorded checksums do not match its SQL, and runs nothing', async () => {
+  it('refuses a bundle whose recorded checksums do not match its SQL, runs nothing, and records the refusal', async () => {
     // Prepare: edit a checksum inside a real bundle, then publish it under its true sha256
     const original = await publishMigrations(s3.client, BUCKET, TWO);
     const document = JSON.parse(gunzipSync(original.bytes).toString('utf8')) as { migrations: { checksum: string }[] };
@@ -174,7 +174,11 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
     // Assess
     expect(error.errorType).toBe('BUNDLE_INVALID');
     expect(error.error.message).toContain('the checksum of app/0002_colour does not match its SQL');
-    expect(await ledgerExists()).toBe(false);
+    // The bundle is pinned by its hash, so its claims are checked for what would run, once the
+    // ledger says what that is: under the lock, before any migration, and the refusal is kept.
+    expect(await ledger()).toEqual([]);
+    expect(await db.query("select to_regclass('widget')::text as t")).toEqual([{ t: null }]);
+    expect(await db.query('select outcome, error ->> \'code\' as code from stagegate.runs')).toEqual([{ outcome: 'failed', code: 'BUNDLE_INVALID' }]);
   });
 
   it.each([

@@ -245,6 +245,28 @@ describe.each(Object.keys(STAGES) as StageName[])('serverless package --stage %s
     expect(JSON.stringify(statements)).not.toContain('/stagegate"');
   });
 
+  it('grants migrate nothing beside its inline statements: no managed policy, no other IAM resource, no credential in its settings', () => {
+    // Prepare
+    const template = templateOf(stage);
+    const role = properties(template, 'MigrateRole');
+    const environment = (properties(template, 'MigrateLambdaFunction').Environment as { Variables: Record<string, string> }).Variables;
+    // Assess: only Lambda may take the role, and nothing attaches more to it
+    expect(Object.keys(role).sort()).toEqual(['AssumeRolePolicyDocument', 'Policies', 'RoleName']);
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    const iamTypes = Object.values(template.Resources).map((r) => r.Type).filter((type) => type.startsWith('AWS::IAM::'));
+    expect(iamTypes).toEqual(['AWS::IAM::Role', 'AWS::IAM::Role']);
+    // Resource policies in the stack only deny (the deployment bucket refuses plain HTTP)
+    const bucketPolicies = Object.values(template.Resources).filter((r) => r.Type === 'AWS::S3::BucketPolicy');
+    const effects = bucketPolicies.flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement.map((s) => s.Effect));
+    expect(new Set(effects)).toEqual(new Set(['Deny']));
+    // It names its secret; it never carries a password or a URL with credentials
+    expect(Object.keys(environment).filter((name) => /PASSWORD|SECRET(?!_ARN)|TOKEN|DATABASE_URL/.test(name))).toEqual([]);
+    expect(Object.values(environment).filter((value) => /:\/\/[^/\s]*:[^/\s]*@/.test(String(value)))).toEqual([]);
+  });
+
   it('grants no wildcard action, and "*" resources only for the Describe actions', () => {
     // Prepare
     const template = templateOf(stage);

@@ -28,8 +28,8 @@ export function urlFor(database: string, base = adminUrl()): string {
   return url.toString();
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
+async function withAdmin<T>(base: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: base });
   client.on('error', () => undefined);
   await client.connect();
   try {
@@ -41,15 +41,16 @@ async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 
 /**
  * Creates a database with a random name and returns handles to use and drop it.
+ * `base` is the admin URL of the server: the shared test server unless a test runs its own.
  *
  * @example
  * const database = await createTestDatabase();
  * afterAll(() => database.drop());
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(base = adminUrl()): Promise<TestDatabase> {
   const name = `stagegate_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin((admin) => admin.query(`create database ${pg.escapeIdentifier(name)}`));
-  const url = urlFor(name);
+  await withAdmin(base, (admin) => admin.query(`create database ${pg.escapeIdentifier(name)}`));
+  const url = urlFor(name, base);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   // A pooled connection may be terminated by a test; the pool replaces it.
   pool.on('error', () => undefined);
@@ -65,7 +66,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
     drop: async () => {
       await pool.end();
-      await withAdmin(async (admin) => {
+      await withAdmin(base, async (admin) => {
         await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
         await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
       });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -81,17 +81,29 @@ export interface ProcessResult {
 
 export const CLI = resolve(__dirname, '../../dist/stagegate.cjs');
 
-/** Runs the built CLI as a separate process. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<ProcessResult> {
-  return new Promise((done, fail) => {
-    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
-    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+/** A CLI process that was started: `done` resolves when it has exited (`code` is null when a signal ended it). */
+export interface StartedCli {
+  child: ChildProcess;
+  done: Promise<ProcessResult>;
+}
+
+/** Starts the built CLI as a separate process, without waiting for it (e.g. to kill it). */
+export function startCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): StartedCli {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = new Promise<ProcessResult>((resolve, fail) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { child, done };
+}
+
+/** Runs the built CLI as a separate process. */
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<ProcessResult> {
+  return startCli(args, options).done;
 }

@@ -1,6 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { buildCatalog } from '../../lib/core/catalog';
+import { verifyClaims } from '../../lib/core/bundle-claims';
 import { decodeBundle, encodeBundle } from '../../lib/core/bundle-format';
+import { sha256Hex } from '../../lib/core/checksum';
 import { MigrationRunnerError } from '../../lib/core/errors';
 
 const files = [
@@ -89,5 +91,75 @@ describe('Function: decodeBundle', () => {
     // Assess
     expect(error.code).toBe('BUNDLE_INVALID');
     expect(error.message).toMatch(/expands beyond/);
+  });
+});
+
+describe('Function: decodeBundle of a bundle pinned by its id (verify what you use)', () => {
+  const pinned = (bytes: Buffer) => decodeBundle(bytes, 'pinned.json.gz', sha256Hex(bytes));
+  const edited = (edit: (entry: Record<string, unknown>) => void): Buffer =>
+    tamper(encodeBundle(buildCatalog(files)).bytes, (d) => edit(d.migrations[1] as Record<string, unknown>));
+
+  it('loads what the bundle states, leaving the recomputation to the migrations that run', () => {
+    // Prepare
+    const { bytes } = encodeBundle(buildCatalog(files));
+    // Act
+    const loaded = pinned(bytes);
+    // Assess
+    expect(loaded.allVerified).toBe(false);
+    expect(loaded.migrations).toEqual(buildCatalog(files));
+    expect(() => verifyClaims(loaded.migrations, loaded.migrations, loaded.origin)).not.toThrow();
+  });
+
+  it.each([
+    ['edited SQL', (e: Record<string, unknown>) => (e.sql = 'DROP TABLE org;'), /checksum of org\/0001_initial does not match/],
+    ['edited dependencies', (e: Record<string, unknown>) => (e.dependencies = ['member/0001_initial']), /dependencies of org\/0001_initial do not match/],
+    ['edited directives', (e: Record<string, unknown>) => ((e.directives as Record<string, unknown>).noTransaction = true), /directives of org\/0001_initial do not match/],
+  ])('refuses %s once the edited migration is about to run', (_name, edit, reason) => {
+    // Prepare
+    const loaded = pinned(edited(edit));
+    const used = loaded.migrations.filter((m) => m.id === 'org/0001_initial');
+    // Act
+    const error = failure(() => verifyClaims(loaded.migrations, used, loaded.origin));
+    // Assess
+    expect(error.code).toBe('BUNDLE_INVALID');
+    expect(error.message).toMatch(reason);
+  });
+
+  it('does not read a migration that will not run: an applied one may differ without stopping the run', () => {
+    // Prepare: the file hash is the guarantee; what never runs is not recomputed
+    const loaded = pinned(edited((e) => (e.sql = 'DROP TABLE org;')));
+    const used = loaded.migrations.filter((m) => m.id === 'member/0001_initial');
+    // Act and Assess
+    expect(() => verifyClaims(loaded.migrations, used, loaded.origin)).not.toThrow();
+  });
+
+  it('checks every squash whatever runs, since its replaces decide what the plan skips', () => {
+    // Prepare
+    const squashed = [...files, { path: 'org/0002_squash.sql', content: '-- stagegate:replaces org/0001_initial\nCREATE TABLE org (id int);' }];
+    const { bytes } = encodeBundle(buildCatalog(squashed));
+    const doc = tamper(bytes, (d) => ((d.migrations.find((m) => m.id === 'org/0002_squash') as Record<string, unknown>).sql = 'SELECT 1;'));
+    const loaded = pinned(doc);
+    const used = loaded.migrations.filter((m) => m.id === 'member/0001_initial');
+    // Act
+    const error = failure(() => verifyClaims(loaded.migrations, used, loaded.origin));
+    // Assess
+    expect(error.message).toMatch(/org\/0002_squash does not match/);
+  });
+
+  it('decodes its content on first use, checking shape, ids and order of every entry then', () => {
+    // Prepare
+    const { bytes } = encodeBundle(buildCatalog(files));
+    const broken = pinned(tamper(bytes, (d) => d.migrations.reverse()));
+    // Act
+    const unordered = failure(() => broken.migrations);
+    const badId = failure(() => pinned(tamper(bytes, (d) => Object.assign(d.migrations[0] as object, { id: 'x', file: 'x.sql' }))).migrations);
+    const shape = failure(() => pinned(tamper(bytes, (d) => ((d.migrations[0] as Record<string, unknown>).checksum = 7))).migrations);
+    const corrupt = failure(() => pinned(gzipSync('{"format": "stagegate-bundle", "formatVersion": 1, "migrations": [')).migrations);
+    // Assess
+    expect(unordered.message).toMatch(/not in id order/);
+    expect(badId.message).toMatch(/is not a migration id/);
+    expect(shape.message).toMatch(/unexpected structure at migrations\.0\.checksum/);
+    expect(corrupt.code).toBe('BUNDLE_INVALID');
+    expect(broken.id).toMatch(/^[0-9a-f]{64}$/);
   });
 });

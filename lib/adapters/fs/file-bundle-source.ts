@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { decodeBundle } from '../../core/bundle-format';
-import { BundleNotFoundError } from '../../core/errors';
 import type { BundleSource, LoadedBundle } from '../../ports';
+import { displayPath } from './fs-errors';
+import { readBundleFile } from './read-bundle-file';
 
 const CONTENT_ADDRESSED = /^([0-9a-f]{64})\.json\.gz$/;
 
@@ -21,14 +21,8 @@ export class FileBundleSource implements BundleSource {
   ) {}
 
   async load(): Promise<LoadedBundle> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(this.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new BundleNotFoundError(this.path, error);
-      throw error;
-    }
+    const bytes = await readBundleFile(this.path);
     const expected = this.expectedId ?? CONTENT_ADDRESSED.exec(basename(this.path))?.[1];
-    return decodeBundle(bytes, this.path, expected);
+    return decodeBundle(bytes, displayPath(this.path), expected);
   }
 }

@@ -1,13 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceFile } from '../../core/catalog';
-import { BundleNotFoundError } from '../../core/errors';
+import { displayPath, fileError } from './fs-errors';
 
 /**
  * Reads every file of a migrations folder, two levels deep (`<app>/<file>`),
  * plus any deeper `.sql` file so the catalog can reject it by name. An
  * unreadable file becomes a `SourceFile` with `error`, so all problems are
- * reported together. Throws `BundleNotFoundError` when the folder is missing.
+ * reported together. Throws `BundleNotFoundError` when the folder is missing,
+ * and another bundle error of the family when it cannot be read.
  *
  * @example
  * const files = await readMigrationsFolder('migrations');
@@ -17,9 +18,7 @@ export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
   try {
     entries = await readdir(dir, { recursive: true });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BundleNotFoundError(`migrations folder ${dir}`, error);
-    throw error;
+    throw fileError(error, `migrations folder ${displayPath(dir)}`);
   }
   const paths = entries.map((p) => p.split('\\').join('/')).filter((p) => p.endsWith('.sql'));
   return Promise.all(

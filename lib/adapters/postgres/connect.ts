@@ -13,6 +13,15 @@ export type PgConnection = string | (() => Promise<pg.ClientConfig>);
 /** The name every stagegate session shows in `pg_stat_activity`, unless the connection sets its own. */
 export const APPLICATION_NAME = 'stagegate';
 
+/**
+ * How often, in ms, the server checks during a long statement that this
+ * process is still connected. Without it a backend whose process was killed
+ * (SIGKILL, a Lambda stopped at its timeout) keeps running its statement, and
+ * holding the ledger lock and the migration's table locks, until the
+ * statement ends: a 30-minute index build keeps every later run out.
+ */
+export const CLIENT_CHECK_INTERVAL_MS = 1_000;
+
 function targetOf(client: pg.Client): ConnectionTarget {
   return {
     user: client.user ?? '?',
@@ -45,8 +54,21 @@ function newClient(config: pg.ClientConfig): pg.Client {
 }
 
 /**
+ * Asks the server to notice a vanished client during a statement
+ * (`client_connection_check_interval`, PostgreSQL 14 and later; older
+ * servers, which do not know the setting, are left as they are).
+ */
+async function watchForVanishedClient(client: pg.Client): Promise<void> {
+  await client.query(
+    "select set_config('client_connection_check_interval', $1, false) where current_setting('client_connection_check_interval', true) is not null",
+    [String(CLIENT_CHECK_INTERVAL_MS)],
+  );
+}
+
+/**
  * Opens one `pg.Client`, runs `fn` with it and ends it on every path.
  * Connection failures become `DATABASE_UNREACHABLE` or `DATABASE_AUTH_FAILED`.
+ * The session asks the server to end it soon after this process dies.
  *
  * @example
  * const now = await withClient(url, { connectTimeoutMs: 10_000 }, async (client) =>
@@ -64,6 +86,7 @@ export async function withClient<T>(
   client.on('error', () => undefined);
   try {
     await client.connect();
+    await watchForVanishedClient(client);
   } catch (error) {
     await client.end().catch(() => undefined);
     throw connectionError(error, target);

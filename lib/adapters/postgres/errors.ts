@@ -100,10 +100,9 @@ export function connectionError(error: unknown, target: ConnectionTarget, contex
  */
 export function databaseError(error: unknown, operation: string): MigrationRunnerError {
   if (error instanceof MigrationRunnerError) return error;
-  const message = isConnectionLost(error)
-    ? `the connection to the database was lost (${messageOf(error)})`
-    : messageOf(error);
-  return new DatabaseOperationError(operation, sqlstateOf(error), message, error);
+  const lost = isConnectionLost(error);
+  const message = lost ? `the connection to the database was lost (${messageOf(error)})` : messageOf(error);
+  return new DatabaseOperationError(operation, sqlstateOf(error), message, error, lost);
 }
 
 /** 0-based UTF-16 index of Postgres' 1-based character `position` (it counts code points). */
@@ -153,6 +152,7 @@ export function migrationFailedError(
     sqlstate: sqlstateOf(error),
     pgMessage: lost ? `the connection to the database was lost (${messageOf(error)})` : messageOf(error),
   };
+  if (lost) failure.connectionLost = true;
   if (error instanceof pg.DatabaseError) {
     if (error.detail) failure.detail = error.detail;
     if (error.hint) failure.hint = error.hint;

@@ -80,10 +80,22 @@ async function tableExists(client: pg.Client, qualifiedName: string): Promise<bo
   return result.rows[0]?.found === true;
 }
 
+/** SQLSTATEs of a ledger that is not there yet: no such table, no such schema. */
+const MISSING = new Set(['42P01', '3F000']);
+
+/**
+ * The stored ledger version, or null when the ledger does not exist. One
+ * query: the common case is a ledger that exists, and every locked run asks.
+ * Outside a transaction, the error of a missing table costs nothing else.
+ */
 async function storedVersion(client: pg.Client, t: LedgerTables): Promise<string | null> {
-  if (!(await tableExists(client, t.meta))) return null;
-  const result = await client.query<{ value: string }>(`select value from ${t.meta} where key = $1`, ['ledger_version']);
-  return result.rows[0]?.value ?? null;
+  try {
+    const result = await client.query<{ value: string }>(`select value from ${t.meta} where key = $1`, ['ledger_version']);
+    return result.rows[0]?.value ?? null;
+  } catch (error) {
+    if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return null;
+    throw error;
+  }
 }
 
 async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
@@ -126,9 +138,13 @@ interface LedgerRow {
   applied_by: string;
 }
 
-/** Every ledger row in one query; a missing ledger is `{ exists: false }`, and nothing is created. */
-export async function readLedgerRows(client: pg.Client, t: LedgerTables): Promise<LedgerSnapshot> {
-  if (!(await tableExists(client, t.migrations))) return { exists: false, rows: [] };
+/**
+ * Every ledger row in one query; a missing ledger is `{ exists: false }`, and
+ * nothing is created. `known` skips the existence check, for a session that
+ * has just made sure the ledger exists.
+ */
+export async function readLedgerRows(client: pg.Client, t: LedgerTables, known = false): Promise<LedgerSnapshot> {
+  if (!known && !(await tableExists(client, t.migrations))) return { exists: false, rows: [] };
   // The server formats the ISO time: parsing 10,000 timestamps into Dates costs more than the query.
   const result = await client.query<LedgerRow>(
     `select id, checksum, state, method, duration_ms, bundle_id, applied_by,
@@ -148,6 +164,46 @@ export async function readLedgerRows(client: pg.Client, t: LedgerTables): Promis
     }),
   );
   return { exists: true, rows };
+}
+
+/** The `meta` key of the complete mark: `<bundle sha256> <ledger digest>`. */
+const COMPLETE_KEY = 'complete_bundle';
+
+/**
+ * The ledger's digest, computed by the server: sha256 of every row's id,
+ * checksum and state, in bytewise id order. The plan of a bundle depends on
+ * nothing else in the ledger, so an unchanged digest means an unchanged plan.
+ */
+function ledgerDigest(t: LedgerTables): string {
+  return `select coalesce(encode(sha256(convert_to(string_agg(id || ' ' || checksum || ' ' || state, E'\n' order by id collate "C"), 'UTF8')), 'hex'), '') from ${t.migrations}`;
+}
+
+/**
+ * Records that the ledger, as it is now, is complete for `bundleId`. One
+ * statement, so the digest is of the ledger at that moment.
+ */
+export async function writeCompleteMark(client: pg.Client, t: LedgerTables, bundleId: string): Promise<void> {
+  await client.query(
+    `insert into ${t.meta} (key, value) select $2, $1 || ' ' || (${ledgerDigest(t)})
+     on conflict (key) do update set value = excluded.value`,
+    [bundleId, COMPLETE_KEY],
+  );
+}
+
+/** True when the mark names `bundleId` and the ledger's digest is the one it recorded; the digest is computed only then. */
+export async function matchesCompleteMark(client: pg.Client, t: LedgerTables, bundleId: string): Promise<boolean> {
+  try {
+    const result = await client.query<{ same: boolean }>(
+      `select value = $1 || ' ' || (${ledgerDigest(t)}) as same from ${t.meta}
+        where key = $2 and left(value, length($1) + 1) = $1 || ' '`,
+      [bundleId, COMPLETE_KEY],
+    );
+    return result.rows[0]?.same === true;
+  } catch (error) {
+    // A server that cannot compute the digest (sha256() is PostgreSQL 11+) only loses the shortcut.
+    if (error instanceof pg.DatabaseError) return false;
+    throw error;
+  }
 }
 
 /** A new ledger row. */

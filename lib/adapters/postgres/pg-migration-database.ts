@@ -11,7 +11,7 @@ import type {
   RunFinish,
   RunStart,
 } from '../../ports';
-import { applyMigration, recordMigration } from './apply';
+import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
 import { withClient, type PgConnection } from './connect';
 import { mappingErrors } from './errors';
 import {
@@ -19,10 +19,12 @@ import {
   ensureLedger,
   insertRun,
   ledgerTables,
+  matchesCompleteMark,
   readLedgerRows,
   rowState,
   settleDirtyRow,
   updateRun,
+  writeCompleteMark,
   type LedgerTables,
 } from './ledger';
 import { withAdvisoryLock } from './lock';
@@ -52,13 +54,18 @@ export type PgMigrationDatabaseOptions = CommonOptions &
   ({ connectionString: string; connection?: never } | { connection: PgConnection; connectionString?: never });
 
 class PgLedgerSession implements LedgerSession {
+  /** Whether `timeouts` are in force for the session yet: set with the first migration, not before. */
+  private timeoutsSet = false;
+
   constructor(
     private readonly client: pg.Client,
     private readonly tables: LedgerTables,
+    private readonly timeouts?: Timeouts,
   ) {}
 
   readLedger(): Promise<LedgerSnapshot> {
-    return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables));
+    // The session was opened after ensureLedger: the ledger exists.
+    return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables, true));
   }
 
   startRun(run: RunStart): Promise<number> {
@@ -70,11 +77,25 @@ class PgLedgerSession implements LedgerSession {
   }
 
   apply(request: ApplyRequest): Promise<{ durationMs: number }> {
-    return mappingErrors(`applying ${request.migration.id}`, () => applyMigration(this.client, this.tables, request));
+    return mappingErrors(`applying ${request.migration.id}`, async () => {
+      if (this.timeouts && !this.timeoutsSet) {
+        await setTimeouts(this.client, this.timeouts, false);
+        this.timeoutsSet = true;
+      }
+      return applyMigration(this.client, this.tables, request, this.timeoutsSet ? this.timeouts : undefined);
+    });
   }
 
   record(request: RecordRequest): Promise<void> {
     return mappingErrors(`recording ${request.migration.id}`, () => recordMigration(this.client, this.tables, request));
+  }
+
+  markComplete(bundleId: string): Promise<void> {
+    return mappingErrors('recording that the ledger is complete', () => writeCompleteMark(this.client, this.tables, bundleId));
+  }
+
+  isMarkedComplete(bundleId: string): Promise<boolean> {
+    return mappingErrors('comparing the ledger with its complete mark', () => matchesCompleteMark(this.client, this.tables, bundleId));
   }
 
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void> {
@@ -123,7 +144,7 @@ export class PgMigrationDatabase implements MigrationDatabase {
         await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
         // We hold the lock, so a run still marked running belongs to a process that died.
         await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
-        return fn(new PgLedgerSession(client, this.tables));
+        return fn(new PgLedgerSession(client, this.tables, options.timeouts));
       });
     });
   }

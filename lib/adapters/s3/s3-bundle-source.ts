@@ -1,6 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { decodeBundle, MAX_BUNDLE_BYTES } from '../../core/bundle-format';
+import { decodeBundle, MAX_BUNDLE_BYTES, withOrigin } from '../../core/bundle-format';
 import { BundleInvalidError, BundleFetchFailedError } from '../../core/errors';
 import type { BundleSource, LoadedBundle } from '../../ports';
 import { processBundleCache, type BundleCache } from './bundle-cache';
@@ -25,7 +25,7 @@ export class S3BundleSource implements BundleSource {
   async load(): Promise<LoadedBundle> {
     const origin = describeRef(this.ref);
     const cached = this.cache.get(this.ref.sha256);
-    if (cached) return { ...cached, origin };
+    if (cached) return withOrigin(cached, origin);
     const bytes = await this.download(origin);
     const bundle = decodeBundle(bytes, origin, this.ref.sha256);
     this.cache.set(bundle);
@@ -64,7 +64,8 @@ async function readLimited(body: Readable, origin: string): Promise<Buffer> {
     }
   } catch (error) {
     if (error instanceof BundleInvalidError) throw error;
-    throw new BundleFetchFailedError(origin, `the download broke off after ${total} bytes`, error);
+    const reason = error instanceof Error ? ` (${error.message.slice(0, 200)})` : '';
+    throw new BundleFetchFailedError(origin, `the download broke off after ${total} bytes${reason}`, error);
   }
   return Buffer.concat(chunks);
 }

@@ -1,0 +1,85 @@
+/**
+ * W4 and the artifact: the engine in-process (load + verify + plan), the
+ * peak memory of the packaged function applying a whole bundle, and the
+ * function's size and module initialisation.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { publishBundle } from '../lib/adapters/s3/publish-bundle';
+import { S3RVER_CREDENTIALS, startS3 } from '../lib/local/s3rver';
+import { handlerInitMs, packageMigrateFunction } from './artifact';
+import { ROOT } from './contenders';
+import type { MigrationSet } from './migration-set';
+import { baseEnv, timeProcess } from './run-process';
+import type { Samples } from './samples';
+import type { WorkloadContext } from './workloads';
+
+export interface InProcessResults {
+  /** Peak RSS of the whole migrate run, in MB, and what it did. */
+  memory: { maxRssMb: number; applied: number; ms: number };
+  artifact: { zipBytes: number; unpackedBytes: number };
+}
+
+/** Load + verify + plan in fresh processes; `fresh` plans every migration, `applied` finds them all applied. */
+export async function planInProcess(samples: Samples, set: MigrationSet, reps: number, log: (line: string) => void): Promise<void> {
+  const bundle = await set.bundle(set.size);
+  const child = join(ROOT, 'dist/bench/inprocess-plan.cjs');
+  for (let rep = 0; rep < reps; rep += 1) {
+    for (const mode of ['fresh', 'applied']) {
+      const { stdout } = await timeProcess({ file: process.execPath, args: [child, bundle, mode, String(set.size)] });
+      const { loadMs, totalMs } = JSON.parse(stdout) as { loadMs: number; totalMs: number };
+      samples.add(`W4 load+verify+plan (${mode})`, set.size, 'stagegate', totalMs);
+      samples.add(`W4 load+verify (${mode})`, set.size, 'stagegate', loadMs);
+      log(`  W4 N=${set.size} ${mode}: load ${loadMs.toFixed(1)} ms, total ${totalMs.toFixed(1)} ms`);
+    }
+  }
+}
+
+/** Packages the function, times its module initialisation, then runs it on a whole bundle for its peak memory. */
+export async function functionInProcess(ctx: WorkloadContext, set: MigrationSet, reps: number): Promise<InProcessResults> {
+  const artifact = await packageMigrateFunction();
+  try {
+    for (let rep = 0; rep < reps; rep += 1) {
+      const ms = await handlerInitMs(artifact.handlerFile);
+      ctx.samples.add('function module init', 0, 'stagegate', ms);
+      ctx.log(`  function module init: ${ms.toFixed(1)} ms`);
+    }
+    const memory = await migrateWithFunction(ctx, set, artifact.handlerFile);
+    return { memory, artifact: { zipBytes: artifact.zipBytes, unpackedBytes: artifact.unpackedBytes } };
+  } finally {
+    await artifact.remove();
+  }
+}
+
+async function migrateWithFunction(ctx: WorkloadContext, set: MigrationSet, handlerFile: string): Promise<InProcessResults['memory']> {
+  const s3 = await startS3();
+  const name = `bench_${process.pid}_function`;
+  const resultFile = join(tmpdir(), `stagegate-bench-${process.pid}-function.json`);
+  try {
+    await s3.createBucket('stagegate-bench');
+    const path = await set.bundle(set.size);
+    const bytes = await readFile(path);
+    const ref = await publishBundle(s3.client, { bucket: 'stagegate-bench', prefix: 'stagegate', bytes, bundleId: basename(path, '.json.gz') });
+    await ctx.server.createDatabase(name);
+    const env = {
+      ...baseEnv(),
+      DATABASE_URL: ctx.server.url(name),
+      STAGEGATE_DB_TLS: 'disable',
+      STAGEGATE_S3_ENDPOINT: s3.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    };
+    const event = JSON.stringify({ action: 'migrate', bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 } });
+    await timeProcess({ file: process.execPath, args: [join(ROOT, 'dist/bench/inprocess-run.cjs'), handlerFile, event, resultFile], env });
+    const result = JSON.parse(await readFile(resultFile, 'utf8')) as { status: string; applied: number; ms: number; maxRssMb: number };
+    if (result.status !== 'applied' || result.applied !== set.size) throw new Error(`the function reported ${result.status} with ${result.applied} applied`);
+    ctx.log(`  function migrate N=${set.size}: ${result.ms.toFixed(0)} ms, peak RSS ${result.maxRssMb.toFixed(1)} MB`);
+    return { maxRssMb: result.maxRssMb, applied: result.applied, ms: result.ms };
+  } finally {
+    await rm(resultFile, { force: true });
+    await ctx.server.dropDatabase(name);
+    await s3.stop();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * W4, in a fresh process like a cold function: bundle load + verify + plan,
+ * through the engine's own `runMigrations` (action `plan`), with the bundle
+ * bytes already in memory and a ledger that answers without a database.
+ * Usage: node inprocess-plan.cjs <bundle file> <fresh|applied>
+ * Prints {"loadMs", "totalMs", "steps"} as JSON.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { decodeBundle } from '../lib/core/bundle-format';
+import { checksumOf } from '../lib/core/checksum';
+import type { AppliedMigration } from '../lib/core/migration';
+import type { LedgerSnapshot, MigrationDatabase } from '../lib/ports';
+import { runMigrations } from '../lib/run';
+import { APP, migrationSql } from './migration-set';
+
+const silent = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** Every migration of the bundle as applied: made from the generator, not from the bundle, so nothing is decoded before the clock starts. */
+function appliedLedger(size: number): LedgerSnapshot {
+  const rows: AppliedMigration[] = [];
+  for (let i = 1; i <= size; i += 1) {
+    const name = `${String(i).padStart(5, '0')}_t${String(i).padStart(5, '0')}`;
+    rows.push({ id: `${APP}/${name}`, checksum: checksumOf(migrationSql(i)), state: 'applied', appliedAt: '2026-01-01T00:00:00.000Z', durationMs: 1, bundleId: 'x', appliedBy: 'bench', method: 'executed' });
+  }
+  return { exists: true, rows };
+}
+
+async function main(file: string, mode: string, size: number): Promise<void> {
+  const bytes = readFileSync(file);
+  const ledger = mode === 'applied' ? appliedLedger(size) : { exists: false, rows: [] };
+  const db: MigrationDatabase = {
+    withReader: (fn) => fn({ readLedger: async () => ledger }),
+    withLock: () => Promise.reject(new Error('the in-process measurement writes nothing')),
+  };
+  const settings = { lockWaitMs: 0, lockTimeoutMs: 0, statementTimeoutMs: 0 };
+  let loadMs = 0;
+  const started = performance.now();
+  const source = {
+    load: async () => {
+      const bundle = decodeBundle(bytes, file, /^([0-9a-f]{64})\.json\.gz$/.exec(basename(file))?.[1]);
+      loadMs = performance.now() - started;
+      return bundle;
+    },
+  };
+  const result = await runMigrations({ source, db, logger: silent, clock: { now: () => Date.now() } }, { action: 'plan', actor: 'bench' }, settings);
+  const totalMs = performance.now() - started;
+  process.stdout.write(JSON.stringify({ loadMs, totalMs, steps: result.pending.length }));
+}
+
+main(process.argv[2] ?? '', process.argv[3] ?? 'fresh', Number(process.argv[4])).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,91 @@
+/** The results table: medians, ratios to the baselines of the same run, and each target. */
+import { Contender } from './contenders';
+import type { InProcessResults } from './in-process';
+import type { BenchOptions } from './options';
+import type { Samples } from './samples';
+import { formatMs, median } from './stats';
+
+export interface TargetRow {
+  workload: string;
+  size: string;
+  stagegateMs: number;
+  baseline: string;
+  baselineMs: number;
+  ratio: number;
+  target: string;
+  met: boolean;
+}
+
+const W3_BASELINE = `(${Contender.PSQL_LEDGER}) + (${Contender.FLOOR})`;
+
+function ratioRow(workload: string, size: string, stagegateMs: number, baseline: string, baselineMs: number, limit: number, strict = false): TargetRow {
+  const ratio = stagegateMs / baselineMs;
+  return { workload, size, stagegateMs, baseline, baselineMs, ratio, target: `${strict ? '<' : '≤'} ${limit} ×`, met: strict ? ratio < limit : ratio <= limit };
+}
+
+function limitRow(workload: string, size: string, value: number, limit: number, unit: string): TargetRow {
+  return { workload, size, stagegateMs: value, baseline: '', baselineMs: NaN, ratio: NaN, target: `≤ ${limit} ${unit}`, met: value <= limit };
+}
+
+/** Every target the issue sets, checked against this run's medians. */
+export function targetRows(samples: Samples, options: BenchOptions, inProcess: InProcessResults): TargetRow[] {
+  const m = (workload: string, size: number, contender: string): number => median(samples.get(workload, size, contender));
+  const rows: TargetRow[] = [];
+  for (const n of options.sizes) {
+    const sg = m('W1', n, Contender.STAGEGATE);
+    rows.push(ratioRow('W1 fresh apply', String(n), sg, Contender.PSQL_LEDGER, m('W1', n, Contender.PSQL_LEDGER), 1.15));
+    rows.push(ratioRow('W1 fresh apply', String(n), sg, Contender.NODE_PG_MIGRATE, m('W1', n, Contender.NODE_PG_MIGRATE), 1, true));
+  }
+  for (const n of options.sizes) rows.push(ratioRow('W2 up to date', String(n), m('W2', n, Contender.STAGEGATE), Contender.FLOOR, m('W2', n, Contender.FLOOR), 1.5));
+  const [low, high] = [Math.min(...options.sizes), Math.max(...options.sizes)];
+  rows.push(ratioRow('W2 flat in N', `${high} vs ${low}`, m('W2', high, Contender.STAGEGATE), `stagegate W2 at ${low}`, m('W2', low, Contender.STAGEGATE), 1.2));
+  const { pending, applied } = options.incremental;
+  const w3Base = m('W3', pending, Contender.PSQL_LEDGER) + m('W3', pending, Contender.FLOOR);
+  rows.push(ratioRow('W3 incremental', `${pending} on ${applied}`, m('W3', pending, Contender.STAGEGATE), W3_BASELINE, w3Base, 1.2));
+  const size = options.inProcessSize;
+  rows.push(limitRow('W4 load + verify + plan', String(size), m('W4 load+verify+plan (fresh)', size, 'stagegate'), 50, 'ms'));
+  rows.push(limitRow('W4 peak RSS, whole migrate run', String(size), inProcess.memory.maxRssMb, 128, 'MB'));
+  rows.push(limitRow('function artifact, zipped', '', inProcess.artifact.zipBytes / 1e6, 1, 'MB'));
+  rows.push(limitRow('function module init', '', m('function module init', 0, 'stagegate'), 150, 'ms'));
+  return rows;
+}
+
+function value(row: TargetRow): string {
+  if (row.target.endsWith('MB')) return `${row.stagegateMs.toFixed(row.workload.includes('artifact') ? 3 : 1)} MB`;
+  return `${formatMs(row.stagegateMs)} ms`;
+}
+
+/** The targets as a Markdown table, ready for the README. */
+export function targetTable(rows: readonly TargetRow[]): string {
+  const lines = ['| Workload | N | stagegate | Compared with | Ratio | Target | Met |', '| --- | --- | ---: | --- | ---: | --- | --- |'];
+  for (const row of rows) {
+    const baseline = row.baseline ? `${row.baseline}: ${formatMs(row.baselineMs)} ms` : '';
+    const ratio = Number.isNaN(row.ratio) ? '' : row.ratio.toFixed(2);
+    lines.push(`| ${row.workload} | ${row.size} | ${value(row)} | ${baseline} | ${ratio} | ${row.target} | ${row.met ? 'yes' : '**no**'} |`);
+  }
+  return lines.join('\n');
+}
+
+const COLUMNS = [Contender.STAGEGATE, Contender.PSQL, Contender.PSQL_LEDGER, Contender.NODE_PG_MIGRATE, Contender.FLOOR];
+
+/** Every contender's median per workload and size, with the number of runs. */
+export function medianTable(samples: Samples): string {
+  const groups = new Map<string, Map<string, number[]>>();
+  for (const { workload, size, contender, ms } of samples.toJSON()) {
+    if (!['W1', 'W2', 'W3'].includes(workload)) continue;
+    const key = `${workload}|${size}`;
+    const group = groups.get(key) ?? new Map<string, number[]>();
+    group.set(contender, ms);
+    groups.set(key, group);
+  }
+  const lines = [`| Workload | N | ${COLUMNS.join(' | ')} |`, `| --- | --- |${COLUMNS.map(() => ' ---: |').join('')}`];
+  for (const [key, group] of groups) {
+    const [workload, size] = key.split('|');
+    const cells = COLUMNS.map((c) => {
+      const ms = group.get(c);
+      return ms ? `${formatMs(median(ms))} (${ms.length})` : '';
+    });
+    lines.push(`| ${workload} | ${size} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
