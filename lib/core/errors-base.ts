@@ -39,6 +39,7 @@ export const ErrorCode = {
   TARGET_UNKNOWN: 'TARGET_UNKNOWN',
   TARGET_REPLACED: 'TARGET_REPLACED',
   IRREVERSIBLE: 'IRREVERSIBLE',
+  SCRATCH_DATABASE_FAILED: 'SCRATCH_DATABASE_FAILED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
