@@ -1,10 +1,14 @@
 import { verifyClaims } from './core/bundle-claims';
 import { analyse, plan, type PlanStep } from './core/plan';
-import { asRunnerError, MigrationFailedError, MigrationRunnerError } from './core/errors';
+import { asRunnerError, MigrationFailedError, MigrationRunnerError, RehearsalFailedError } from './core/errors';
+import { explained, type BundleKnowledge } from './core/explain';
+import { RehearsalStatus } from './core/rehearsal';
+import { DEFAULTS } from './config';
+import { rehearseSteps } from './run-rehearsal';
 import { normaliseSql } from './core/checksum';
 import { splitStatements } from './core/sql-split';
 import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
-import type { AppliedMigration } from './core/migration';
+import { LedgerState, type AppliedMigration } from './core/migration';
 import { statusEntries } from './core/status';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
 
@@ -24,6 +28,8 @@ export interface RunSettings {
   lockTimeoutMs: number;
   /** `statement_timeout` for each migration, in ms (0 = none). */
   statementTimeoutMs: number;
+  /** `lock_timeout` of a rehearsal's transaction, in ms (0 = none); default 2 s. */
+  rehearsalLockTimeoutMs?: number;
 }
 
 export interface RunRequest {
@@ -34,6 +40,12 @@ export interface RunRequest {
   deadline?: number;
   /** Time kept in reserve before the deadline, in ms. */
   safetyMarginMs?: number;
+  /**
+   * `plan` only: rehearse the pending migrations (run them for real in one
+   * transaction, then roll it back). Takes the ledger lock; a migration that
+   * fails makes the run throw `RehearsalFailedError` with the report.
+   */
+  rehearse?: boolean;
 }
 
 /**
@@ -52,6 +64,7 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
   deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin });
   try {
     if (request.action === 'migrate') return await migrate(deps, request, settings, bundle, started);
+    if (request.action === 'plan' && request.rehearse) return await rehearse(deps, request, settings, bundle, started);
     return await readOnly(deps, request, bundle, started);
   } catch (error) {
     // Every failure after loading says which bundle it was about.
@@ -78,6 +91,39 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
       plan: steps.map(toPlannedEntry),
     });
   });
+}
+
+/**
+ * `plan --rehearse`: under the ledger lock (a rehearsal never races a real
+ * run) and changing nothing, plans as usual (every refusal applies), then
+ * rehearses the steps in one transaction that is rolled back. No ledger row
+ * and no runs row: the report is the result, or the `RehearsalFailedError`.
+ */
+async function rehearse(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
+  const remaining = remainingMs(deps.clock, request);
+  const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remaining ?? Infinity));
+  return deps.db.withLock({ waitMs: lockWaitMs, readOnly: true }, async (session) => {
+    const ledger = await session.readLedger();
+    const steps = planVerified(bundle, ledger.rows);
+    const plan = steps.map(toPlannedEntry);
+    const pending = steps.map((s) => s.migration.id);
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, pending, rehearse: true });
+    const limits = {
+      lockTimeoutMs: capTimeout(settings.rehearsalLockTimeoutMs ?? DEFAULTS.rehearsalLockTimeoutMs, remainingMs(deps.clock, request)),
+      statementTimeoutMs: capTimeout(settings.statementTimeoutMs, remainingMs(deps.clock, request)),
+    };
+    const outcomes = await rehearseSteps(session, deps.logger, steps, limits, knowledgeOf(bundle, ledger.rows));
+    const failed = outcomes.filter((o) => o.status === RehearsalStatus.FAILED).length;
+    deps.logger.info('rehearsal.completed', { bundle: bundle.id, migrations: outcomes.length, failed });
+    if (failed > 0) throw new RehearsalFailedError(bundle.id, outcomes, plan);
+    const status = steps.length > 0 ? RunStatus.REHEARSED : RunStatus.UP_TO_DATE;
+    return result(Action.PLAN, bundle.id, status, [], pending, deps.clock.now() - started, { plan, rehearsal: outcomes });
+  });
+}
+
+/** What explanations may say about the bundle's other migrations. */
+function knowledgeOf(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): BundleKnowledge {
+  return { migrations: bundle.migrations, applied: new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id)) };
 }
 
 async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
@@ -108,7 +154,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
     const applied: AppliedEntry[] = [];
     try {
-      const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId }, steps, applied);
+      const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId, knowledge: knowledgeOf(bundle, ledger.rows) }, steps, applied);
       const pending = steps.slice(done).map((s) => s.migration.id);
       const status = pending.length > 0 ? RunStatus.INCOMPLETE : RunStatus.APPLIED;
       await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, applied: applied.map((a) => a.id) });
@@ -141,7 +187,7 @@ async function runSteps(
   request: RunRequest,
   settings: RunSettings,
   session: LedgerSession,
-  run: { bundleId: string; runId: number },
+  run: { bundleId: string; runId: number; knowledge: BundleKnowledge },
   steps: PlanStep[],
   applied: AppliedEntry[],
 ): Promise<number> {
@@ -172,7 +218,9 @@ async function runSteps(
         statementTimeoutMs,
       }));
     } catch (error) {
-      if (!cutByDeadline(error, index, migration.directives.noTransaction, remaining !== null && (settings.statementTimeoutMs === 0 || statementTimeoutMs < settings.statementTimeoutMs))) throw error;
+      if (!cutByDeadline(error, index, migration.directives.noTransaction, remaining !== null && (settings.statementTimeoutMs === 0 || statementTimeoutMs < settings.statementTimeoutMs))) {
+        throw error instanceof MigrationFailedError ? error.with(explained(error.failure, run.knowledge)) : error;
+      }
       deps.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true });
       return index;
     }
@@ -246,7 +294,7 @@ function result(
   applied: AppliedEntry[],
   pending: string[],
   durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations'> = {},
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'rehearsal'> = {},
 ): RunResult {
   return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

@@ -4,7 +4,7 @@ export const HELP = `stagegate: deploy-time PostgreSQL migrations, one safe run 
 Usage:
   stagegate bundle  [--dir DIR] [--out FILE] [--json]
   stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
-  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
+  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--rehearse] [--json]
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
@@ -19,6 +19,9 @@ Options:
   --lock-wait DURATION      wait for another run's lock (default 2m; $STAGEGATE_LOCK_WAIT_MS)
   --lock-timeout DURATION   lock_timeout per migration (default 10s; $STAGEGATE_LOCK_TIMEOUT_MS)
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
+  --rehearse                plan: run the pending migrations in one transaction and roll it back,
+                            reporting each one (--lock-timeout then defaults to 2s;
+                            $STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS); exits 1 when one fails
   --json                    print one JSON object on stdout
   --verbose                 print debug events
 

@@ -36,6 +36,7 @@ export const ErrorCode = {
   LEDGER_UNSUPPORTED: 'LEDGER_UNSUPPORTED',
   NOT_DIRTY: 'NOT_DIRTY',
   EMBEDDED_POSTGRES_FAILED: 'EMBEDDED_POSTGRES_FAILED',
+  REHEARSAL_FAILED: 'REHEARSAL_FAILED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

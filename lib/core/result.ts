@@ -2,6 +2,7 @@
  * What a command returns: plain, serialisable data. The CLI prints it with
  * `--json`, the Lambda handler returns it, and pipelines read it.
  */
+import type { RehearsalOutcome } from './rehearsal';
 
 export const RunStatus = {
   /** Migrations were applied (or squashes recorded). */
@@ -12,6 +13,8 @@ export const RunStatus = {
   PENDING: 'pending',
   /** Time ran out between migrations; what is left is in `pending`. Invoke again. */
   INCOMPLETE: 'incomplete',
+  /** `plan --rehearse`: every pending migration that could be rehearsed ran without error, and was rolled back. */
+  REHEARSED: 'rehearsed',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
@@ -69,6 +72,8 @@ export interface RunResult {
   pending: string[];
   /** `plan`: the steps in order. */
   plan?: PlannedEntry[];
+  /** `plan --rehearse`: each step of the plan, rehearsed or not, in order (see `rehearsal.ts`). */
+  rehearsal?: RehearsalOutcome[];
   /** `status`: every migration with its state, then unknown ones. */
   migrations?: StatusEntry[];
   durationMs: number;

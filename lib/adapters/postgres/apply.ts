@@ -3,10 +3,11 @@
  * already decided that it runs; this module only runs it and reports failure.
  */
 import type pg from 'pg';
-import { MigrationRunnerError } from '../../core/errors';
+import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
 import type { LedgerState } from '../../core/migration';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
+import { withFacts } from './failure-facts';
 import { insertMigrationRow, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
 
 /** A `lock_timeout` / `statement_timeout` value: whole milliseconds, `'0'` for none. */
@@ -101,7 +102,8 @@ async function applyInTransaction(client: pg.Client, t: LedgerTables, request: A
   } catch (error) {
     // After a lost connection the server has already rolled back.
     await client.query('rollback').catch(() => undefined);
-    throw error;
+    // The facts are of the database as the migration found it: its own work is rolled back.
+    throw error instanceof MigrationFailedError ? await withFacts(client, error, false) : error;
   }
 }
 
@@ -119,8 +121,9 @@ async function applyOutsideTransaction(client: pg.Client, t: LedgerTables, reque
   try {
     await setTimeouts(client, request, false);
     await runStatements(client, request);
-  } catch (error) {
+  } catch (caught) {
     await resetTimeouts(client, session);
+    const error = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
     await markFailed(client, t, id, error);
     throw error;
   }
