@@ -17,7 +17,8 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}}`.
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}, "rehearse"?: true}`
+ * (`rehearse` only with `plan`).
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
  * (see `formatInvocationErrorMessage` for `errorMessage`).
  *

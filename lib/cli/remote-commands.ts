@@ -47,7 +47,8 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   ctx.logger.info('command.started', { target });
   try {
     const action = args.command as 'plan' | 'migrate' | 'status';
-    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle });
+    const rehearse = action === 'plan' && args.options.rehearse === true;
+    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...(rehearse ? { rehearse } : {}) });
     return { json: { ...result, stage }, target };
   } finally {
     s3.destroy();

@@ -27,7 +27,7 @@ export class RehearsalFailedError extends MigrationRunnerError {
       `The rehearsal of bundle ${bundleId.slice(0, 12)} found ${counts.failed} of ${outcomes.length} migration${outcomes.length === 1 ? '' : 's'} failing on this database (${counts.rehearsed} rehearsed, ${counts.notRehearsable} not rehearsable):\n${lines.join('\n')}\nNothing was kept: the rehearsal rolled back.`,
       {
         remedy: `${first ? `${failed[0]?.id}: ${first} ` : ''}Fix each failing migration (or the stage), then rehearse again; \`stagegate migrate\` would stop at the first of them.`,
-        details: { rehearsal: outcomes, plan },
+        details: { rehearsal: outcomes, pending: plan.map((p) => p.id) },
       },
     );
     this.name = 'RehearsalFailedError';

@@ -13,6 +13,8 @@ export interface RemoteRunRequest {
   bucket: string;
   prefix: string;
   bundle: { bytes: Uint8Array; id: string };
+  /** With action `plan`: rehearse the pending migrations on the stage (see `RunRequest.rehearse`). */
+  rehearse?: boolean;
   /** Invocations before giving up on an `incomplete` run (each may last the function's timeout). */
   maxInvocations?: number;
 }
@@ -33,7 +35,7 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
   const started = Date.now();
   const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
   deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
-  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 } };
+  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 }, ...(request.rehearse ? { rehearse: true } : {}) };
   const applied: AppliedEntry[] = [];
   const limit = request.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;
   for (let attempt = 1; ; attempt += 1) {

@@ -1,6 +1,6 @@
 // Named imports, not the `z` namespace: a bundler can then leave out the parts of zod this never uses
 // (its locales alone), which is most of zod and a third of the function's start-up time.
-import { enum as oneOf, strictObject, string, type core } from 'zod';
+import { boolean, enum as oneOf, strictObject, string, type core } from 'zod';
 import { EventInvalidError, type EventProblem } from '../../core/errors';
 import { isMigrationId, MAX_ID_LENGTH } from '../../core/migration';
 import type { BundleRef } from '../s3/bundle-ref';
@@ -17,6 +17,8 @@ export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 export interface MigrateEvent {
   action: EventAction;
   bundle: BundleRef;
+  /** With action `plan` only: rehearse the pending migrations (run them, then roll back). */
+  rehearse?: boolean;
 }
 
 /** S3's limit on an object key, in UTF-8 bytes. */
@@ -56,6 +58,10 @@ const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
+  rehearse: boolean().optional(),
+}).refine((event) => event.rehearse === undefined || event.action === EventAction.PLAN, {
+  path: ['rehearse'],
+  error: 'goes only with action "plan"',
 });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
@@ -98,6 +104,6 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle } = parsed.data;
-  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 } };
+  const { action, bundle, rehearse } = parsed.data;
+  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 }, ...(rehearse ? { rehearse } : {}) };
 }
