@@ -30,7 +30,7 @@ export interface RehearsalOutcome {
 }
 
 /** Statements that end, start or split a transaction: run inside a rehearsal they would commit it or break it. */
-const TRANSACTION_CONTROL = /^\s*(begin|commit|end|rollback|abort|start\s+transaction|savepoint|release|prepare\s+transaction)\b/i;
+const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(begin|commit|end|rollback|abort|start\s+transaction|savepoint|release|prepare\s+transaction)\b/i;
 
 /**
  * Why a transactional migration cannot be rehearsed, or null when it can: a
@@ -44,7 +44,7 @@ const TRANSACTION_CONTROL = /^\s*(begin|commit|end|rollback|abort|start\s+transa
 export function notRehearsableBecause(statements: readonly SqlStatement[], file: string): string | null {
   const control = statements.find((s) => TRANSACTION_CONTROL.test(s.sql));
   if (!control) return null;
-  const word = control.sql.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
+  const word = TRANSACTION_CONTROL.exec(control.sql)?.[1]?.toUpperCase() ?? '';
   return `${file}:${control.line} controls the transaction itself (${word}); run inside a rehearsal it would end it`;
 }
 
