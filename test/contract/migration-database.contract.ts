@@ -6,6 +6,7 @@ import { MigrationFailedError, MigrationRunnerError } from '../../lib/core/error
 import type { AppliedMigration } from '../../lib/core/migration';
 import type { LedgerSession, MigrationDatabase } from '../../lib/ports';
 import { applyRequest, migration, recordRequest } from '../support/builders';
+import { describeRehearsalContract } from './rehearsal.contract';
 
 /** One fresh database behind the adapter under test. */
 export interface ContractHarness {
@@ -420,5 +421,7 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
         expect(await marked('bundle-b')).toBe(true);
       });
     });
+
+    describeRehearsalContract(() => h);
   });
 }
