@@ -1,4 +1,4 @@
-import type { MigrationRunnerError } from '../core/errors';
+import { REHEARSAL_REMEDY, type MigrationRunnerError } from '../core/errors';
 import { RehearsalStatus, type RehearsalOutcome } from '../core/rehearsal';
 import type { Style } from './style';
 
@@ -54,5 +54,7 @@ export function renderRehearsal(outcomes: readonly RehearsalOutcome[], style: St
 export function renderRehearsalFailure(error: MigrationRunnerError, style: Style): string {
   const outcomes = Array.isArray(error.details.rehearsal) ? (error.details.rehearsal as RehearsalOutcome[]) : [];
   const head = `${style.red(style.bold(`error ${error.code}`))}: ${error.message.split('\n')[0] ?? ''}`;
-  return `${head}\n${renderRehearsal(outcomes, style)}${style.bold('what to do')}: ${error.remedy}\n`;
+  // Each failure's way out is in the report already; the remedy would repeat the first.
+  const remedy = outcomes.some((o) => o.failure?.explanation) ? REHEARSAL_REMEDY : error.remedy;
+  return `${head}\n${renderRehearsal(outcomes, style)}${style.bold('what to do')}: ${remedy}\n`;
 }

@@ -34,7 +34,7 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
   if (noTransaction) {
     return (
       `The migration ran without a transaction and may have taken effect in part; its ledger row says failed (or running, when the connection was lost first), and every run refuses to start until it is settled. ` +
-      `Fix the cause${failure.explanation ? ` (${failure.explanation.wayOut})` : ''} and inspect the database: undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`; then migrate again.`
+      `${failure.explanation ? `${failure.explanation.wayOut} Then inspect` : 'Fix the cause and inspect'} the database: undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`; then migrate again.`
     );
   }
   const kept = 'migrations before it stay applied';

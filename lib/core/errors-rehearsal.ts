@@ -3,6 +3,9 @@ import { failureText } from './errors-database';
 import type { PlannedEntry } from './result';
 import { RehearsalStatus, tally, type RehearsalOutcome } from './rehearsal';
 
+/** The remedy's last sentence, shown alone where each failure's way out is already printed. */
+export const REHEARSAL_REMEDY = 'Fix each failing migration (or the stage), then rehearse again; `stagegate migrate` would stop at the first of them.';
+
 /** At most this many failures are spelled out in the message; every one is in `details.rehearsal`. */
 const MAX_FAILURES_IN_MESSAGE = 3;
 
@@ -26,7 +29,7 @@ export class RehearsalFailedError extends MigrationRunnerError {
       ErrorCode.REHEARSAL_FAILED,
       `The rehearsal of bundle ${bundleId.slice(0, 12)} found ${counts.failed} of ${outcomes.length} migration${outcomes.length === 1 ? '' : 's'} failing on this database (${counts.rehearsed} rehearsed, ${counts.notRehearsable} not rehearsable):\n${lines.join('\n')}\nNothing was kept: the rehearsal rolled back.`,
       {
-        remedy: `${first ? `${failed[0]?.id}: ${first} ` : ''}Fix each failing migration (or the stage), then rehearse again; \`stagegate migrate\` would stop at the first of them.`,
+        remedy: `${first ? `${failed[0]?.id}: ${first} ` : ''}${REHEARSAL_REMEDY}`,
         details: { rehearsal: outcomes, pending: plan.map((p) => p.id) },
       },
     );

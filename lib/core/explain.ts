@@ -181,7 +181,7 @@ function uniqueOverDuplicates(input: ExplainInput, table: QualifiedName | null, 
     summary: `${input.file}:${input.line} needs ${table ? qualified(table) : 'the table'}${key} to be unique${name ? ` (index ${name})` : ''}, but the live data has duplicates.`,
     object: `${name ? `index ${name} on ` : ''}${table ? qualified(table) : 'table'}${key}`,
     liveState:
-      groups !== undefined ? `${groups} group${groups === 1 ? '' : 's'} of rows share a value of${key || ' the key'} (values are not shown).` : 'The duplicates could not be counted after the failure (values are not shown).',
+      groups !== undefined ? `${groups} group${groups === 1 ? ' of rows shares' : 's of rows share'} a value of${key || ' the key'} (values are not shown).` : 'The duplicates could not be counted after the failure (values are not shown).',
     wayOut:
       'Fix the stage\'s data: remove or merge the duplicates, best in a migration before this one so every stage gets the same fix; or fix the migration if the key should not be unique.',
   };
