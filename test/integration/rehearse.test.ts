@@ -1,5 +1,6 @@
 import { RehearsalFailedError, MigrationFailedError } from '../../lib/core/errors';
 import type { RehearsalOutcome } from '../../lib/core/rehearsal';
+import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
@@ -26,11 +27,11 @@ async function snapshot(db: TestDatabase): Promise<unknown> {
 const rehearse = (folder: string, db: TestDatabase, settings = {}): ReturnType<typeof runOnFolder> =>
   runOnFolder(folder, db.url, { action: 'plan', rehearse: true }, { settings });
 
-async function rehearsalFailure(folder: string, db: TestDatabase, settings = {}): Promise<RehearsalOutcome[]> {
+async function rehearsalFailure(folder: string, db: TestDatabase, settings = {}): Promise<RehearsalOutcome[] & { message: string }> {
   const error = await failure(rehearse(folder, db, settings));
   expect(error).toBeInstanceOf(RehearsalFailedError);
   expect(error.code).toBe('REHEARSAL_FAILED');
-  return error.details.rehearsal as RehearsalOutcome[];
+  return Object.assign([...(error.details.rehearsal as RehearsalOutcome[])], { message: error.message });
 }
 
 const failedOne = (outcomes: RehearsalOutcome[]): NonNullable<RehearsalOutcome['failure']> => {
@@ -119,8 +120,11 @@ describe('Integration: plan --rehearse on a real PostgreSQL', () => {
     const folder = ws.migrations({ ...ORG, 'org/0002_email.sql': '-- adds the email\n\nALTER TABLE org ADD COLUMN email text;\n' });
     const before = await snapshot(db);
     // Act
-    const failed = failedOne(await rehearsalFailure(folder, db));
+    const outcomes = await rehearsalFailure(folder, db);
     // Assess
+    const failed = failedOne(outcomes);
+    expect(outcomes.message).toContain('org/0002_email failed at org/0002_email.sql:3:1: column "email" of relation "org" already exists [SQLSTATE 42701]');
+    expect(outcomes.message).toContain('The live column is public.org.email');
     expect(failed).toMatchObject({ migration: 'org/0002_email', line: 3, sqlstate: '42701', pgMessage: 'column "email" of relation "org" already exists' });
     expect(failed.explanation?.summary).toBe('org/0002_email.sql:3 adds column "email" to table org, but the table already has it.');
     expect(failed.explanation?.liveState).toBe("The live column is public.org.email character varying(80) not null default ''::character varying.");
@@ -136,6 +140,8 @@ describe('Integration: plan --rehearse on a real PostgreSQL', () => {
     const outcomes = await rehearsalFailure(folder, db);
     // Assess: org/0001 ran first in the rehearsal, so the table it creates is what the FK sees
     expect(outcomes.map((o) => o.status)).toEqual(['rehearsed', 'failed']);
+    expect(outcomes.message).toContain('member/0001_initial failed at member/0001_initial.sql:2:1: column "org_id" referenced in foreign key constraint does not exist [SQLSTATE 42703]');
+    expect(outcomes.message).toContain('declares a foreign key to org (org_id), which does not exist: org has no column "org_id". Table public.org has the columns (id, name).');
     const failed = failedOne(outcomes);
     expect(failed).toMatchObject({ migration: 'member/0001_initial', line: 2, sqlstate: '42703' });
     expect(failed.explanation?.object).toBe('column org.org_id');
@@ -213,6 +219,41 @@ describe('Integration: plan --rehearse on a real PostgreSQL', () => {
     } finally {
       await live.query('ROLLBACK');
       await live.end();
+    }
+  });
+
+  it('applies every refusal of migrate: an edited applied migration is CHECKSUM_MISMATCH, and nothing runs', async () => {
+    // Prepare
+    await runOnFolder(ws.migrations(ORG), db.url, { action: 'migrate' });
+    const folder = ws.migrations({ 'org/0001_initial.sql': 'CREATE TABLE org (id bigint PRIMARY KEY, name text, edited int);\n', 'org/0002_slug.sql': 'ALTER TABLE org ADD COLUMN slug text;\n' });
+    const before = await snapshot(db);
+    // Act
+    const error = await failure(rehearse(folder, db));
+    // Assess
+    expect(error.code).toBe('CHECKSUM_MISMATCH');
+    expect(await snapshot(db)).toEqual(before);
+  });
+
+  it('never races a real run: it waits for the ledger lock and gives up with LOCK_TIMEOUT', async () => {
+    // Prepare: another run holds the lock
+    const folder = ws.migrations(ORG);
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = (): void => undefined;
+    const locked = new Promise<void>((resolve) => (holding = resolve));
+    const other = new PgMigrationDatabase({ connectionString: db.url, lockPollMs: 20 }).withLock({ waitMs: 1_000 }, async () => {
+      holding();
+      await held;
+    });
+    await locked;
+    try {
+      // Act
+      const error = await failure(rehearse(folder, db, { lockWaitMs: 300 }));
+      // Assess
+      expect(error.code).toBe('LOCK_TIMEOUT');
+    } finally {
+      release();
+      await other;
     }
   });
 
