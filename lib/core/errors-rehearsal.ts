@@ -22,7 +22,8 @@ export class RehearsalFailedError extends MigrationRunnerError {
   constructor(bundleId: string, outcomes: readonly RehearsalOutcome[], plan: readonly PlannedEntry[]) {
     const failed = outcomes.filter((o) => o.status === RehearsalStatus.FAILED);
     const counts = tally(outcomes);
-    const lines = failed.slice(0, MAX_FAILURES_IN_MESSAGE).map((o) => `  ${o.id} failed at ${o.failure ? failureText(o.failure).replace(/\n/g, '\n    ') : o.file}`);
+    // One line each: the explanations are in the report (details.rehearsal), which the CLI prints.
+    const lines = failed.slice(0, MAX_FAILURES_IN_MESSAGE).map((o) => `  ${o.id} failed at ${o.failure ? failureText({ ...o.failure, explanation: undefined }) : o.file}`);
     if (failed.length > MAX_FAILURES_IN_MESSAGE) lines.push(`  and ${failed.length - MAX_FAILURES_IN_MESSAGE} more (see the report)`);
     const first = failed[0]?.failure?.explanation?.wayOut;
     super(

@@ -34,8 +34,9 @@ export interface BundleKnowledge {
   applied: ReadonlySet<string>;
 }
 
-/** At most this many columns are listed in a sentence. */
+/** At most this many columns, and about this many characters of them, are listed in a sentence. */
 const MAX_LISTED_COLUMNS = 12;
+const MAX_LISTED_CHARS = 300;
 
 const qualified = (n: QualifiedName | LiveRelation): string => (n.schema ? `${n.schema}.${n.name}` : n.name);
 
@@ -44,7 +45,14 @@ function describeColumn(c: LiveColumn): string {
 }
 
 function columnsOf(relation: LiveRelation, describe: (c: LiveColumn) => string = describeColumn): string {
-  const listed = relation.columns.slice(0, MAX_LISTED_COLUMNS).map(describe);
+  const listed: string[] = [];
+  let chars = 0;
+  for (const column of relation.columns.slice(0, MAX_LISTED_COLUMNS)) {
+    const text = describe(column);
+    if (listed.length > 0 && chars + text.length > MAX_LISTED_CHARS) break;
+    listed.push(text);
+    chars += text.length + 2;
+  }
   const more = relation.columns.length - listed.length + (relation.columnsOmitted ?? 0);
   return `(${listed.join(', ')}${more > 0 ? `, and ${more} more` : ''})`;
 }
