@@ -5,6 +5,7 @@
  */
 import { normaliseSql } from './core/checksum';
 import { explained, type BundleKnowledge } from './core/explain';
+import type { MigrationFailure } from './core/errors';
 import type { PlanStep } from './core/plan';
 import { NO_TRANSACTION_REASON, notRehearsableBecause, RehearsalStatus, type RehearsalOutcome } from './core/rehearsal';
 import { splitStatements } from './core/sql-split';
@@ -24,6 +25,20 @@ function caveat(outcome: RehearsalOutcome, step: PlanStep, skipped: ReadonlySet<
   const unrehearsed = step.migration.dependencies.filter((d) => skipped.has(d));
   if (outcome.status !== RehearsalStatus.FAILED || unrehearsed.length === 0) return outcome;
   return { ...outcome, reason: `it depends on ${unrehearsed.join(', ')}, which could not be rehearsed: the failure may come from that` };
+}
+
+/**
+ * The failure as the report keeps it: explained, and without Postgres'
+ * `detail` for integrity violations (class 23), which quotes key values
+ * (`Key (email)=(…)`): a rehearsal's report goes to pipeline logs, and the
+ * explanation already says what the detail would (counts, not values).
+ */
+function reported(failure: MigrationFailure, knowledge: BundleKnowledge): MigrationFailure {
+  // Explained first: the key's column names are read from the detail.
+  const done = explained(failure, knowledge);
+  if (!failure.sqlstate?.startsWith('23')) return done;
+  const { detail: _values, ...rest } = done;
+  return rest;
 }
 
 /**
@@ -56,7 +71,7 @@ export async function rehearseSteps(
   let next = 0;
   return outcomes.map((own, index) => {
     const outcome = own ?? (rehearsed[next++] as RehearsalOutcome);
-    const complete = outcome.failure ? { ...outcome, failure: explained(outcome.failure, knowledge) } : outcome;
+    const complete = outcome.failure ? { ...outcome, failure: reported(outcome.failure, knowledge) } : outcome;
     const result = caveat(complete, steps[index] as PlanStep, skipped);
     logger.info('rehearsal.migration', { id: result.id, status: result.status, durationMs: result.durationMs, sqlstate: result.failure?.sqlstate, reason: result.reason });
     return result;
