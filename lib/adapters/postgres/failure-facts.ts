@@ -33,6 +33,8 @@ async function findRelation(client: pg.Client, name: QualifiedName): Promise<Fou
   );
   const row = found.rows[0];
   if (!row) return null;
+  // A sequence's "columns" are its own state (last_value, is_called), not a schema anyone wrote.
+  if (row.kind === 'S') return { oid: Number(row.oid), schema: row.schema, name: row.name, kind: 'sequence', columns: [] };
   const columns = await client.query<LiveColumn & { total: string }>(
     `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type, not a.attnotnull as nullable,
             pg_get_expr(d.adbin, d.adrelid) as default, count(*) over () as total

@@ -32,6 +32,7 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest): Promise
       if (error.failure.connectionLost) throw error;
       await client.query(`rollback to savepoint ${SAVEPOINT}`);
       const explained = await withFacts(client, error, true);
+      await client.query(`release savepoint ${SAVEPOINT}`);
       return { id, file, status: RehearsalStatus.FAILED, durationMs, failure: explained.failure };
     }
   }
