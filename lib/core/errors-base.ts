@@ -40,6 +40,7 @@ export const ErrorCode = {
   TARGET_REPLACED: 'TARGET_REPLACED',
   IRREVERSIBLE: 'IRREVERSIBLE',
   SCRATCH_DATABASE_FAILED: 'SCRATCH_DATABASE_FAILED',
+  REHEARSAL_FAILED: 'REHEARSAL_FAILED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
