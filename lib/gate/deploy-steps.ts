@@ -16,6 +16,8 @@ export interface StageTarget {
   /** Deployed name of the migrate function. */
   migrateFunction: string;
   maxInvocations: number;
+  /** `--override-stage-order --reason`: sent with `migrate` only. */
+  stageOrderOverride?: { reason: string };
 }
 
 /** A function whose alias the gate moves. */
@@ -84,6 +86,7 @@ export async function migrateStage(
     prefix: target.prefix,
     bundle: { bytes: bundle.bytes, id: bundle.id },
     maxInvocations: target.maxInvocations,
+    ...(target.stageOrderOverride ? { stageOrderOverride: target.stageOrderOverride } : {}),
   });
 }
 
