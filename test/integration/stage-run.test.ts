@@ -5,6 +5,7 @@ import type { StageRecord } from '../../lib/core/stage-record';
 import type { StageRecords } from '../../lib/ports';
 import { runMigrations } from '../../lib/run';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { failure } from '../support/failure';
 import { createWorkspace, MemoryLogger, TEST_SETTINGS, type Workspace } from '../support/workspace';
 
 const FILES = { 'app/0001_init.sql': 'CREATE TABLE gadget (id int);' };
@@ -76,5 +77,23 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     expect(result.status).toBe('applied');
     expect(await db.query("select value from stagegate.meta where key = 'ledger_version'")).toEqual([{ value: '2' }]);
     expect(await db.query("select stage_override->>'reason' as reason from stagegate.runs where stage_override is not null")).toEqual([{ reason: 'upgrade test' }]);
+  });
+
+  it('lets an override proceed past a previous record S3 refuses to read, and refuses without one', async () => {
+    // Prepare: on AWS a missing record reads as 403 to a role that may not list the bucket
+    const denied: StageRecords = {
+      stage: 'production',
+      previousStage: 'staging',
+      previous: () => Promise.reject(new StageRecordAccessDeniedError('staging', 's3://b/stagegate/stages/staging/state.json', 'read')),
+      write: async () => undefined,
+    };
+    const deps = () => ({ source: new FolderBundleSource(ws.migrations(FILES)), db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger(), clock: { now: () => Date.now() }, stages: denied });
+    // Act
+    const refused = await failure(runMigrations(deps(), { action: 'migrate', actor: 'test' }, TEST_SETTINGS));
+    const overridden = await runMigrations(deps(), { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'first production deploy' } }, TEST_SETTINGS);
+    // Assess
+    expect(refused.code).toBe('STAGE_RECORD_ACCESS_DENIED');
+    expect(refused.message).toContain('staging may never have recorded a run');
+    expect(overridden).toMatchObject({ status: 'applied', stageOrderOverride: { previousStage: 'staging', missing: ['app/0001_init'] } });
   });
 });
