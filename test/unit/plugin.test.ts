@@ -114,6 +114,20 @@ describe('Class: StagegatePlugin', () => {
     await expect(outcome).resolves.toBeUndefined();
   });
 
+  it('refuses --override-stage-order without --reason before a deploy builds anything', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    serverless.processedInput = { commands: ['deploy'] };
+    const plugin = new StagegatePlugin(serverless, { 'override-stage-order': true }, io);
+    // Act
+    const error = await rejection(plugin.hooks['after:aws:package:finalize:mergeCustomProviderResources']!());
+    // Assess
+    expect(error.code).toBe('STAGEGATE_USAGE');
+    expect(error.message).toContain('--override-stage-order needs --reason');
+    expect(plugin.commands.deploy.options['override-stage-order'].type).toBe('boolean');
+    expect(plugin.commands.deploy.options.reason.type).toBe('string');
+  });
+
   it('reads configuration only when a hook runs, and reports every problem then', async () => {
     // Prepare
     const { serverless, io } = fakeServerless({ promote: ['web', 'migrate'], maxInvocations: 0 });
