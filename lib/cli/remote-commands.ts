@@ -49,9 +49,10 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   ctx.logger.info('command.started', { target });
   try {
     const action = args.command as 'plan' | 'migrate' | 'status';
+    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
     const stageOrderOverride = parseStageOrderOverride(args.options['override-stage-order'], args.options.reason);
-    const request = { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...(stageOrderOverride ? { stageOrderOverride } : {}) };
-    const result = await runRemote({ s3, lambda, logger: ctx.logger }, request);
+    const override = stageOrderOverride ? { stageOrderOverride } : {};
+    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...to, ...override });
     return { json: { ...result, stage }, target };
   } finally {
     s3.destroy();

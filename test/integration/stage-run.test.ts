@@ -59,12 +59,12 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     expect(written.map((r) => r.applied.map((e) => e.id))).toEqual([['app/0001_init'], ['app/0001_init']]);
   });
 
-  it('upgrades a version 1 ledger so runs can keep their stage-order override', async () => {
-    // Prepare: a ledger as version 1 left it
+  it('upgrades a revision 1 ledger so runs can keep their stage-order override', async () => {
+    // Prepare: a ledger as revision 1 left it
     const stages: StageRecords = { stage: 'dev', previousStage: null, previous: () => Promise.resolve(null), write: async () => undefined };
     await run(stages);
     await db.query('alter table stagegate.runs drop column stage_override');
-    await db.query("update stagegate.meta set value = '1' where key = 'ledger_version'");
+    await db.query("update stagegate.meta set value = '1' where key = 'ledger_revision'");
     const folder = ws.migrations({ ...FILES, 'app/0002_more.sql': 'ALTER TABLE gadget ADD COLUMN n int;' });
     const staging: StageRecords = { ...stages, stage: 'staging', previousStage: 'dev' };
     // Act: the previous stage has no record, so only the override lets it run
@@ -75,7 +75,10 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     );
     // Assess
     expect(result.status).toBe('applied');
-    expect(await db.query("select value from stagegate.meta where key = 'ledger_version'")).toEqual([{ value: '2' }]);
+    expect(await db.query("select key, value from stagegate.meta where key like 'ledger_%' order by key")).toEqual([
+      { key: 'ledger_revision', value: '2' },
+      { key: 'ledger_version', value: '1' },
+    ]);
     expect(await db.query("select stage_override->>'reason' as reason from stagegate.runs where stage_override is not null")).toEqual([{ reason: 'upgrade test' }]);
   });
 
