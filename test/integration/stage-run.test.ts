@@ -99,4 +99,17 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     expect(refused.message).toContain('staging may never have recorded a run');
     expect(overridden).toMatchObject({ status: 'applied', stageOrderOverride: { previousStage: 'staging', missing: ['app/0001_init'] } });
   });
+
+  it('never refuses a run that only reverts: going back is not out of order', async () => {
+    // Prepare: applied here (under an override), and the previous stage still has no record
+    const files = { ...FILES, 'app/0001_init.down.sql': 'DROP TABLE gadget;' };
+    const staging: StageRecords = { stage: 'staging', previousStage: 'dev', previous: () => Promise.resolve(null), write: async () => undefined };
+    const deps = () => ({ source: new FolderBundleSource(ws.migrations(files)), db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger(), clock: { now: () => Date.now() }, stages: staging });
+    await runMigrations(deps(), { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'set up' } }, TEST_SETTINGS);
+    // Act
+    const back = await runMigrations(deps(), { action: 'migrate', actor: 'test', target: 'zero' }, TEST_SETTINGS);
+    // Assess
+    expect(back.status).toBe('reverted');
+    expect(await db.query("select to_regclass('public.gadget')::text as t")).toEqual([{ t: null }]);
+  });
 });
