@@ -3,7 +3,7 @@ import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { StageRecordAccessDeniedError } from '../../lib/core/errors';
 import type { StageRecord } from '../../lib/core/stage-record';
 import type { StageRecords } from '../../lib/ports';
-import { runMigrations } from '../../lib/run';
+import { runMigrations, type RunDependencies } from '../../lib/run';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 import { createWorkspace, MemoryLogger, TEST_SETTINGS, type Workspace } from '../support/workspace';
@@ -22,12 +22,15 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     await db.drop();
   });
 
-  const run = (stages: StageRecords, logger = new MemoryLogger()) =>
-    runMigrations(
-      { source: new FolderBundleSource(ws.migrations(FILES)), db: new PgMigrationDatabase({ connectionString: db.url }), logger, clock: { now: () => Date.now() }, stages },
-      { action: 'migrate', actor: 'test' },
-      TEST_SETTINGS,
-    );
+  /** The engine's dependencies on this test's database, with a stage order. */
+  const depsWith = (stages: StageRecords, files: Record<string, string> = FILES, logger = new MemoryLogger()): RunDependencies => ({
+    source: new FolderBundleSource(ws.migrations(files)),
+    db: new PgMigrationDatabase({ connectionString: db.url }),
+    logger,
+    clock: { now: () => Date.now() },
+    stages,
+  });
+  const run = (stages: StageRecords, logger = new MemoryLogger()) => runMigrations(depsWith(stages, FILES, logger), { action: 'migrate', actor: 'test' }, TEST_SETTINGS);
 
   it('reports a stage record it could not write without failing the migration', async () => {
     // Prepare: the first stage, whose record S3 refuses to take
@@ -65,11 +68,10 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     await run(stages);
     await db.query('alter table stagegate.runs drop column stage_override');
     await db.query("update stagegate.meta set value = '1' where key = 'ledger_revision'");
-    const folder = ws.migrations({ ...FILES, 'app/0002_more.sql': 'ALTER TABLE gadget ADD COLUMN n int;' });
     const staging: StageRecords = { ...stages, stage: 'staging', previousStage: 'dev' };
     // Act: the previous stage has no record, so only the override lets it run
     const result = await runMigrations(
-      { source: new FolderBundleSource(folder), db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger(), clock: { now: () => Date.now() }, stages: staging },
+      depsWith(staging, { ...FILES, 'app/0002_more.sql': 'ALTER TABLE gadget ADD COLUMN n int;' }),
       { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'upgrade test' } },
       TEST_SETTINGS,
     );
@@ -90,7 +92,7 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
       previous: () => Promise.reject(new StageRecordAccessDeniedError('staging', 's3://b/stagegate/stages/staging/state.json', 'read')),
       write: async () => undefined,
     };
-    const deps = () => ({ source: new FolderBundleSource(ws.migrations(FILES)), db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger(), clock: { now: () => Date.now() }, stages: denied });
+    const deps = () => depsWith(denied);
     // Act
     const refused = await failure(runMigrations(deps(), { action: 'migrate', actor: 'test' }, TEST_SETTINGS));
     const overridden = await runMigrations(deps(), { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'first production deploy' } }, TEST_SETTINGS);
@@ -104,7 +106,7 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     // Prepare: applied here (under an override), and the previous stage still has no record
     const files = { ...FILES, 'app/0001_init.down.sql': 'DROP TABLE gadget;' };
     const staging: StageRecords = { stage: 'staging', previousStage: 'dev', previous: () => Promise.resolve(null), write: async () => undefined };
-    const deps = () => ({ source: new FolderBundleSource(ws.migrations(files)), db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger(), clock: { now: () => Date.now() }, stages: staging });
+    const deps = () => depsWith(staging, files);
     await runMigrations(deps(), { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'set up' } }, TEST_SETTINGS);
     // Act
     const back = await runMigrations(deps(), { action: 'migrate', actor: 'test', target: 'zero' }, TEST_SETTINGS);
