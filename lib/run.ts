@@ -11,7 +11,8 @@ import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RevertedE
 import { LedgerState, reverseFile, type AppliedMigration } from './core/migration';
 import { statusEntries } from './core/status';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
-import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
+import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
+import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
 
 /** What the engine needs from the outside world. */
 export interface RunDependencies {
@@ -19,6 +20,8 @@ export interface RunDependencies {
   db: MigrationDatabase;
   logger: Logger;
   clock: Clock;
+  /** The stage order, for the migrate function: checked before applying, recorded after success. Local runs have none. */
+  stages?: StageRecords;
 }
 
 /** Limits that come from configuration. */
@@ -53,6 +56,8 @@ export interface RunRequest {
    * fails makes the run throw `RehearsalFailedError` with the report.
    */
   rehearse?: boolean;
+  /** Proceed although the previous stage lacks migrations this run applies; recorded with the run. */
+  stageOrderOverride?: StageOrderOverride;
 }
 
 /**
@@ -139,16 +144,23 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
   const timeouts = { lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
   return deps.db.withLock({ waitMs: lockWaitMs, timeouts }, async (session) => {
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
+    // The stage record is written after every successful run, up to date included.
+    const withRecord = async (done: RunResult): Promise<RunResult> =>
+      deps.stages ? { ...done, stageRecord: await recordStage(deps.stages, session, deps.logger, deps.clock, bundle.id) } : done;
     // Deploys that find nothing to do are the common case: one query answers them. The mark says nothing about a target.
     if (request.target === undefined && (await session.isMarkedComplete(bundle.id))) {
       deps.logger.info('plan.ready', { bundle: bundle.id, steps: 0, pending: [], reason: 'the ledger is as this bundle left it' });
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+      return withRecord(result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started));
     }
     const ledger = await session.readLedger();
     let steps: PlanStep[];
+    let stageOverride: RunStart['stageOverride'];
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
+      // Only what the run applies needs the previous stage: reverting is never out of order.
+      const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => s.migration.id);
+      if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
     } catch (error) {
       await recordRefusal(session, deps.logger, request, bundle.id, error);
       throw error;
@@ -158,9 +170,10 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       // At a target, the bundle may still have pending migrations: only an empty full plan may be marked.
       if (request.target === undefined) await markComplete(session, deps.logger, bundle.id);
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started, targetFields(request, []));
+      return withRecord(result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started, targetFields(request, [])));
     }
-    return runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows) }, started);
+    const outcome = await runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows) }, started, stageOverride);
+    return withRecord(stageOverride ? { ...outcome, stageOrderOverride: stageOverride } : outcome);
   });
 }
 
@@ -171,9 +184,10 @@ async function runPlan(
   session: LedgerSession,
   work: { bundle: LoadedBundle; steps: PlanStep[]; knowledge: BundleKnowledge },
   started: number,
+  stageOverride: RunStart['stageOverride'],
 ): Promise<RunResult> {
   const { bundle, steps } = work;
-  const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
+  const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor, ...(stageOverride ? { stageOverride } : {}) });
   const progress: StepProgress = { applied: [], reverted: [] };
   const stopAt = request.deadline === undefined ? null : request.deadline - (request.safetyMarginMs ?? 0);
   const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, ...settingsTimeouts(settings) };

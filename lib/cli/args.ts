@@ -9,8 +9,8 @@ export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
   publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
   plan: ['dir', 'bundle', 'database-url', 'schema', 'to', 'rehearse', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
-  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'to', ...REMOTE, 'json', 'verbose'],
-  status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
+  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'to', ...REMOTE, 'override-stage-order', 'reason', 'json', 'verbose'],
+  status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'all-stages', 'html', 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
@@ -33,6 +33,10 @@ const OPTIONS = {
   prefix: { type: 'string' },
   region: { type: 'string' },
   to: { type: 'string' },
+  'override-stage-order': { type: 'boolean' },
+  reason: { type: 'string' },
+  'all-stages': { type: 'boolean' },
+  html: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const;
@@ -82,14 +86,26 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   if (parsed.values.rehearse === true && parsed.values.to !== undefined) {
     throw new UsageError('stagegate plan: --rehearse cannot be combined with --to; a rehearsal runs the pending migrations (use `plan --to` to see a plan to a target).');
   }
+  checkStageOptions(command, parsed.values);
   if (parsed.values.stage !== undefined) {
     const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout'].filter((name) => name in parsed.values);
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
     const remote = ['function', 'region'].filter((name) => name in parsed.values);
-    if (remote.length > 0 && command !== 'publish') throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
+    if (remote.length > 0 && command !== 'publish' && parsed.values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
   }
   return { command, positionals: parsed.positionals, options: parsed.values };
+}
+
+/** `--override-stage-order` runs on a stage; `--all-stages` reads every stage's record and no database. */
+function checkStageOptions(command: Command, values: Record<string, unknown>): void {
+  if ((values['override-stage-order'] !== undefined || values.reason !== undefined) && values.stage === undefined) {
+    throw new UsageError(`stagegate ${command}: --override-stage-order and --reason go with --stage (a local run has no stage order).`);
+  }
+  if (values.html !== undefined && values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --html goes with --all-stages.`);
+  if (values['all-stages'] === undefined) return;
+  const local = ['stage', 'function', 'database-url', 'schema'].filter((name) => name in values);
+  if (local.length > 0) throw new UsageError(`stagegate status --all-stages reads every stage's record from S3; --${local[0]} does not apply.`);
 }
 
 function checkPositionals(command: Command, positionals: string[]): void {

@@ -20,12 +20,16 @@ export interface CommandContext {
   cwd: string;
   logger: Logger;
   verbose: boolean;
+  /** Whether stdout is a terminal (for colours in text a command renders itself). */
+  isTTY?: boolean;
 }
 
 /** A command's outcome: the JSON form and the target it ran on. */
 export interface CommandOutput {
   json: Record<string, unknown> & { ok: true };
   target: string;
+  /** The human form, for a command that renders itself; otherwise main renders `json`. */
+  text?: string;
 }
 
 const systemClock = { now: () => Date.now() };
@@ -35,6 +39,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.command === 'bundle') return bundleCommand(args, ctx);
   // Loaded on use: the AWS SDK they need would double the start-up time of every local command.
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
+  if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
   const settings = {

@@ -6,7 +6,10 @@ Usage:
   stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
   stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--rehearse] [--json]
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--json]
+                    [--stage NAME --override-stage-order --reason TEXT]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
+  stagegate status  --all-stages [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R]
+                    [--json] [--html FILE]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
 
 Options:
@@ -33,6 +36,16 @@ Running on a stage (the database is only reachable from the stage's migrate func
   --bucket B                bundle bucket ($STAGEGATE_BUCKET)
   --prefix P                key prefix in the bucket (default stagegate; $STAGEGATE_PREFIX)
   --region R                AWS region ($AWS_REGION); credentials come from the usual AWS settings
+  --override-stage-order    migrate although the previous stage (custom.stagegate.stages) has not
+                            applied some of the migrations; needs --reason, which is recorded
+  --reason TEXT             why the stage order is overridden (at most 500 characters)
+
+The stage matrix:
+  --all-stages              every migration against every stage's record in S3 (stages from
+                            serverless.yml custom.stagegate.stages; bucket from --bucket,
+                            $STAGEGATE_BUCKET or serverless.yml), and whether the schema
+                            fingerprints agree; exits 0 whatever the stages hold
+  --html FILE               also write the matrix as a self-contained HTML page
 
 Exit codes: 0 success, 1 failure (the error code is printed), 2 bad usage.
 `;

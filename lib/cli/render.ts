@@ -22,7 +22,7 @@ export function renderResult(result: RunResult, style: Style): string {
     case 'status':
       return `${head}\n${renderStatus(result.migrations ?? [], style)}\n`;
     default:
-      return `${renderMigrateSummary(result, style)}\n${head}\n`;
+      return `${renderMigrateSummary(result, style)}\n${renderStageNotes(result, style)}${head}\n`;
   }
 }
 
@@ -44,6 +44,15 @@ function renderStatus(entries: StatusEntry[], style: Style): string {
   for (const e of entries) counts.set(e.state, (counts.get(e.state) ?? 0) + 1);
   const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
   return `${lines.join('\n')}\n${summary}`;
+}
+
+/** A stage-order override this run used, and a stage record it could not write. */
+function renderStageNotes(result: RunResult, style: Style): string {
+  const notes: string[] = [];
+  const override = result.stageOrderOverride;
+  if (override) notes.push(style.yellow(`Stage order overridden ("${override.reason}"): ${override.previousStage} had not applied ${override.missing.join(', ')}.`));
+  if (result.stageRecord?.written === false) notes.push(style.yellow(`The stage record was not written: ${result.stageRecord.reason}`));
+  return notes.map((n) => `${n}\n`).join('');
 }
 
 function renderMigrateSummary(result: RunResult, style: Style): string {

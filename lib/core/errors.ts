@@ -12,3 +12,4 @@ export * from './errors-gate';
 export * from './errors-reverse';
 export * from './errors-scratch';
 export * from './errors-rehearsal';
+export * from './errors-stage';

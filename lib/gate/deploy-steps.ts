@@ -18,6 +18,8 @@ export interface StageTarget {
   maxInvocations: number;
   /** Rehearse the pending migrations before applying them, and stop the deploy if one fails (`custom.stagegate.rehearse`). */
   rehearse?: boolean;
+  /** `--override-stage-order --reason`: sent with `migrate` only. */
+  stageOrderOverride?: { reason: string };
 }
 
 /** A function whose alias the gate moves. */
@@ -87,6 +89,7 @@ export async function migrateStage(
     prefix: target.prefix,
     bundle: { bytes: bundle.bytes, id: bundle.id },
     maxInvocations: target.maxInvocations,
+    ...(target.stageOrderOverride ? { stageOrderOverride: target.stageOrderOverride } : {}),
   });
 }
 

@@ -19,6 +19,8 @@ export interface RemoteRunRequest {
   rehearse?: boolean;
   /** Invocations before giving up on an `incomplete` run (each may last the function's timeout). */
   maxInvocations?: number;
+  /** Sent with `migrate` only: proceed although the previous stage lacks migrations. */
+  stageOrderOverride?: { reason: string };
 }
 
 export const DEFAULT_MAX_INVOCATIONS = 20;
@@ -37,12 +39,10 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
   const started = Date.now();
   const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
   deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
-  const event = {
-    action: request.action,
-    bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 },
-    ...(request.target === undefined ? {} : { target: request.target }),
-    ...(request.rehearse ? { rehearse: true } : {}),
-  };
+  const override = request.action === 'migrate' && request.stageOrderOverride ? { stageOrderOverride: request.stageOrderOverride } : {};
+  const target = request.target === undefined ? {} : { target: request.target };
+  const rehearse = request.rehearse ? { rehearse: true } : {};
+  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 }, ...target, ...rehearse, ...override };
   const applied: AppliedEntry[] = [];
   const reverted: RevertedEntry[] = [];
   const limit = request.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;

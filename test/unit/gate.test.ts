@@ -52,7 +52,7 @@ describe('Function: parseGateSettings', () => {
     // Act
     const settings = parseGateSettings({ bucket: 'deploys' }, ['migrate', 'api', 'worker']);
     // Assess
-    expect(settings).toEqual({ migrations: 'migrations', bucket: 'deploys', prefix: 'stagegate', migrateFunction: 'migrate', promote: ['api', 'worker'], alias: 'live', maxInvocations: 20, rehearse: false });
+    expect(settings).toEqual({ migrations: 'migrations', bucket: 'deploys', prefix: 'stagegate', migrateFunction: 'migrate', promote: ['api', 'worker'], alias: 'live', maxInvocations: 20, rehearse: false, stages: null });
   });
 
   it('reports every problem at once', () => {

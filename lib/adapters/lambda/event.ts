@@ -3,6 +3,7 @@
 import { boolean, enum as oneOf, strictObject, string, type core } from 'zod';
 import { EventInvalidError, type EventProblem } from '../../core/errors';
 import { MAX_ID_LENGTH } from '../../core/migration';
+import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
 import { isTarget } from '../../core/target';
 import type { BundleRef } from '../s3/bundle-ref';
 
@@ -22,6 +23,8 @@ export interface MigrateEvent {
   target?: string;
   /** With action `plan` only: rehearse the pending migrations (run them, then roll back). */
   rehearse?: boolean;
+  /** `migrate` only: proceed although the previous stage lacks migrations; the reason is recorded. */
+  stageOrderOverride?: { reason: string };
 }
 
 /** S3's limit on an object key, in UTF-8 bytes. */
@@ -55,15 +58,25 @@ const targetSchema = string()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
   .refine(isTarget, 'must be a migration id such as organization/0002_organization_type, <app>/zero or zero');
 
+const reasonSchema = string()
+  .trim()
+  .min(1, { error: 'must say why the stage order is overridden (it is recorded)', abort: true })
+  .max(MAX_OVERRIDE_REASON, { error: `must be at most ${MAX_OVERRIDE_REASON} characters` });
+
 const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
   rehearse: boolean().optional(),
+  stageOrderOverride: strictObject({ reason: reasonSchema }).optional(),
 })
   .refine((event) => event.target === undefined || event.action !== EventAction.STATUS, { path: ['target'], message: 'goes with the actions plan and migrate only' })
   .refine((event) => event.rehearse === undefined || event.action === EventAction.PLAN, { path: ['rehearse'], error: 'goes only with action "plan"' })
-  .refine((event) => event.rehearse === undefined || event.target === undefined, { path: ['rehearse'], error: 'cannot be combined with target: a rehearsal runs the pending migrations' });
+  .refine((event) => event.rehearse === undefined || event.target === undefined, { path: ['rehearse'], error: 'cannot be combined with target: a rehearsal runs the pending migrations' })
+  .refine((event) => event.stageOrderOverride === undefined || event.action === EventAction.MIGRATE, {
+    error: 'goes with action "migrate" only',
+    path: ['stageOrderOverride'],
+  });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
 const errorMap: core.$ZodErrorMap = (issue) => {
@@ -105,11 +118,12 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle, target, rehearse } = parsed.data;
+  const { action, bundle, target, rehearse, stageOrderOverride } = parsed.data;
   return {
     action,
     bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 },
     ...(target === undefined ? {} : { target }),
     ...(rehearse ? { rehearse } : {}),
+    ...(stageOrderOverride ? { stageOrderOverride: { reason: stageOrderOverride.reason } } : {}),
   };
 }

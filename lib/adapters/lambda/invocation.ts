@@ -35,6 +35,7 @@ export function runRequestFor(
     safetyMarginMs: config.safetyMarginMs,
     ...(event.target === undefined ? {} : { target: event.target }),
     ...(event.rehearse ? { rehearse: true } : {}),
+    ...(event.stageOrderOverride ? { stageOrderOverride: event.stageOrderOverride } : {}),
   };
 }
 

@@ -14,9 +14,10 @@ export const LEDGER_VERSION = 1;
 /**
  * Additive changes within {@link LEDGER_VERSION}, stored in
  * `meta.ledger_revision`: a stagegate that knows only the version reads and
- * writes such a ledger unchanged, so the version stays. 1: `runs.reverted`.
+ * writes such a ledger unchanged, so the version stays. 1: `runs.reverted`;
+ * 2: `runs.stage_override` (a run that proceeded under a stage-order override).
  */
-export const LEDGER_REVISION = 1;
+export const LEDGER_REVISION = 2;
 
 /** Quoted, schema-qualified names of the ledger tables. */
 export interface LedgerTables {
@@ -85,7 +86,10 @@ export function ledgerDdl(t: LedgerTables): string[] {
 
 /** The changes of every revision up to {@link LEDGER_REVISION}, idempotent. */
 function revisionDdl(t: LedgerTables): string[] {
-  return [`alter table ${t.runs} add column if not exists reverted text[] not null default '{}'`];
+  return [
+    `alter table ${t.runs} add column if not exists reverted text[] not null default '{}'`,
+    `alter table ${t.runs} add column if not exists stage_override jsonb`,
+  ];
 }
 
 async function tableExists(client: pg.Client, qualifiedName: string): Promise<boolean> {
@@ -316,8 +320,8 @@ export async function abandonRuns(client: pg.Client, t: LedgerTables): Promise<v
 /** Inserts a `running` row into the runs table and returns its id. */
 export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStart): Promise<number> {
   const result = await client.query<{ id: string }>(
-    `insert into ${t.runs} (action, bundle_id, actor, outcome) values ($1, $2, $3, 'running') returning id`,
-    [run.action, run.bundleId, run.actor],
+    `insert into ${t.runs} (action, bundle_id, actor, outcome, stage_override) values ($1, $2, $3, 'running', $4::jsonb) returning id`,
+    [run.action, run.bundleId, run.actor, run.stageOverride === undefined ? null : JSON.stringify(run.stageOverride)],
   );
   return Number(result.rows[0]?.id);
 }

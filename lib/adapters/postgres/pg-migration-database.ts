@@ -13,6 +13,7 @@ import type {
   RehearseRequest,
   RunFinish,
   RunStart,
+  StageFacts,
 } from '../../ports';
 import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
 import { withClient, type PgConnection } from './connect';
@@ -34,6 +35,7 @@ import { withAdvisoryLock } from './lock';
 import { revertMigration } from './revert';
 import { rehearseMigrations } from './rehearse';
 import type { RehearsalOutcome } from '../../core/rehearsal';
+import { readStageFacts } from './stage-facts';
 
 /** The ledger schema when configuration names none. */
 export const DEFAULT_LEDGER_SCHEMA = 'stagegate';
@@ -126,6 +128,10 @@ class PgLedgerSession implements LedgerSession {
       if (await settleDirtyRow(this.client, this.tables, id, outcome, runId)) return;
       throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
     });
+  }
+
+  readStageFacts(): Promise<StageFacts> {
+    return mappingErrors('reading the stage facts', () => readStageFacts(this.client, this.tables));
   }
 }
 
