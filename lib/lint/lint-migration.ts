@@ -1,0 +1,126 @@
+import type { AlterTableStmt, Constraint, CreateStmt, CreateTableAsStmt, Node } from 'libpg-query';
+import { parseDirectives } from '../core/directives';
+import { locate, splitStatements, type SqlStatement } from '../core/sql-split';
+import { alterCommands, nodeOf, tableKey } from './ast';
+import type { ParseSql } from './parse-sql';
+import { LINT_RULES, lintRule } from './registry';
+import { LintRuleId, type StatementContext } from './rule';
+import type { SchemaModel } from './schema-model';
+
+/** One lint finding. Plain data: `--json` prints it as it is. */
+export interface LintFinding {
+  rule: string;
+  /** Path relative to the migrations folder: `organization/0002_type.sql`. */
+  file: string;
+  /** 1-based line and column of the statement (for a syntax error, of the error). */
+  line: number;
+  column: number;
+  message: string;
+  suggestion: string;
+}
+
+/** A finding switched off by `-- stagegate:allow`, with the reason given. */
+export interface AllowedFinding extends LintFinding {
+  reason: string;
+}
+
+export interface FileLint {
+  findings: LintFinding[];
+  allowed: AllowedFinding[];
+}
+
+/** One file to lint. */
+export interface LintInput {
+  file: string;
+  sql: string;
+  /** False for a reverse script (`.down.sql`): only its syntax and directives are checked. */
+  forward: boolean;
+}
+
+/** What the statements before the current one did, within one migration. */
+interface MigrationState {
+  newTables: Set<string>;
+  notValid: Map<string, LintRuleId>;
+}
+
+/**
+ * Lints one migration file: its directives, every statement's syntax with
+ * PostgreSQL's parser, and every rule of {@link LINT_RULES}. `schema` holds
+ * what earlier migrations did and is updated with what this one does.
+ *
+ * @example
+ * const { findings } = lintMigration({ file: 'org/0002_x.sql', sql, forward: true }, parse, new SchemaModel());
+ */
+export function lintMigration(input: LintInput, parse: ParseSql, schema: SchemaModel): FileLint {
+  const { directives, problems } = parseDirectives(input.sql);
+  const found: LintFinding[] = problems.map((p) =>
+    finding(p.message.startsWith('stagegate:allow') ? LintRuleId.ALLOW_NEEDS_REASON : LintRuleId.BAD_DIRECTIVE, input.file, p.line, 1, p.message),
+  );
+  for (const allow of directives.allow) {
+    const rule = lintRule(allow.rule);
+    if (rule?.allowable) continue;
+    const why = rule ? `rule ${allow.rule} cannot be switched off` : `there is no lint rule "${allow.rule}"`;
+    found.push(finding(LintRuleId.ALLOW_UNKNOWN_RULE, input.file, allowLine(input.sql, allow.rule), 1, `stagegate:allow ${allow.rule}: ${why}`));
+  }
+  const statements = splitStatements(input.sql);
+  const state: MigrationState = { newTables: new Set(), notValid: new Map() };
+  statements.forEach((statement, index) => {
+    const parsed = parse(statement.sql);
+    if (!parsed.ok) {
+      const at = locate(input.sql, statement.offset + parsed.position);
+      found.push(finding(LintRuleId.SYNTAX_ERROR, input.file, at.line, at.column, parsed.message));
+      return;
+    }
+    if (!input.forward) return;
+    for (const stmt of parsed.stmts) {
+      found.push(...checkStatement(stmt, statement, input.file, { index, count: statements.length, noTransaction: directives.noTransaction }, state, schema));
+      remember(stmt, state, schema);
+    }
+  });
+  const reasons = new Map(directives.allow.map((a) => [a.rule, a.reason]));
+  const allowed = found.flatMap((f) => (lintRule(f.rule)?.allowable && reasons.has(f.rule) ? [{ ...f, reason: reasons.get(f.rule) as string }] : []));
+  return { findings: found.filter((f) => !allowed.some((a) => a.rule === f.rule)), allowed };
+}
+
+function checkStatement(
+  stmt: Node,
+  at: SqlStatement,
+  file: string,
+  place: { index: number; count: number; noTransaction: boolean },
+  state: MigrationState,
+  schema: SchemaModel,
+): LintFinding[] {
+  const ctx: StatementContext = {
+    stmt,
+    ...place,
+    isNewTable: (table) => state.newTables.has(table),
+    columnType: (table, column) => schema.columnType(table, column),
+    notValid: state.notValid,
+  };
+  return LINT_RULES.flatMap((rule) => rule.check(ctx).map((message) => finding(rule.id, file, at.line, at.column, message)));
+}
+
+/** Records what a statement created, for the statements after it. */
+function remember(stmt: Node, state: MigrationState, schema: SchemaModel): void {
+  const created = nodeOf<CreateStmt>(stmt, 'CreateStmt')?.relation ?? nodeOf<CreateTableAsStmt>(stmt, 'CreateTableAsStmt')?.into?.rel;
+  if (created) state.newTables.add(tableKey(created));
+  for (const cmd of alterCommands(nodeOf<AlterTableStmt>(stmt, 'AlterTableStmt')?.cmds)) {
+    const constraint = cmd.subtype === 'AT_AddConstraint' ? nodeOf<Constraint>(cmd.def, 'Constraint') : undefined;
+    if (constraint?.skip_validation && constraint.conname) {
+      state.notValid.set(constraint.conname, constraint.contype === 'CONSTR_FOREIGN' ? LintRuleId.FK_NOT_VALID : LintRuleId.CHECK_NOT_VALID);
+    }
+  }
+  schema.apply(stmt);
+}
+
+function finding(rule: LintRuleId, file: string, line: number, column: number, message: string): LintFinding {
+  return { rule, file, line, column, message, suggestion: lintRule(rule)?.saferForm ?? '' };
+}
+
+/** The line of the allow directive naming `rule`, for its finding. */
+function allowLine(sql: string, rule: string): number {
+  const index = sql.split(/\r\n?|\n/).findIndex((l) => ALLOW.exec(l.trim())?.[1] === rule);
+  return Math.max(1, index + 1);
+}
+
+const ALLOW = /^--\s*stagegate:allow\s+(\S+)/;
