@@ -26,6 +26,8 @@ export interface CommandContext {
 export interface CommandOutput {
   json: Record<string, unknown> & { ok: true };
   target: string;
+  /** The human form, for commands that render their own. */
+  text?: string;
 }
 
 const systemClock = { now: () => Date.now() };
@@ -33,6 +35,9 @@ const systemClock = { now: () => Date.now() };
 /** Runs one parsed command. Throws a `MigrationRunnerError` on failure. */
 export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   if (args.command === 'bundle') return bundleCommand(args, ctx);
+  if (args.command === 'new') return (await import('./new-command')).newCommand(args, ctx);
+  if (args.command === 'lint') return (await import('./lint-command')).lintCommand(args, ctx);
+  if (args.command === 'check') return (await import('./check-command')).checkCommand(args, ctx);
   // Loaded on use: the AWS SDK they need would double the start-up time of every local command.
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);

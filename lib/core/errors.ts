@@ -9,3 +9,4 @@ export * from './errors-database';
 export * from './errors-lambda';
 export * from './errors-remote';
 export * from './errors-gate';
+export * from './errors-authoring';

@@ -2,22 +2,14 @@ import type { AlterTableStmt, Constraint, CreateStmt, CreateTableAsStmt, Node } 
 import { parseDirectives } from '../core/directives';
 import { locate, splitStatements, type SqlStatement } from '../core/sql-split';
 import { alterCommands, nodeOf, tableKey } from './ast';
+import type { LintFindingData } from '../core/errors';
 import type { ParseSql } from './parse-sql';
 import { LINT_RULES, lintRule } from './registry';
 import { LintRuleId, type StatementContext } from './rule';
 import type { SchemaModel } from './schema-model';
 
-/** One lint finding. Plain data: `--json` prints it as it is. */
-export interface LintFinding {
-  rule: string;
-  /** Path relative to the migrations folder: `organization/0002_type.sql`. */
-  file: string;
-  /** 1-based line and column of the statement (for a syntax error, of the error). */
-  line: number;
-  column: number;
-  message: string;
-  suggestion: string;
-}
+/** One lint finding (file, 1-based line and column, rule, message, safer form). Plain data: `--json` prints it as it is. */
+export type LintFinding = LintFindingData;
 
 /** A finding switched off by `-- stagegate:allow`, with the reason given. */
 export interface AllowedFinding extends LintFinding {
