@@ -74,14 +74,3 @@ export class MigrationExistsError extends MigrationRunnerError {
     this.name = 'MigrationExistsError';
   }
 }
-
-export class ScratchDatabaseDeniedError extends MigrationRunnerError {
-  constructor(target: string, cause?: unknown) {
-    super(ErrorCode.SCRATCH_DATABASE_DENIED, `The role connecting to ${target} may not create databases, so no scratch database could be made to apply the migrations to.`, {
-      remedy: 'Point --database-url at a server where the role has CREATEDB (ALTER ROLE <role> CREATEDB), such as a local or CI PostgreSQL; never a stage\'s database.',
-      details: { target },
-      cause,
-    });
-    this.name = 'ScratchDatabaseDeniedError';
-  }
-}

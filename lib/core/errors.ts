@@ -9,4 +9,5 @@ export * from './errors-database';
 export * from './errors-lambda';
 export * from './errors-remote';
 export * from './errors-gate';
+export * from './errors-scratch';
 export * from './errors-authoring';
