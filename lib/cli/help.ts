@@ -9,6 +9,11 @@ Usage:
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
 
+Authoring:
+  stagegate new     <app> <name> [--depends-on ID ...] [--dir DIR] [--json]
+  stagegate lint    [--dir DIR] [--json]
+  stagegate check   [--dir DIR] [--database-url URL] [--json]
+
 Options:
   --dir DIR                 migrations folder (default ./migrations)
   --bundle FILE             a bundle file built by "stagegate bundle" instead of the folder
@@ -19,6 +24,7 @@ Options:
   --lock-wait DURATION      wait for another run's lock (default 2m; $STAGEGATE_LOCK_WAIT_MS)
   --lock-timeout DURATION   lock_timeout per migration (default 10s; $STAGEGATE_LOCK_TIMEOUT_MS)
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
+  --depends-on ID           for "new": a migration the new one depends on (repeat, or a,b)
   --json                    print one JSON object on stdout
   --verbose                 print debug events
 

@@ -1,0 +1,83 @@
+import { buildCatalog, type SourceFile } from '../core/catalog';
+import { parseDirectives } from '../core/directives';
+import { CheckKind, MigrationsInvalidError, type CheckProblem } from '../core/errors';
+import type { Migration } from '../core/migration';
+import { lintFiles, type LintReport } from '../lint/lint-files';
+import type { ParseSql } from '../lint/parse-sql';
+
+/** What applying the whole history to an empty database showed. */
+export interface DatabaseCheck {
+  /** The scratch database's name (already dropped). */
+  database: string;
+  applied: number;
+}
+
+/** Applies every migration to an empty database: the result, or the problem that stopped it. */
+export type ApplyToEmpty = (migrations: Migration[]) => Promise<DatabaseCheck | CheckProblem>;
+
+/** Everything `stagegate check` found. Plain data. */
+export interface CheckReport {
+  migrations: number;
+  problems: CheckProblem[];
+  lint: LintReport;
+  /** Null when no database was given, or when the folder does not build. */
+  database: DatabaseCheck | null;
+  /** What became of the reverse round trip, in words (it is not run by this version). */
+  reverse: string;
+}
+
+const UP_FILE = /^([a-z][a-z0-9_]*\/[0-9]{4,}_[a-z0-9_]+)\.sql$/;
+
+/** The reverse round trip needs `migrate --to`, which this version does not have. */
+export const REVERSE_NOT_CHECKED = 'not checked (this version cannot reverse migrations)';
+
+/**
+ * What CI runs on every pull request: the folder builds into a bundle (no
+ * conflict, cycle or bad name), lint passes, every migration has a reverse
+ * script or is marked irreversible, and, when `applyToEmpty` is given, the
+ * whole history applies to an empty database. Every problem is collected;
+ * nothing stops at the first.
+ *
+ * @example
+ * const report = await checkMigrations(await readMigrationsFolder('migrations'), await loadSqlParser());
+ */
+export async function checkMigrations(files: readonly SourceFile[], parse: ParseSql, applyToEmpty?: ApplyToEmpty): Promise<CheckReport> {
+  const problems: CheckProblem[] = [];
+  let migrations: Migration[] | null = null;
+  try {
+    migrations = buildCatalog(files);
+  } catch (error) {
+    if (!(error instanceof MigrationsInvalidError)) throw error;
+    problems.push(...error.problems.map((p) => ({ kind: CheckKind.BUNDLE, code: p.code, file: p.file, line: p.line, message: p.message })));
+  }
+  const lint = lintFiles(files, parse);
+  problems.push(...lint.findings.map((f) => ({ kind: CheckKind.LINT, code: f.rule, file: f.file, line: f.line, column: f.column, message: f.message, suggestion: f.suggestion })));
+  problems.push(...missingReverseScripts(files));
+  let database: DatabaseCheck | null = null;
+  if (migrations !== null && applyToEmpty) {
+    const outcome = await applyToEmpty(migrations);
+    if ('kind' in outcome) problems.push(outcome);
+    else database = outcome;
+  }
+  const count = migrations?.length ?? files.filter((f) => UP_FILE.test(f.path)).length;
+  return { migrations: count, problems, lint, database, reverse: REVERSE_NOT_CHECKED };
+}
+
+/** Migrations with neither a `.down.sql` nor `-- stagegate:irreversible`. */
+function missingReverseScripts(files: readonly SourceFile[]): CheckProblem[] {
+  const paths = new Set(files.map((f) => f.path));
+  return files.flatMap((file) => {
+    const id = UP_FILE.exec(file.path)?.[1];
+    if (!id || file.content === undefined || paths.has(`${id}.down.sql`)) return [];
+    if (parseDirectives(file.content).directives.irreversible) return [];
+    return [
+      {
+        kind: CheckKind.REVERSE,
+        code: 'MISSING_REVERSE',
+        file: file.path,
+        message: `has no reverse script (${id}.down.sql) and is not marked irreversible`,
+        suggestion: `Add ${id}.down.sql that undoes it, or add -- stagegate:irreversible to its first lines (with a comment saying why).`,
+      },
+    ];
+  });
+}
