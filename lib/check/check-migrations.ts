@@ -1,9 +1,10 @@
 import { buildCatalog, type SourceFile } from '../core/catalog';
 import { parseDirectives } from '../core/directives';
-import { CheckKind, MigrationsInvalidError, type CheckProblem } from '../core/errors';
+import { CheckKind, MigrationsInvalidError, ProblemCode, type CheckProblem } from '../core/errors';
 import type { Migration } from '../core/migration';
 import { lintFiles, type LintReport } from '../lint/lint-files';
 import type { ParseSql } from '../lint/parse-sql';
+import { LintRuleId } from '../lint/rule';
 
 /** What applying the whole history to an empty database showed. */
 export interface DatabaseCheck {
@@ -26,6 +27,7 @@ export interface CheckReport {
   reverse: string;
 }
 
+const DIRECTIVE_RULES = new Set<string>([LintRuleId.BAD_DIRECTIVE, LintRuleId.ALLOW_NEEDS_REASON]);
 const UP_FILE = /^([a-z][a-z0-9_]*\/[0-9]{4,}_[a-z0-9_]+)\.sql$/;
 
 /** The reverse round trip needs `migrate --to`, which this version does not have. */
@@ -51,7 +53,10 @@ export async function checkMigrations(files: readonly SourceFile[], parse: Parse
     problems.push(...error.problems.map((p) => ({ kind: CheckKind.BUNDLE, code: p.code, file: p.file, line: p.line, message: p.message })));
   }
   const lint = lintFiles(files, parse);
-  problems.push(...lint.findings.map((f) => ({ kind: CheckKind.LINT, code: f.rule, file: f.file, line: f.line, column: f.column, message: f.message, suggestion: f.suggestion })));
+  // A malformed directive is already a BAD_DIRECTIVE of the folder: say it once.
+  const badDirectives = new Set(problems.filter((p) => p.code === ProblemCode.BAD_DIRECTIVE).map((p) => `${p.file}:${p.line}`));
+  const fresh = lint.findings.filter((f) => !(DIRECTIVE_RULES.has(f.rule) && badDirectives.has(`${f.file}:${f.line}`)));
+  problems.push(...fresh.map((f) => ({ kind: CheckKind.LINT, code: f.rule, file: f.file, line: f.line, column: f.column, message: f.message, suggestion: f.suggestion })));
   problems.push(...missingReverseScripts(files));
   let database: DatabaseCheck | null = null;
   if (migrations !== null && applyToEmpty) {
