@@ -86,6 +86,23 @@ export interface RecordRequest {
   appliedBy: string;
 }
 
+/**
+ * One reverse step to execute: the migration's reverse script and the ledger
+ * rows that go with it. The engine has decided that it runs.
+ */
+export interface RevertRequest {
+  migration: Migration;
+  /** The reverse script's statements (`.down.sql`), split by the engine, with their place in that file. */
+  statements: SqlStatement[];
+  /** Ledger rows to delete: the migration's own and, for a squash, those of the migrations it replaces. */
+  rows: string[];
+  runId: number;
+  /** Value for `lock_timeout` during this step, in ms (0 = none). */
+  lockTimeoutMs: number;
+  /** Value for `statement_timeout` during this step, in ms (0 = none). */
+  statementTimeoutMs: number;
+}
+
 export const RunOutcome = {
   SUCCEEDED: 'succeeded',
   FAILED: 'failed',
@@ -102,6 +119,8 @@ export interface RunStart {
 export interface RunFinish {
   outcome: RunOutcome;
   applied: string[];
+  /** Ids this run reverted, in order (`migrate --to`); none when left out. */
+  reverted?: string[];
   /** The error's JSON form (code, message, migration...), already free of secrets. */
   error?: Record<string, unknown>;
 }
@@ -127,6 +146,17 @@ export interface LedgerSession extends LedgerReader {
    * SQLSTATE) when a statement fails; the connection stays usable.
    */
   apply(request: ApplyRequest): Promise<{ durationMs: number }>;
+  /**
+   * Runs one migration's reverse script and deletes `request.rows` from the
+   * ledger. Transactional: the statements and the deletion commit together
+   * or not at all, so a failure leaves the migration applied.
+   * `noTransaction` (the migration's directive): the rows become `running`
+   * first (committed), statements run one by one, then the rows are deleted
+   * (or become `failed` with the error: dirty, as for `apply`). Returns the
+   * duration. Throws `MigrationFailedError` naming the `.down.sql` file, line
+   * and SQLSTATE, with `reverting: true`; the connection stays usable.
+   */
+  revert(request: RevertRequest): Promise<{ durationMs: number }>;
   /** Writes an `applied` ledger row with method `recorded`, running no SQL. */
   record(request: RecordRequest): Promise<void>;
   /**

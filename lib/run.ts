@@ -1,11 +1,12 @@
 import { verifyClaims } from './core/bundle-claims';
 import { analyse, plan, type PlanStep } from './core/plan';
-import { asRunnerError, MigrationFailedError, MigrationRunnerError } from './core/errors';
-import { normaliseSql } from './core/checksum';
-import { splitStatements } from './core/sql-split';
-import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
-import type { AppliedMigration } from './core/migration';
+import { planTo } from './core/reverse-plan';
+import { asRunnerError, MigrationRunnerError } from './core/errors';
+import { checksumOf } from './core/checksum';
+import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RevertedEntry, type RunResult } from './core/result';
+import { reverseFile, type AppliedMigration } from './core/migration';
 import { statusEntries } from './core/status';
+import { runSteps, type StepProgress } from './run-steps';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
 
 /** What the engine needs from the outside world. */
@@ -34,6 +35,12 @@ export interface RunRequest {
   deadline?: number;
   /** Time kept in reserve before the deadline, in ms. */
   safetyMarginMs?: number;
+  /**
+   * `plan` and `migrate` only: go to this target instead of applying every
+   * pending migration, reverting what it requires (see `core/reverse-plan.ts`):
+   * a migration id, `<app>/zero` or `zero` (nothing applied).
+   */
+  target?: string;
 }
 
 /**
@@ -71,11 +78,12 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
         migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
       });
     }
-    const steps = planVerified(bundle, ledger.rows);
-    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length });
+    const steps = planVerified(bundle, ledger.rows, request.target);
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request) });
     const pending = steps.map((s) => s.migration.id);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
       plan: steps.map(toPlannedEntry),
+      ...targetFields(request),
     });
   });
 }
@@ -85,8 +93,8 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
   const timeouts = { lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
   return deps.db.withLock({ waitMs: lockWaitMs, timeouts }, async (session) => {
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
-    // Deploys that find nothing to do are the common case: one query answers them.
-    if (await session.isMarkedComplete(bundle.id)) {
+    // Deploys that find nothing to do are the common case: one query answers them. The mark says nothing about a target.
+    if (request.target === undefined && (await session.isMarkedComplete(bundle.id))) {
       deps.logger.info('plan.ready', { bundle: bundle.id, steps: 0, pending: [], reason: 'the ledger is as this bundle left it' });
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
       return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
@@ -94,116 +102,90 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     const ledger = await session.readLedger();
     let steps: PlanStep[];
     try {
-      steps = planVerified(bundle, ledger.rows);
+      steps = planVerified(bundle, ledger.rows, request.target);
     } catch (error) {
       await recordRefusal(session, deps.logger, request, bundle.id, error);
       throw error;
     }
-    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id) });
+    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request) });
     if (steps.length === 0) {
-      await markComplete(session, deps.logger, bundle.id);
+      // At a target, the bundle may still have pending migrations: only an empty full plan may be marked.
+      if (request.target === undefined) await markComplete(session, deps.logger, bundle.id);
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started, targetFields(request, []));
     }
-    const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
-    const applied: AppliedEntry[] = [];
-    try {
-      const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId }, steps, applied);
-      const pending = steps.slice(done).map((s) => s.migration.id);
-      const status = pending.length > 0 ? RunStatus.INCOMPLETE : RunStatus.APPLIED;
-      await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, applied: applied.map((a) => a.id) });
-      if (pending.length === 0) await markComplete(session, deps.logger, bundle.id);
-      deps.logger.info('run.completed', { bundle: bundle.id, status, applied: applied.length, pending: pending.length });
-      return result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started);
-    } catch (caught) {
-      const error = asRunnerError(caught);
-      error.details.applied = applied;
-      await finishFailed(session, deps.logger, runId, applied, error);
-      throw error;
-    }
+    return runPlan(deps, request, settings, session, bundle, steps, started);
   });
+}
+
+async function runPlan(
+  deps: RunDependencies,
+  request: RunRequest,
+  settings: RunSettings,
+  session: LedgerSession,
+  bundle: LoadedBundle,
+  steps: PlanStep[],
+  started: number,
+): Promise<RunResult> {
+  const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
+  const progress: StepProgress = { applied: [], reverted: [] };
+  const stopAt = request.deadline === undefined ? null : request.deadline - (request.safetyMarginMs ?? 0);
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, ...settingsTimeouts(settings) };
+  try {
+    const done = await runSteps(context, steps, progress);
+    const pending = steps.slice(done).map((s) => s.migration.id);
+    const status = pending.length > 0 ? RunStatus.INCOMPLETE : progress.reverted.length > 0 ? RunStatus.REVERTED : RunStatus.APPLIED;
+    await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, ...historyOf(progress) });
+    if (pending.length === 0 && request.target === undefined) await markComplete(session, deps.logger, bundle.id);
+    deps.logger.info('run.completed', { bundle: bundle.id, status, applied: progress.applied.length, reverted: progress.reverted.length, pending: pending.length });
+    return result(Action.MIGRATE, bundle.id, status, progress.applied, pending, deps.clock.now() - started, targetFields(request, progress.reverted));
+  } catch (caught) {
+    const error = asRunnerError(caught);
+    error.details.applied = progress.applied;
+    if (request.target !== undefined) error.details.reverted = progress.reverted;
+    await finishFailed(session, deps.logger, runId, progress, error);
+    throw error;
+  }
+}
+
+const settingsTimeouts = (settings: RunSettings): { lockTimeoutMs: number; statementTimeoutMs: number } => ({
+  lockTimeoutMs: settings.lockTimeoutMs,
+  statementTimeoutMs: settings.statementTimeoutMs,
+});
+
+/** The run's history row: the ids applied and reverted. */
+const historyOf = (progress: StepProgress): { applied: string[]; reverted: string[] } => ({
+  applied: progress.applied.map((a) => a.id),
+  reverted: progress.reverted.map((r) => r.id),
+});
+
+/** `to` (and, for `migrate`, `reverted`) in a result, only when the run had a target. */
+function targetFields(request: RunRequest, reverted?: RevertedEntry[]): Pick<RunResult, 'to' | 'reverted'> {
+  if (request.target === undefined) return {};
+  return reverted === undefined ? { to: request.target } : { to: request.target, reverted };
 }
 
 /**
  * The plan, once what it would run is known to say what its SQL says: a
  * bundle pinned by its hash was loaded without recomputing its claims, so
  * they are recomputed here for the steps (nothing, when nothing is pending).
+ * With a target, what is reverted depends on every applied migration's
+ * dependencies and directives, so the whole bundle is verified first.
  */
-function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): PlanStep[] {
+function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigration[], target?: string): PlanStep[] {
+  if (target !== undefined) {
+    if (!bundle.allVerified) verifyClaims(bundle.migrations, bundle.migrations, bundle.origin);
+    return planTo(bundle.migrations, ledger, target);
+  }
   const steps = plan(bundle.migrations, ledger);
   if (!bundle.allVerified) verifyClaims(bundle.migrations, steps.map((s) => s.migration), bundle.origin);
   return steps;
-}
-
-/** Runs steps in order; returns how many ran. Stops early only between steps, when time runs out. */
-async function runSteps(
-  deps: RunDependencies,
-  request: RunRequest,
-  settings: RunSettings,
-  session: LedgerSession,
-  run: { bundleId: string; runId: number },
-  steps: PlanStep[],
-  applied: AppliedEntry[],
-): Promise<number> {
-  for (let index = 0; index < steps.length; index += 1) {
-    const { kind, migration } = steps[index] as PlanStep;
-    const remaining = remainingMs(deps.clock, request);
-    if (remaining !== null && remaining <= 0) {
-      deps.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index });
-      return index;
-    }
-    if (kind === 'record') {
-      await session.record({ migration, bundleId: run.bundleId, runId: run.runId, appliedBy: request.actor });
-      applied.push({ id: migration.id, durationMs: 0, method: 'recorded' });
-      deps.logger.info('migration.recorded', { id: migration.id, reason: 'every migration it replaces is applied' });
-      continue;
-    }
-    deps.logger.info('migration.started', { id: migration.id, file: migration.file, noTransaction: migration.directives.noTransaction });
-    const statementTimeoutMs = capTimeout(settings.statementTimeoutMs, remaining);
-    let durationMs: number;
-    try {
-      ({ durationMs } = await session.apply({
-        migration,
-        statements: splitStatements(normaliseSql(migration.sql)),
-        bundleId: run.bundleId,
-        runId: run.runId,
-        appliedBy: request.actor,
-        lockTimeoutMs: capTimeout(settings.lockTimeoutMs, remaining),
-        statementTimeoutMs,
-      }));
-    } catch (error) {
-      if (!cutByDeadline(error, index, migration.directives.noTransaction, remaining !== null && (settings.statementTimeoutMs === 0 || statementTimeoutMs < settings.statementTimeoutMs))) throw error;
-      deps.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true });
-      return index;
-    }
-    applied.push({ id: migration.id, durationMs, method: 'executed' });
-    deps.logger.info('migration.applied', { id: migration.id, durationMs });
-  }
-  return steps.length;
-}
-
-/**
- * A transactional migration cancelled by a statement_timeout that was
- * shortened to fit the deadline rolled back cleanly: it is not a failure but
- * the end of this invocation's time, and the next one runs it with a full
- * budget. The first migration of a run had the whole budget, so for it the
- * timeout is a real failure (it cannot fit at all).
- */
-function cutByDeadline(error: unknown, index: number, noTransaction: boolean, capped: boolean): boolean {
-  return capped && index > 0 && !noTransaction && error instanceof MigrationFailedError && error.failure.sqlstate === '57014';
 }
 
 /** Milliseconds left before the deadline minus the safety margin, or null without a deadline. */
 function remainingMs(clock: Clock, request: RunRequest): number | null {
   if (request.deadline === undefined) return null;
   return request.deadline - (request.safetyMarginMs ?? 0) - clock.now();
-}
-
-/** A configured timeout (0 = none), capped to the time left. */
-function capTimeout(configured: number, remaining: number | null): number {
-  if (remaining === null) return configured;
-  const left = Math.max(1, Math.floor(remaining));
-  return configured === 0 ? left : Math.min(configured, left);
 }
 
 /** The mark only spares the next run some work: failing to write it fails nothing. */
@@ -218,17 +200,17 @@ async function markComplete(session: LedgerSession, logger: Logger, bundleId: st
 async function recordRefusal(session: LedgerSession, logger: Logger, request: RunRequest, bundleId: string, error: unknown): Promise<void> {
   try {
     const runId = await session.startRun({ action: Action.MIGRATE, bundleId, actor: request.actor });
-    await finishFailed(session, logger, runId, [], asRunnerError(error));
+    await finishFailed(session, logger, runId, { applied: [], reverted: [] }, asRunnerError(error));
   } catch (secondary) {
     logger.warn('run.history_not_written', { reason: asRunnerError(secondary).message });
   }
 }
 
-async function finishFailed(session: LedgerSession, logger: Logger, runId: number, applied: AppliedEntry[], error: MigrationRunnerError): Promise<void> {
-  logger.error('run.failed', { code: error.code, message: error.message, applied: applied.length });
+async function finishFailed(session: LedgerSession, logger: Logger, runId: number, progress: StepProgress, error: MigrationRunnerError): Promise<void> {
+  logger.error('run.failed', { code: error.code, message: error.message, applied: progress.applied.length, reverted: progress.reverted.length });
   try {
-    const { applied: _omit, ...json } = error.toJSON();
-    await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: applied.map((a) => a.id), error: json });
+    const { applied: _omit, reverted: _omitToo, ...json } = error.toJSON();
+    await session.finishRun(runId, { outcome: RunOutcome.FAILED, ...historyOf(progress), error: json });
   } catch (secondary) {
     // The connection may be gone; the original error matters more than the history row.
     logger.warn('run.history_not_written', { runId, reason: asRunnerError(secondary).message });
@@ -236,7 +218,11 @@ async function finishFailed(session: LedgerSession, logger: Logger, runId: numbe
 }
 
 function toPlannedEntry(step: PlanStep): PlannedEntry {
-  return { id: step.migration.id, file: step.migration.file, kind: step.kind, noTransaction: step.migration.directives.noTransaction };
+  const { migration } = step;
+  if (step.kind === 'revert') {
+    return { id: migration.id, file: reverseFile(migration.file), kind: step.kind, noTransaction: migration.directives.noTransaction, downChecksum: checksumOf(migration.downSql ?? '') };
+  }
+  return { id: migration.id, file: migration.file, kind: step.kind, noTransaction: migration.directives.noTransaction };
 }
 
 function result(
@@ -246,7 +232,7 @@ function result(
   applied: AppliedEntry[],
   pending: string[],
   durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations'> = {},
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted'> = {},
 ): RunResult {
   return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

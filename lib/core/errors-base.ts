@@ -40,6 +40,9 @@ export const ErrorCode = {
   LINT_FAILED: 'LINT_FAILED',
   CHECK_FAILED: 'CHECK_FAILED',
   MIGRATION_EXISTS: 'MIGRATION_EXISTS',
+  TARGET_UNKNOWN: 'TARGET_UNKNOWN',
+  TARGET_REPLACED: 'TARGET_REPLACED',
+  IRREVERSIBLE: 'IRREVERSIBLE',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -14,6 +14,8 @@ export interface MigrationFailure {
   where?: string;
   /** Set when the session ended under the migration (server restart, terminated backend, network). */
   connectionLost?: true;
+  /** Set when the migration's reverse script failed (`migrate --to`); `file` is the `.down.sql`. */
+  reverting?: true;
 }
 
 /** SQLSTATEs whose failures get their own advice. */
@@ -23,6 +25,7 @@ const QUERY_CANCELED = '57014';
 /** What to do after a failed migration: it depends on how it ran and how it failed. */
 function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean): string {
   const id = failure.migration;
+  if (failure.reverting) return failedRevertRemedy(id, noTransaction);
   if (noTransaction) {
     return (
       `The migration ran without a transaction and may have taken effect in part; its ledger row says failed (or running, when the connection was lost first), and every run refuses to start until it is settled. ` +
@@ -45,13 +48,23 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
   return `The migration was rolled back and left no trace; ${kept}. Fix the migration (or the database) and run again.`;
 }
 
+function failedRevertRemedy(id: string, noTransaction: boolean): string {
+  if (noTransaction) {
+    return (
+      `The reverse script ran without a transaction and may have taken effect in part; the ledger row of ${id} says failed (or running), and every run refuses to start until it is settled. ` +
+      `Inspect the database: finish undoing ${id} by hand and run \`stagegate resolve ${id} --rolled-back\` (it counts as not applied), or restore what the script removed and run \`stagegate resolve ${id} --applied\`.`
+    );
+  }
+  return `The reverse script was rolled back and left no trace: ${id} is still applied, and the migrations reverted before it stay reverted. Fix its .down.sql (or the database) and run again.`;
+}
+
 export class MigrationFailedError extends MigrationRunnerError {
   readonly failure: MigrationFailure;
   constructor(failure: MigrationFailure, noTransaction: boolean, cause?: unknown) {
     const sqlstate = failure.sqlstate ? ` [SQLSTATE ${failure.sqlstate}]` : '';
     super(
       ErrorCode.MIGRATION_FAILED,
-      `Migration ${failure.migration} failed at ${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}`,
+      `${failure.reverting ? 'The reverse script of migration' : 'Migration'} ${failure.migration} failed at ${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}`,
       {
         remedy: failedMigrationRemedy(failure, noTransaction),
         details: { ...failure },

@@ -12,6 +12,8 @@ export const RunStatus = {
   PENDING: 'pending',
   /** Time ran out between migrations; what is left is in `pending`. Invoke again. */
   INCOMPLETE: 'incomplete',
+  /** `migrate --to`: the database is at the target, and reaching it reverted migrations (listed in `reverted`). */
+  REVERTED: 'reverted',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
@@ -30,11 +32,20 @@ export interface AppliedEntry {
   method: 'executed' | 'recorded';
 }
 
+/** A migration a `migrate --to` run reverted: its reverse script ran and its ledger rows are gone. */
+export interface RevertedEntry {
+  id: string;
+  durationMs: number;
+}
+
 export interface PlannedEntry {
   id: string;
+  /** The file that runs: the `.down.sql` for a `revert` step. */
   file: string;
-  kind: 'apply' | 'record';
+  kind: 'apply' | 'record' | 'revert';
   noTransaction: boolean;
+  /** `revert` steps: the checksum of the reverse script that will run (not recorded when it was applied). */
+  downChecksum?: string;
 }
 
 /** The state of one migration in `status`. */
@@ -69,6 +80,10 @@ export interface RunResult {
   pending: string[];
   /** `plan`: the steps in order. */
   plan?: PlannedEntry[];
+  /** `plan`/`migrate` with a target (`--to`): the target as given. */
+  to?: string;
+  /** `migrate` with a target: what this run reverted, in order (`pending` lists reverts and applies still to run). */
+  reverted?: RevertedEntry[];
   /** `status`: every migration with its state, then unknown ones. */
   migrations?: StatusEntry[];
   durationMs: number;

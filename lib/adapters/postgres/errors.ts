@@ -139,6 +139,7 @@ export function migrationFailedError(
   error: unknown,
   migration: Migration,
   statement: SqlStatement | null,
+  reverting = false,
 ): MigrationFailedError {
   const noTransaction = migration.directives.noTransaction;
   const place = statement ? placeOf(migration, statement, error) : { line: 1, column: null };
@@ -153,6 +154,7 @@ export function migrationFailedError(
     pgMessage: lost ? `the connection to the database was lost (${messageOf(error)})` : messageOf(error),
   };
   if (lost) failure.connectionLost = true;
+  if (reverting) failure.reverting = true;
   if (error instanceof pg.DatabaseError) {
     if (error.detail) failure.detail = error.detail;
     if (error.hint) failure.hint = error.hint;

@@ -8,6 +8,7 @@ import type {
   LockOptions,
   MigrationDatabase,
   RecordRequest,
+  RevertRequest,
   RunFinish,
   RunStart,
 } from '../../ports';
@@ -28,6 +29,7 @@ import {
   type LedgerTables,
 } from './ledger';
 import { withAdvisoryLock } from './lock';
+import { revertMigration } from './revert';
 
 /** The ledger schema when configuration names none. */
 export const DEFAULT_LEDGER_SCHEMA = 'stagegate';
@@ -77,13 +79,24 @@ class PgLedgerSession implements LedgerSession {
   }
 
   apply(request: ApplyRequest): Promise<{ durationMs: number }> {
-    return mappingErrors(`applying ${request.migration.id}`, async () => {
-      if (this.timeouts && !this.timeoutsSet) {
-        await setTimeouts(this.client, this.timeouts, false);
-        this.timeoutsSet = true;
-      }
-      return applyMigration(this.client, this.tables, request, this.timeoutsSet ? this.timeouts : undefined);
-    });
+    return mappingErrors(`applying ${request.migration.id}`, async () =>
+      applyMigration(this.client, this.tables, request, await this.sessionTimeouts()),
+    );
+  }
+
+  revert(request: RevertRequest): Promise<{ durationMs: number }> {
+    return mappingErrors(`reverting ${request.migration.id}`, async () =>
+      revertMigration(this.client, this.tables, request, await this.sessionTimeouts()),
+    );
+  }
+
+  /** The session's usual timeouts, set with the first migration (not before), or undefined without them. */
+  private async sessionTimeouts(): Promise<Timeouts | undefined> {
+    if (this.timeouts && !this.timeoutsSet) {
+      await setTimeouts(this.client, this.timeouts, false);
+      this.timeoutsSet = true;
+    }
+    return this.timeoutsSet ? this.timeouts : undefined;
   }
 
   record(request: RecordRequest): Promise<void> {
