@@ -6,32 +6,37 @@ import { lintFiles, type LintReport } from '../lint/lint-files';
 import type { ParseSql } from '../lint/parse-sql';
 import { LintRuleId } from '../lint/rule';
 
-/** What applying the whole history to an empty database showed. */
+/** What applying the whole history to an empty database, and reverting it, showed. */
 export interface DatabaseCheck {
   /** The scratch database's name (already dropped). */
   database: string;
   applied: number;
+  /** How many migrations the round trip reverted; null when it did not run. */
+  reverted: number | null;
+  /** Why the round trip did not run, or null when it ran. */
+  reverseSkipped: string | null;
 }
 
-/** Applies every migration to an empty database: the result, or the problem that stopped it. */
-export type ApplyToEmpty = (migrations: Migration[]) => Promise<DatabaseCheck | CheckProblem>;
+/**
+ * Applies every migration to an empty database and reverts them all: what
+ * happened (null when the history does not apply), and the problems found.
+ */
+export type ApplyToEmpty = (migrations: Migration[]) => Promise<{ database: DatabaseCheck | null; problems: CheckProblem[] }>;
 
 /** Everything `stagegate check` found. Plain data. */
 export interface CheckReport {
   migrations: number;
   problems: CheckProblem[];
   lint: LintReport;
-  /** Null when no database was given, or when the folder does not build. */
+  /** Null when no database was given, when the folder does not build, or when the history does not apply. */
   database: DatabaseCheck | null;
-  /** What became of the reverse round trip, in words (it is not run by this version). */
+  /** What became of the reverse round trip, in words. */
   reverse: string;
 }
 
 const DIRECTIVE_RULES = new Set<string>([LintRuleId.BAD_DIRECTIVE, LintRuleId.ALLOW_NEEDS_REASON]);
 const UP_FILE = /^([a-z][a-z0-9_]*\/[0-9]{4,}_[a-z0-9_]+)\.sql$/;
 
-/** The reverse round trip needs `migrate --to`, which this version does not have. */
-export const REVERSE_NOT_CHECKED = 'not checked (this version cannot reverse migrations)';
 
 /**
  * What CI runs on every pull request: the folder builds into a bundle (no
@@ -61,11 +66,18 @@ export async function checkMigrations(files: readonly SourceFile[], parse: Parse
   let database: DatabaseCheck | null = null;
   if (migrations !== null && applyToEmpty) {
     const outcome = await applyToEmpty(migrations);
-    if ('kind' in outcome) problems.push(outcome);
-    else database = outcome;
+    problems.push(...outcome.problems);
+    database = outcome.database;
   }
   const count = migrations?.length ?? files.filter((f) => UP_FILE.test(f.path)).length;
-  return { migrations: count, problems, lint, database, reverse: REVERSE_NOT_CHECKED };
+  return { migrations: count, problems, lint, database, reverse: reverseText(database, migrations !== null && applyToEmpty !== undefined) };
+}
+
+function reverseText(database: DatabaseCheck | null, attempted: boolean): string {
+  if (!attempted) return 'not checked: give --database-url (and a folder that builds) to apply and revert the history in a scratch database';
+  if (database === null) return 'not checked: the history does not apply';
+  if (database.reverseSkipped !== null) return database.reverseSkipped;
+  return `reverted ${database.reverted} migration(s); compared with the empty database`;
 }
 
 /** Migrations with neither a `.down.sql` nor `-- stagegate:irreversible`. */

@@ -34,8 +34,7 @@ export function renderLintClean(report: LintReport, style: Style): string {
 export function renderCheckPassed(report: CheckReport, style: Style): string {
   const lines = [style.green(`Check passed: ${plural(report.migrations, 'migration')} build into a bundle, lint clean, every one reversible or marked irreversible.`)];
   if (report.database) lines.push(`  applied to an empty database: ${plural(report.database.applied, 'migration')} (${report.database.database}, dropped)`);
-  else lines.push(style.dim('  not applied to a database: give --database-url to apply the history to a scratch database'));
-  lines.push(style.dim(`  reverse round trip: ${report.reverse}`));
+  lines.push(`  reverse round trip: ${report.reverse}`);
   const allowed = renderAllowed(report.lint, style);
   return [...lines, allowed].filter(Boolean).join('\n') + '\n';
 }

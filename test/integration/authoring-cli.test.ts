@@ -75,6 +75,15 @@ describe('Integration: stagegate lint and check', () => {
   });
   afterEach(() => ws.remove());
 
+  /** `stagegate check --json --database-url` on these files: the exit code and the error (or result) object. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
+  const check = async (files: Record<string, string>): Promise<{ code: number | null; error: Record<string, any>; out: Record<string, any> }> => {
+    ws.migrations(files);
+    const result = await runCli(['check', '--json', '--database-url', db.url], { cwd: ws.dir });
+    const out = json(result.stdout);
+    return { code: result.code, error: out.error, out };
+  };
+
   const scratchDatabases = async (): Promise<string[]> =>
     (await db.query<{ datname: string }>("select datname from pg_database where datname like 'stagegate_scratch_stagegate_check_%'")).map((r) => r.datname);
 
@@ -99,7 +108,7 @@ describe('Integration: stagegate lint and check', () => {
 
   it('check reports a conflict, a cycle, a lint finding and a missing reverse script together', async () => {
     // Prepare
-    ws.migrations({
+    const files = {
       'a/0001_x.sql': '-- stagegate:irreversible\n',
       'a/0002_left.sql': '-- stagegate:irreversible\n',
       'a/0002_right.sql': '-- stagegate:irreversible\n',
@@ -108,12 +117,12 @@ describe('Integration: stagegate lint and check', () => {
       'd/0001_t.sql': 'CREATE TABLE d_t (id int);',
       'd/0001_t.down.sql': 'DROP TABLE d_t;',
       'd/0002_idx.sql': 'CREATE INDEX d_t_id ON d_t (id);',
-    });
+    };
     // Act
-    const result = await runCli(['check', '--json', '--database-url', db.url], { cwd: ws.dir });
+    const result = await check(files);
     // Assess
     expect(result.code).toBe(1);
-    const error = json(result.stdout).error;
+    const { error } = result;
     expect(error.code).toBe('CHECK_FAILED');
     const found = error.problems.map((p: { kind: string; code: string; file: string }) => `${p.kind} ${p.code} ${p.file}`).sort();
     expect(found).toEqual([
@@ -128,20 +137,66 @@ describe('Integration: stagegate lint and check', () => {
 
   it('check applies the history to a scratch database, reports the migration that fails, and drops it', async () => {
     // Prepare
-    ws.migrations({
+    const files = {
       'shop/0001_orders.sql': '-- stagegate:irreversible\nCREATE TABLE check_orders (id int);',
       'shop/0002_items.sql': '-- stagegate:irreversible\nCREATE TABLE check_items (id int);\nINSERT INTO check_missing VALUES (1);',
-    });
+    };
     // Act
-    const result = await runCli(['check', '--json', '--database-url', db.url], { cwd: ws.dir });
+    const result = await check(files);
     // Assess
     expect(result.code).toBe(1);
-    const error = json(result.stdout).error;
+    const { error } = result;
     expect(error.problems).toEqual([
       expect.objectContaining({ kind: 'database', code: 'MIGRATION_FAILED', file: 'shop/0002_items.sql', line: 3, message: expect.stringContaining('check_missing') }),
     ]);
     expect(await scratchDatabases()).toEqual([]);
     expect(await db.query("select 1 from pg_tables where tablename = 'check_orders'")).toEqual([]);
+  });
+
+  it('check reverts the whole history and names the reverse script that fails, at its line', async () => {
+    // Prepare
+    const files = {
+      'shop/0001_orders.sql': 'CREATE TABLE rt_orders (id int);',
+      'shop/0001_orders.down.sql': 'DROP TABLE rt_orders;',
+      'shop/0002_items.sql': 'CREATE TABLE rt_items (id int);',
+      'shop/0002_items.down.sql': 'DROP TABLE rt_items;\nDROP TABLE rt_items_missing;',
+    };
+    // Act
+    const result = await check(files);
+    // Assess
+    expect(result.code).toBe(1);
+    const { error } = result;
+    expect(error.problems).toEqual([
+      expect.objectContaining({ kind: 'reverse', code: 'REVERSE_FAILED', file: 'shop/0002_items.down.sql', line: 2, message: expect.stringContaining('rt_items_missing') }),
+    ]);
+    expect(error.database).toMatchObject({ applied: 2, reverted: null, reverseSkipped: 'a reverse script failed' });
+    expect(await scratchDatabases()).toEqual([]);
+  });
+
+  it('check names the reverse script that leaves an object behind', async () => {
+    // Prepare: 0002's reverse script forgets its table; a later migration names it too
+    const files = {
+      'shop/0001_orders.sql': 'CREATE TABLE lo_orders (id int);',
+      'shop/0001_orders.down.sql': 'DROP TABLE lo_orders;',
+      'shop/0002_audit.sql': 'CREATE TABLE lo_audit (id int, at timestamptz);\nALTER TABLE lo_orders ADD COLUMN note text;',
+      'shop/0002_audit.down.sql': 'ALTER TABLE lo_orders DROP COLUMN note;',
+      'shop/0003_later.sql': '-- mentions lo_audit too, later\nSELECT 1;',
+      'shop/0003_later.down.sql': 'SELECT 1;',
+    };
+    // Act
+    const result = await check(files);
+    // Assess: one problem for the table, none more for its columns
+    expect(result.code).toBe(1);
+    const { problems } = result.error;
+    expect(problems.map((p: { code: string; file: string; message: string }) => [p.code, p.file, p.message.split(' added')[0]])).toEqual([
+      ['REVERSE_LEFTOVER', 'shop/0002_audit.down.sql', 'table public.lo_audit'],
+    ]);
+  });
+
+  it('check says why the round trip did not run when a migration is irreversible', async () => {
+    const result = await check({ 'shop/0001_orders.sql': '-- stagegate:irreversible\nCREATE TABLE irr_orders (id int);' });
+    expect(result.code).toBe(0);
+    expect(result.out).toMatchObject({ database: { applied: 1, reverted: null }, reverse: expect.stringContaining('shop/0001_orders') });
   });
 
   it('check passes on the repository\'s own migrations, applied to an empty database', async () => {
@@ -151,10 +206,11 @@ describe('Integration: stagegate lint and check', () => {
     // Assess
     expect(result.code).toBe(0);
     const out = json(result.stdout);
-    expect(out).toMatchObject({ ok: true, action: 'check', migrations: 4, problems: [], database: { applied: 4 } });
-    expect(out.reverse).toMatch(/^not checked/);
+    expect(out).toMatchObject({ ok: true, action: 'check', migrations: 4, problems: [], database: { applied: 4, reverted: 4, reverseSkipped: null } });
+    expect(out.reverse).toBe('reverted 4 migration(s); compared with the empty database');
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('Check passed: 4 migrations');
+    expect(human.stdout).toContain('reverse round trip: not checked: give --database-url');
     expect(await scratchDatabases()).toEqual([]);
   });
 

@@ -12,7 +12,7 @@ describe('Unit: checkMigrations', () => {
     const seen: string[][] = [];
     const apply: ApplyToEmpty = async (migrations) => {
       seen.push(migrations.map((m) => m.id));
-      return { database: 'scratch', applied: migrations.length };
+      return { database: { database: 'scratch', applied: migrations.length, reverted: migrations.length, reverseSkipped: null }, problems: [] };
     };
     const files = [
       { path: 'a/0001_x.sql', content: 'CREATE TABLE x (id int);' },
@@ -23,13 +23,14 @@ describe('Unit: checkMigrations', () => {
     const report = await checkMigrations(files, parse, apply);
     // Assess
     expect(report.problems).toEqual([]);
-    expect(report.database).toEqual({ database: 'scratch', applied: 2 });
+    expect(report.database).toMatchObject({ database: 'scratch', applied: 2 });
+    expect(report.reverse).toBe('reverted 2 migration(s); compared with the empty database');
     expect(seen).toEqual([['a/0001_x', 'a/0002_y']]);
   });
 
   it('reports a malformed allow directive once, and applies nothing when the folder does not build', async () => {
     // Prepare
-    const apply: ApplyToEmpty = async () => ({ kind: 'database', code: 'MIGRATION_FAILED', file: 'a/0001_x.sql', line: 2, message: 'does not apply' });
+    const apply: ApplyToEmpty = async () => ({ database: null, problems: [{ kind: 'database', code: 'MIGRATION_FAILED', file: 'a/0001_x.sql', line: 2, message: 'does not apply' }] });
     const files = [{ path: 'a/0001_x.sql', content: '-- stagegate:allow drop-table\n-- stagegate:irreversible\nSELECT 1;' }];
     // Act
     const report = await checkMigrations(files, parse, apply);
@@ -40,8 +41,9 @@ describe('Unit: checkMigrations', () => {
 
   it('adds the problem the database step found', async () => {
     const problem = { kind: 'database' as const, code: 'MIGRATION_FAILED', file: 'a/0001_x.sql', line: 1, message: 'does not apply to an empty database' };
-    const report = await checkMigrations([{ path: 'a/0001_x.sql', content: '-- stagegate:irreversible\nSELECT 1;' }], parse, async () => problem);
+    const report = await checkMigrations([{ path: 'a/0001_x.sql', content: '-- stagegate:irreversible\nSELECT 1;' }], parse, async () => ({ database: null, problems: [problem] }));
     expect(report.problems).toEqual([problem]);
+    expect(report.reverse).toBe('not checked: the history does not apply');
   });
 
   it('reports a migration without a reverse script unless it is marked irreversible', async () => {
