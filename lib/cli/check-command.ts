@@ -8,7 +8,6 @@ import { loadSqlParser } from '../lint/parse-sql';
 import type { ParsedArgs } from './args';
 import { renderCheckPassed } from './authoring-render';
 import type { CommandContext, CommandOutput } from './commands';
-import { styleFor } from './style';
 
 /**
  * `stagegate check [--dir DIR] [--database-url URL]`: what CI runs on every
@@ -29,5 +28,5 @@ export async function checkCommand(args: ParsedArgs, ctx: CommandContext): Promi
   const report = await checkMigrations(files, await loadSqlParser(), apply);
   const summary = { migrations: report.migrations, allowed: report.lint.allowed, database: report.database, reverse: report.reverse };
   if (report.problems.length > 0) throw new CheckFailedError(report.problems, summary);
-  return { json: { ok: true, action: 'check', ...summary, problems: [] }, target: dir, text: renderCheckPassed(report, styleFor({ isTTY: process.stdout.isTTY }, ctx.env)) };
+  return { json: { ok: true, action: 'check', ...summary, problems: [] }, target: dir, render: (style) => renderCheckPassed(report, style) };
 }

@@ -13,6 +13,7 @@ import { resolveMigration } from '../resolve';
 import type { BundleSource, Logger } from '../ports';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
+import type { Style } from './style';
 
 /** What a command needs from its surroundings. */
 export interface CommandContext {
@@ -27,7 +28,7 @@ export interface CommandOutput {
   json: Record<string, unknown> & { ok: true };
   target: string;
   /** The human form, for commands that render their own. */
-  text?: string;
+  render?: (style: Style) => string;
 }
 
 const systemClock = { now: () => Date.now() };

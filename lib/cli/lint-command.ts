@@ -6,7 +6,6 @@ import { loadSqlParser } from '../lint/parse-sql';
 import type { ParsedArgs } from './args';
 import { renderLintClean } from './authoring-render';
 import type { CommandContext, CommandOutput } from './commands';
-import { styleFor } from './style';
 
 /**
  * `stagegate lint [--dir DIR]`: every migration through PostgreSQL's parser
@@ -23,6 +22,6 @@ export async function lintCommand(args: ParsedArgs, ctx: CommandContext): Promis
   return {
     json: { ok: true, action: 'lint', files: report.files, findings: [], allowed: report.allowed },
     target: dir,
-    text: renderLintClean(report, styleFor({ isTTY: process.stdout.isTTY }, ctx.env)),
+    render: (style) => renderLintClean(report, style),
   };
 }

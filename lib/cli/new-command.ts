@@ -24,6 +24,6 @@ export async function newCommand(args: ParsedArgs, ctx: CommandContext): Promise
   return {
     json: { ok: true, action: 'new', id: planned.id, file: written.file, downFile: written.downFile, dependsOn },
     target: dir,
-    text: renderNew(planned.id, shown),
+    render: () => renderNew(planned.id, shown),
   };
 }
