@@ -1,9 +1,9 @@
 import { buildCatalog, type SourceFile } from '../core/catalog';
-import { parseDirectives } from '../core/directives';
 import { CheckKind, MigrationsInvalidError, ProblemCode, type CheckProblem } from '../core/errors';
 import type { Migration } from '../core/migration';
 import { lintFiles, type LintReport } from '../lint/lint-files';
 import type { ParseSql } from '../lint/parse-sql';
+import { reverseScriptProblems } from './reverse-scripts';
 import { LintRuleId } from '../lint/rule';
 
 /** What applying the whole history to an empty database, and reverting it, showed. */
@@ -62,7 +62,7 @@ export async function checkMigrations(files: readonly SourceFile[], parse: Parse
   const badDirectives = new Set(problems.filter((p) => p.code === ProblemCode.BAD_DIRECTIVE).map((p) => `${p.file}:${p.line}`));
   const fresh = lint.findings.filter((f) => !(DIRECTIVE_RULES.has(f.rule) && badDirectives.has(`${f.file}:${f.line}`)));
   problems.push(...fresh.map((f) => ({ kind: CheckKind.LINT, code: f.rule, file: f.file, line: f.line, column: f.column, message: f.message, suggestion: f.suggestion })));
-  problems.push(...missingReverseScripts(files));
+  problems.push(...reverseScriptProblems(files));
   let database: DatabaseCheck | null = null;
   if (migrations !== null && applyToEmpty) {
     const outcome = await applyToEmpty(migrations);
@@ -78,23 +78,4 @@ function reverseText(database: DatabaseCheck | null, attempted: boolean): string
   if (database === null) return 'not checked: the history does not apply';
   if (database.reverseSkipped !== null) return database.reverseSkipped;
   return `reverted ${database.reverted} migration(s); compared with the empty database`;
-}
-
-/** Migrations with neither a `.down.sql` nor `-- stagegate:irreversible`. */
-function missingReverseScripts(files: readonly SourceFile[]): CheckProblem[] {
-  const paths = new Set(files.map((f) => f.path));
-  return files.flatMap((file) => {
-    const id = UP_FILE.exec(file.path)?.[1];
-    if (!id || file.content === undefined || paths.has(`${id}.down.sql`)) return [];
-    if (parseDirectives(file.content).directives.irreversible) return [];
-    return [
-      {
-        kind: CheckKind.REVERSE,
-        code: 'MISSING_REVERSE',
-        file: file.path,
-        message: `has no reverse script (${id}.down.sql) and is not marked irreversible`,
-        suggestion: `Add ${id}.down.sql that undoes it, or add -- stagegate:irreversible to its first lines (with a comment saying why).`,
-      },
-    ];
-  });
 }

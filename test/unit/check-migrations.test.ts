@@ -55,3 +55,19 @@ describe('Unit: checkMigrations', () => {
     expect(report.problems).toEqual([expect.objectContaining({ kind: 'reverse', code: 'MISSING_REVERSE', file: 'a/0001_x.sql' })]);
   });
 });
+
+describe('Unit: reverse scripts in checkMigrations', () => {
+  it('reports an empty reverse script of a migration that has statements, and nothing else', async () => {
+    // Prepare
+    const files = [
+      { path: 'a/0001_x.sql', content: 'CREATE TABLE x (id int);' },
+      { path: 'a/0001_x.down.sql', content: '-- todo\n' },
+      { path: 'a/0002_noop.sql', content: '-- nothing yet\n' },
+      { path: 'a/0002_noop.down.sql', content: '' },
+    ];
+    // Act
+    const report = await checkMigrations(files, parse);
+    // Assess
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'reverse', code: 'EMPTY_REVERSE', file: 'a/0001_x.down.sql' })]);
+  });
+});
