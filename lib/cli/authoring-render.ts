@@ -4,7 +4,12 @@ import type { Style } from './style';
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
-/** The files `stagegate new` wrote. */
+/**
+ * The files `stagegate new` wrote.
+ *
+ * @example
+ * renderNew('shop/0002_items', ['migrations/shop/0002_items.sql', 'migrations/shop/0002_items.down.sql']);
+ */
 export function renderNew(id: string, files: readonly string[]): string {
   return `Created ${id}\n${files.map((f) => `  ${f}`).join('\n')}\n`;
 }

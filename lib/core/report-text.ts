@@ -32,7 +32,12 @@ export function groupedReport(items: readonly ReportItem[]): string {
   return blocks.join('\n');
 }
 
-/** `3 findings in 2 files`. */
+/**
+ * A count of problems and the files they are in.
+ *
+ * @example
+ * countText(3, 'finding', 2); // '3 findings in 2 files'
+ */
 export function countText(count: number, noun: string, files: number): string {
   return `${count} ${noun}${count === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}`;
 }

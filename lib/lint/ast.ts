@@ -16,7 +16,12 @@ export function nodeOf<T>(node: Node | undefined, kind: string): T | undefined {
   return (node as Record<string, unknown>)[kind] as T | undefined;
 }
 
-/** The name of a node's kind (`'IndexStmt'`), or '' for an empty node. */
+/**
+ * The name of a node's kind, or '' for an empty node.
+ *
+ * @example
+ * kindOf({ IndexStmt: {} }); // 'IndexStmt'
+ */
 export function kindOf(node: Node | undefined): string {
   return node && typeof node === 'object' ? (Object.keys(node)[0] ?? '') : '';
 }
@@ -34,7 +39,12 @@ export function tableKey(relation: RangeVar | undefined): string {
   return schema && schema !== 'public' ? `${schema}.${relation.relname}` : relation.relname;
 }
 
-/** The same key from a qualified name given as a list of strings (`DROP TABLE a.b`). */
+/**
+ * The same key from a qualified name given as a list of strings (`DROP TABLE a.b`).
+ *
+ * @example
+ * tableKeyOfNames([{ String: { sval: 'a' } }, { String: { sval: 'b' } }]); // 'a.b'
+ */
 export function tableKeyOfNames(names: readonly Node[]): string {
   const parts = names.map((n) => nodeOf<{ sval?: string }>(n, 'String')?.sval ?? '');
   const relname = parts[parts.length - 1] ?? '';
@@ -42,12 +52,22 @@ export function tableKeyOfNames(names: readonly Node[]): string {
   return schema && schema !== 'public' ? `${schema}.${relname}` : relname;
 }
 
-/** The commands of an `ALTER TABLE`, unwrapped. */
+/**
+ * The commands of an `ALTER TABLE`, unwrapped.
+ *
+ * @example
+ * alterCommands(alter.cmds).map((cmd) => cmd.subtype); // ['AT_DropColumn']
+ */
 export function alterCommands(cmds: readonly Node[] | undefined): AlterTableCmd[] {
   return (cmds ?? []).map((c) => nodeOf<AlterTableCmd>(c, 'AlterTableCmd')).filter((c): c is AlterTableCmd => c !== undefined);
 }
 
-/** The constraints written inline on a column definition. */
+/**
+ * The constraints written inline on a column definition.
+ *
+ * @example
+ * columnConstraints(def).map((c) => c.contype); // ['CONSTR_NOTNULL', 'CONSTR_DEFAULT']
+ */
 export function columnConstraints(column: ColumnDef | undefined): Constraint[] {
   return (column?.constraints ?? []).map((c) => nodeOf<Constraint>(c, 'Constraint')).filter((c): c is Constraint => c !== undefined);
 }
@@ -77,7 +97,12 @@ export function columnType(typeName: TypeName | undefined): ColumnType {
   return { name: ALIASES[base] ?? base, mods, array: (typeName?.arrayBounds ?? []).length > 0 };
 }
 
-/** `varchar(20)`, `int4[]`: a type as a message shows it. */
+/**
+ * A type as a message shows it.
+ *
+ * @example
+ * formatType({ name: 'varchar', mods: [20], array: false }); // 'varchar(20)'
+ */
 export function formatType(type: ColumnType): string {
   return `${type.name}${type.mods.length > 0 ? `(${type.mods.join(',')})` : ''}${type.array ? '[]' : ''}`;
 }

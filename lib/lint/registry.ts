@@ -47,7 +47,12 @@ export const LINT_RULES: readonly LintRule[] = [...COMPATIBILITY_RULES, ...LOCK_
 
 const BY_ID = new Map<string, LintRule>(LINT_RULES.map((r) => [r.id, r]));
 
-/** The rule with this id, or undefined. */
+/**
+ * The rule with this id, or undefined.
+ *
+ * @example
+ * lintRule('cluster')?.allowable; // true
+ */
 export function lintRule(id: string): LintRule | undefined {
   return BY_ID.get(id);
 }

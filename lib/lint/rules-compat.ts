@@ -67,7 +67,12 @@ const renameTable: LintRule = {
   },
 };
 
-/** Each `ALTER COLUMN ... TYPE` on an existing table, classified. */
+/**
+ * Each `ALTER COLUMN ... TYPE` on an existing table, classified.
+ *
+ * @example
+ * typeChanges(ctx); // [{ column: 'shop.qty', change: 'rewrite', from: 'int4', to: 'int8' }]
+ */
 export function typeChanges(ctx: StatementContext): { column: string; change: TypeChange; from: string; to: string }[] {
   const alter = alterOfExistingTable(ctx);
   if (!alter) return [];

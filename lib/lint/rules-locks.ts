@@ -83,7 +83,12 @@ const typeChangeRewrite: LintRule = {
   },
 };
 
-/** `VACUUM (FULL)` / `VACUUM FULL`: a boolean option without a value is on. */
+/**
+ * `VACUUM (FULL)` / `VACUUM FULL`: a boolean option without a value is on.
+ *
+ * @example
+ * isVacuumFull(nodeOf(stmt, 'VacuumStmt')); // true for VACUUM (FULL, ANALYZE) t
+ */
 export function isVacuumFull(vacuum: VacuumStmt | undefined): boolean {
   return (vacuum?.options ?? []).some((o) => {
     const option = nodeOf<DefElem>(o, 'DefElem');
