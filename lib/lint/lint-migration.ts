@@ -1,4 +1,5 @@
 import type { AlterTableStmt, Constraint, CreateStmt, CreateTableAsStmt, Node } from 'libpg-query';
+import { normaliseSql } from '../core/checksum';
 import { parseDirectives } from '../core/directives';
 import { locate, splitStatements, type SqlStatement } from '../core/sql-split';
 import { alterCommands, nodeOf, tableKey } from './ast';
@@ -54,12 +55,14 @@ export function lintMigration(input: LintInput, parse: ParseSql, schema: SchemaM
     const why = rule ? `rule ${allow.rule} cannot be switched off` : `there is no lint rule "${allow.rule}"`;
     found.push(finding(LintRuleId.ALLOW_UNKNOWN_RULE, input.file, allowLine(input.sql, allow.rule), 1, `stagegate:allow ${allow.rule}: ${why}`));
   }
-  const statements = splitStatements(input.sql);
+  // As the engine runs it: without a BOM and with LF line ends (the same lines, so the same positions).
+  const text = normaliseSql(input.sql);
+  const statements = splitStatements(text);
   const state: MigrationState = { newTables: new Set(), notValid: new Map() };
   statements.forEach((statement, index) => {
     const parsed = parse(statement.sql);
     if (!parsed.ok) {
-      const at = locate(input.sql, statement.offset + parsed.position);
+      const at = locate(text, statement.offset + parsed.position);
       found.push(finding(LintRuleId.SYNTAX_ERROR, input.file, at.line, at.column, parsed.message));
       return;
     }

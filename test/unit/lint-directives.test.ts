@@ -63,6 +63,14 @@ describe('Unit: lint syntax errors', () => {
     ]);
   });
 
+  it('places errors the same in a file saved with a BOM and CRLF line ends', () => {
+    const report = lintOne('\uFEFFSELEC 1;\r\nSELECT 1;\r\n  SELEC 2;');
+    expect(report.findings.map((f) => [f.line, f.column])).toEqual([
+      [1, 1],
+      [3, 3],
+    ]);
+  });
+
   it('counts columns in characters after non-ASCII text', () => {
     const report = lintOne("INSERT INTO a VALUES ('😀 é') RETURNIN id;");
     expect(report.findings).toEqual([expect.objectContaining({ rule: 'syntax-error', line: 1, column: 31 })]);
