@@ -17,7 +17,8 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}}`.
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}, "target"?}`
+ * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires).
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
  * (see `formatInvocationErrorMessage` for `errorMessage`).
  *
@@ -31,7 +32,7 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
   try {
     const request = parseEvent(event);
     const config = parseLambdaEnvironment(process.env);
-    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined });
+    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, to: request.target });
     const run = runRequestFor(request, context, config, clock);
     const source = new S3BundleSource(clients.s3({ region: config.region, endpoint: config.s3Endpoint }), request.bundle);
     const response = await withLambdaDatabase(config, { clients, logger }, async (db, target) => {

@@ -107,7 +107,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       await recordRefusal(session, deps.logger, request, bundle.id, error);
       throw error;
     }
-    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request) });
+    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request), ...stepOrder(request, steps) });
     if (steps.length === 0) {
       // At a target, the bundle may still have pending migrations: only an empty full plan may be marked.
       if (request.target === undefined) await markComplete(session, deps.logger, bundle.id);
@@ -158,6 +158,11 @@ const historyOf = (progress: StepProgress): { applied: string[]; reverted: strin
   applied: progress.applied.map((a) => a.id),
   reverted: progress.reverted.map((r) => r.id),
 });
+
+/** With a target, the steps in the plan event, so that a reverse is shown before it runs. */
+function stepOrder(request: RunRequest, steps: PlanStep[]): { order?: { kind: PlanStep['kind']; id: string }[] } {
+  return request.target === undefined ? {} : { order: steps.map((s) => ({ kind: s.kind, id: s.migration.id })) };
+}
 
 /** `to` (and, for `migrate`, `reverted`) in a result, only when the run had a target. */
 function targetFields(request: RunRequest, reverted?: RevertedEntry[]): Pick<RunResult, 'to' | 'reverted'> {

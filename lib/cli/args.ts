@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
+import { isTarget } from '../core/target';
 
 /** The commands and the options each accepts. */
 const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
@@ -7,8 +8,8 @@ const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
 export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
   publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
-  plan: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
-  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
+  plan: ['dir', 'bundle', 'database-url', 'schema', 'to', ...REMOTE, 'json', 'verbose'],
+  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'to', ...REMOTE, 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
   new: ['dir', 'depends-on', 'json', 'verbose'],
@@ -33,6 +34,7 @@ const OPTIONS = {
   bucket: { type: 'string' },
   prefix: { type: 'string' },
   region: { type: 'string' },
+  to: { type: 'string' },
   'depends-on': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -70,6 +72,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (!allowed.includes(name)) throw new UsageError(`stagegate ${command} does not take --${name}.`);
   }
   checkPositionals(command, parsed.positionals);
+  if (typeof parsed.values.to === 'string' && !isTarget(parsed.values.to)) {
+    throw new UsageError(`stagegate ${command} --to needs a migration id <app>/<NNNN>_<name>, <app>/zero or zero; got "${parsed.values.to.slice(0, 60)}".`);
+  }
   if (parsed.values.dir !== undefined && parsed.values.bundle !== undefined) {
     throw new UsageError(`stagegate ${command}: give either --dir or --bundle, not both.`);
   }

@@ -60,7 +60,8 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   const bundle = await sourceFor(args, ctx).load();
   const source: BundleSource = { load: async () => bundle };
   return withDatabase(config, ctx, async (db, target) => {
-    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor }, settings);
+    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
+    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor, ...to }, settings);
     return { json: { ...result }, target };
   });
 }

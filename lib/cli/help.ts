@@ -4,8 +4,8 @@ export const HELP = `stagegate: deploy-time PostgreSQL migrations, one safe run 
 Usage:
   stagegate bundle  [--dir DIR] [--out FILE] [--json]
   stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
-  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
-  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
+  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--json]
+  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--json]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
 
@@ -24,6 +24,8 @@ Options:
   --lock-wait DURATION      wait for another run's lock (default 2m; $STAGEGATE_LOCK_WAIT_MS)
   --lock-timeout DURATION   lock_timeout per migration (default 10s; $STAGEGATE_LOCK_TIMEOUT_MS)
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
+  --to TARGET               plan/migrate: go to TARGET, forwards or back (reverse scripts):
+                            <app>/<NNNN>_<name>, <app>/zero (none of the app) or zero (nothing)
   --depends-on ID           for "new": a migration the new one depends on (repeat, or a,b)
   --json                    print one JSON object on stdout
   --verbose                 print debug events

@@ -43,8 +43,8 @@ export async function runCli(io: CliIo): Promise<number> {
     const error = asRunnerError(caught);
     const exitCode = error.code === ErrorCode.USAGE ? 2 : 1;
     if (wantsJson) {
-      const { bundleId = null, applied = [] } = error.details as { bundleId?: string; applied?: unknown[] };
-      const failure = { ok: false, action: args?.command ?? null, bundleId, applied, error: error.toJSON() };
+      const { bundleId = null, applied = [], reverted } = error.details as { bundleId?: string; applied?: unknown[]; reverted?: unknown[] };
+      const failure = { ok: false, action: args?.command ?? null, bundleId, applied, ...(reverted ? { reverted } : {}), error: error.toJSON() };
       io.stdout.write(JSON.stringify(failure) + '\n');
     }
     io.stderr.write(renderError(error, styleFor(io.stderr, io.env)));

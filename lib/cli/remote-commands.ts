@@ -47,7 +47,8 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   ctx.logger.info('command.started', { target });
   try {
     const action = args.command as 'plan' | 'migrate' | 'status';
-    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle });
+    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
+    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...to });
     return { json: { ...result, stage }, target };
   } finally {
     s3.destroy();

@@ -1,5 +1,6 @@
 import type { MigrationRunnerError } from '../core/errors';
 import type { RunResult, StatusEntry } from '../core/result';
+import { planLine, targetPlanHeading, targetSummary } from './render-target';
 import type { Style } from './style';
 
 const short = (bundleId: string): string => bundleId.slice(0, 12);
@@ -26,12 +27,10 @@ export function renderResult(result: RunResult, style: Style): string {
 
 function renderPlan(result: RunResult, style: Style): string {
   const plan = result.plan ?? [];
-  if (plan.length === 0) return style.green('Up to date: nothing to apply.');
-  const lines = plan.map((step, i) => {
-    const notes = [step.kind === 'record' ? 'record only: its originals are applied' : '', step.noTransaction ? 'no transaction' : ''].filter(Boolean);
-    return `  ${i + 1}. ${step.id}${notes.length ? style.dim(`  (${notes.join(', ')})`) : ''}`;
-  });
-  return `Plan: ${plan.length} migration${plan.length === 1 ? '' : 's'} to apply, in this order:\n${lines.join('\n')}`;
+  if (plan.length === 0) return style.green(result.to === undefined ? 'Up to date: nothing to apply.' : `Already at ${result.to}: nothing to do.`);
+  const lines = plan.map((step, i) => planLine(step, i, style));
+  const heading = result.to === undefined ? `Plan: ${plan.length} migration${plan.length === 1 ? '' : 's'} to apply, in this order:` : targetPlanHeading(result.to, plan);
+  return `${heading}\n${lines.join('\n')}`;
 }
 
 function renderStatus(entries: StatusEntry[], style: Style): string {
@@ -47,6 +46,8 @@ function renderStatus(entries: StatusEntry[], style: Style): string {
 }
 
 function renderMigrateSummary(result: RunResult, style: Style): string {
+  const atTarget = targetSummary(result, style);
+  if (atTarget !== null) return atTarget;
   const n = result.applied.length;
   const plural = n === 1 ? '' : 's';
   if (result.status === 'up-to-date') return style.green('Up to date: nothing to apply.');
@@ -72,6 +73,8 @@ export function renderError(error: MigrationRunnerError, style: Style): string {
   field('where', d.where);
   const applied = Array.isArray(d.applied) ? (d.applied as { id: string }[]) : [];
   if (applied.length > 0) lines.push(`  applied before the failure (kept): ${applied.map((a) => a.id).join(', ')}`);
+  const reverted = Array.isArray(d.reverted) ? (d.reverted as { id: string }[]) : [];
+  if (reverted.length > 0) lines.push(`  reverted before the failure (stay reverted): ${reverted.map((r) => r.id).join(', ')}`);
   lines.push(`${style.bold('what to do')}: ${error.remedy}`);
   return lines.join('\n') + '\n';
 }

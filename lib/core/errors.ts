@@ -9,6 +9,6 @@ export * from './errors-database';
 export * from './errors-lambda';
 export * from './errors-remote';
 export * from './errors-gate';
+export * from './errors-reverse';
 export * from './errors-scratch';
 export * from './errors-authoring';
-export * from './errors-reverse';

@@ -97,4 +97,6 @@ export interface FailureResult {
   error: { code: string; message: string; remedy: string } & Record<string, unknown>;
   /** What was applied before the failure (still applied and recorded). */
   applied: AppliedEntry[];
+  /** `migrate --to`: what was reverted before the failure (stays reverted). */
+  reverted?: RevertedEntry[];
 }

@@ -117,6 +117,39 @@ describe('Integration: migrate --to on a real PostgreSQL', () => {
     expect(runs[1]).toMatchObject({ outcome: 'failed', reverted: ['app/0003_size'], error: { code: 'MIGRATION_FAILED', reverting: true } });
   });
 
+  it('reverts a recorded squash with its own reverse script and forgets the rows of the migrations it replaces', async () => {
+    // Prepare: 0002 and 0003 applied one by one; a release squashes them and records the squash
+    const originals = {
+      'app/0001_init.sql': 'CREATE TABLE widget (id int);',
+      'app/0001_init.down.sql': 'DROP TABLE widget;',
+      'app/0002_colour.sql': 'ALTER TABLE widget ADD COLUMN colour text;',
+      'app/0003_size.sql': 'ALTER TABLE widget ADD COLUMN size int;',
+    };
+    await runOnFolder(ws.migrations(originals), db.url, { action: 'migrate' });
+    const squashed = {
+      ...originals,
+      'app/0004_squashed.sql': '-- stagegate:replaces app/0002_colour app/0003_size\nALTER TABLE widget ADD COLUMN colour text, ADD COLUMN size int;',
+      'app/0004_squashed.down.sql': 'ALTER TABLE widget DROP COLUMN colour, DROP COLUMN size;',
+    };
+    const folder = ws.migrations(squashed);
+    const recorded = await runOnFolder(folder, db.url, { action: 'migrate' });
+
+    // Act
+    const back = await runOnFolder(folder, db.url, { action: 'migrate', target: 'app/0001_init' });
+    const afterBack = { rows: await ledgerIds(db), colour: await columnExists(db, 'widget', 'colour') };
+    const inside = await failure(runOnFolder(folder, db.url, { action: 'plan', target: 'app/0002_colour' }));
+    const forward = await runOnFolder(folder, db.url, { action: 'migrate' });
+
+    // Assess
+    expect(recorded.applied).toEqual([{ id: 'app/0004_squashed', durationMs: 0, method: 'recorded' }]);
+    expect(back.reverted?.map((r) => r.id)).toEqual(['app/0004_squashed']);
+    expect(afterBack).toEqual({ rows: ['app/0001_init'], colour: false });
+    expect(inside.code).toBe('TARGET_REPLACED');
+    expect(forward.applied.map((a) => [a.id, a.method])).toEqual([['app/0004_squashed', 'executed']]);
+    expect(await ledgerIds(db)).toEqual(['app/0001_init', 'app/0004_squashed']);
+    expect(await columnExists(db, 'widget', 'size')).toBe(true);
+  });
+
   it('refuses before anything runs when a migration in the way cannot be reverted, and does not trust an old complete mark', async () => {
     // Prepare
     const folder = ws.migrations({

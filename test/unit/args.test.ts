@@ -9,6 +9,12 @@ describe('Function: parseCommandLine', () => {
     expect(parsed).toEqual({ command: 'migrate', positionals: [], options: { dir: 'db/migrations', 'database-url': 'postgres://x', json: true } });
   });
 
+  it('reads --to on plan and migrate', () => {
+    // Act and Assess
+    expect(parseCommandLine(['migrate', '--to', 'organization/0001_initial']).options.to).toBe('organization/0001_initial');
+    expect(parseCommandLine(['plan', '--to', 'organization/zero']).options.to).toBe('organization/zero');
+  });
+
   it.each([
     [[], 'help'],
     [['--help'], 'help'],
@@ -26,6 +32,8 @@ describe('Function: parseCommandLine', () => {
     [['status', 'extra'], /takes no arguments/],
     [['resolve'], /exactly one migration id/],
     [['migrate', '--dir'], /argument missing|--dir/],
+    [['status', '--to', 'zero'], /does not take --to/],
+    [['migrate', '--to', 'org/0002'], /--to needs a migration id/],
   ])('refuses %p as a usage error', (argv, message) => {
     // Act
     const act = (): unknown => parseCommandLine(argv);

@@ -2,7 +2,8 @@
 // (its locales alone), which is most of zod and a third of the function's start-up time.
 import { enum as oneOf, strictObject, string, type core } from 'zod';
 import { EventInvalidError, type EventProblem } from '../../core/errors';
-import { isMigrationId, MAX_ID_LENGTH } from '../../core/migration';
+import { MAX_ID_LENGTH } from '../../core/migration';
+import { isTarget } from '../../core/target';
 import type { BundleRef } from '../s3/bundle-ref';
 
 /** What the migrate function may be asked to do. */
@@ -17,6 +18,8 @@ export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 export interface MigrateEvent {
   action: EventAction;
   bundle: BundleRef;
+  /** `plan` and `migrate`: the target to go to, forwards or back (a migration id, `<app>/zero` or `zero`). */
+  target?: string;
 }
 
 /** S3's limit on an object key, in UTF-8 bytes. */
@@ -48,15 +51,13 @@ const sha256Schema = string().regex(/^[0-9a-f]{64}$/, 'must be exactly 64 lowerc
 
 const targetSchema = string()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
-  // TODO [>=0.2.0] accept a target once runMigrations can stop at one.
-  .refine(() => false, 'target is not supported by this version; leave it out to apply every pending migration')
-  .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type');
+  .refine(isTarget, 'must be a migration id such as organization/0002_organization_type, <app>/zero or zero');
 
 const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
-});
+}).refine((event) => event.target === undefined || event.action !== EventAction.STATUS, { path: ['target'], message: 'goes with the actions plan and migrate only' });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
 const errorMap: core.$ZodErrorMap = (issue) => {
@@ -98,6 +99,6 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle } = parsed.data;
-  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 } };
+  const { action, bundle, target } = parsed.data;
+  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 }, ...(target === undefined ? {} : { target }) };
 }
