@@ -36,7 +36,7 @@ export function applyToScratch(connection: string, logger: Logger, settings: Run
       const bundle = { id: encodeBundle(migrations).id, origin: 'migrations folder', migrations, allVerified: true };
       const db = new PgMigrationDatabase({ connection: url, schema: DEFAULT_LEDGER_SCHEMA });
       const run = (target?: string): Promise<RunResult> =>
-        runMigrations({ source: { load: async () => bundle }, db, logger: target ? reverting(logger, database) : logger, clock }, { action: 'migrate', actor: ACTOR, target }, settings);
+        runMigrations({ source: { load: async () => bundle }, db, logger, clock }, { action: 'migrate', actor: ACTOR, target }, settings);
       const empty = await schemaOf(url);
       const forward = await failureOf(run(), CheckKind.DATABASE);
       if ('problem' in forward) return { database: null, problems: [forward.problem] };
@@ -54,17 +54,6 @@ export function applyToScratch(connection: string, logger: Logger, settings: Run
       const reverted = back.result.reverted?.length ?? 0;
       return { database: { database, applied, reverted, reverseSkipped: null }, problems: left.map((d) => leftover(d, migrations)) };
     });
-}
-
-/** The revert run's logger: its plan is every migration, so one line says what happens instead of a plan "to apply". */
-function reverting(logger: Logger, database: string): Logger {
-  logger.info('command.started', { target: `scratch database ${database}, reverting every migration` });
-  return {
-    debug: (event, data) => logger.debug(event, data),
-    info: (event, data) => (event === 'plan.ready' ? logger.debug(event, data) : logger.info(event, data)),
-    warn: (event, data) => logger.warn(event, data),
-    error: (event, data) => logger.error(event, data),
-  };
 }
 
 function schemaOf(url: string): Promise<SchemaObject[]> {
