@@ -70,11 +70,12 @@ export async function checkMigrations(files: readonly SourceFile[], parse: Parse
     database = outcome.database;
   }
   const count = migrations?.length ?? files.filter((f) => UP_FILE.test(f.path)).length;
-  return { migrations: count, problems, lint, database, reverse: reverseText(database, migrations !== null && applyToEmpty !== undefined) };
+  return { migrations: count, problems, lint, database, reverse: reverseText(database, applyToEmpty !== undefined, migrations !== null) };
 }
 
-function reverseText(database: DatabaseCheck | null, attempted: boolean): string {
-  if (!attempted) return 'not checked: give --database-url (and a folder that builds) to apply and revert the history in a scratch database';
+function reverseText(database: DatabaseCheck | null, withDatabase: boolean, builds: boolean): string {
+  if (!withDatabase) return 'not checked: give --database-url to apply and revert the history in a scratch database';
+  if (!builds) return 'not checked: the folder does not build';
   if (database === null) return 'not checked: the history does not apply';
   if (database.reverseSkipped !== null) return database.reverseSkipped;
   return `reverted ${database.reverted} migration(s); compared with the empty database`;
