@@ -37,13 +37,16 @@ export function lintFiles(files: readonly SourceFile[], parse: ParseSql): LintRe
   const schema = new SchemaModel();
   const findings: LintFinding[] = [];
   const allowed: AllowedFinding[] = [];
-  const lintOne = (file: SourceFile & { content: string }, isForward: boolean): void => {
-    const result = lintMigration({ file: file.path, sql: file.content, forward: isForward }, parse, schema);
+  const lintOne = (file: SourceFile & { content: string }, reverseOf?: { noTransaction: boolean }): void => {
+    const result = lintMigration({ file: file.path, sql: file.content, reverseOf }, parse, schema);
     findings.push(...result.findings);
     allowed.push(...result.allowed);
   };
-  for (const id of dependencyOrder(forward)) lintOne(forward.get(id) as SourceFile & { content: string }, true);
-  for (const file of reverse) lintOne(file, false);
+  for (const id of dependencyOrder(forward)) lintOne(forward.get(id) as SourceFile & { content: string });
+  for (const file of reverse) {
+    const up = forward.get(file.path.replace(/\.down\.sql$/, ''));
+    lintOne(file, { noTransaction: up ? parseDirectives(up.content).directives.noTransaction : false });
+  }
   return { files: forward.size + reverse.length, findings: findings.sort(byPlace), allowed: allowed.sort(byPlace) };
 }
 

@@ -6,7 +6,8 @@ import { alterCommands, nodeOf, tableKey } from './ast';
 import type { LintFindingData } from '../core/errors';
 import type { ParseSql } from './parse-sql';
 import { LINT_RULES, lintRule } from './registry';
-import { LintRuleId, type StatementContext } from './rule';
+import { LintRuleId, type LintRule, type StatementContext } from './rule';
+import { TRANSACTION_RULES } from './rules-transaction';
 import type { SchemaModel } from './schema-model';
 
 /** One lint finding (file, 1-based line and column, rule, message, safer form). Plain data: `--json` prints it as it is. */
@@ -26,8 +27,12 @@ export interface FileLint {
 export interface LintInput {
   file: string;
   sql: string;
-  /** False for a reverse script (`.down.sql`): only its syntax and directives are checked. */
-  forward: boolean;
+  /**
+   * Set for a reverse script (`.down.sql`), which runs the way its migration
+   * says: only its syntax, its directives and the transaction rules are
+   * checked (undoing a change means dropping what it added).
+   */
+  reverseOf?: { noTransaction: boolean };
 }
 
 /** What the statements before the current one did, within one migration. */
@@ -42,7 +47,7 @@ interface MigrationState {
  * what earlier migrations did and is updated with what this one does.
  *
  * @example
- * const { findings } = lintMigration({ file: 'org/0002_x.sql', sql, forward: true }, parse, new SchemaModel());
+ * const { findings } = lintMigration({ file: 'org/0002_x.sql', sql }, parse, new SchemaModel());
  */
 export function lintMigration(input: LintInput, parse: ParseSql, schema: SchemaModel): FileLint {
   const { directives, problems } = parseDirectives(input.sql);
@@ -66,10 +71,11 @@ export function lintMigration(input: LintInput, parse: ParseSql, schema: SchemaM
       found.push(finding(LintRuleId.SYNTAX_ERROR, input.file, at.line, at.column, parsed.message));
       return;
     }
-    if (!input.forward) return;
+    const noTransaction = input.reverseOf?.noTransaction ?? directives.noTransaction;
     for (const stmt of parsed.stmts) {
-      found.push(...checkStatement(stmt, statement, input.file, { index, count: statements.length, noTransaction: directives.noTransaction }, state, schema));
-      remember(stmt, state, schema);
+      const rules = input.reverseOf ? TRANSACTION_RULES : LINT_RULES;
+      found.push(...checkStatement(stmt, statement, input.file, { index, count: statements.length, noTransaction }, state, schema, rules));
+      if (!input.reverseOf) remember(stmt, state, schema);
     }
   });
   const reasons = new Map(directives.allow.map((a) => [a.rule, a.reason]));
@@ -84,6 +90,7 @@ function checkStatement(
   place: { index: number; count: number; noTransaction: boolean },
   state: MigrationState,
   schema: SchemaModel,
+  rules: readonly LintRule[],
 ): LintFinding[] {
   const ctx: StatementContext = {
     stmt,
@@ -92,7 +99,7 @@ function checkStatement(
     columnType: (table, column) => schema.columnType(table, column),
     notValid: state.notValid,
   };
-  return LINT_RULES.flatMap((rule) => rule.check(ctx).map((message) => finding(rule.id, file, at.line, at.column, message)));
+  return rules.flatMap((rule) => rule.check(ctx).map((message) => finding(rule.id, file, at.line, at.column, message)));
 }
 
 /** Records what a statement created, for the statements after it. */

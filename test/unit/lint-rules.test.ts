@@ -124,14 +124,24 @@ describe('Unit: lint rules through the PostgreSQL parser', () => {
     expect(report.findings.map((f) => [f.file, f.rule])).toEqual([['a/0001_narrow.sql', 'narrow-type']]);
   });
 
-  it('checks only the syntax of reverse scripts', () => {
+  it('checks reverse scripts for syntax and, the way their migration runs, for transactions only', () => {
+    // Act
     const report = lintFiles(
       [
         { path: 'shop/0001_a.sql', content: 'CREATE TABLE a (id int);' },
         { path: 'shop/0001_a.down.sql', content: 'DROP TABLE a;\nDROP TABLE a b;' },
+        { path: 'shop/0002_idx.sql', content: 'CREATE INDEX a_id ON a (id);' },
+        { path: 'shop/0002_idx.down.sql', content: 'DROP INDEX CONCURRENTLY a_id;' },
+        { path: 'shop/0003_cidx.sql', content: `${NO_TX}CREATE INDEX CONCURRENTLY a_id2 ON a (id);` },
+        { path: 'shop/0003_cidx.down.sql', content: 'DROP INDEX CONCURRENTLY a_id2;' },
       ],
       parse,
     );
-    expect(report.findings.map((f) => [f.file, f.rule, f.line])).toEqual([['shop/0001_a.down.sql', 'syntax-error', 2]]);
+    // Assess
+    expect(report.findings.map((f) => [f.file, f.rule, f.line])).toEqual([
+      ['shop/0001_a.down.sql', 'syntax-error', 2],
+      ['shop/0002_idx.down.sql', 'needs-no-transaction', 1],
+      ['shop/0002_idx.sql', 'index-not-concurrent', 1],
+    ]);
   });
 });
