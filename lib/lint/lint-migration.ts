@@ -1,7 +1,7 @@
 import type { AlterTableStmt, Constraint, CreateStmt, CreateTableAsStmt, Node } from 'libpg-query';
 import { normaliseSql } from '../core/checksum';
 import { parseDirectives } from '../core/directives';
-import { locate, splitStatements, type SqlStatement } from '../core/sql-split';
+import { locate, splitStatements } from '../core/sql-split';
 import { alterCommands, nodeOf, tableKey } from './ast';
 import type { LintFindingData } from '../core/errors';
 import type { ParseSql } from './parse-sql';
@@ -60,32 +60,42 @@ export function lintMigration(input: LintInput, parse: ParseSql, schema: SchemaM
     const why = rule ? `rule ${allow.rule} cannot be switched off` : `there is no lint rule "${allow.rule}"`;
     found.push(finding(LintRuleId.ALLOW_UNKNOWN_RULE, input.file, allowLine(input.sql, allow.rule), 1, `stagegate:allow ${allow.rule}: ${why}`));
   }
-  // As the engine runs it: without a BOM and with LF line ends (the same lines, so the same positions).
-  const text = normaliseSql(input.sql);
-  const statements = splitStatements(text);
+  const units = parsedStatements(input, parse, found);
   const state: MigrationState = { newTables: new Set(), notValid: new Map() };
-  statements.forEach((statement, index) => {
-    const parsed = parse(statement.sql);
-    if (!parsed.ok) {
-      const at = locate(text, statement.offset + parsed.position);
-      found.push(finding(LintRuleId.SYNTAX_ERROR, input.file, at.line, at.column, parsed.message));
-      return;
-    }
-    const noTransaction = input.reverseOf?.noTransaction ?? directives.noTransaction;
-    for (const stmt of parsed.stmts) {
-      const rules = input.reverseOf ? TRANSACTION_RULES : LINT_RULES;
-      found.push(...checkStatement(stmt, statement, input.file, { index, count: statements.length, noTransaction }, state, schema, rules));
-      if (!input.reverseOf) remember(stmt, state, schema);
-    }
+  const noTransaction = input.reverseOf?.noTransaction ?? directives.noTransaction;
+  const rules = input.reverseOf ? TRANSACTION_RULES : LINT_RULES;
+  units.forEach((unit, index) => {
+    found.push(...checkStatement(unit.node, unit, input.file, { index, count: units.length, noTransaction }, state, schema, rules));
+    if (!input.reverseOf) remember(unit.node, state, schema);
   });
   const reasons = new Map(directives.allow.map((a) => [a.rule, a.reason]));
   const allowed = found.flatMap((f) => (lintRule(f.rule)?.allowable && reasons.has(f.rule) ? [{ ...f, reason: reasons.get(f.rule) as string }] : []));
   return { findings: found.filter((f) => !allowed.some((a) => a.rule === f.rule)), allowed };
 }
 
+/**
+ * Every statement of the file with its line and column. The whole file is
+ * parsed at once (one call into the parser is most of the cost); when it has
+ * a syntax error, each statement is parsed on its own, so that every broken
+ * statement is reported (pushed to `found`) and the others are still linted.
+ */
+function parsedStatements(input: LintInput, parse: ParseSql, found: LintFinding[]): { node: Node; line: number; column: number }[] {
+  // As the engine runs it: without a BOM and with LF line ends (the same lines, so the same positions).
+  const text = normaliseSql(input.sql);
+  const whole = parse(text);
+  if (whole.ok) return whole.stmts.map((s) => ({ node: s.node, ...locate(text, s.offset) }));
+  return splitStatements(text).flatMap((statement) => {
+    const parsed = parse(statement.sql);
+    if (parsed.ok) return parsed.stmts.map((s) => ({ node: s.node, ...locate(text, statement.offset + s.offset) }));
+    const at = locate(text, statement.offset + parsed.position);
+    found.push(finding(LintRuleId.SYNTAX_ERROR, input.file, at.line, at.column, parsed.message));
+    return [];
+  });
+}
+
 function checkStatement(
   stmt: Node,
-  at: SqlStatement,
+  at: { line: number; column: number },
   file: string,
   place: { index: number; count: number; noTransaction: boolean },
   state: MigrationState,

@@ -71,6 +71,14 @@ describe('Unit: lint syntax errors', () => {
     ]);
   });
 
+  it('places statements after non-ASCII text in UTF-16 units as the engine does, not in bytes', () => {
+    const report = lintOne("INSERT INTO a VALUES ('😀 é'); DROP TABLE old;\n  -- ü\n  DROP TABLE older;");
+    expect(report.findings.map((f) => [f.rule, f.line, f.column])).toEqual([
+      ['drop-table', 1, 32],
+      ['drop-table', 3, 3],
+    ]);
+  });
+
   it('counts columns in characters after non-ASCII text', () => {
     const report = lintOne("INSERT INTO a VALUES ('😀 é') RETURNIN id;");
     expect(report.findings).toEqual([expect.objectContaining({ rule: 'syntax-error', line: 1, column: 31 })]);
