@@ -13,6 +13,8 @@ Authoring:
   stagegate new     <app> <name> [--depends-on ID ...] [--dir DIR] [--json]
   stagegate lint    [--dir DIR] [--json]
   stagegate check   [--dir DIR] [--database-url URL] [--json]
+  (check --database-url: the server to apply and revert the history on, in a scratch
+   database it creates and drops; $DATABASE_URL is not read)
 
 Options:
   --dir DIR                 migrations folder (default ./migrations)
