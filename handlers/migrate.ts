@@ -17,8 +17,9 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}, "target"?}`
- * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires).
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}, "target"?, "rehearse"?: true}`
+ * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires;
+ * `rehearse` only with `plan`, and not with `target`).
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
  * (see `formatInvocationErrorMessage` for `errorMessage`).
  *

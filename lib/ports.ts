@@ -4,6 +4,7 @@
  * (order, checksums, what to run, when to stop) is the engine's.
  */
 import type { AppliedMigration, Migration } from './core/migration';
+import type { RehearsalOutcome } from './core/rehearsal';
 import type { SqlStatement } from './core/sql-split';
 
 /**
@@ -75,6 +76,21 @@ export interface ApplyRequest {
   /** Value for `lock_timeout` during this migration, in ms (0 = none). */
   lockTimeoutMs: number;
   /** Value for `statement_timeout` during this migration, in ms (0 = none). */
+  statementTimeoutMs: number;
+}
+
+/** One transactional migration to rehearse: run for real, then rolled back with the rest. */
+export interface RehearseRequest {
+  migration: Migration;
+  /** The migration's statements, split by the engine, with their place in the file. */
+  statements: SqlStatement[];
+  /** Ids of earlier requests of the same call that this one depends on. */
+  dependsOn: string[];
+}
+
+/** Timeouts of a rehearsal's transaction, in ms (0 = none). */
+export interface RehearsalLimits {
+  lockTimeoutMs: number;
   statementTimeoutMs: number;
 }
 
@@ -178,6 +194,24 @@ export interface LedgerSession extends LedgerReader {
    * row is missing or already applied.
    */
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void>;
+  /**
+   * Rehearses migrations and leaves no trace: opens ONE transaction with
+   * `limits` as its local `lock_timeout` and `statement_timeout`, runs each
+   * request's statements in order inside a savepoint of its own, and rolls
+   * the whole transaction back at the end, on every path. Writes no ledger
+   * and no runs row. Returns one outcome per request, in request order:
+   * `rehearsed` with its duration; `failed` with the failure (file, line,
+   * column, statement, SQLSTATE, message, Postgres' fields) and the facts
+   * about the objects it names, looked up after rolling back to its
+   * savepoint (so later requests run as if it had not run); or
+   * `not-rehearsable` for a request with `noTransaction` (the engine never
+   * sends one) and for a request whose `dependsOn` names a request that
+   * failed or was itself skipped for that reason, its `reason` naming which.
+   * An empty list opens no transaction and returns `[]`. Throws only when
+   * the rehearsal cannot go on (the connection was lost: the server rolls
+   * back then).
+   */
+  rehearse(requests: readonly RehearseRequest[], limits: RehearsalLimits): Promise<RehearsalOutcome[]>;
 }
 
 export interface LockOptions {
@@ -191,6 +225,13 @@ export interface LockOptions {
    * transaction, as without this.
    */
   timeouts?: { lockTimeoutMs: number; statementTimeoutMs: number };
+  /**
+   * True for a session that must change nothing (a rehearsal): the lock is
+   * taken as usual, but the ledger is neither created nor upgraded and
+   * abandoned runs are left as they are. Such a session only reads the
+   * ledger (`exists: false` when there is none) and rehearses.
+   */
+  readOnly?: boolean;
 }
 
 /** A PostgreSQL database with a stagegate ledger. */

@@ -1,4 +1,5 @@
 import { MigrationFailedError } from './core/errors';
+import { explained, type BundleKnowledge } from './core/explain';
 import { normaliseSql } from './core/checksum';
 import type { PlanStep } from './core/plan';
 import type { AppliedEntry, RevertedEntry } from './core/result';
@@ -18,6 +19,8 @@ export interface StepContext {
   /** The configured `lock_timeout` and `statement_timeout`, in ms (0 = none). */
   lockTimeoutMs: number;
   statementTimeoutMs: number;
+  /** What explanations of a failure may say about the bundle's other migrations. */
+  knowledge: BundleKnowledge;
 }
 
 /** What the steps did so far, filled in as they run (so a failure can report it). */
@@ -60,7 +63,9 @@ export async function runSteps(ctx: StepContext, steps: PlanStep[], progress: St
           : await ctx.session.apply({ migration, statements: splitStatements(normaliseSql(migration.sql)), bundleId: ctx.bundleId, runId: ctx.runId, appliedBy: ctx.actor, ...timeouts }));
     } catch (error) {
       const capped = remaining !== null && (ctx.statementTimeoutMs === 0 || statementTimeoutMs < ctx.statementTimeoutMs);
-      if (!cutByDeadline(error, index, migration.directives.noTransaction, capped)) throw error;
+      if (!cutByDeadline(error, index, migration.directives.noTransaction, capped)) {
+        throw error instanceof MigrationFailedError ? error.with(explained(error.failure, ctx.knowledge)) : error;
+      }
       ctx.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true });
       return index;
     }
@@ -83,7 +88,7 @@ function cutByDeadline(error: unknown, index: number, noTransaction: boolean, ca
 }
 
 /** A configured timeout (0 = none), capped to the time left. */
-function capTimeout(configured: number, remaining: number | null): number {
+export function capTimeout(configured: number, remaining: number | null): number {
   if (remaining === null) return configured;
   const left = Math.max(1, Math.floor(remaining));
   return configured === 0 ? left : Math.min(configured, left);

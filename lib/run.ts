@@ -1,12 +1,16 @@
 import { verifyClaims } from './core/bundle-claims';
 import { analyse, plan, type PlanStep } from './core/plan';
 import { planTo } from './core/reverse-plan';
-import { asRunnerError, MigrationRunnerError } from './core/errors';
+import { asRunnerError, MigrationRunnerError, RehearsalFailedError } from './core/errors';
+import type { BundleKnowledge } from './core/explain';
+import { RehearsalStatus } from './core/rehearsal';
+import { DEFAULTS } from './config';
+import { rehearseSteps } from './run-rehearsal';
 import { checksumOf } from './core/checksum';
 import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RevertedEntry, type RunResult } from './core/result';
-import { reverseFile, type AppliedMigration } from './core/migration';
+import { LedgerState, reverseFile, type AppliedMigration } from './core/migration';
 import { statusEntries } from './core/status';
-import { runSteps, type StepProgress } from './run-steps';
+import { capTimeout, runSteps, type StepProgress } from './run-steps';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
 
 /** What the engine needs from the outside world. */
@@ -25,6 +29,8 @@ export interface RunSettings {
   lockTimeoutMs: number;
   /** `statement_timeout` for each migration, in ms (0 = none). */
   statementTimeoutMs: number;
+  /** `lock_timeout` of a rehearsal's transaction, in ms (0 = none); default 2 s. */
+  rehearsalLockTimeoutMs?: number;
 }
 
 export interface RunRequest {
@@ -41,6 +47,12 @@ export interface RunRequest {
    * a migration id, `<app>/zero` or `zero` (nothing applied).
    */
   target?: string;
+  /**
+   * `plan` only: rehearse the pending migrations (run them for real in one
+   * transaction, then roll it back). Takes the ledger lock; a migration that
+   * fails makes the run throw `RehearsalFailedError` with the report.
+   */
+  rehearse?: boolean;
 }
 
 /**
@@ -59,6 +71,7 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
   deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin });
   try {
     if (request.action === 'migrate') return await migrate(deps, request, settings, bundle, started);
+    if (request.action === 'plan' && request.rehearse) return await rehearse(deps, request, settings, bundle, started);
     return await readOnly(deps, request, bundle, started);
   } catch (error) {
     // Every failure after loading says which bundle it was about.
@@ -88,6 +101,39 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
   });
 }
 
+/**
+ * `plan --rehearse`: under the ledger lock (a rehearsal never races a real
+ * run) and changing nothing, plans as usual (every refusal applies), then
+ * rehearses the steps in one transaction that is rolled back. No ledger row
+ * and no runs row: the report is the result, or the `RehearsalFailedError`.
+ */
+async function rehearse(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
+  const remaining = remainingMs(deps.clock, request);
+  const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remaining ?? Infinity));
+  return deps.db.withLock({ waitMs: lockWaitMs, readOnly: true }, async (session) => {
+    const ledger = await session.readLedger();
+    const steps = planVerified(bundle, ledger.rows);
+    const plan = steps.map(toPlannedEntry);
+    const pending = steps.map((s) => s.migration.id);
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, pending, rehearse: true });
+    const limits = {
+      lockTimeoutMs: capTimeout(settings.rehearsalLockTimeoutMs ?? DEFAULTS.rehearsalLockTimeoutMs, remainingMs(deps.clock, request)),
+      statementTimeoutMs: capTimeout(settings.statementTimeoutMs, remainingMs(deps.clock, request)),
+    };
+    const outcomes = await rehearseSteps(session, deps.logger, steps, limits, knowledgeOf(bundle, ledger.rows));
+    const failed = outcomes.filter((o) => o.status === RehearsalStatus.FAILED).length;
+    deps.logger.info('rehearsal.completed', { bundle: bundle.id, migrations: outcomes.length, failed });
+    if (failed > 0) throw new RehearsalFailedError(bundle.id, outcomes, plan);
+    const status = steps.length > 0 ? RunStatus.REHEARSED : RunStatus.UP_TO_DATE;
+    return result(Action.PLAN, bundle.id, status, [], pending, deps.clock.now() - started, { plan, rehearsal: outcomes });
+  });
+}
+
+/** What explanations may say about the bundle's other migrations. */
+function knowledgeOf(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): BundleKnowledge {
+  return { migrations: bundle.migrations, applied: new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id)) };
+}
+
 async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
   const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remainingMs(deps.clock, request) ?? Infinity));
   const timeouts = { lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
@@ -114,7 +160,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
       return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started, targetFields(request, []));
     }
-    return runPlan(deps, request, settings, session, bundle, steps, started);
+    return runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows) }, started);
   });
 }
 
@@ -123,14 +169,14 @@ async function runPlan(
   request: RunRequest,
   settings: RunSettings,
   session: LedgerSession,
-  bundle: LoadedBundle,
-  steps: PlanStep[],
+  work: { bundle: LoadedBundle; steps: PlanStep[]; knowledge: BundleKnowledge },
   started: number,
 ): Promise<RunResult> {
+  const { bundle, steps } = work;
   const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
   const progress: StepProgress = { applied: [], reverted: [] };
   const stopAt = request.deadline === undefined ? null : request.deadline - (request.safetyMarginMs ?? 0);
-  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, ...settingsTimeouts(settings) };
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, ...settingsTimeouts(settings) };
   try {
     const done = await runSteps(context, steps, progress);
     const pending = steps.slice(done).map((s) => s.migration.id);
@@ -237,7 +283,7 @@ function result(
   applied: AppliedEntry[],
   pending: string[],
   durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted'> = {},
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal'> = {},
 ): RunResult {
   return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

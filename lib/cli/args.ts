@@ -8,7 +8,7 @@ const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
 export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
   publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
-  plan: ['dir', 'bundle', 'database-url', 'schema', 'to', ...REMOTE, 'json', 'verbose'],
+  plan: ['dir', 'bundle', 'database-url', 'schema', 'to', 'rehearse', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
   migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'to', ...REMOTE, 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
@@ -29,6 +29,7 @@ const OPTIONS = {
   'statement-timeout': { type: 'string' },
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
+  rehearse: { type: 'boolean' },
   stage: { type: 'string' },
   function: { type: 'string' },
   bucket: { type: 'string' },
@@ -77,6 +78,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   if (parsed.values.dir !== undefined && parsed.values.bundle !== undefined) {
     throw new UsageError(`stagegate ${command}: give either --dir or --bundle, not both.`);
+  }
+  if (command === 'plan' && parsed.values.rehearse !== true) {
+    const timeout = ['lock-wait', 'lock-timeout', 'statement-timeout'].find((name) => name in parsed.values);
+    if (timeout) throw new UsageError(`stagegate plan: --${timeout} goes with --rehearse (a plain plan runs no migration).`);
+  }
+  if (parsed.values.rehearse === true && parsed.values.to !== undefined) {
+    throw new UsageError('stagegate plan: --rehearse cannot be combined with --to; a rehearsal runs the pending migrations (use `plan --to` to see a plan to a target).');
   }
   if (parsed.values.stage !== undefined) {
     const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout'].filter((name) => name in parsed.values);

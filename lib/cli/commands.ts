@@ -43,7 +43,12 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
-  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
+  const settings = {
+    lockWaitMs: config.lockWaitMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    statementTimeoutMs: config.statementTimeoutMs,
+    rehearsalLockTimeoutMs: config.rehearsalLockTimeoutMs,
+  };
   const actor = actorName();
   if (args.command === 'resolve') {
     const outcome = args.options.applied ? 'applied' : args.options['rolled-back'] ? 'rolled-back' : null;
@@ -61,7 +66,8 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   const source: BundleSource = { load: async () => bundle };
   return withDatabase(config, ctx, async (db, target) => {
     const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
-    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor, ...to }, settings);
+    const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
+    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor, ...to, ...rehearse }, settings);
     return { json: { ...result }, target };
   });
 }
@@ -83,7 +89,9 @@ function rawConfig(args: ParsedArgs, env: Record<string, string | undefined>): R
   ];
   for (const [flag, key] of flags) {
     const value = args.options[flag as keyof ParsedArgs['options']];
-    if (typeof value === 'string') raw[key] = value;
+    // A rehearsal's lock_timeout is its own setting: --lock-timeout on `plan --rehearse` sets it.
+    const target = flag === 'lock-timeout' && args.command === 'plan' ? 'rehearsalLockTimeoutMs' : key;
+    if (typeof value === 'string') raw[target] = value;
   }
   return raw;
 }

@@ -4,7 +4,7 @@ export const HELP = `stagegate: deploy-time PostgreSQL migrations, one safe run 
 Usage:
   stagegate bundle  [--dir DIR] [--out FILE] [--json]
   stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
-  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--json]
+  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--rehearse] [--json]
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--json]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
@@ -28,6 +28,9 @@ Options:
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
   --to TARGET               plan/migrate: go to TARGET, forwards or back (reverse scripts):
                             <app>/<NNNN>_<name>, <app>/zero (none of the app) or zero (nothing)
+  --rehearse                plan: run the pending migrations in one transaction and roll it back,
+                            reporting each one (--lock-timeout then defaults to 2s;
+                            $STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS); exits 1 when one fails
   --depends-on ID           for "new": a migration the new one depends on (repeat, or a,b)
   --json                    print one JSON object on stdout
   --verbose                 print debug events

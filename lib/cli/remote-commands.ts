@@ -48,7 +48,8 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   try {
     const action = args.command as 'plan' | 'migrate' | 'status';
     const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
-    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...to });
+    const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
+    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...to, ...rehearse });
     return { json: { ...result, stage }, target };
   } finally {
     s3.destroy();

@@ -1,6 +1,7 @@
 import type { MigrationRunnerError } from '../core/errors';
 import type { RunResult, StatusEntry } from '../core/result';
 import { planLine, targetPlanHeading, targetSummary } from './render-target';
+import { renderRehearsal, renderRehearsalFailure } from './render-rehearsal';
 import type { Style } from './style';
 
 const short = (bundleId: string): string => bundleId.slice(0, 12);
@@ -17,7 +18,7 @@ export function renderResult(result: RunResult, style: Style): string {
   const head = style.dim(`bundle ${short(result.bundleId)}`);
   switch (result.action) {
     case 'plan':
-      return `${head}\n${renderPlan(result, style)}\n`;
+      return result.rehearsal ? `${head}\n${renderRehearsal(result.rehearsal, style)}` : `${head}\n${renderPlan(result, style)}\n`;
     case 'status':
       return `${head}\n${renderStatus(result.migrations ?? [], style)}\n`;
     default:
@@ -62,6 +63,7 @@ function renderMigrateSummary(result: RunResult, style: Style): string {
  * there are any, what was applied before, and what to do next.
  */
 export function renderError(error: MigrationRunnerError, style: Style): string {
+  if (error.code === 'REHEARSAL_FAILED') return renderRehearsalFailure(error, style);
   const lines = [`${style.red(style.bold(`error ${error.code}`))}: ${error.message}`];
   const d = error.details;
   const field = (label: string, value: unknown): void => {

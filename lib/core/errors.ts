@@ -11,4 +11,5 @@ export * from './errors-remote';
 export * from './errors-gate';
 export * from './errors-reverse';
 export * from './errors-scratch';
+export * from './errors-rehearsal';
 export * from './errors-authoring';

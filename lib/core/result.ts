@@ -2,6 +2,7 @@
  * What a command returns: plain, serialisable data. The CLI prints it with
  * `--json`, the Lambda handler returns it, and pipelines read it.
  */
+import type { RehearsalOutcome } from './rehearsal';
 
 export const RunStatus = {
   /** Migrations were applied (or squashes recorded). */
@@ -14,6 +15,8 @@ export const RunStatus = {
   INCOMPLETE: 'incomplete',
   /** `migrate --to`: the database is at the target, and reaching it reverted migrations (listed in `reverted`). */
   REVERTED: 'reverted',
+  /** `plan --rehearse`: every pending migration that could be rehearsed ran without error, and was rolled back. */
+  REHEARSED: 'rehearsed',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
@@ -84,6 +87,8 @@ export interface RunResult {
   to?: string;
   /** `migrate` with a target: what this run reverted, in order (`pending` lists reverts and applies still to run). */
   reverted?: RevertedEntry[];
+  /** `plan --rehearse`: each step of the plan, rehearsed or not, in order (see `rehearsal.ts`). */
+  rehearsal?: RehearsalOutcome[];
   /** `status`: every migration with its state, then unknown ones. */
   migrations?: StatusEntry[];
   durationMs: number;

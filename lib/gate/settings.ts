@@ -14,6 +14,8 @@ export interface GateSettings {
   promote: string[];
   alias: string;
   maxInvocations: number;
+  /** Rehearse the pending migrations before applying them on deploy; default false. */
+  rehearse: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export const GATE_SETTINGS_SCHEMA = {
     promote: { type: 'array', items: { type: 'string' } },
     alias: { type: 'string' },
     maxInvocations: { type: 'integer', minimum: 1 },
+    rehearse: { type: 'boolean' },
   },
   additionalProperties: false,
 } as const;
@@ -42,8 +45,8 @@ const ALIAS = /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/;
 /**
  * Reads `custom.stagegate` against the service's function keys, reporting
  * every problem at once. Defaults: `migrations`, prefix `stagegate`,
- * function `migrate`, alias `live`, 20 invocations, and every function but
- * the migrate function promoted.
+ * function `migrate`, alias `live`, 20 invocations, no rehearsal, and every
+ * function but the migrate function promoted.
  *
  * @example
  * const settings = parseGateSettings(serverless.service.custom?.stagegate, serverless.service.getAllFunctions());
@@ -72,8 +75,10 @@ export function parseGateSettings(raw: unknown, functionKeys: readonly string[])
   const promote = parsePromote(value.promote, functionKeys, migrateFunction, problems);
   const maxInvocations = value.maxInvocations === undefined ? DEFAULT_MAX_INVOCATIONS : Number(value.maxInvocations);
   if (!Number.isInteger(maxInvocations) || maxInvocations < 1) problems.push({ key: 'custom.stagegate.maxInvocations', problem: 'must be a whole number of at least 1' });
+  const rehearse = value.rehearse ?? false;
+  if (typeof rehearse !== 'boolean') problems.push({ key: 'custom.stagegate.rehearse', problem: 'must be true or false' });
   if (problems.length > 0) throw new ConfigInvalidError(problems);
-  return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations };
+  return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations, rehearse: rehearse === true };
 }
 
 function parsePromote(raw: unknown, functionKeys: readonly string[], migrateFunction: string, problems: ConfigProblem[]): string[] {

@@ -73,7 +73,7 @@ export class StagegatePlugin {
 
   private target(settings: GateSettings): StageTarget {
     const provider = this.serverless.getProvider('aws');
-    return { stage: provider.getStage(), bucket: requireBucket(settings), prefix: settings.prefix, migrateFunction: this.functionName(settings.migrateFunction), maxInvocations: settings.maxInvocations };
+    return { stage: provider.getStage(), bucket: requireBucket(settings), prefix: settings.prefix, migrateFunction: this.functionName(settings.migrateFunction), maxInvocations: settings.maxInvocations, rehearse: settings.rehearse };
   }
 
   /** Package time: build the bundle (git check), keep it with the package, route each promoted function through the alias. */

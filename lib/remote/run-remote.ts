@@ -15,6 +15,8 @@ export interface RemoteRunRequest {
   bundle: { bytes: Uint8Array; id: string };
   /** `plan`/`migrate --to`: the target, sent with every invocation (so a continued run keeps going to it). */
   target?: string;
+  /** With action `plan`: rehearse the pending migrations on the stage (see `RunRequest.rehearse`). */
+  rehearse?: boolean;
   /** Invocations before giving up on an `incomplete` run (each may last the function's timeout). */
   maxInvocations?: number;
 }
@@ -35,7 +37,12 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
   const started = Date.now();
   const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
   deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
-  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 }, ...(request.target === undefined ? {} : { target: request.target }) };
+  const event = {
+    action: request.action,
+    bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 },
+    ...(request.target === undefined ? {} : { target: request.target }),
+    ...(request.rehearse ? { rehearse: true } : {}),
+  };
   const applied: AppliedEntry[] = [];
   const reverted: RevertedEntry[] = [];
   const limit = request.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;

@@ -7,6 +7,7 @@ import type { AppliedMigration } from '../../lib/core/migration';
 import type { LedgerSession, MigrationDatabase, RevertRequest } from '../../lib/ports';
 import { splitStatements } from '../../lib/core/sql-split';
 import { applyRequest, migration, recordRequest } from '../support/builders';
+import { describeRehearsalContract } from './rehearsal.contract';
 
 /** One fresh database behind the adapter under test. */
 export interface ContractHarness {
@@ -494,5 +495,7 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
         expect(await marked('bundle-b')).toBe(true);
       });
     });
+
+    describeRehearsalContract(() => h);
   });
 }

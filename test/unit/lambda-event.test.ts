@@ -27,6 +27,29 @@ describe('Function: parseEvent', () => {
     expect(parsed).toEqual({ action, bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA } });
   });
 
+  it('passes rehearse: true of a plan event on, and drops rehearse: false', () => {
+    // Act
+    const rehearsal = parseEvent({ ...valid(), action: 'plan', rehearse: true });
+    const plain = parseEvent({ ...valid(), action: 'plan', rehearse: false });
+    // Assess
+    expect(rehearsal).toEqual({ action: 'plan', bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA }, rehearse: true });
+    expect(plain).not.toHaveProperty('rehearse');
+  });
+
+  it.each(['migrate', 'status'])('refuses rehearse with action %s', (action) => {
+    // Act
+    const problems = problemsOf({ ...valid(), action, rehearse: true });
+    // Assess
+    expect(problems).toEqual([{ field: 'rehearse', problem: 'goes only with action "plan"' }]);
+  });
+
+  it('refuses a rehearse that is not a boolean', () => {
+    // Act
+    const problems = problemsOf({ ...valid(), action: 'plan', rehearse: 'yes' });
+    // Assess
+    expect(problems).toEqual([{ field: 'rehearse', problem: 'must be a boolean' }]);
+  });
+
   it('lists every unknown field with its path', () => {
     // Prepare
     const event = { ...valid(), dryRun: true, bundle: { ...(valid().bundle as object), region: 'eu-west-1' } };

@@ -56,7 +56,7 @@ describe('Class: StagegatePlugin', () => {
     // Assess
     expect(schemas).toEqual([{ properties: { stagegate: GATE_SETTINGS_SCHEMA } }]);
     expect(GATE_SETTINGS_SCHEMA.additionalProperties).toBe(false);
-    expect(Object.keys(GATE_SETTINGS_SCHEMA.properties).sort()).toEqual(['alias', 'bucket', 'maxInvocations', 'migrateFunction', 'migrations', 'prefix', 'promote']);
+    expect(Object.keys(GATE_SETTINGS_SCHEMA.properties).sort()).toEqual(['alias', 'bucket', 'maxInvocations', 'migrateFunction', 'migrations', 'prefix', 'promote', 'rehearse']);
   });
 
   it('declares migrate (with plan and status), promote, and --allow-uncommitted on package and deploy', () => {

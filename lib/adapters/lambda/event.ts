@@ -1,6 +1,6 @@
 // Named imports, not the `z` namespace: a bundler can then leave out the parts of zod this never uses
 // (its locales alone), which is most of zod and a third of the function's start-up time.
-import { enum as oneOf, strictObject, string, type core } from 'zod';
+import { boolean, enum as oneOf, strictObject, string, type core } from 'zod';
 import { EventInvalidError, type EventProblem } from '../../core/errors';
 import { MAX_ID_LENGTH } from '../../core/migration';
 import { isTarget } from '../../core/target';
@@ -20,6 +20,8 @@ export interface MigrateEvent {
   bundle: BundleRef;
   /** `plan` and `migrate`: the target to go to, forwards or back (a migration id, `<app>/zero` or `zero`). */
   target?: string;
+  /** With action `plan` only: rehearse the pending migrations (run them, then roll back). */
+  rehearse?: boolean;
 }
 
 /** S3's limit on an object key, in UTF-8 bytes. */
@@ -57,7 +59,11 @@ const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
-}).refine((event) => event.target === undefined || event.action !== EventAction.STATUS, { path: ['target'], message: 'goes with the actions plan and migrate only' });
+  rehearse: boolean().optional(),
+})
+  .refine((event) => event.target === undefined || event.action !== EventAction.STATUS, { path: ['target'], message: 'goes with the actions plan and migrate only' })
+  .refine((event) => event.rehearse === undefined || event.action === EventAction.PLAN, { path: ['rehearse'], error: 'goes only with action "plan"' })
+  .refine((event) => event.rehearse === undefined || event.target === undefined, { path: ['rehearse'], error: 'cannot be combined with target: a rehearsal runs the pending migrations' });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
 const errorMap: core.$ZodErrorMap = (issue) => {
@@ -99,6 +105,11 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle, target } = parsed.data;
-  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 }, ...(target === undefined ? {} : { target }) };
+  const { action, bundle, target, rehearse } = parsed.data;
+  return {
+    action,
+    bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 },
+    ...(target === undefined ? {} : { target }),
+    ...(rehearse ? { rehearse } : {}),
+  };
 }

@@ -34,6 +34,7 @@ export function runRequestFor(
     deadline: clock.now() + context.getRemainingTimeInMillis(),
     safetyMarginMs: config.safetyMarginMs,
     ...(event.target === undefined ? {} : { target: event.target }),
+    ...(event.rehearse ? { rehearse: true } : {}),
   };
 }
 

@@ -3,11 +3,12 @@
  * already decided that it runs; this module only runs it and reports failure.
  */
 import type pg from 'pg';
-import { MigrationRunnerError } from '../../core/errors';
+import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
 import type { LedgerState, Migration } from '../../core/migration';
 import type { SqlStatement } from '../../core/sql-split';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
+import { withFacts } from './failure-facts';
 import { insertMigrationRow, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
 
 /** A `lock_timeout` / `statement_timeout` value: whole milliseconds, `'0'` for none. */
@@ -122,7 +123,8 @@ export async function inTransaction(client: pg.Client, script: Script, session: 
   } catch (error) {
     // After a lost connection the server has already rolled back.
     await client.query('rollback').catch(() => undefined);
-    throw error;
+    // The facts are of the database as the migration found it: its own work is rolled back.
+    throw error instanceof MigrationFailedError ? await withFacts(client, error, false) : error;
   }
 }
 
@@ -149,8 +151,9 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
   try {
     await setTimeouts(client, script, false);
     await runStatements(client, script);
-  } catch (error) {
+  } catch (caught) {
     await resetTimeouts(client, session);
+    const error = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
     // If the connection is gone the rows stay `running`, which the next run reports as dirty.
     await protocol.failed(error instanceof MigrationRunnerError ? error.toJSON() : { message: String(error) }).catch(() => undefined);
     throw error;

@@ -9,6 +9,8 @@ import type {
   MigrationDatabase,
   RecordRequest,
   RevertRequest,
+  RehearsalLimits,
+  RehearseRequest,
   RunFinish,
   RunStart,
 } from '../../ports';
@@ -30,6 +32,8 @@ import {
 } from './ledger';
 import { withAdvisoryLock } from './lock';
 import { revertMigration } from './revert';
+import { rehearseMigrations } from './rehearse';
+import type { RehearsalOutcome } from '../../core/rehearsal';
 
 /** The ledger schema when configuration names none. */
 export const DEFAULT_LEDGER_SCHEMA = 'stagegate';
@@ -63,11 +67,17 @@ class PgLedgerSession implements LedgerSession {
     private readonly client: pg.Client,
     private readonly tables: LedgerTables,
     private readonly timeouts?: Timeouts,
+    /** A read-only session did not create the ledger: it may be missing. */
+    private readonly ledgerEnsured = true,
   ) {}
 
   readLedger(): Promise<LedgerSnapshot> {
-    // The session was opened after ensureLedger: the ledger exists.
-    return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables, true));
+    // A session opened after ensureLedger knows the ledger exists.
+    return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables, this.ledgerEnsured));
+  }
+
+  rehearse(requests: readonly RehearseRequest[], limits: RehearsalLimits): Promise<RehearsalOutcome[]> {
+    return rehearseMigrations(this.client, requests, limits);
   }
 
   startRun(run: RunStart): Promise<number> {
@@ -153,6 +163,7 @@ export class PgMigrationDatabase implements MigrationDatabase {
     return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
       const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs };
       return withAdvisoryLock(client, lock, async () => {
+        if (options.readOnly) return fn(new PgLedgerSession(client, this.tables, options.timeouts, false));
         // Only now, holding the lock, may the ledger be created: two runs must not race on CREATE.
         await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
         // We hold the lock, so a run still marked running belongs to a process that died.
