@@ -12,6 +12,9 @@ export const COMMANDS = {
   migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'to', ...REMOTE, 'override-stage-order', 'reason', 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'all-stages', 'html', 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
+  new: ['dir', 'depends-on', 'json', 'verbose'],
+  lint: ['dir', 'json', 'verbose'],
+  check: ['dir', 'database-url', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
 
@@ -37,6 +40,7 @@ const OPTIONS = {
   reason: { type: 'string' },
   'all-stages': { type: 'boolean' },
   html: { type: 'string' },
+  'depends-on': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const;
@@ -44,7 +48,7 @@ const OPTIONS = {
 export interface ParsedArgs {
   command: Command | 'help' | 'version';
   positionals: string[];
-  options: Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+  options: Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
 }
 
 /**
@@ -109,8 +113,9 @@ function checkStageOptions(command: Command, values: Record<string, unknown>): v
 }
 
 function checkPositionals(command: Command, positionals: string[]): void {
-  const expected = command === 'resolve' ? 1 : 0;
+  const expected = command === 'resolve' ? 1 : command === 'new' ? 2 : 0;
   if (positionals.length === expected) return;
+  if (command === 'new') throw new UsageError('stagegate new needs an app and a name: stagegate new <app> <name> [--depends-on ID ...]');
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');
   throw new UsageError(`stagegate ${command} takes no arguments; got "${(positionals[0] ?? '').slice(0, 40)}".`);
 }

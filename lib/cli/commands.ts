@@ -13,6 +13,7 @@ import { resolveMigration } from '../resolve';
 import type { BundleSource, Logger } from '../ports';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
+import type { Style } from './style';
 
 /** What a command needs from its surroundings. */
 export interface CommandContext {
@@ -28,8 +29,8 @@ export interface CommandContext {
 export interface CommandOutput {
   json: Record<string, unknown> & { ok: true };
   target: string;
-  /** The human form, for a command that renders itself; otherwise main renders `json`. */
-  text?: string;
+  /** The human form, for commands that render their own. */
+  render?: (style: Style) => string;
 }
 
 const systemClock = { now: () => Date.now() };
@@ -37,6 +38,9 @@ const systemClock = { now: () => Date.now() };
 /** Runs one parsed command. Throws a `MigrationRunnerError` on failure. */
 export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   if (args.command === 'bundle') return bundleCommand(args, ctx);
+  if (args.command === 'new') return (await import('./new-command')).newCommand(args, ctx);
+  if (args.command === 'lint') return (await import('./lint-command')).lintCommand(args, ctx);
+  if (args.command === 'check') return (await import('./check-command')).checkCommand(args, ctx);
   // Loaded on use: the AWS SDK they need would double the start-up time of every local command.
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
   if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);

@@ -12,6 +12,13 @@ Usage:
                     [--json] [--html FILE]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
 
+Authoring:
+  stagegate new     <app> <name> [--depends-on ID ...] [--dir DIR] [--json]
+  stagegate lint    [--dir DIR] [--json]
+  stagegate check   [--dir DIR] [--database-url URL] [--json]
+  (check --database-url: the server to apply and revert the history on, in a scratch
+   database it creates and drops; $DATABASE_URL is not read)
+
 Options:
   --dir DIR                 migrations folder (default ./migrations)
   --bundle FILE             a bundle file built by "stagegate bundle" instead of the folder
@@ -27,6 +34,7 @@ Options:
   --rehearse                plan: run the pending migrations in one transaction and roll it back,
                             reporting each one (--lock-timeout then defaults to 2s;
                             $STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS); exits 1 when one fails
+  --depends-on ID           for "new": a migration the new one depends on (repeat, or a,b)
   --json                    print one JSON object on stdout
   --verbose                 print debug events
 

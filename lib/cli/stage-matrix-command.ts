@@ -13,7 +13,6 @@ import type { CommandContext, CommandOutput } from './commands';
 import { matrixHtml } from './matrix-html';
 import { clientOptions } from './remote-commands';
 import { renderStageMatrix } from './render-matrix';
-import { styleFor } from './style';
 
 const flag = (args: ParsedArgs, name: 'bucket' | 'prefix' | 'region'): string | undefined => {
   const value = args.options[name];
@@ -53,7 +52,7 @@ export async function stageMatrixCommand(args: ParsedArgs, ctx: CommandContext):
     return {
       json: { ok: true, action: 'status', allStages: true, bundleId: bundle.id, bucket: config.bucket, prefix: config.prefix, ...matrix, ...(html ? { html } : {}) },
       target,
-      text: renderStageMatrix(matrix, bundle.id, styleFor({ isTTY: ctx.isTTY === true }, ctx.env)) + (html ? `Written to ${displayPath(html)}\n` : ''),
+      render: (style) => renderStageMatrix(matrix, bundle.id, style) + (html ? `Written to ${displayPath(html)}\n` : ''),
     };
   } finally {
     s3.destroy();

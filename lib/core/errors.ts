@@ -13,3 +13,4 @@ export * from './errors-reverse';
 export * from './errors-scratch';
 export * from './errors-rehearsal';
 export * from './errors-stage';
+export * from './errors-authoring';
