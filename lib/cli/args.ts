@@ -11,6 +11,7 @@ export const COMMANDS = {
   migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
+  squash: ['dir', 'database-url', 'schema', 'from', 'to', 'prune', 'force', 'reason', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
 
@@ -25,6 +26,11 @@ const OPTIONS = {
   'statement-timeout': { type: 'string' },
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  prune: { type: 'boolean' },
+  force: { type: 'boolean' },
+  reason: { type: 'string' },
   stage: { type: 'string' },
   function: { type: 'string' },
   bucket: { type: 'string' },
@@ -80,8 +86,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 }
 
 function checkPositionals(command: Command, positionals: string[]): void {
-  const expected = command === 'resolve' ? 1 : 0;
+  const expected = command === 'resolve' || command === 'squash' ? 1 : 0;
   if (positionals.length === expected) return;
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');
+  if (command === 'squash') throw new UsageError('stagegate squash needs exactly one app: stagegate squash <app> [--from NNNN] --to NNNN, or stagegate squash <app> --prune');
   throw new UsageError(`stagegate ${command} takes no arguments; got "${(positionals[0] ?? '').slice(0, 40)}".`);
 }

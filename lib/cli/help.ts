@@ -8,6 +8,8 @@ Usage:
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
+  stagegate squash  <app> [--from NNNN] --to NNNN [--database-url URL] [--json]
+  stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
 
 Options:
   --dir DIR                 migrations folder (default ./migrations)
@@ -19,6 +21,10 @@ Options:
   --lock-wait DURATION      wait for another run's lock (default 2m; $STAGEGATE_LOCK_WAIT_MS)
   --lock-timeout DURATION   lock_timeout per migration (default 10s; $STAGEGATE_LOCK_TIMEOUT_MS)
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
+  --from NNNN, --to NNNN    squash: the range of the app's migrations to replace (--from defaults
+                            to the first); built and proven on scratch databases of --database-url
+  --prune                   squash: delete the originals once every stage applied the squash
+  --force --reason TEXT     prune even where the squash is not applied, saying why
   --json                    print one JSON object on stdout
   --verbose                 print debug events
 

@@ -4,6 +4,7 @@ import { runCommand } from './commands';
 import { ConsoleLogger, type Writer } from './console-logger';
 import { HELP } from './help';
 import { renderError, renderResult } from './render';
+import { renderSquash } from './squash-render';
 import { styleFor } from './style';
 import type { RunResult } from '../core/result';
 import { version } from '../../package.json';
@@ -36,6 +37,7 @@ export async function runCli(io: CliIo): Promise<number> {
     const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
     const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true });
     if (wantsJson) return write(io.stdout, JSON.stringify({ ...output.json, target: output.target }) + '\n', 0);
+    if (args.command === 'squash') return write(io.stdout, renderSquash(output.json, styleFor(io.stdout, io.env)), 0);
     if (args.command === 'bundle' || args.command === 'resolve' || args.command === 'publish') return write(io.stdout, describeSimple(output.json) + '\n', 0);
     return write(io.stdout, renderResult(output.json as unknown as RunResult, styleFor(io.stdout, io.env)), 0);
   } catch (caught) {

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+import { UsageError } from '../core/errors';
+import type { AppliedEvidence } from '../core/squash-prune';
+import { LedgerState } from '../core/migration';
+import { parseConfig, type Config } from '../config';
+import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
+import { buildSquash } from '../squash/build-squash';
+import { pruneSquash } from '../squash/prune-squash';
+import type { ParsedArgs } from './args';
+import { rawConfig, withServerUrl, type CommandContext, type CommandOutput } from './commands';
+import { version } from '../../package.json';
+
+function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'dir'): string | undefined {
+  const value = args.options[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * `stagegate squash <app> [--from NNNN] --to NNNN` (build, prove, write) and
+ * `stagegate squash <app> --prune` (delete the originals once applied everywhere).
+ *
+ * @example
+ * await squashCommand(parseCommandLine(['squash', 'organization', '--to', '0002']), ctx);
+ */
+export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
+  const app = args.positionals[0] as string;
+  const dir = resolve(ctx.cwd, option(args, 'dir') ?? 'migrations');
+  const config = parseConfig(rawConfig(args, ctx.env));
+  if (args.options.prune === true) return prune(args, ctx, { app, dir, config });
+  const to = option(args, 'to');
+  if (to === undefined) throw new UsageError('stagegate squash needs --to NNNN (the last migration of the range), or --prune.');
+  if (args.options.force !== undefined || args.options.reason !== undefined) throw new UsageError('stagegate squash: --force and --reason go with --prune.');
+  return withServerUrl(config, ctx, async (url, target) => {
+    const from = option(args, 'from');
+    const result = await buildSquash(
+      { logger: ctx.logger, server: url, ledgerSchema: config.schema },
+      { dir, app, ...(from === undefined ? {} : { from }), to, generator: `stagegate squash ${version}` },
+    );
+    return { json: { ...result, dir }, target };
+  });
+}
+
+async function prune(args: ParsedArgs, ctx: CommandContext, settings: { app: string; dir: string; config: Config }): Promise<CommandOutput> {
+  if (args.options.from !== undefined || args.options.to !== undefined) throw new UsageError('stagegate squash --prune takes no --from or --to: it prunes every squash of the app.');
+  const reason = option(args, 'reason');
+  if (args.options.force === true && (reason === undefined || reason.trim() === '')) throw new UsageError('stagegate squash --prune --force needs --reason "why it is safe".');
+  if (args.options.force !== true && reason !== undefined) throw new UsageError('stagegate squash --prune: --reason goes with --force.');
+  const evidence: AppliedEvidence[] = [];
+  const url = settings.config.databaseUrl;
+  if (url !== null) evidence.push(await ledgerEvidence(url, settings.config.schema));
+  const result = await pruneSquash(
+    { logger: ctx.logger },
+    { dir: settings.dir, app: settings.app, evidence, force: args.options.force === true ? { reason: reason as string } : null },
+  );
+  return { json: { ...result, dir: settings.dir }, target: settings.dir };
+}
+
+/** The applied ids of a database's ledger (no ledger yet: nothing applied). */
+async function ledgerEvidence(url: string, schema: string): Promise<AppliedEvidence> {
+  const db = new PgMigrationDatabase({ connectionString: url, schema });
+  const rows = await db.withReader(async (reader) => (await reader.readLedger()).rows);
+  return { where: `database ${describeConnection(url)}`, applied: new Set(rows.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id)) };
+}

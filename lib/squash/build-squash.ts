@@ -1,0 +1,154 @@
+/**
+ * `stagegate squash <app> --to NNNN`: writes one migration that replaces a
+ * range, built from the schema the range leaves on a scratch database and
+ * proven on a second one to build exactly that schema. Nothing is written
+ * unless the proof holds.
+ */
+import { buildCatalog, type SourceFile } from '../core/catalog';
+import { MigrationFailedError, MigrationsInvalidError, SquashNotEquivalentError, SquashRefusedError } from '../core/errors';
+import { assertEquivalent } from '../core/squash-proof';
+import type { Migration } from '../core/migration';
+import { ChangeKind, describeDifference, diffSchemas, objectKey, schemaHash, type SchemaObject } from '../core/schema';
+import { orderDump, squashDownText, squashFileText, type DumpNode } from '../core/squash-file';
+import { selectSquashRange, type SquashRange, type SquashSelection } from '../core/squash-range';
+import { readDumpNodes } from '../adapters/postgres/dump-objects';
+import { withScratchDatabase } from '../adapters/postgres/scratch-database';
+import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
+import { pathExists, writeSquashFiles } from '../adapters/fs/write-squash-files';
+import type { Logger } from '../ports';
+import { fingerprintObjects, replay, withScratchClient, type ReplayTarget } from './replay';
+
+const PURPOSE = 'stagegate squash';
+
+export interface SquashDependencies {
+  logger: Logger;
+  /** A server where the role may create databases (for the two scratch databases). A secret: never logged. */
+  server: string;
+  /** The ledger schema, left out of fingerprints. */
+  ledgerSchema: string;
+}
+
+export interface SquashRequest extends SquashRange {
+  /** The migrations folder. */
+  dir: string;
+  /** Named in the file's header: `stagegate squash 0.1.0`. */
+  generator: string;
+}
+
+/** What `stagegate squash` did; plain JSON. */
+export interface SquashResult {
+  ok: true;
+  action: 'squash';
+  app: string;
+  squash: string;
+  /** Paths relative to the migrations folder. */
+  file: string;
+  downFile: string | null;
+  irreversible: boolean;
+  replaced: string[];
+  dependsOn: string[];
+  /** Objects the range creates (tables, columns, indexes…, as the fingerprint counts them). */
+  objects: number;
+  statements: number;
+  /** Schema fingerprint of a fresh database after the squash, equal to the one after the originals. */
+  fingerprint: string;
+  proven: true;
+}
+
+/**
+ * Builds, proves and writes the squash. Throws `SquashRefusedError`,
+ * `SquashNotEquivalentError`, or the engine's error when an original fails
+ * on the scratch database.
+ *
+ * @example
+ * const result = await buildSquash({ logger, server: url, ledgerSchema: 'stagegate' }, { dir: 'migrations', app: 'organization', to: '0002', generator: 'stagegate squash 0.1.0' });
+ */
+export async function buildSquash(deps: SquashDependencies, request: SquashRequest): Promise<SquashResult> {
+  const files = await readMigrationsFolder(request.dir);
+  const selection = selectSquashRange(buildCatalog(files), request);
+  const downFile = `${selection.squashId}.down.sql`;
+  for (const file of [selection.file, downFile]) {
+    if (await pathExists(`${request.dir}/${file}`)) throw new SquashRefusedError(request.app, [{ id: selection.squashId, file, message: `${file} already exists` }]);
+  }
+  // Before any database work: the folder must accept the squash (a cycle through another app would show here).
+  acceptedCatalog(files, selection, squashFileText(selection, [], { generator: request.generator, fingerprint: '' }), null);
+  deps.logger.info('squash.range', { app: request.app, squash: selection.squashId, replaces: selection.range.length, prerequisites: selection.prerequisites.length });
+  const original = await withScratchDatabase(deps.server, PURPOSE, (url) => buildFromOriginals({ url, ledgerSchema: deps.ledgerSchema, logger: deps.logger }, selection));
+  const fingerprint = schemaHash(original.after);
+  const text = squashFileText(selection, orderDump(original.nodes), { generator: request.generator, fingerprint });
+  const down = squashDownText(selection);
+  const catalog = acceptedCatalog(files, selection, text, down);
+  const proven = await withScratchDatabase(deps.server, PURPOSE, (url) => buildFromSquash({ url, ledgerSchema: deps.ledgerSchema, logger: deps.logger }, catalog, selection));
+  assertEquivalent(selection.squashId, original.after, proven);
+  deps.logger.info('squash.proven', { squash: selection.squashId, fingerprint });
+  await writeSquashFiles(request.dir, { file: selection.file, text }, down === null ? null : { file: downFile, text: down });
+  deps.logger.info('squash.written', { file: selection.file, downFile: down === null ? null : downFile });
+  return {
+    ok: true,
+    action: 'squash',
+    app: request.app,
+    squash: selection.squashId,
+    file: selection.file,
+    downFile: down === null ? null : downFile,
+    irreversible: down === null,
+    replaced: selection.range.map((m) => m.id),
+    dependsOn: selection.dependsOn,
+    objects: original.added,
+    statements: original.nodes.reduce((n, node) => n + node.statements.length, 0) + 1,
+    fingerprint,
+    proven: true,
+  };
+}
+
+/** The catalog with the squash added; a problem it has (a cycle, a bad directive) refuses the squash. */
+function acceptedCatalog(files: readonly SourceFile[], selection: SquashSelection, text: string, down: string | null): Migration[] {
+  const added: SourceFile[] = [{ path: selection.file, content: text }];
+  if (down !== null) added.push({ path: `${selection.squashId}.down.sql`, content: down });
+  try {
+    return buildCatalog([...files, ...added]);
+  } catch (error) {
+    if (!(error instanceof MigrationsInvalidError)) throw error;
+    throw new SquashRefusedError(selection.app, error.problems.map((p) => ({ id: null, file: p.file, message: `with the squash, the folder would have a problem: [${p.code}] ${p.message}` })));
+  }
+}
+
+interface OriginalBuild {
+  after: SchemaObject[];
+  nodes: DumpNode[];
+  added: number;
+}
+
+/** Scratch database 1: what the range needs, then the range; the range's objects, as DDL nodes. */
+async function buildFromOriginals(target: ReplayTarget, selection: SquashSelection): Promise<OriginalBuild> {
+  await replay(target, selection.prerequisites);
+  const before = await fingerprintObjects(target);
+  await replay(target, [...selection.prerequisites, ...selection.range]);
+  const after = await fingerprintObjects(target);
+  const changes = diffSchemas(before, after);
+  const altered = changes.filter((c) => c.change !== ChangeKind.ADDED);
+  if (altered.length > 0) {
+    throw new SquashRefusedError(
+      selection.app,
+      altered.map((c) => ({ id: null, file: null, message: `the range ${describeDifference(c, 'by the range')}, an object it did not create: a squash only creates objects` })),
+      'End the range before the migration that alters objects of other apps (or of earlier migrations), or squash from the start of the history; no file was written.',
+    );
+  }
+  const keys = new Set(changes.map(objectKey));
+  const nodes = await withScratchClient(target, (client) => readDumpNodes(client, [target.ledgerSchema], keys));
+  target.logger.info('squash.replayed', { objects: keys.size, statements: nodes.length });
+  return { after, nodes, added: keys.size };
+}
+
+/** Scratch database 2: what the range needs, then the squash alone (the engine uses it: none of its originals are applied). */
+async function buildFromSquash(target: ReplayTarget, catalog: readonly Migration[], selection: SquashSelection): Promise<SchemaObject[]> {
+  const wanted = new Set([...selection.prerequisites.map((m) => m.id), selection.squashId]);
+  const migrations = catalog.filter((m) => wanted.has(m.id));
+  try {
+    await replay(target, migrations);
+  } catch (error) {
+    if (!(error instanceof MigrationFailedError) || error.details.migration !== selection.squashId) throw error;
+    const where = typeof error.details.line === 'number' ? ` at line ${error.details.line}` : '';
+    throw new SquashNotEquivalentError(selection.squashId, [`the generated squash failed${where}: ${error.message}`], [error.toJSON()]);
+  }
+  return fingerprintObjects(target);
+}
