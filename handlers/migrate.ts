@@ -6,6 +6,7 @@ import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
 import { failInvocation } from '../lib/adapters/lambda/invocation-error';
 import { PowertoolsEventLogger } from '../lib/adapters/lambda/logger';
+import { stageOrderRecords } from '../lib/adapters/lambda/stage-order-records';
 import { withLambdaDatabase } from '../lib/adapters/lambda/with-lambda-database';
 import { S3BundleSource } from '../lib/adapters/s3/s3-bundle-source';
 import { runMigrations } from '../lib/run';
@@ -17,7 +18,9 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}}`.
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}}`
+ * (`migrate` may add `"stageOrderOverride": {"reason"}`). With a stage order (`STAGEGATE_STAGES`), `migrate`
+ * refuses migrations the previous stage has not applied and records this stage's state after success.
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
  * (see `formatInvocationErrorMessage` for `errorMessage`).
  *
@@ -33,9 +36,11 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
     const config = parseLambdaEnvironment(process.env);
     powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined });
     const run = runRequestFor(request, context, config, clock);
-    const source = new S3BundleSource(clients.s3({ region: config.region, endpoint: config.s3Endpoint }), request.bundle);
+    const s3 = clients.s3({ region: config.region, endpoint: config.s3Endpoint });
+    const source = new S3BundleSource(s3, request.bundle);
+    const stages = stageOrderRecords(config, request, s3);
     const response = await withLambdaDatabase(config, { clients, logger }, async (db, target) => {
-      const result = await runMigrations({ source, db, logger, clock }, run, config.settings);
+      const result = await runMigrations({ source, db, logger, clock, ...(stages ? { stages } : {}) }, run, config.settings);
       return { ...result, target };
     });
     logger.info('invocation.completed', outcomeOf(response));

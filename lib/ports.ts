@@ -5,6 +5,7 @@
  */
 import type { AppliedMigration, Migration } from './core/migration';
 import type { SqlStatement } from './core/sql-split';
+import type { StageOverride, StageRecord } from './core/stage-record';
 
 /**
  * Structured logging. `event` is a dotted name in the past tense
@@ -97,6 +98,16 @@ export interface RunStart {
   action: string;
   bundleId: string;
   actor: string;
+  /** A stage-order override this run proceeds under; kept with the run. */
+  stageOverride?: Pick<StageOverride, 'reason' | 'previousStage' | 'missing'>;
+}
+
+/** What a stage record takes from the database besides the ledger rows. */
+export interface StageFacts {
+  /** The schema fingerprint of the managed schemas (the ledger's excluded); null when it cannot be computed. */
+  schemaHash: string | null;
+  /** Every run that proceeded under a stage-order override, oldest first. */
+  overrides: StageOverride[];
 }
 
 export interface RunFinish {
@@ -148,6 +159,8 @@ export interface LedgerSession extends LedgerReader {
    * row is missing or already applied.
    */
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void>;
+  /** Reads the schema fingerprint and the recorded stage-order overrides, for the stage record. */
+  readStageFacts(): Promise<StageFacts>;
 }
 
 export interface LockOptions {
@@ -161,6 +174,26 @@ export interface LockOptions {
    * transaction, as without this.
    */
   timeouts?: { lockTimeoutMs: number; statementTimeoutMs: number };
+}
+
+/**
+ * The records of the stage a migrate function serves, in the stage order
+ * (`custom.stagegate.stages`). Only the migrate function has one; local runs
+ * have no stage and skip the order check.
+ */
+export interface StageRecords {
+  /** This stage's name. */
+  readonly stage: string;
+  /** The stage before this one in the order; null for the first stage. */
+  readonly previousStage: string | null;
+  /**
+   * The previous stage's record. Called only when `previousStage` is set and
+   * the run would apply something. Null when that stage never recorded a run.
+   * Throws `STAGE_RECORD_INVALID`, `STAGE_RECORD_ACCESS_DENIED` or `STAGE_RECORD_FAILED`.
+   */
+  previous(): Promise<StageRecord | null>;
+  /** Replaces this stage's record after a successful run. Throws `STAGE_RECORD_ACCESS_DENIED` or `STAGE_RECORD_FAILED`. */
+  write(record: StageRecord): Promise<void>;
 }
 
 /** A PostgreSQL database with a stagegate ledger. */

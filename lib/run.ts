@@ -6,7 +6,8 @@ import { splitStatements } from './core/sql-split';
 import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
 import type { AppliedMigration } from './core/migration';
 import { statusEntries } from './core/status';
-import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
+import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
+import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
 
 /** What the engine needs from the outside world. */
 export interface RunDependencies {
@@ -14,6 +15,8 @@ export interface RunDependencies {
   db: MigrationDatabase;
   logger: Logger;
   clock: Clock;
+  /** The stage order, for the migrate function: checked before applying, recorded after success. Local runs have none. */
+  stages?: StageRecords;
 }
 
 /** Limits that come from configuration. */
@@ -34,6 +37,8 @@ export interface RunRequest {
   deadline?: number;
   /** Time kept in reserve before the deadline, in ms. */
   safetyMarginMs?: number;
+  /** Proceed although the previous stage lacks migrations this run applies; recorded with the run. */
+  stageOrderOverride?: StageOrderOverride;
 }
 
 /**
@@ -86,15 +91,20 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
   return deps.db.withLock({ waitMs: lockWaitMs, timeouts }, async (session) => {
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
     // Deploys that find nothing to do are the common case: one query answers them.
+    // The stage record is written after every successful run, up to date included.
+    const withRecord = async (done: RunResult): Promise<RunResult> =>
+      deps.stages ? { ...done, stageRecord: await recordStage(deps.stages, session, deps.logger, deps.clock, bundle.id) } : done;
     if (await session.isMarkedComplete(bundle.id)) {
       deps.logger.info('plan.ready', { bundle: bundle.id, steps: 0, pending: [], reason: 'the ledger is as this bundle left it' });
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+      return withRecord(result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started));
     }
     const ledger = await session.readLedger();
     let steps: PlanStep[];
+    let stageOverride: RunStart['stageOverride'];
     try {
       steps = planVerified(bundle, ledger.rows);
+      if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, steps.map((s) => s.migration.id), request.stageOrderOverride);
     } catch (error) {
       await recordRefusal(session, deps.logger, request, bundle.id, error);
       throw error;
@@ -103,9 +113,9 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     if (steps.length === 0) {
       await markComplete(session, deps.logger, bundle.id);
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+      return withRecord(result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started));
     }
-    const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
+    const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor, ...(stageOverride ? { stageOverride } : {}) });
     const applied: AppliedEntry[] = [];
     try {
       const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId }, steps, applied);
@@ -114,7 +124,8 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, applied: applied.map((a) => a.id) });
       if (pending.length === 0) await markComplete(session, deps.logger, bundle.id);
       deps.logger.info('run.completed', { bundle: bundle.id, status, applied: applied.length, pending: pending.length });
-      return result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started);
+      const outcome = result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started);
+      return withRecord(stageOverride ? { ...outcome, stageOrderOverride: stageOverride } : outcome);
     } catch (caught) {
       const error = asRunnerError(caught);
       error.details.applied = applied;

@@ -11,3 +11,4 @@ export * from './errors-remote';
 export * from './errors-gate';
 export * from './errors-scratch';
 export * from './errors-squash';
+export * from './errors-stage';

@@ -71,6 +71,10 @@ export interface RunResult {
   plan?: PlannedEntry[];
   /** `status`: every migration with its state, then unknown ones. */
   migrations?: StatusEntry[];
+  /** `migrate` on a stage: whether the stage record was written (a failure to write it fails nothing). */
+  stageRecord?: { written: true } | { written: false; reason: string };
+  /** `migrate` on a stage that ran under a stage-order override. */
+  stageOrderOverride?: { reason: string; previousStage: string; missing: string[] };
   durationMs: number;
 }
 

@@ -28,7 +28,28 @@ describe('Function: parseLambdaEnvironment', () => {
       s3Endpoint: null,
       region: null,
       stage: null,
+      stageOrder: null,
     });
+  });
+
+  it('reads the stage order and this stage\'s place in it', () => {
+    // Act
+    const config = parseLambdaEnvironment({ ...URL_ENV, STAGEGATE_STAGE: 'production', STAGEGATE_STAGES: 'dev,staging,production' });
+    const first = parseLambdaEnvironment({ ...URL_ENV, STAGEGATE_STAGE: 'dev', STAGEGATE_STAGES: 'dev,staging,production' });
+    // Assess
+    expect(config.stageOrder).toEqual({ stages: ['dev', 'staging', 'production'], stage: 'production', previousStage: 'staging' });
+    expect(first.stageOrder?.previousStage).toBeNull();
+  });
+
+  it('refuses a stage order without this stage, or without a stage at all', () => {
+    // Act
+    const outside = problemsOf({ ...URL_ENV, STAGEGATE_STAGE: 'qa', STAGEGATE_STAGES: 'dev,production' });
+    const unnamed = problemsOf({ ...URL_ENV, STAGEGATE_STAGES: 'dev,production' });
+    const twice = problemsOf({ ...URL_ENV, STAGEGATE_STAGE: 'dev', STAGEGATE_STAGES: 'dev,dev' });
+    // Assess
+    expect(outside).toEqual([{ key: 'STAGEGATE_STAGE', problem: expect.stringContaining('stage "qa" is not in the stage order (STAGEGATE_STAGES: dev, production)') }]);
+    expect(unnamed).toEqual([{ key: 'STAGEGATE_STAGE', problem: expect.stringContaining('is required with STAGEGATE_STAGES') }]);
+    expect(twice).toEqual([{ key: 'STAGEGATE_STAGES', problem: 'names a stage twice' }]);
   });
 
   it('reads every stagegate setting', () => {

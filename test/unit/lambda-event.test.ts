@@ -152,4 +152,17 @@ describe('Function: parseEvent', () => {
     expect(problems[19]).toEqual({ field: '(event)', problem: 'and 81 more problems' });
     expect(Math.max(...problems.map((p) => p.field.length))).toBeLessThanOrEqual(65);
   });
+
+  it('accepts a stage-order override with a reason on migrate only, trimmed and capped', () => {
+    // Act
+    const parsed = parseEvent({ ...valid(), stageOrderOverride: { reason: '  hotfix INC-123 ' } });
+    const onPlan = problemsOf({ ...valid(), action: 'plan', stageOrderOverride: { reason: 'x' } });
+    const tooLong = problemsOf({ ...valid(), stageOrderOverride: { reason: 'x'.repeat(501) } });
+    const extra = problemsOf({ ...valid(), stageOrderOverride: { reason: 'x', force: true } });
+    // Assess
+    expect(parsed.stageOrderOverride).toEqual({ reason: 'hotfix INC-123' });
+    expect(onPlan).toEqual([{ field: 'stageOrderOverride', problem: 'goes with action "migrate" only' }]);
+    expect(tooLong).toEqual([{ field: 'stageOrderOverride.reason', problem: 'must be at most 500 characters' }]);
+    expect(extra).toEqual([{ field: 'stageOrderOverride.force', problem: 'unknown field' }]);
+  });
 });

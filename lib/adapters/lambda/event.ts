@@ -3,6 +3,7 @@
 import { enum as oneOf, strictObject, string, type core } from 'zod';
 import { EventInvalidError, type EventProblem } from '../../core/errors';
 import { isMigrationId, MAX_ID_LENGTH } from '../../core/migration';
+import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
 import type { BundleRef } from '../s3/bundle-ref';
 
 /** What the migrate function may be asked to do. */
@@ -17,6 +18,8 @@ export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 export interface MigrateEvent {
   action: EventAction;
   bundle: BundleRef;
+  /** `migrate` only: proceed although the previous stage lacks migrations; the reason is recorded. */
+  stageOrderOverride?: { reason: string };
 }
 
 /** S3's limit on an object key, in UTF-8 bytes. */
@@ -52,10 +55,19 @@ const targetSchema = string()
   .refine(() => false, 'target is not supported by this version; leave it out to apply every pending migration')
   .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type');
 
+const reasonSchema = string()
+  .trim()
+  .min(1, { error: 'must say why the stage order is overridden (it is recorded)', abort: true })
+  .max(MAX_OVERRIDE_REASON, { error: `must be at most ${MAX_OVERRIDE_REASON} characters` });
+
 const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
+  stageOrderOverride: strictObject({ reason: reasonSchema }).optional(),
+}).refine((event) => event.stageOrderOverride === undefined || event.action === EventAction.MIGRATE, {
+  error: 'goes with action "migrate" only',
+  path: ['stageOrderOverride'],
 });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
@@ -98,6 +110,10 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle } = parsed.data;
-  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 } };
+  const { action, bundle, stageOrderOverride } = parsed.data;
+  return {
+    action,
+    bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 },
+    ...(stageOrderOverride ? { stageOrderOverride: { reason: stageOrderOverride.reason } } : {}),
+  };
 }

@@ -33,6 +33,7 @@ export function runRequestFor(
     actor: `lambda:${context.functionName}:${context.awsRequestId}`,
     deadline: clock.now() + context.getRemainingTimeInMillis(),
     safetyMarginMs: config.safetyMarginMs,
+    ...(event.stageOrderOverride ? { stageOrderOverride: event.stageOrderOverride } : {}),
   };
 }
 

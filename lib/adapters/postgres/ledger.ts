@@ -8,8 +8,11 @@ import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
 
-/** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
-export const LEDGER_VERSION = 1;
+/**
+ * The ledger format this code reads and writes; stored in `meta.ledger_version`.
+ * 2 added `runs.stage_override` (a run that proceeded under a stage-order override).
+ */
+export const LEDGER_VERSION = 2;
 
 /** Quoted, schema-qualified names of the ledger tables. */
 export interface LedgerTables {
@@ -59,7 +62,8 @@ export function ledgerDdl(t: LedgerTables): string[] {
        finished_at timestamptz,
        outcome text not null check (outcome in ('running', 'succeeded', 'failed', 'incomplete', 'abandoned')),
        applied text[] not null default '{}',
-       error jsonb)`,
+       error jsonb,
+       stage_override jsonb)`,
     `create table if not exists ${t.migrations} (
        id text primary key,
        checksum text not null,
@@ -124,7 +128,20 @@ export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<
   if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
     throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
   }
-  // TODO [>=2.0.0] upgrade older ledger versions here, in order.
+  if (Number(version) < 2) await upgradeToVersion2(client, t);
+}
+
+/** Version 1 → 2: the runs table keeps stage-order overrides. One transaction, under the lock. */
+async function upgradeToVersion2(client: pg.Client, t: LedgerTables): Promise<void> {
+  await client.query('begin');
+  try {
+    await client.query(`alter table ${t.runs} add column if not exists stage_override jsonb`);
+    await client.query(`update ${t.meta} set value = $2 where key = $1`, ['ledger_version', '2']);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
 }
 
 interface LedgerRow {
@@ -273,8 +290,8 @@ export async function abandonRuns(client: pg.Client, t: LedgerTables): Promise<v
 /** Inserts a `running` row into the runs table and returns its id. */
 export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStart): Promise<number> {
   const result = await client.query<{ id: string }>(
-    `insert into ${t.runs} (action, bundle_id, actor, outcome) values ($1, $2, $3, 'running') returning id`,
-    [run.action, run.bundleId, run.actor],
+    `insert into ${t.runs} (action, bundle_id, actor, outcome, stage_override) values ($1, $2, $3, 'running', $4::jsonb) returning id`,
+    [run.action, run.bundleId, run.actor, run.stageOverride === undefined ? null : JSON.stringify(run.stageOverride)],
   );
   return Number(result.rows[0]?.id);
 }

@@ -10,6 +10,7 @@ import type {
   RecordRequest,
   RunFinish,
   RunStart,
+  StageFacts,
 } from '../../ports';
 import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
 import { withClient, type PgConnection } from './connect';
@@ -28,6 +29,7 @@ import {
   type LedgerTables,
 } from './ledger';
 import { withAdvisoryLock } from './lock';
+import { readStageFacts } from './stage-facts';
 
 /** The ledger schema when configuration names none. */
 export const DEFAULT_LEDGER_SCHEMA = 'stagegate';
@@ -103,6 +105,10 @@ class PgLedgerSession implements LedgerSession {
       if (await settleDirtyRow(this.client, this.tables, id, outcome, runId)) return;
       throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
     });
+  }
+
+  readStageFacts(): Promise<StageFacts> {
+    return mappingErrors('reading the stage facts', () => readStageFacts(this.client, this.tables));
   }
 }
 
