@@ -11,7 +11,7 @@ export const COMMANDS = {
   migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
-  squash: ['dir', 'database-url', 'schema', 'from', 'to', 'prune', 'force', 'reason', 'json', 'verbose'],
+  squash: ['dir', 'database-url', 'schema', 'from', 'to', 'prune', 'force', 'reason', 'bucket', 'prefix', 'region', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
 
@@ -80,7 +80,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
     const remote = ['function', 'region'].filter((name) => name in parsed.values);
-    if (remote.length > 0 && command !== 'publish') throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
+    if (remote.length > 0 && command !== 'publish' && command !== 'squash') throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
   }
   return { command, positionals: parsed.positionals, options: parsed.values };
 }

@@ -6,6 +6,8 @@ import { parseConfig, type Config } from '../config';
 import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
 import { buildSquash } from '../squash/build-squash';
 import { pruneSquash } from '../squash/prune-squash';
+import { createS3Client } from '../adapters/s3/s3-client';
+import { parseRemoteConfig } from '../remote/remote-config';
 import type { ParsedArgs } from './args';
 import { rawConfig, withServerUrl, type CommandContext, type CommandOutput } from './commands';
 import { version } from '../../package.json';
@@ -29,7 +31,8 @@ export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Prom
   if (args.options.prune === true) return prune(args, ctx, { app, dir, config });
   const to = option(args, 'to');
   if (to === undefined) throw new UsageError('stagegate squash needs --to NNNN (the last migration of the range), or --prune.');
-  if (args.options.force !== undefined || args.options.reason !== undefined) throw new UsageError('stagegate squash: --force and --reason go with --prune.');
+  const pruneOnly = (['force', 'reason', 'bucket', 'prefix', 'region'] as const).filter((name) => args.options[name] !== undefined);
+  if (pruneOnly.length > 0) throw new UsageError(`stagegate squash: --${pruneOnly[0]} goes with --prune.`);
   return withServerUrl(config, ctx, async (url, target) => {
     const from = option(args, 'from');
     const result = await buildSquash(
@@ -45,7 +48,7 @@ async function prune(args: ParsedArgs, ctx: CommandContext, settings: { app: str
   const reason = option(args, 'reason');
   if (args.options.force === true && (reason === undefined || reason.trim() === '')) throw new UsageError('stagegate squash --prune --force needs --reason "why it is safe".');
   if (args.options.force !== true && reason !== undefined) throw new UsageError('stagegate squash --prune: --reason goes with --force.');
-  const evidence: AppliedEvidence[] = [];
+  const evidence = await stagesEvidence(args, ctx);
   const url = settings.config.databaseUrl;
   if (url !== null) evidence.push(await ledgerEvidence(url, settings.config.schema));
   const result = await pruneSquash(
@@ -53,6 +56,21 @@ async function prune(args: ParsedArgs, ctx: CommandContext, settings: { app: str
     { dir: settings.dir, app: settings.app, evidence, force: args.options.force === true ? { reason: reason as string } : null },
   );
   return { json: { ...result, dir: settings.dir }, target: settings.dir };
+}
+
+/** Each stage's record, when serverless.yml (or STAGEGATE_STAGES) names the stages; loaded on use, like the other AWS commands. */
+async function stagesEvidence(args: ParsedArgs, ctx: CommandContext): Promise<AppliedEvidence[]> {
+  const { readStageList, stageEvidence } = await import('../squash/stage-evidence');
+  const stages = await readStageList(ctx.cwd, ctx.env);
+  if (stages === null) return [];
+  const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => (typeof args.options[name] === 'string' ? (args.options[name] as string) : undefined);
+  const config = parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env);
+  const s3 = createS3Client({ ...(config.region ? { region: config.region } : {}), ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
+  try {
+    return await stageEvidence(s3, config.bucket, config.prefix, stages);
+  } finally {
+    s3.destroy();
+  }
 }
 
 /** The applied ids of a database's ledger (no ledger yet: nothing applied). */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { buildCatalog } from '../../lib/core/catalog';
@@ -6,10 +6,12 @@ import { readMigrationsFolder } from '../../lib/adapters/fs/read-migrations-fold
 import { readSchemaHash } from '../../lib/adapters/postgres/schema-objects';
 import { buildSquash } from '../../lib/squash/build-squash';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
+import { failure } from '../support/failure';
 import { generatedHistory } from '../support/squash-history';
 import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
 
 const GENERATOR = 'stagegate squash test';
+const REPO_MIGRATIONS = join(__dirname, '../../migrations');
 
 async function fingerprint(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
@@ -62,4 +64,99 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(await fingerprint(withSquash.url)).toBe(await fingerprint(withOriginals.url));
     expect(await fingerprint(withSquash.url)).toBe(result.fingerprint);
   }, 120_000);
+
+  it('squashes the example app organization up to its data migration, and refuses past it, naming why', async () => {
+    // Prepare
+    const dir = join(ws.dir, 'migrations');
+    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
+    const before = readdirSync(join(dir, 'organization')).sort();
+    // Act
+    const refused = await failure(squash(dir, 'organization', '0003'));
+    const dataOnly = await failure(squash(dir, 'organization', '0002'));
+    const result = await squash(dir, 'organization', '0001');
+    // Assess
+    expect(refused.code).toBe('SQUASH_REFUSED');
+    expect(refused.message).toContain('organization/0002_organization_type.sql:8: INSERT INTO organization_organizationtype');
+    expect(refused.message).toContain('organization/0003_organization_name_index is no-transaction');
+    expect(dataOnly.message).toContain('a data statement');
+    expect(dataOnly.message).not.toContain('no-transaction');
+    expect(result).toMatchObject({ squash: 'organization/0001_squashed_0001_0001', irreversible: false, downFile: 'organization/0001_squashed_0001_0001.down.sql' });
+    expect(readdirSync(join(dir, 'organization')).sort()).toEqual([...before, '0001_squashed_0001_0001.down.sql', '0001_squashed_0001_0001.sql'].sort());
+    expect(readFileSync(join(dir, 'organization/0001_squashed_0001_0001.down.sql'), 'utf8')).toContain('DROP TABLE organization;');
+    const catalog = buildCatalog(await readMigrationsFolder(dir));
+    expect(catalog.find((m) => m.id === 'organization/0002_organization_type')?.dependencies).toEqual(['organization/0001_initial', result.squash]);
+    const [withSquash, withOriginals] = [await fresh(), await fresh()];
+    const squashed = await runOnFolder(dir, withSquash.url, { action: 'migrate' });
+    expect(squashed.applied.map((a) => a.id)).toContain(result.squash);
+    expect(squashed.applied.map((a) => a.id)).not.toContain('organization/0001_initial');
+    await runOnFolder(REPO_MIGRATIONS, withOriginals.url, { action: 'migrate' });
+    expect(await fingerprint(withSquash.url)).toBe(await fingerprint(withOriginals.url));
+  }, 60_000);
+
+  it('records the squash without running it on a database that applied the originals, ending with the same schema', async () => {
+    // Prepare
+    const files = generatedHistory(12);
+    const dir = ws.migrations(files);
+    const database = await fresh();
+    await runOnFolder(dir, database.url, { action: 'migrate' });
+    const applied = await fingerprint(database.url);
+    // Act
+    const result = await squash(dir, 'hist', '0012', '0001');
+    const run = await runOnFolder(dir, database.url, { action: 'migrate' });
+    // Assess
+    expect(run.applied).toEqual([{ id: result.squash, durationMs: 0, method: 'recorded' }]);
+    expect(await fingerprint(database.url)).toBe(applied);
+    expect(await fingerprint(database.url)).toBe(result.fingerprint);
+  }, 60_000);
+
+  it('squashes a later range, which then depends on what came before it', async () => {
+    // Prepare
+    const dir = ws.migrations(generatedHistory(40));
+    // Act
+    const result = await squash(dir, 'hist', '0030', '0010');
+    // Assess
+    const catalog = buildCatalog(await readMigrationsFolder(dir));
+    expect(catalog.find((m) => m.id === result.squash)?.dependencies).toEqual(['hist/0009_step_9']);
+    // The next migration depends on the whole number 0030; the planner reads the original as the squash.
+    expect(catalog.find((m) => m.id === 'hist/0031_step_31')?.dependencies).toEqual([result.squash, 'hist/0030_step_30']);
+    const [withSquash, withOriginals] = [await fresh(), await fresh()];
+    await runOnFolder(dir, withSquash.url, { action: 'migrate' });
+    await runOnFolder(ws.migrations(generatedHistory(40)), withOriginals.url, { action: 'migrate' });
+    expect(await fingerprint(withSquash.url)).toBe(await fingerprint(withOriginals.url));
+  }, 60_000);
+
+  it('adds columns to tables of other apps with ALTER TABLE, and refuses a range that changes them', async () => {
+    // Prepare
+    const dir = ws.migrations({
+      'base/0001_account.sql': 'CREATE TABLE sq_account (id bigserial PRIMARY KEY, email text);',
+      'extra/0001_flags.sql': '-- stagegate:depends-on base/0001_account\nALTER TABLE sq_account ADD COLUMN flagged boolean NOT NULL DEFAULT false;\nCREATE INDEX sq_account_flagged ON sq_account (flagged);',
+      'extra/0002_more.sql': 'CREATE TABLE sq_flag (account_id bigint REFERENCES sq_account (id));',
+      'other/0001_narrow.sql': '-- stagegate:depends-on base/0001_account\nALTER TABLE sq_account ALTER COLUMN email TYPE varchar(200);',
+    });
+    // Act
+    const result = await squash(dir, 'extra', '0002');
+    const refused = await failure(squash(dir, 'other', '0001'));
+    // Assess
+    expect(result.dependsOn).toEqual(['base/0001_account']);
+    expect(readFileSync(join(dir, result.file), 'utf8')).toContain('ALTER TABLE public.sq_account ADD COLUMN flagged boolean DEFAULT false NOT NULL;');
+    expect(refused.code).toBe('SQUASH_REFUSED');
+    expect(refused.message).toContain('column public.sq_account.email changed by the range: text → character varying(200)');
+  }, 60_000);
+
+  it('refuses unknown numbers, a squash that exists, and writes nothing', async () => {
+    // Prepare
+    const dir = ws.migrations(generatedHistory(8));
+    // Act
+    const unknown = await failure(squash(dir, 'hist', '0099'));
+    const noApp = await failure(squash(dir, 'nope', '0001'));
+    await squash(dir, 'hist', '0004');
+    const again = await failure(squash(dir, 'hist', '0004'));
+    // Assess
+    expect(unknown.message).toContain('--to 0099: app hist has no migration with that number');
+    expect(noApp.message).toContain('there is no app nope');
+    expect(again.code).toBe('SQUASH_REFUSED');
+    expect(again.message).toContain('hist/0004_squashed_0001_0004 already exists');
+    expect(readdirSync(join(dir, 'hist')).filter((f) => f.includes('squashed'))).toEqual(['0004_squashed_0001_0004.sql']);
+    expect(existsSync(join(dir, 'hist/0004_squashed_0001_0004.down.sql'))).toBe(false);
+  }, 60_000);
 });

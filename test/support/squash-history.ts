@@ -31,7 +31,7 @@ export function generatedHistory(count: number): Record<string, string> {
   }
   const tail = (n: number): string => String(n).padStart(4, '0');
   files[`hist/${tail(count - 2)}_summary_view.sql`] =
-    `CREATE VIEW hist_summary AS SELECT t.id, t.name, t.status FROM hist_t${table} t WHERE t.status = 'new';\n` +
+    `CREATE VIEW hist_summary AS SELECT t.id, t.name, t.status FROM hist_t1 t WHERE t.status = 'new';\n` +
     'CREATE VIEW hist_summary_count AS SELECT count(*) AS n FROM hist_summary;';
   files[`hist/${tail(count - 1)}_numbers.sql`] =
     'CREATE SEQUENCE hist_numbers START 100 INCREMENT 5;\n' +
