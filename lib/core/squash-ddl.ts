@@ -44,6 +44,9 @@ export interface TableFacts {
   rowSecurity: boolean;
   /** `pg_get_partkeydef` of a partitioned table. */
   partitionBy: string | null;
+  /** The parent of a partition (qualified, quoted), with its bound (`FOR VALUES …`). */
+  partitionOf?: string | null;
+  bound?: string | null;
   columns: ColumnFacts[];
 }
 
@@ -101,11 +104,13 @@ export function columnDefinition(c: ColumnFacts): string {
  *
  * @example
  * tableStatements({ name: 'app.org', unlogged: false, rowSecurity: false, partitionBy: null, columns: [] });
- * // ['CREATE TABLE app.org (\n)']
+ * // ['CREATE TABLE app.org (\n\n)']
  */
 export function tableStatements(t: TableFacts): string[] {
   const columns = t.columns.map((c) => `    ${columnDefinition(c)}`).join(',\n');
-  const create = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${t.name} (\n${columns}\n)${t.partitionBy ? ` PARTITION BY ${t.partitionBy}` : ''}`;
+  // A partition takes its columns from its parent.
+  const body = t.partitionOf ? `PARTITION OF ${t.partitionOf} ${t.bound ?? 'DEFAULT'}` : `(\n${columns}\n)`;
+  const create = `CREATE ${t.unlogged ? 'UNLOGGED ' : ''}TABLE ${t.name} ${body}${t.partitionBy ? ` PARTITION BY ${t.partitionBy}` : ''}`;
   return t.rowSecurity ? [create, `ALTER TABLE ${t.name} ENABLE ROW LEVEL SECURITY`] : [create];
 }
 

@@ -89,7 +89,7 @@ function problemsOf(m: Migration, catalog: readonly Migration[]): SquashProblem[
       message:
         finding.concern === StatementConcern.DATA
           ? `${finding.what}…: a data statement; its effect is rows, which a squash rebuilt from the schema would silently drop`
-          : `${finding.what}…: changes something the schema fingerprint does not cover (grants, owners, policies, roles…), so the squash could not be proven to keep it`,
+          : `${finding.what}…: changes something the schema fingerprint does not cover (grants, owners, policies, roles, table inheritance…), so the squash could not be proven to keep it`,
     });
   }
   return problems;

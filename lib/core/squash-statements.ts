@@ -40,6 +40,8 @@ const UNPROVEN_OBJECT = new RegExp(
   'i',
 );
 const OWNER_TO = /\bowner\s+to\b/i;
+/** Table inheritance (not partitions) is not in the fingerprint either. */
+const INHERITANCE = /\binherits\s*\(|^alter\s+table\s+.*\s(no\s+)?inherit\s+(?!;)[a-z_"]/is;
 
 /** The statement without leading comments, lower-cased words collapsed to single spaces. */
 function leadingText(sql: string): string {
@@ -59,7 +61,7 @@ function concernOf(sql: string): StatementConcern | null {
   if (BODY_FIRST_WORDS.has(first) && DATA_WORD.test(text)) return StatementConcern.DATA;
   if (first === 'select' && SEQUENCE_STATE.test(text)) return StatementConcern.DATA;
   if (UNPROVEN_FIRST_WORDS.has(first) || UNPROVEN_OBJECT.test(text)) return StatementConcern.UNPROVEN;
-  if (first === 'alter' && OWNER_TO.test(text)) return StatementConcern.UNPROVEN;
+  if ((first === 'alter' && OWNER_TO.test(text)) || ((first === 'create' || first === 'alter') && INHERITANCE.test(text))) return StatementConcern.UNPROVEN;
   return null;
 }
 

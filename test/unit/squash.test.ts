@@ -42,6 +42,7 @@ describe('findUnsquashable', () => {
       '6 unproven ALTER TABLE t',
       '7 data SELECT setval(\'s\', 10)',
     ]);
+    expect(findUnsquashable('CREATE TABLE c (x int) INHERITS (p);').map((f) => f.concern)).toEqual(['unproven']);
   });
 
   it('accepts DDL, including functions whose bodies write rows and DO blocks that only change schema', () => {

@@ -44,7 +44,7 @@ function nodeOf(row: ObjectRow, key: string): DumpNode | null {
     case 'type':
       return node(DumpPhase.TYPE, [typeStatement(f as unknown as TypeFacts)]);
     case 'table':
-      return node(DumpPhase.TABLE, tableStatements(f as unknown as TableFacts));
+      return { ...node(DumpPhase.TABLE, tableStatements(f as unknown as TableFacts)), dependsOn: typeof f.parentKey === 'string' ? [f.parentKey] : [] };
     case 'column':
       return node(DumpPhase.COLUMN, [addColumnStatement(String(f.table), f.column as ColumnFacts)]);
     case 'sequence':

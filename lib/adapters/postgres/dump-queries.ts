@@ -55,6 +55,11 @@ union all
 select 'table', n.nspname || '.' || c.relname,
   jsonb_build_object('name', ${QN('n.nspname', 'c.relname')}, 'unlogged', c.relpersistence = 'u', 'rowSecurity', c.relrowsecurity,
     'partitionBy', case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
+    'partitionOf', (select ${QN('pn.nspname', 'pc.relname')} from pg_inherits h join pg_class pc on pc.oid = h.inhparent join pg_namespace pn on pn.oid = pc.relnamespace
+      where c.relispartition and h.inhrelid = c.oid limit 1),
+    'parentKey', (select 'table' || E'\\t' || pn.nspname || '.' || pc.relname from pg_inherits h join pg_class pc on pc.oid = h.inhparent join pg_namespace pn on pn.oid = pc.relnamespace
+      where c.relispartition and h.inhrelid = c.oid limit 1),
+    'bound', case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end,
     'columns', coalesce((select jsonb_agg(k.facts order by k.attnum) from cols k where k.relid = c.oid), '[]'::jsonb)),
   array[${ID('pg_class', 'c.oid')}, ${ID('pg_type', 'c.reltype')}, ${ID('pg_type', '(select typarray from pg_type where oid = c.reltype)')}]
 from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('r', 'p') and ${MANAGED} and ${NOT_MEMBER('pg_class', 'c.oid')}
@@ -82,10 +87,15 @@ select 'constraint', n.nspname || '.' || c.relname || '.' || co.conname,
 from pg_constraint co join pg_class c on c.oid = co.conrelid join pg_namespace n on n.oid = c.relnamespace
 where co.contype <> 'n' and co.conparentid = 0 and ${MANAGED}
 union all
-select 'index', n.nspname || '.' || t.relname || '.' || i.relname, jsonb_build_object('definition', pg_get_indexdef(i.oid)), array[${ID('pg_class', 'i.oid')}]
+select 'index', n.nspname || '.' || t.relname || '.' || i.relname,
+  -- A partitioned table's index is printed ON ONLY; without ONLY the server creates each partition's copy too.
+  jsonb_build_object('definition', case when i.relkind = 'I' then regexp_replace(pg_get_indexdef(i.oid), ' ON ONLY ', ' ON ') else pg_get_indexdef(i.oid) end),
+  array[${ID('pg_class', 'i.oid')}]
 from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid join pg_namespace n on n.oid = i.relnamespace
 where ${MANAGED} and ${NOT_MEMBER('pg_class', 'i.oid')}
   and not exists (select 1 from pg_constraint co where co.conindid = x.indexrelid and co.conrelid = x.indrelid and co.contype in ('p', 'u', 'x'))
+  -- A partition's copy of its parent's index is created with the parent's.
+  and not exists (select 1 from pg_inherits h where h.inhrelid = i.oid)
 union all
 select 'view', n.nspname || '.' || c.relname,
   jsonb_build_object('name', ${QN('n.nspname', 'c.relname')}, 'materialized', c.relkind = 'm', 'options', array_to_string(c.reloptions, ', '), 'definition', pg_get_viewdef(c.oid)),
