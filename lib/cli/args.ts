@@ -11,7 +11,7 @@ export const COMMANDS = {
   migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
-  squash: ['dir', 'database-url', 'schema', 'from', 'to', 'prune', 'force', 'reason', 'bucket', 'prefix', 'region', 'json', 'verbose'],
+  squash: ['dir', 'database-url', 'schema', 'from', 'to', 'with-data', 'prune', 'force', 'reason', 'bucket', 'prefix', 'region', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
 
@@ -28,6 +28,7 @@ const OPTIONS = {
   'rolled-back': { type: 'boolean' },
   from: { type: 'string' },
   to: { type: 'string' },
+  'with-data': { type: 'boolean' },
   prune: { type: 'boolean' },
   force: { type: 'boolean' },
   reason: { type: 'string' },

@@ -8,7 +8,7 @@ Usage:
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
-  stagegate squash  <app> [--from NNNN] --to NNNN [--database-url URL] [--json]
+  stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
   stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
 
 Options:
@@ -23,6 +23,7 @@ Options:
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
   --from NNNN, --to NNNN    squash: the range of the app's migrations to replace (--from defaults
                             to the first); built and proven on scratch databases of --database-url
+  --with-data               squash: carry the rows the range leaves in the tables it creates
   --prune                   squash: delete the originals once every stage applied the squash
   --force --reason TEXT     prune even where the squash is not applied, saying why
   --json                    print one JSON object on stdout

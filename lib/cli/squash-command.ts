@@ -37,14 +37,16 @@ export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Prom
     const from = option(args, 'from');
     const result = await buildSquash(
       { logger: ctx.logger, server: url, ledgerSchema: config.schema },
-      { dir, app, ...(from === undefined ? {} : { from }), to, generator: `stagegate squash ${version}` },
+      { dir, app, ...(from === undefined ? {} : { from }), to, withData: args.options['with-data'] === true, generator: `stagegate squash ${version}` },
     );
     return { json: { ...result, dir }, target };
   });
 }
 
 async function prune(args: ParsedArgs, ctx: CommandContext, settings: { app: string; dir: string; config: Config }): Promise<CommandOutput> {
-  if (args.options.from !== undefined || args.options.to !== undefined) throw new UsageError('stagegate squash --prune takes no --from or --to: it prunes every squash of the app.');
+  if (args.options.from !== undefined || args.options.to !== undefined || args.options['with-data'] !== undefined) {
+    throw new UsageError('stagegate squash --prune takes no --from, --to or --with-data: it prunes every squash of the app.');
+  }
   const reason = option(args, 'reason');
   if (args.options.force === true && (reason === undefined || reason.trim() === '')) throw new UsageError('stagegate squash --prune --force needs --reason "why it is safe".');
   if (args.options.force !== true && reason !== undefined) throw new UsageError('stagegate squash --prune: --reason goes with --force.');

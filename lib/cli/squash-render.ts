@@ -25,7 +25,7 @@ export function renderSquash(json: Record<string, unknown>, style: Style): strin
     `${style.green('Wrote')} ${shown(json.file)}${json.downFile ? ` and ${shown(json.downFile)}` : ''}`,
     `  replaces ${replaced.length} migration(s): ${replaced[0]} … ${replaced[replaced.length - 1]}`,
     `  ${String(json.objects)} object(s), ${String(json.statements)} statement(s)${(json.dependsOn as string[]).length > 0 ? `; depends on ${(json.dependsOn as string[]).join(', ')}` : ''}`,
-    `  proven equivalent: fingerprint ${String(json.fingerprint)}`,
+    `  proven equivalent: fingerprint ${String(json.fingerprint)}${json.withData === true ? ', and the same rows in its tables' : ''}`,
   ];
   if (json.irreversible === true) lines.push(style.yellow('  irreversible: a replaced migration has no reverse script, so the squash has none'));
   lines.push(style.dim('  keep the originals until every stage has applied it; then: stagegate squash --prune'));

@@ -175,3 +175,28 @@ export function viewStatement(v: { name: string; materialized: boolean; options:
   const body = v.definition.trimEnd().replace(/;$/, '');
   return `CREATE ${v.materialized ? 'MATERIALIZED ' : ''}VIEW ${v.name}${v.options ? ` WITH (${v.options})` : ''} AS\n${body}`;
 }
+
+/**
+ * Rows of a table as one `INSERT`: the rows travel as a JSON literal and are
+ * turned back into the table's row type by the server, so every type
+ * round-trips without client-side formatting. Generated columns are left out
+ * (the server computes them); identity columns keep their values.
+ *
+ * @example
+ * insertStatement('app.kind', ['id', 'name'], '[{"id":1,"name":"company"}]');
+ * // "INSERT INTO app.kind (id, name) OVERRIDING SYSTEM VALUE SELECT id, name FROM pg_catalog.jsonb_populate_recordset(NULL::app.kind, '[…]')"
+ */
+export function insertStatement(table: string, columns: readonly string[], rowsJson: string): string {
+  const list = columns.join(', ');
+  return `INSERT INTO ${table} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM pg_catalog.jsonb_populate_recordset(NULL::${table}, ${literal(rowsJson)})`;
+}
+
+/**
+ * Puts a sequence where the range left it.
+ *
+ * @example
+ * setvalStatement('app.kind_id_seq', '3'); // "SELECT pg_catalog.setval('app.kind_id_seq', 3, true)"
+ */
+export function setvalStatement(sequence: string, lastValue: string): string {
+  return `SELECT pg_catalog.setval(${literal(sequence)}, ${lastValue}, true)`;
+}

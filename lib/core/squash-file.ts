@@ -8,9 +8,10 @@ import type { SquashSelection } from './squash-range';
 
 /**
  * The order kinds of object are created in when nothing else decides:
- * functions before the tables whose defaults and checks call them, plain
- * constraints (keys, checks) before the foreign keys that need them, views
- * and triggers after the tables, comments last.
+ * functions before the tables whose defaults and checks call them, rows
+ * before constraints and triggers, plain constraints (keys, checks) before
+ * the foreign keys that need them, views and triggers after the tables,
+ * comments last.
  */
 export const DumpPhase = {
   SCHEMA: 0,
@@ -21,12 +22,15 @@ export const DumpPhase = {
   TABLE: 5,
   COLUMN: 6,
   SEQUENCE_OWNER: 7,
-  CONSTRAINT: 8,
-  INDEX: 9,
-  FOREIGN_KEY: 10,
-  VIEW: 11,
-  TRIGGER: 12,
-  COMMENT: 13,
+  /** Rows (`--with-data`), loaded before keys, indexes and triggers, as a dump does. */
+  DATA: 8,
+  SEQUENCE_VALUE: 9,
+  CONSTRAINT: 10,
+  INDEX: 11,
+  FOREIGN_KEY: 12,
+  VIEW: 13,
+  TRIGGER: 14,
+  COMMENT: 15,
 } as const;
 export type DumpPhase = (typeof DumpPhase)[keyof typeof DumpPhase];
 

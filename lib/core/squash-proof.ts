@@ -1,17 +1,34 @@
 import { SquashNotEquivalentError } from './errors';
 import { describeDifference, diffSchemas, type SchemaObject } from './schema';
 
+/** What a fresh database holds after the originals, or after the squash. */
+export interface BuiltState {
+  objects: readonly SchemaObject[];
+  /** Rows of the range's tables and values of its sequences, by key (`table\tpublic.kind` → `3 row(s), md5 …`). */
+  contents?: ReadonlyMap<string, string>;
+}
+
 /**
  * The proof of a squash: the objects a fresh database has after the squash
  * (`actual`) must be exactly those it has after the originals (`expected`),
- * definition for definition. Otherwise throws `SquashNotEquivalentError`
- * listing every difference.
+ * definition for definition, and the range's tables must hold the same rows.
+ * Otherwise throws `SquashNotEquivalentError` listing every difference.
  *
  * @example
- * assertEquivalent('org/0002_squashed_0001_0002', fromOriginals, fromSquash);
+ * assertEquivalent('org/0002_squashed_0001_0002', { objects: fromOriginals }, { objects: fromSquash });
  */
-export function assertEquivalent(squashId: string, expected: readonly SchemaObject[], actual: readonly SchemaObject[]): void {
-  const differences = diffSchemas(expected, actual);
-  if (differences.length === 0) return;
-  throw new SquashNotEquivalentError(squashId, differences.map((d) => describeDifference(d, 'by the squash')), differences);
+export function assertEquivalent(squashId: string, expected: BuiltState, actual: BuiltState): void {
+  const differences = diffSchemas(expected.objects, actual.objects);
+  const lines = differences.map((d) => describeDifference(d, 'by the squash'));
+  const before = expected.contents ?? new Map<string, string>();
+  const after = actual.contents ?? new Map<string, string>();
+  const rows: { key: string; expected: string | null; actual: string | null }[] = [];
+  for (const key of [...new Set([...before.keys(), ...after.keys()])].sort()) {
+    const [e, a] = [before.get(key) ?? null, after.get(key) ?? null];
+    if (e === a) continue;
+    rows.push({ key, expected: e, actual: a });
+    lines.push(`${key.replace('\t', ' ')} holds other data after the squash: ${a ?? 'nothing'} instead of ${e ?? 'nothing'}`);
+  }
+  if (lines.length === 0) return;
+  throw new SquashNotEquivalentError(squashId, lines, [...differences, ...rows]);
 }

@@ -15,6 +15,8 @@ export interface SquashRange {
   from?: string;
   /** The last number of the range. */
   to: string;
+  /** Carry the rows the range leaves in the tables it creates (seed rows), instead of refusing data statements. */
+  withData?: boolean;
 }
 
 /** A range that may be squashed, with everything the squash file needs. */
@@ -38,7 +40,8 @@ const NUMBER = /^[0-9]{4,}$/;
  * Picks the range and checks that it can be squashed; every reason it cannot
  * is thrown together as one `SquashRefusedError`: an unknown app or number,
  * a migration that is a squash or already replaced, a `no-transaction`
- * migration, a data statement or one the fingerprint cannot prove.
+ * migration, a data statement (unless `withData`) or one the fingerprint
+ * cannot prove.
  *
  * @example
  * const selection = selectSquashRange(catalog, { app: 'organization', to: '0002' });
@@ -48,7 +51,7 @@ export function selectSquashRange(catalog: readonly Migration[], request: Squash
   const own = catalog.filter((m) => m.app === request.app).sort((a, b) => compareIds(a.id, b.id));
   const range = pickRange(own, request);
   const problems: SquashProblem[] = [];
-  for (const m of range) problems.push(...problemsOf(m, catalog));
+  for (const m of range) problems.push(...problemsOf(m, catalog, request.withData === true));
   const from = (range[0] as Migration).number;
   const to = (range[range.length - 1] as Migration).number;
   const squashId = `${request.app}/${to}_squashed_${from}_${to}`;
@@ -73,7 +76,7 @@ function pickRange(own: Migration[], request: SquashRange): Migration[] {
   return own.filter((m) => compareNumbers(m.number, from) >= 0 && compareNumbers(m.number, request.to) <= 0);
 }
 
-function problemsOf(m: Migration, catalog: readonly Migration[]): SquashProblem[] {
+function problemsOf(m: Migration, catalog: readonly Migration[], withData: boolean): SquashProblem[] {
   const at = { id: m.id, file: m.file };
   const problems: SquashProblem[] = [];
   if (m.directives.replaces.length > 0) problems.push({ ...at, message: `${m.id} is itself a squash; squash a range after it, or its originals` });
@@ -83,12 +86,13 @@ function problemsOf(m: Migration, catalog: readonly Migration[]): SquashProblem[
     problems.push({ ...at, message: `${m.id} is no-transaction (stagegate:no-transaction): a squash runs in one transaction, so it cannot include it; end the range before it` });
   }
   for (const finding of findUnsquashable(m.sql)) {
+    if (withData && finding.concern === StatementConcern.DATA) continue;
     problems.push({
       ...at,
       line: finding.line,
       message:
         finding.concern === StatementConcern.DATA
-          ? `${finding.what}…: a data statement; its effect is rows, which a squash rebuilt from the schema would silently drop`
+          ? `${finding.what}…: a data statement; its effect is rows, which a squash rebuilt from the schema would silently drop (--with-data carries the rows of tables the range creates)`
           : `${finding.what}…: changes something the schema fingerprint does not cover (grants, owners, policies, roles, table inheritance…), so the squash could not be proven to keep it`,
     });
   }

@@ -6,12 +6,13 @@
  */
 import { buildCatalog, type SourceFile } from '../core/catalog';
 import { MigrationFailedError, MigrationsInvalidError, SquashNotEquivalentError, SquashRefusedError } from '../core/errors';
-import { assertEquivalent } from '../core/squash-proof';
+import { assertEquivalent, type BuiltState } from '../core/squash-proof';
 import type { Migration } from '../core/migration';
 import { ChangeKind, describeDifference, diffSchemas, objectKey, schemaHash, type SchemaObject } from '../core/schema';
 import { orderDump, squashDownText, squashFileText, type DumpNode } from '../core/squash-file';
 import { selectSquashRange, type SquashRange, type SquashSelection } from '../core/squash-range';
 import { readDumpNodes } from '../adapters/postgres/dump-objects';
+import { readContents, readDataNodes } from '../adapters/postgres/dump-data';
 import { withScratchDatabase } from '../adapters/postgres/scratch-database';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import { pathExists, writeSquashFiles } from '../adapters/fs/write-squash-files';
@@ -50,6 +51,8 @@ export interface SquashResult {
   /** Objects the range creates (tables, columns, indexes…, as the fingerprint counts them). */
   objects: number;
   statements: number;
+  /** Whether rows of the range's tables were carried (`--with-data`). */
+  withData: boolean;
   /** Schema fingerprint of a fresh database after the squash, equal to the one after the originals. */
   fingerprint: string;
   proven: true;
@@ -73,13 +76,13 @@ export async function buildSquash(deps: SquashDependencies, request: SquashReque
   // Before any database work: the folder must accept the squash (a cycle through another app would show here).
   acceptedCatalog(files, selection, squashFileText(selection, [], { generator: request.generator, fingerprint: '' }), null);
   deps.logger.info('squash.range', { app: request.app, squash: selection.squashId, replaces: selection.range.length, prerequisites: selection.prerequisites.length });
-  const original = await withScratchDatabase(deps.server, PURPOSE, (url) => buildFromOriginals({ url, ledgerSchema: deps.ledgerSchema, logger: deps.logger }, selection));
+  const original = await withScratchDatabase(deps.server, PURPOSE, (url) => buildFromOriginals({ url, ledgerSchema: deps.ledgerSchema, logger: deps.logger }, selection, request.withData === true));
   const fingerprint = schemaHash(original.after);
   const text = squashFileText(selection, orderDump(original.nodes), { generator: request.generator, fingerprint });
   const down = squashDownText(selection);
   const catalog = acceptedCatalog(files, selection, text, down);
-  const proven = await withScratchDatabase(deps.server, PURPOSE, (url) => buildFromSquash({ url, ledgerSchema: deps.ledgerSchema, logger: deps.logger }, catalog, selection));
-  assertEquivalent(selection.squashId, original.after, proven);
+  const proven = await withScratchDatabase(deps.server, PURPOSE, (url) => buildFromSquash({ url, ledgerSchema: deps.ledgerSchema, logger: deps.logger }, catalog, selection, original.keys));
+  assertEquivalent(selection.squashId, { objects: original.after, contents: original.contents }, proven);
   deps.logger.info('squash.proven', { squash: selection.squashId, fingerprint });
   await writeSquashFiles(request.dir, { file: selection.file, text }, down === null ? null : { file: downFile, text: down });
   deps.logger.info('squash.written', { file: selection.file, downFile: down === null ? null : downFile });
@@ -95,6 +98,7 @@ export async function buildSquash(deps: SquashDependencies, request: SquashReque
     dependsOn: selection.dependsOn,
     objects: original.added,
     statements: original.nodes.reduce((n, node) => n + node.statements.length, 0) + 1,
+    withData: request.withData === true,
     fingerprint,
     proven: true,
   };
@@ -116,14 +120,27 @@ interface OriginalBuild {
   after: SchemaObject[];
   nodes: DumpNode[];
   added: number;
+  /** The keys of the objects the range created. */
+  keys: Set<string>;
+  contents: Map<string, string>;
 }
 
 /** Scratch database 1: what the range needs, then the range; the range's objects, as DDL nodes. */
-async function buildFromOriginals(target: ReplayTarget, selection: SquashSelection): Promise<OriginalBuild> {
+async function buildFromOriginals(target: ReplayTarget, selection: SquashSelection, withData: boolean): Promise<OriginalBuild> {
   await replay(target, selection.prerequisites);
   const before = await fingerprintObjects(target);
+  const earlierTables = new Set(before.filter((o) => o.kind === 'table').map(objectKey));
+  const rowsBefore = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlierTables));
   await replay(target, [...selection.prerequisites, ...selection.range]);
   const after = await fingerprintObjects(target);
+  const rowsAfter = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlierTables));
+  const touched = [...earlierTables].filter((key) => rowsBefore.get(key) !== rowsAfter.get(key));
+  if (touched.length > 0) {
+    throw new SquashRefusedError(
+      selection.app,
+      touched.map((key) => ({ id: null, file: null, message: `the range changes the rows of ${key.replace('\t', ' ')}, which it did not create: a squash only carries rows of its own tables` })),
+    );
+  }
   const changes = diffSchemas(before, after);
   const altered = changes.filter((c) => c.change !== ChangeKind.ADDED);
   if (altered.length > 0) {
@@ -134,13 +151,16 @@ async function buildFromOriginals(target: ReplayTarget, selection: SquashSelecti
     );
   }
   const keys = new Set(changes.map(objectKey));
-  const nodes = await withScratchClient(target, (client) => readDumpNodes(client, [target.ledgerSchema], keys));
+  const { nodes, contents } = await withScratchClient(target, async (client) => ({
+    nodes: [...(await readDumpNodes(client, [target.ledgerSchema], keys)), ...(withData ? await readDataNodes(client, [target.ledgerSchema], keys) : [])],
+    contents: await readContents(client, [target.ledgerSchema], keys),
+  }));
   target.logger.info('squash.replayed', { objects: keys.size, statements: nodes.length });
-  return { after, nodes, added: keys.size };
+  return { after, nodes, added: keys.size, keys, contents };
 }
 
 /** Scratch database 2: what the range needs, then the squash alone (the engine uses it: none of its originals are applied). */
-async function buildFromSquash(target: ReplayTarget, catalog: readonly Migration[], selection: SquashSelection): Promise<SchemaObject[]> {
+async function buildFromSquash(target: ReplayTarget, catalog: readonly Migration[], selection: SquashSelection, keys: ReadonlySet<string>): Promise<BuiltState> {
   const wanted = new Set([...selection.prerequisites.map((m) => m.id), selection.squashId]);
   const migrations = catalog.filter((m) => wanted.has(m.id));
   try {
@@ -150,5 +170,6 @@ async function buildFromSquash(target: ReplayTarget, catalog: readonly Migration
     const where = typeof error.details.line === 'number' ? ` at line ${error.details.line}` : '';
     throw new SquashNotEquivalentError(selection.squashId, [`the generated squash failed${where}: ${error.message}`], [error.toJSON()]);
   }
-  return fingerprintObjects(target);
+  const objects = await fingerprintObjects(target);
+  return { objects, contents: await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], keys)) };
 }

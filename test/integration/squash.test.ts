@@ -31,8 +31,8 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     databases.push(database);
     return database;
   };
-  const squash = (dir: string, app: string, to: string, from?: string) =>
-    buildSquash({ logger: new MemoryLogger(), server: adminUrl(), ledgerSchema: 'stagegate' }, { dir, app, to, ...(from ? { from } : {}), generator: GENERATOR });
+  const squash = (dir: string, app: string, to: string, from?: string, withData = false) =>
+    buildSquash({ logger: new MemoryLogger(), server: adminUrl(), ledgerSchema: 'stagegate' }, { dir, app, to, ...(from ? { from } : {}), withData, generator: GENERATOR });
 
   beforeEach(() => {
     ws = createWorkspace();
@@ -179,5 +179,40 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     // Assess
     expect(result.proven).toBe(true);
     expect(result.objects).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('with data, carries the seed rows of the example app and proves them too', async () => {
+    // Prepare
+    const dir = join(ws.dir, 'migrations');
+    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
+    // Act
+    const result = await squash(dir, 'organization', '0002', undefined, true);
+    // Assess
+    expect(result).toMatchObject({ squash: 'organization/0002_squashed_0001_0002', withData: true, dependsOn: [] });
+    const text = readFileSync(join(dir, result.file), 'utf8');
+    expect(text).toContain('INSERT INTO public.organization_organizationtype (id, name) OVERRIDING SYSTEM VALUE');
+    expect(text).toContain("SELECT pg_catalog.setval('public.organization_organizationtype_id_seq', 3, true)");
+    const [withSquash, withOriginals] = [await fresh(), await fresh()];
+    const squashed = await runOnFolder(dir, withSquash.url, { action: 'migrate' });
+    expect(squashed.applied.map((a) => a.id)).toEqual([result.squash, 'membership/0001_initial', 'organization/0003_organization_name_index']);
+    await runOnFolder(REPO_MIGRATIONS, withOriginals.url, { action: 'migrate' });
+    expect(await fingerprint(withSquash.url)).toBe(await fingerprint(withOriginals.url));
+    const types = 'select id, name from organization_organizationtype order by id';
+    expect(await withSquash.query(types)).toEqual(await withOriginals.query(types));
+    await withSquash.query("insert into organization_organizationtype (name) values ('club')");
+    expect(await withSquash.query("select id from organization_organizationtype where name = 'club'")).toEqual([{ id: 4 }]);
+  }, 60_000);
+
+  it('with data, refuses a range that changes rows of tables it did not create', async () => {
+    // Prepare
+    const dir = ws.migrations({
+      'base/0001_kind.sql': "CREATE TABLE sq_kind (name text);\nINSERT INTO sq_kind VALUES ('a');",
+      'extra/0001_more.sql': "-- stagegate:depends-on base/0001_kind\nCREATE TABLE sq_more (id int);\nUPDATE sq_kind SET name = 'b';",
+    });
+    // Act
+    const refused = await failure(squash(dir, 'extra', '0001', undefined, true));
+    // Assess
+    expect(refused.code).toBe('SQUASH_REFUSED');
+    expect(refused.message).toContain('the range changes the rows of table public.sq_kind, which it did not create');
   }, 60_000);
 });

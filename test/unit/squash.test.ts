@@ -1,7 +1,7 @@
 import { buildCatalog, type SourceFile } from '../../lib/core/catalog';
 import { SquashNotEquivalentError, SquashRefusedError } from '../../lib/core/errors';
 import type { SchemaObject } from '../../lib/core/schema';
-import { addColumnStatement, columnDefinition, sequenceStatement, tableStatements, typeStatement, viewStatement, type ColumnFacts } from '../../lib/core/squash-ddl';
+import { addColumnStatement, columnDefinition, insertStatement, sequenceStatement, setvalStatement, tableStatements, typeStatement, viewStatement, type ColumnFacts } from '../../lib/core/squash-ddl';
 import { DumpPhase, orderDump, squashDownText, squashFileText, type DumpNode } from '../../lib/core/squash-file';
 import { assertEquivalent } from '../../lib/core/squash-proof';
 import { planPrune } from '../../lib/core/squash-prune';
@@ -77,6 +77,12 @@ describe('selectSquashRange', () => {
     expect(selection.dependsOn).toEqual([]);
   });
 
+  it('lets data statements through with withData, and still refuses what the fingerprint cannot prove', () => {
+    const error = refusal(() => selectSquashRange(catalog, { app: 'shop', from: '0004', to: '0006', withData: true }));
+    expect(error.problems.map((p) => p.file)).toEqual(['shop/0005_index.sql', 'shop/0006_grant.sql']);
+    expect(selectSquashRange(catalog, { app: 'shop', to: '0004', withData: true }).range).toHaveLength(4);
+  });
+
   it('refuses data, no-transaction and unproven statements, naming file and line of each', () => {
     // Act
     const error = refusal(() => selectSquashRange(catalog, { app: 'shop', to: '0006' }));
@@ -131,6 +137,13 @@ describe('DDL text', () => {
       'CREATE TYPE app.pair AS (a integer, b text)',
     );
     expect(viewStatement({ name: 'app.v', materialized: true, options: null, definition: ' SELECT 1;' })).toBe('CREATE MATERIALIZED VIEW app.v AS\n SELECT 1');
+    expect(tableStatements({ name: 'app.p1', unlogged: false, rowSecurity: false, partitionBy: null, partitionOf: 'app.p', bound: 'FOR VALUES IN (1)', columns: [column({})] })).toEqual([
+      'CREATE TABLE app.p1 PARTITION OF app.p FOR VALUES IN (1)',
+    ]);
+    expect(insertStatement('app.kind', ['id', 'name'], '[{"id":1,"name":"it\'s"}]')).toBe(
+      'INSERT INTO app.kind (id, name) OVERRIDING SYSTEM VALUE SELECT id, name FROM pg_catalog.jsonb_populate_recordset(NULL::app.kind, \'[{"id":1,"name":"it\'\'s"}]\')',
+    );
+    expect(setvalStatement('app."Kind_seq"', '3')).toBe('SELECT pg_catalog.setval(\'app."Kind_seq"\', 3, true)');
   });
 });
 
@@ -190,7 +203,7 @@ describe('assertEquivalent', () => {
   const id: SchemaObject = { kind: 'column', name: 'public.orders.id', definition: 'integer not null' };
 
   it('accepts the same objects in any order', () => {
-    expect(() => assertEquivalent('shop/0002_squashed_0001_0002', [table, id], [id, table])).not.toThrow();
+    expect(() => assertEquivalent('shop/0002_squashed_0001_0002', { objects: [table, id] }, { objects: [id, table] })).not.toThrow();
   });
 
   it('refuses a squash from a broken generator, showing each difference', () => {
@@ -199,7 +212,7 @@ describe('assertEquivalent', () => {
     // Act
     let caught: unknown;
     try {
-      assertEquivalent('shop/0002_squashed_0001_0002', [table, id, index], [table, { ...id, definition: 'integer' }]);
+      assertEquivalent('shop/0002_squashed_0001_0002', { objects: [table, id, index] }, { objects: [table, { ...id, definition: 'integer' }] });
     } catch (error) {
       caught = error;
     }
@@ -210,6 +223,17 @@ describe('assertEquivalent', () => {
     expect(error.message).toContain('column public.orders.id changed by the squash: integer not null → integer');
     expect(error.message).toContain('index public.orders.orders_id removed by the squash');
     expect(error.details.differences).toHaveLength(2);
+  });
+
+  it('refuses a squash that leaves other rows in the tables of the range', () => {
+    // Prepare
+    const expected = new Map([['table\tpublic.orders', '3 row(s), md5 abc']]);
+    const actual = new Map([['table\tpublic.orders', '0 row(s), md5 d41d8']]);
+    // Act
+    const act = (): void => assertEquivalent('shop/0002_squashed_0001_0002', { objects: [table], contents: expected }, { objects: [table], contents: actual });
+    // Assess
+    expect(act).toThrow(SquashNotEquivalentError);
+    expect(act).toThrow('table public.orders holds other data after the squash: 0 row(s), md5 d41d8 instead of 3 row(s), md5 abc');
   });
 });
 

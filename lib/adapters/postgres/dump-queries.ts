@@ -171,3 +171,17 @@ union all
 select 'trigger' || E'\\t' || n.nspname || '.' || c.relname || '.' || tg.tgname, 'TRIGGER ' || quote_ident(tg.tgname) || ' ON ' || ${QN('n.nspname', 'c.relname')}, d.description
 from pg_description d join pg_trigger tg on d.classoid = 'pg_trigger'::regclass and d.objoid = tg.oid
 join pg_class c on c.oid = tg.tgrelid join pg_namespace n on n.oid = c.relnamespace where ${MANAGED}`;
+
+/** Leaf tables (rows live in them, not in partitioned parents), by fingerprint name. */
+export const DUMP_TABLES_SQL = `
+select c.oid::int8::text as oid, n.nspname || '.' || c.relname as name, ${QN('n.nspname', 'c.relname')} as qn,
+  (select array_agg(quote_ident(a.attname) order by a.attnum) from pg_attribute a
+    where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = '') as columns
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where c.relkind = 'r' and ${MANAGED} and ${NOT_MEMBER('pg_class', 'c.oid')}`;
+
+/** Sequences that have handed out a value, with where they stand. */
+export const DUMP_SEQUENCE_VALUES_SQL = `
+select s.schemaname || '.' || s.sequencename as name, ${QN('s.schemaname', 's.sequencename')} as qn, s.last_value::text as last_value
+from pg_sequences s join pg_namespace n on n.nspname = s.schemaname
+where s.last_value is not null and ${MANAGED}`;
