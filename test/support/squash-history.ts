@@ -1,3 +1,18 @@
+import type { SourceFile } from '../../lib/core/catalog';
+
+/** A small folder for unit tests of squash: a cross-app dependency, reverse scripts, a seed, a no-transaction index and a grant. */
+export const SQUASH_FILES: SourceFile[] = [
+  { path: 'base/0001_account.sql', content: 'CREATE TABLE account (id int PRIMARY KEY);' },
+  { path: 'shop/0001_orders.sql', content: 'CREATE TABLE orders (id int);' },
+  { path: 'shop/0001_orders.down.sql', content: 'DROP TABLE orders;' },
+  { path: 'shop/0002_owner.sql', content: '-- stagegate:depends-on base/0001_account\nALTER TABLE orders ADD COLUMN account_id int REFERENCES account (id);' },
+  { path: 'shop/0002_owner.down.sql', content: 'ALTER TABLE orders DROP COLUMN account_id;' },
+  { path: 'shop/0003_items.sql', content: 'CREATE TABLE items (id int);' },
+  { path: 'shop/0004_seed.sql', content: "CREATE TABLE kinds (name text);\n\n-- a seed\nINSERT INTO kinds VALUES ('a');" },
+  { path: 'shop/0005_index.sql', content: '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY items_id ON items (id);' },
+  { path: 'shop/0006_grant.sql', content: 'GRANT SELECT ON items TO PUBLIC;' },
+];
+
 /**
  * A generated history for squash tests: `count` migrations of app `hist`
  * that create tables, add columns later, link them with foreign keys, index
