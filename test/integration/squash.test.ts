@@ -7,7 +7,7 @@ import { readSchemaHash } from '../../lib/adapters/postgres/schema-objects';
 import { buildSquash } from '../../lib/squash/build-squash';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
 import { failure } from '../support/failure';
-import { generatedHistory } from '../support/squash-history';
+import { generatedHistory } from '../support/squash-fixtures';
 import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
 
 const GENERATOR = 'stagegate squash test';

@@ -6,7 +6,7 @@ import { DumpPhase, orderDump, squashDownText, squashFileText, type DumpNode } f
 import { assertEquivalent } from '../../lib/core/squash-proof';
 import { planPrune } from '../../lib/core/squash-prune';
 import { selectSquashRange } from '../../lib/core/squash-range';
-import { SQUASH_FILES as FILES } from '../support/squash-history';
+import { SQUASH_FILES as FILES } from '../support/squash-fixtures';
 
 const column = (overrides: Partial<ColumnFacts>): ColumnFacts => ({ name: 'c', type: 'integer', collation: null, notNull: false, identity: '', identitySequence: null, generated: '', expression: null, ...overrides });
 

@@ -2,7 +2,7 @@ import { buildCatalog } from '../../lib/core/catalog';
 import { SquashRefusedError } from '../../lib/core/errors';
 import { selectSquashRange } from '../../lib/core/squash-range';
 import { findUnsquashable } from '../../lib/core/squash-statements';
-import { SQUASH_FILES as FILES } from '../support/squash-history';
+import { SQUASH_FILES as FILES } from '../support/squash-fixtures';
 
 function refusal(fn: () => unknown): SquashRefusedError {
   try {
