@@ -215,4 +215,26 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(refused.code).toBe('SQUASH_REFUSED');
     expect(refused.message).toContain('the range changes the rows of table public.sq_kind, which it did not create');
   }, 60_000);
+
+  it('accepts another app depending on the middle of the range, and refuses when that would make a cycle', async () => {
+    // Prepare
+    const files = {
+      'org/0001_a.sql': 'CREATE TABLE sq_a (id int PRIMARY KEY);',
+      'org/0002_b.sql': 'CREATE TABLE sq_b (id int);',
+      'org/0003_c.sql': 'CREATE TABLE sq_c (id int);',
+      'side/0001_s.sql': '-- stagegate:depends-on org/0002_b\nCREATE TABLE sq_s (a_id int REFERENCES sq_a (id));',
+    };
+    const dir = ws.migrations(files);
+    // Act
+    const result = await squash(dir, 'org', '0003');
+    const run = await runOnFolder(dir, (await fresh()).url, { action: 'migrate' });
+    const cyclic = ws.migrations({ ...files, 'org/0003_c.sql': '-- stagegate:depends-on side/0001_s\nCREATE TABLE sq_c (id int);' });
+    const refused = await failure(squash(cyclic, 'org', '0003'));
+    // Assess
+    expect(result.squash).toBe('org/0003_squashed_0001_0003');
+    expect(run.applied.map((a) => a.id)).toEqual([result.squash, 'side/0001_s']);
+    expect(refused.code).toBe('SQUASH_REFUSED');
+    expect(refused.message).toContain('[CYCLE]');
+    expect(readdirSync(join(cyclic, 'org')).some((f) => f.includes('squashed'))).toBe(false);
+  }, 60_000);
 });
