@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { UsageError } from '../core/errors';
 import type { AppliedEvidence } from '../core/squash-prune';
 import { LedgerState } from '../core/migration';
@@ -39,7 +39,8 @@ export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Prom
       { logger: ctx.logger, server: url, ledgerSchema: config.schema },
       { dir, app, ...(from === undefined ? {} : { from }), to, withData: args.options['with-data'] === true, generator: `stagegate squash ${version}` },
     );
-    return { json: { ...result, dir }, target };
+    const shown = (file: string | null): string | null => (file === null ? null : relative(ctx.cwd, join(dir, file)) || file);
+    return { json: { ...result, path: shown(result.file), downPath: shown(result.downFile) }, target };
   });
 }
 
@@ -57,7 +58,7 @@ async function prune(args: ParsedArgs, ctx: CommandContext, settings: { app: str
     { logger: ctx.logger },
     { dir: settings.dir, app: settings.app, evidence, force: args.options.force === true ? { reason: reason as string } : null },
   );
-  return { json: { ...result, dir: settings.dir }, target: settings.dir };
+  return { json: { ...result, paths: result.removed.map((file) => relative(ctx.cwd, join(settings.dir, file))) }, target: settings.dir };
 }
 
 /** Each stage's record, when serverless.yml (or STAGEGATE_STAGES) names the stages; loaded on use, like the other AWS commands. */
