@@ -200,3 +200,25 @@ export function insertStatement(table: string, columns: readonly string[], rowsJ
 export function setvalStatement(sequence: string, lastValue: string): string {
   return `SELECT pg_catalog.setval(${literal(sequence)}, ${lastValue}, true)`;
 }
+
+/** One privilege an object's ACL gives to someone other than its owner. */
+export interface GrantFacts {
+  /** A quoted role name, or `PUBLIC`. */
+  grantee: string;
+  /** `SELECT`, `USAGE`, `EXECUTE`… */
+  privilege: string;
+  grantable: boolean;
+}
+
+/**
+ * The privileges of an object whose ACL was set: `REVOKE ALL … FROM PUBLIC`
+ * (which also takes away PUBLIC's default `EXECUTE` or `USAGE`), then each
+ * grant. The owner's own privileges stay as they are.
+ *
+ * @example
+ * grantStatements('TABLE app.org', [{ grantee: 'api', privilege: 'SELECT', grantable: false }]);
+ * // ['REVOKE ALL ON TABLE app.org FROM PUBLIC', 'GRANT SELECT ON TABLE app.org TO api']
+ */
+export function grantStatements(target: string, grants: readonly GrantFacts[]): string[] {
+  return [`REVOKE ALL ON ${target} FROM PUBLIC`, ...grants.map((g) => `GRANT ${g.privilege} ON ${target} TO ${g.grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`)];
+}

@@ -27,7 +27,8 @@ export function assertEquivalent(squashId: string, expected: BuiltState, actual:
     const [e, a] = [before.get(key) ?? null, after.get(key) ?? null];
     if (e === a) continue;
     rows.push({ key, expected: e, actual: a });
-    lines.push(`${key.replace('\t', ' ')} holds other data after the squash: ${a ?? 'nothing'} instead of ${e ?? 'nothing'}`);
+    const label = key.startsWith('acl\t') ? `privileges of ${key.slice(4).replace('\t', ' ')}` : `contents of ${key.replace('\t', ' ')}`;
+    lines.push(`${label} differ: the squash gives ${a ?? 'nothing'}, the originals ${e ?? 'nothing'}`);
   }
   if (lines.length === 0) return;
   throw new SquashNotEquivalentError(squashId, lines, [...differences, ...rows]);

@@ -93,7 +93,7 @@ function problemsOf(m: Migration, catalog: readonly Migration[], withData: boole
       message:
         finding.concern === StatementConcern.DATA
           ? `${finding.what}…: a data statement; its effect is rows, which a squash rebuilt from the schema would silently drop (--with-data carries the rows of tables the range creates)`
-          : `${finding.what}…: changes something the schema fingerprint does not cover (grants, owners, policies, roles, table inheritance…), so the squash could not be proven to keep it`,
+          : `${finding.what}…: changes something the schema fingerprint does not cover (owners, policies, role membership, table inheritance…), so the squash could not be proven to keep it`,
     });
   }
   return problems;

@@ -31,7 +31,9 @@ const DATA_FIRST_WORDS = new Set(['insert', 'update', 'delete', 'copy', 'merge',
 const BODY_FIRST_WORDS = new Set(['with', 'do', 'call']);
 const DATA_WORD = /\b(insert|update|delete|merge|truncate|copy)\b/i;
 const SEQUENCE_STATE = /\b(setval|nextval)\s*\(/i;
-const UNPROVEN_FIRST_WORDS = new Set(['grant', 'revoke', 'security', 'reassign', 'import']);
+const UNPROVEN_FIRST_WORDS = new Set(['security', 'reassign', 'import']);
+/** `GRANT|REVOKE … ON <object>` is carried (and proven); `GRANT role TO role` is membership, which lives outside the database. */
+const OBJECT_PRIVILEGE = /^(grant|revoke)\s.*?\son\s/is;
 /** `CREATE|ALTER|DROP <object>` for objects the fingerprint does not cover. */
 const UNPROVEN_OBJECT = new RegExp(
   '^(create|alter|drop)\\s+(or\\s+replace\\s+)?(policy|rule|role|user|group|publication|subscription|cast|operator|aggregate|event\\s+trigger|' +
@@ -61,6 +63,7 @@ function concernOf(sql: string): StatementConcern | null {
   if (BODY_FIRST_WORDS.has(first) && DATA_WORD.test(text)) return StatementConcern.DATA;
   if (first === 'select' && SEQUENCE_STATE.test(text)) return StatementConcern.DATA;
   if (UNPROVEN_FIRST_WORDS.has(first) || UNPROVEN_OBJECT.test(text)) return StatementConcern.UNPROVEN;
+  if ((first === 'grant' || first === 'revoke') && !OBJECT_PRIVILEGE.test(text)) return StatementConcern.UNPROVEN;
   if ((first === 'alter' && OWNER_TO.test(text)) || ((first === 'create' || first === 'alter') && INHERITANCE.test(text))) return StatementConcern.UNPROVEN;
   return null;
 }

@@ -12,7 +12,7 @@ import { ChangeKind, describeDifference, diffSchemas, objectKey, schemaHash, typ
 import { orderDump, squashDownText, squashFileText, type DumpNode } from '../core/squash-file';
 import { selectSquashRange, type SquashRange, type SquashSelection } from '../core/squash-range';
 import { readDumpNodes } from '../adapters/postgres/dump-objects';
-import { readContents, readDataNodes } from '../adapters/postgres/dump-data';
+import { readContents, readDataNodes, readGrantNodes } from '../adapters/postgres/dump-data';
 import { withScratchDatabase } from '../adapters/postgres/scratch-database';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import { pathExists, writeSquashFiles } from '../adapters/fs/write-squash-files';
@@ -129,16 +129,16 @@ interface OriginalBuild {
 async function buildFromOriginals(target: ReplayTarget, selection: SquashSelection, withData: boolean): Promise<OriginalBuild> {
   await replay(target, selection.prerequisites);
   const before = await fingerprintObjects(target);
-  const earlierTables = new Set(before.filter((o) => o.kind === 'table').map(objectKey));
-  const rowsBefore = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlierTables));
+  const earlier = new Set(before.map(objectKey));
+  const rowsBefore = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlier));
   await replay(target, [...selection.prerequisites, ...selection.range]);
   const after = await fingerprintObjects(target);
-  const rowsAfter = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlierTables));
-  const touched = [...earlierTables].filter((key) => rowsBefore.get(key) !== rowsAfter.get(key));
+  const rowsAfter = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlier));
+  const touched = [...new Set([...rowsBefore.keys(), ...rowsAfter.keys()])].filter((key) => rowsBefore.get(key) !== rowsAfter.get(key)).sort();
   if (touched.length > 0) {
     throw new SquashRefusedError(
       selection.app,
-      touched.map((key) => ({ id: null, file: null, message: `the range changes the rows of ${key.replace('\t', ' ')}, which it did not create: a squash only carries rows of its own tables` })),
+      touched.map((key) => ({ id: null, file: null, message: `the range changes the ${key.startsWith('acl\t') ? 'privileges' : 'rows'} of ${key.replace(/^acl\t/, '').replace('\t', ' ')}, which it did not create: a squash only carries what its own objects hold` })),
     );
   }
   const changes = diffSchemas(before, after);
@@ -152,7 +152,11 @@ async function buildFromOriginals(target: ReplayTarget, selection: SquashSelecti
   }
   const keys = new Set(changes.map(objectKey));
   const { nodes, contents } = await withScratchClient(target, async (client) => ({
-    nodes: [...(await readDumpNodes(client, [target.ledgerSchema], keys)), ...(withData ? await readDataNodes(client, [target.ledgerSchema], keys) : [])],
+    nodes: [
+      ...(await readDumpNodes(client, [target.ledgerSchema], keys)),
+      ...(withData ? await readDataNodes(client, [target.ledgerSchema], keys) : []),
+      ...(await readGrantNodes(client, [target.ledgerSchema], keys)),
+    ],
     contents: await readContents(client, [target.ledgerSchema], keys),
   }));
   target.logger.info('squash.replayed', { objects: keys.size, statements: nodes.length });

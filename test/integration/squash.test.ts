@@ -237,4 +237,36 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(refused.message).toContain('[CYCLE]');
     expect(readdirSync(join(cyclic, 'org')).some((f) => f.includes('squashed'))).toBe(false);
   }, 60_000);
+
+  it('carries and proves the privileges the range grants on its objects, and refuses grants on objects it did not create', async () => {
+    // Prepare: roles are the server's, shared by every database on it.
+    const role = `sq_api_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new pg.Client({ connectionString: adminUrl() });
+    await admin.connect();
+    await admin.query(`create role ${role}`);
+    const dir = ws.migrations({
+      'base/0001_account.sql': 'CREATE TABLE sq_grant_account (id int);',
+      'shop/0001_orders.sql':
+        `CREATE SCHEMA sq_shop;\nCREATE TABLE sq_shop.orders (id serial PRIMARY KEY, note text);\nGRANT USAGE ON SCHEMA sq_shop TO ${role};\n` +
+        `GRANT SELECT, INSERT ON sq_shop.orders TO ${role};\nGRANT USAGE ON SEQUENCE sq_shop.orders_id_seq TO ${role};\n` +
+        `CREATE FUNCTION sq_shop.total() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM sq_shop.orders $$;\n` +
+        `REVOKE EXECUTE ON FUNCTION sq_shop.total() FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION sq_shop.total() TO ${role} WITH GRANT OPTION;`,
+      'other/0001_peek.sql': `-- stagegate:depends-on base/0001_account\nGRANT SELECT ON sq_grant_account TO ${role};`,
+    });
+    try {
+      // Act
+      const result = await squash(dir, 'shop', '0001');
+      const refused = await failure(squash(dir, 'other', '0001'));
+      // Assess
+      const text = readFileSync(join(dir, result.file), 'utf8');
+      expect(text).toContain(`GRANT SELECT ON TABLE sq_shop.orders TO ${role};`);
+      expect(text).toContain(`GRANT EXECUTE ON ROUTINE sq_shop.total() TO ${role} WITH GRANT OPTION;`);
+      expect(refused.message).toContain('the range changes the privileges of table public.sq_grant_account, which it did not create');
+    } finally {
+      for (const database of databases.splice(0)) await database.drop();
+      await admin.query(`drop owned by ${role}`).catch(() => undefined);
+      await admin.query(`drop role if exists ${role}`).catch(() => undefined);
+      await admin.end();
+    }
+  }, 60_000);
 });

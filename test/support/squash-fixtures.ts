@@ -1,6 +1,6 @@
 import type { SourceFile } from '../../lib/core/catalog';
 
-/** A small folder for unit tests of squash: a cross-app dependency, reverse scripts, a seed, a no-transaction index and a grant. */
+/** A small folder for unit tests of squash: a cross-app dependency, reverse scripts, a seed, a no-transaction index, and grants (on an object, and of a role). */
 export const SQUASH_FILES: SourceFile[] = [
   { path: 'base/0001_account.sql', content: 'CREATE TABLE account (id int PRIMARY KEY);' },
   { path: 'shop/0001_orders.sql', content: 'CREATE TABLE orders (id int);' },
@@ -10,7 +10,7 @@ export const SQUASH_FILES: SourceFile[] = [
   { path: 'shop/0003_items.sql', content: 'CREATE TABLE items (id int);' },
   { path: 'shop/0004_seed.sql', content: "CREATE TABLE kinds (name text);\n\n-- a seed\nINSERT INTO kinds VALUES ('a');" },
   { path: 'shop/0005_index.sql', content: '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY items_id ON items (id);' },
-  { path: 'shop/0006_grant.sql', content: 'GRANT SELECT ON items TO PUBLIC;' },
+  { path: 'shop/0006_grant.sql', content: 'GRANT SELECT ON items TO PUBLIC;\nGRANT api TO migrator;' },
 ];
 
 /**

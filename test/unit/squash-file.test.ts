@@ -1,7 +1,7 @@
 import { buildCatalog } from '../../lib/core/catalog';
 import { SquashNotEquivalentError } from '../../lib/core/errors';
 import type { SchemaObject } from '../../lib/core/schema';
-import { addColumnStatement, columnDefinition, insertStatement, sequenceStatement, setvalStatement, tableStatements, typeStatement, viewStatement, type ColumnFacts } from '../../lib/core/squash-ddl';
+import { addColumnStatement, columnDefinition, grantStatements, insertStatement, sequenceStatement, setvalStatement, tableStatements, typeStatement, viewStatement, type ColumnFacts } from '../../lib/core/squash-ddl';
 import { DumpPhase, orderDump, squashDownText, squashFileText, type DumpNode } from '../../lib/core/squash-file';
 import { assertEquivalent } from '../../lib/core/squash-proof';
 import { planPrune } from '../../lib/core/squash-prune';
@@ -42,6 +42,10 @@ describe('DDL text', () => {
       'INSERT INTO app.kind (id, name) OVERRIDING SYSTEM VALUE SELECT id, name FROM pg_catalog.jsonb_populate_recordset(NULL::app.kind, \'[{"id":1,"name":"it\'\'s"}]\')',
     );
     expect(setvalStatement('app."Kind_seq"', '3')).toBe('SELECT pg_catalog.setval(\'app."Kind_seq"\', 3, true)');
+    expect(grantStatements('ROUTINE app.f()', [{ grantee: 'api', privilege: 'EXECUTE', grantable: true }])).toEqual([
+      'REVOKE ALL ON ROUTINE app.f() FROM PUBLIC',
+      'GRANT EXECUTE ON ROUTINE app.f() TO api WITH GRANT OPTION',
+    ]);
   });
 });
 
@@ -131,7 +135,7 @@ describe('assertEquivalent', () => {
     const act = (): void => assertEquivalent('shop/0002_squashed_0001_0002', { objects: [table], contents: expected }, { objects: [table], contents: actual });
     // Assess
     expect(act).toThrow(SquashNotEquivalentError);
-    expect(act).toThrow('table public.orders holds other data after the squash: 0 row(s), md5 d41d8 instead of 3 row(s), md5 abc');
+    expect(act).toThrow('contents of table public.orders differ: the squash gives 0 row(s), md5 d41d8, the originals 3 row(s), md5 abc');
   });
 });
 

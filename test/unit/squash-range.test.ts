@@ -17,21 +17,22 @@ function refusal(fn: () => unknown): SquashRefusedError {
 describe('findUnsquashable', () => {
   it('finds data statements and statements the fingerprint cannot prove, with the line of their first word', () => {
     // Act
-    const findings = findUnsquashable("CREATE TABLE t (id int);\n/* seed */\nINSERT INTO t VALUES (1);\nWITH x AS (DELETE FROM t RETURNING *) SELECT 1;\nGRANT SELECT ON t TO api;\nALTER TABLE t OWNER TO app;\nSELECT setval('s', 10);");
+    const findings = findUnsquashable("CREATE TABLE t (id int);\n/* seed */\nINSERT INTO t VALUES (1);\nWITH x AS (DELETE FROM t RETURNING *) SELECT 1;\nGRANT api TO app;\nALTER TABLE t OWNER TO app;\nSELECT setval('s', 10);");
     // Assess
     expect(findings.map((f) => `${f.line} ${f.concern} ${f.what}`)).toEqual([
       '3 data INSERT INTO t',
       '4 data WITH x AS',
-      '5 unproven GRANT SELECT ON',
+      '5 unproven GRANT api TO',
       '6 unproven ALTER TABLE t',
       '7 data SELECT setval(\'s\', 10)',
     ]);
     expect(findUnsquashable('CREATE TABLE c (x int) INHERITS (p);').map((f) => f.concern)).toEqual(['unproven']);
   });
 
-  it('accepts DDL, including functions whose bodies write rows and DO blocks that only change schema', () => {
+  it('accepts DDL and object privileges, including functions whose bodies write rows and DO blocks that only change schema', () => {
     // Act
     const findings = findUnsquashable(
+      'GRANT SELECT, INSERT ON TABLE t TO api;\nREVOKE EXECUTE ON FUNCTION f() FROM PUBLIC;\n' +
       'CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ INSERT INTO t VALUES (1) $$;\nDO $$ BEGIN EXECUTE \'CREATE TABLE u (id int)\'; END $$;\nCOMMENT ON TABLE t IS \'insert here\';\nSET LOCAL lock_timeout = 0;',
     );
     // Assess
@@ -72,7 +73,7 @@ describe('selectSquashRange', () => {
     const error = refusal(() => selectSquashRange(catalog, { app: 'shop', to: '0006' }));
     // Assess
     expect(error.code).toBe('SQUASH_REFUSED');
-    expect(error.problems.map((p) => `${p.file}:${p.line ?? ''}`)).toEqual(['shop/0004_seed.sql:4', 'shop/0005_index.sql:', 'shop/0006_grant.sql:1']);
+    expect(error.problems.map((p) => `${p.file}:${p.line ?? ''}`)).toEqual(['shop/0004_seed.sql:4', 'shop/0005_index.sql:', 'shop/0006_grant.sql:2']);
     expect(error.message).toContain('no-transaction');
   });
 

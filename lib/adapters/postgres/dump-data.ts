@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { insertStatement, setvalStatement } from '../../core/squash-ddl';
 import { DumpPhase, type DumpNode } from '../../core/squash-file';
 import { DUMP_SEQUENCE_VALUES_SQL, DUMP_TABLES_SQL } from './dump-queries';
+import { readPrivilegeNodes, readPrivileges } from './dump-privileges';
 
 interface TableRow {
   oid: string;
@@ -32,8 +33,9 @@ async function tablesIn(client: pg.ClientBase, excludeSchemas: readonly string[]
 }
 
 /**
- * A hash of the rows of each table named in `keys`, and the value of each
- * sequence named there that has handed one out: equal maps mean equal data.
+ * A hash of the rows of each table named in `keys`, the value of each
+ * sequence named there that has handed one out, and each one's privileges:
+ * equal maps mean equal data and grants.
  *
  * @example
  * const contents = await readContents(client, ['stagegate'], new Set(['table\tpublic.kind']));
@@ -51,6 +53,7 @@ export async function readContents(client: pg.ClientBase, excludeSchemas: readon
     for (const sequence of (await client.query<{ name: string; last_value: string }>(DUMP_SEQUENCE_VALUES_SQL, [[...excludeSchemas]])).rows) {
       if (keys.has(`sequence\t${sequence.name}`)) contents.set(`sequence\t${sequence.name}`, `last value ${sequence.last_value}`);
     }
+    for (const [key, acl] of await readPrivileges(client, excludeSchemas, keys)) contents.set(key, `privileges ${acl}`);
     return contents;
   });
 }
@@ -79,4 +82,14 @@ export async function readDataNodes(client: pg.ClientBase, excludeSchemas: reado
     }
     return nodes;
   });
+}
+
+/**
+ * The `GRANT`s of the objects named in `keys`, read in a catalog transaction.
+ *
+ * @example
+ * nodes.push(...(await readGrantNodes(client, ['stagegate'], keys)));
+ */
+export function readGrantNodes(client: pg.ClientBase, excludeSchemas: readonly string[], keys: ReadonlySet<string>): Promise<DumpNode[]> {
+  return inCatalogTransaction(client, () => readPrivilegeNodes(client, excludeSchemas, keys));
 }

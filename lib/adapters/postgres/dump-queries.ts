@@ -185,3 +185,35 @@ export const DUMP_SEQUENCE_VALUES_SQL = `
 select s.schemaname || '.' || s.sequencename as name, ${QN('s.schemaname', 's.sequencename')} as qn, s.last_value::text as last_value
 from pg_sequences s join pg_namespace n on n.nspname = s.schemaname
 where s.last_value is not null and ${MANAGED}`;
+
+/** `aclexplode` entries other than the owner's own, as JSON: what GRANT gave. */
+const GRANTS = (acl: string, owner: string): string =>
+  `(select jsonb_agg(jsonb_build_object('grantee', case when a.grantee = 0 then 'PUBLIC' else quote_ident(pg_get_userbyid(a.grantee)) end,
+    'privilege', a.privilege_type, 'grantable', a.is_grantable) order by a.grantee, a.privilege_type) from aclexplode(${acl}) a where a.grantee <> ${owner})`;
+
+/** An ACL in a canonical text form (entries sorted), for comparing two databases. */
+const ACL_TEXT = (acl: string): string => `(select string_agg(x::text, ',' order by x::text) from unnest(${acl}) x)`;
+
+/**
+ * Objects whose privileges were set (a non-null ACL): the key of the object,
+ * the target of `GRANT … ON`, the grants, and the ACL's canonical text.
+ */
+export const DUMP_ACLS_SQL = `
+select case c.relkind when 'v' then 'view' when 'm' then 'view' when 'S' then 'sequence' else 'table' end || E'\\t' || n.nspname || '.' || c.relname as key,
+  case c.relkind when 'S' then 'SEQUENCE ' else 'TABLE ' end || ${QN('n.nspname', 'c.relname')} as target,
+  ${GRANTS('c.relacl', 'c.relowner')} as grants, ${ACL_TEXT('c.relacl')} as acl
+from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relacl is not null and c.relkind in ('r', 'p', 'v', 'm', 'S') and ${MANAGED}
+union all
+select 'column' || E'\\t' || n.nspname || '.' || c.relname || '.' || a.attname, null, null, ${ACL_TEXT('a.attacl')}
+from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+where a.attacl is not null and a.attnum > 0 and not a.attisdropped and ${MANAGED}
+union all
+select 'function' || E'\\t' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+  'ROUTINE ' || ${QN('n.nspname', 'p.proname')} || '(' || pg_get_function_identity_arguments(p.oid) || ')', ${GRANTS('p.proacl', 'p.proowner')}, ${ACL_TEXT('p.proacl')}
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace where p.proacl is not null and ${MANAGED}
+union all
+select 'schema' || E'\\t' || n.nspname, 'SCHEMA ' || quote_ident(n.nspname), ${GRANTS('n.nspacl', 'n.nspowner')}, ${ACL_TEXT('n.nspacl')}
+from pg_namespace n where n.nspacl is not null and ${MANAGED}
+union all
+select 'type' || E'\\t' || n.nspname || '.' || t.typname, 'TYPE ' || ${QN('n.nspname', 't.typname')}, ${GRANTS('t.typacl', 't.typowner')}, ${ACL_TEXT('t.typacl')}
+from pg_type t join pg_namespace n on n.oid = t.typnamespace where t.typacl is not null and ${MANAGED}`;
