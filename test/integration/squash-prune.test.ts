@@ -1,15 +1,14 @@
 import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { buildCatalog } from '../../lib/core/catalog';
 import { readMigrationsFolder } from '../../lib/adapters/fs/read-migrations-folder';
-import { readSchemaHash } from '../../lib/adapters/postgres/schema-objects';
 import { writeStageRecord } from '../../lib/adapters/s3/stage-records';
 import { runCli } from '../../lib/cli/main';
 import { STAGE_RECORD_FORMAT, type StageRecord } from '../../lib/core/stage-record';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
 import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
 import { setEnv } from '../support/lambda-invoke';
+import { fingerprint, REPO_MIGRATIONS } from '../support/squash-run';
 import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
 
 const BUCKET = 'squash-prune';
@@ -21,16 +20,6 @@ async function cli(argv: string[], cwd: string, env: Record<string, string | und
   let stderr = '';
   const code = await runCli({ argv: [...argv, '--json'], env, cwd, stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) } });
   return { code, json: JSON.parse(stdout.trim().split('\n').pop() as string) as Record<string, unknown>, stderr };
-}
-
-async function fingerprint(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await readSchemaHash(client, ['stagegate']);
-  } finally {
-    await client.end();
-  }
 }
 
 const record = (stage: string, ids: string[]): StageRecord => ({
@@ -57,7 +46,7 @@ describe('Integration: stagegate squash --prune', () => {
   beforeEach(async () => {
     ws = createWorkspace();
     dir = join(ws.dir, 'migrations');
-    cpSync(join(__dirname, '../../migrations'), dir, { recursive: true });
+    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
     database = await createTestDatabase();
     // The stage had the originals before the squash was written.
     await runOnFolder(dir, database.url, { action: 'migrate' });

@@ -1,27 +1,12 @@
 import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { buildCatalog } from '../../lib/core/catalog';
 import { readMigrationsFolder } from '../../lib/adapters/fs/read-migrations-folder';
-import { readSchemaHash } from '../../lib/adapters/postgres/schema-objects';
-import { buildSquash } from '../../lib/squash/build-squash';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 import { generatedHistory } from '../support/squash-fixtures';
-import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
-
-const GENERATOR = 'stagegate squash test';
-const REPO_MIGRATIONS = join(__dirname, '../../migrations');
-
-async function fingerprint(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await readSchemaHash(client, ['stagegate']);
-  } finally {
-    await client.end();
-  }
-}
+import { fingerprint, REPO_MIGRATIONS, squashFolder as squash } from '../support/squash-run';
+import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
 
 describe('Integration: stagegate squash builds, proves and writes a squash', () => {
   let ws: Workspace;
@@ -31,8 +16,6 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     databases.push(database);
     return database;
   };
-  const squash = (dir: string, app: string, to: string, from?: string, withData = false) =>
-    buildSquash({ logger: new MemoryLogger(), server: adminUrl(), ledgerSchema: 'stagegate' }, { dir, app, to, ...(from ? { from } : {}), withData, generator: GENERATOR });
 
   beforeEach(() => {
     ws = createWorkspace();
@@ -181,41 +164,6 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(result.objects).toBeGreaterThan(10);
   }, 60_000);
 
-  it('with data, carries the seed rows of the example app and proves them too', async () => {
-    // Prepare
-    const dir = join(ws.dir, 'migrations');
-    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
-    // Act
-    const result = await squash(dir, 'organization', '0002', undefined, true);
-    // Assess
-    expect(result).toMatchObject({ squash: 'organization/0002_squashed_0001_0002', withData: true, dependsOn: [] });
-    const text = readFileSync(join(dir, result.file), 'utf8');
-    expect(text).toContain('INSERT INTO public.organization_organizationtype (id, name) OVERRIDING SYSTEM VALUE');
-    expect(text).toContain("SELECT pg_catalog.setval('public.organization_organizationtype_id_seq', 3, true)");
-    const [withSquash, withOriginals] = [await fresh(), await fresh()];
-    const squashed = await runOnFolder(dir, withSquash.url, { action: 'migrate' });
-    expect(squashed.applied.map((a) => a.id)).toEqual([result.squash, 'membership/0001_initial', 'organization/0003_organization_name_index']);
-    await runOnFolder(REPO_MIGRATIONS, withOriginals.url, { action: 'migrate' });
-    expect(await fingerprint(withSquash.url)).toBe(await fingerprint(withOriginals.url));
-    const types = 'select id, name from organization_organizationtype order by id';
-    expect(await withSquash.query(types)).toEqual(await withOriginals.query(types));
-    await withSquash.query("insert into organization_organizationtype (name) values ('club')");
-    expect(await withSquash.query("select id from organization_organizationtype where name = 'club'")).toEqual([{ id: 4 }]);
-  }, 60_000);
-
-  it('with data, refuses a range that changes rows of tables it did not create', async () => {
-    // Prepare
-    const dir = ws.migrations({
-      'base/0001_kind.sql': "CREATE TABLE sq_kind (name text);\nINSERT INTO sq_kind VALUES ('a');",
-      'extra/0001_more.sql': "-- stagegate:depends-on base/0001_kind\nCREATE TABLE sq_more (id int);\nUPDATE sq_kind SET name = 'b';",
-    });
-    // Act
-    const refused = await failure(squash(dir, 'extra', '0001', undefined, true));
-    // Assess
-    expect(refused.code).toBe('SQUASH_REFUSED');
-    expect(refused.message).toContain('the range changes the rows of table public.sq_kind, which it did not create');
-  }, 60_000);
-
   it('accepts another app depending on the middle of the range, and refuses when that would make a cycle', async () => {
     // Prepare
     const files = {
@@ -238,35 +186,4 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(readdirSync(join(cyclic, 'org')).some((f) => f.includes('squashed'))).toBe(false);
   }, 60_000);
 
-  it('carries and proves the privileges the range grants on its objects, and refuses grants on objects it did not create', async () => {
-    // Prepare: roles are the server's, shared by every database on it.
-    const role = `sq_api_${Math.random().toString(36).slice(2, 8)}`;
-    const admin = new pg.Client({ connectionString: adminUrl() });
-    await admin.connect();
-    await admin.query(`create role ${role}`);
-    const dir = ws.migrations({
-      'base/0001_account.sql': 'CREATE TABLE sq_grant_account (id int);',
-      'shop/0001_orders.sql':
-        `CREATE SCHEMA sq_shop;\nCREATE TABLE sq_shop.orders (id serial PRIMARY KEY, note text);\nGRANT USAGE ON SCHEMA sq_shop TO ${role};\n` +
-        `GRANT SELECT, INSERT ON sq_shop.orders TO ${role};\nGRANT USAGE ON SEQUENCE sq_shop.orders_id_seq TO ${role};\n` +
-        `CREATE FUNCTION sq_shop.total() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM sq_shop.orders $$;\n` +
-        `REVOKE EXECUTE ON FUNCTION sq_shop.total() FROM PUBLIC;\nGRANT EXECUTE ON FUNCTION sq_shop.total() TO ${role} WITH GRANT OPTION;`,
-      'other/0001_peek.sql': `-- stagegate:depends-on base/0001_account\nGRANT SELECT ON sq_grant_account TO ${role};`,
-    });
-    try {
-      // Act
-      const result = await squash(dir, 'shop', '0001');
-      const refused = await failure(squash(dir, 'other', '0001'));
-      // Assess
-      const text = readFileSync(join(dir, result.file), 'utf8');
-      expect(text).toContain(`GRANT SELECT ON TABLE sq_shop.orders TO ${role};`);
-      expect(text).toContain(`GRANT EXECUTE ON ROUTINE sq_shop.total() TO ${role} WITH GRANT OPTION;`);
-      expect(refused.message).toContain('the range changes the privileges of table public.sq_grant_account, which it did not create');
-    } finally {
-      for (const database of databases.splice(0)) await database.drop();
-      await admin.query(`drop owned by ${role}`).catch(() => undefined);
-      await admin.query(`drop role if exists ${role}`).catch(() => undefined);
-      await admin.end();
-    }
-  }, 60_000);
 });
