@@ -1,31 +1,17 @@
 import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
+import { adminUrl } from '../support/database';
 import { failure } from '../support/failure';
-import { fingerprint, REPO_MIGRATIONS, squashFolder as squash } from '../support/squash-run';
-import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
+import { fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
+import { runOnFolder } from '../support/workspace';
 
 describe('Integration: stagegate squash carries rows and privileges, and proves them', () => {
-  let ws: Workspace;
-  const databases: TestDatabase[] = [];
-  const fresh = async (): Promise<TestDatabase> => {
-    const database = await createTestDatabase();
-    databases.push(database);
-    return database;
-  };
-
-  beforeEach(() => {
-    ws = createWorkspace();
-  });
-  afterEach(() => ws.remove());
-  afterAll(async () => {
-    for (const database of databases) await database.drop();
-  });
+  const context = useSquashWorkspace();
 
   it('with data, carries the seed rows of the example app and proves them too', async () => {
     // Prepare
-    const dir = join(ws.dir, 'migrations');
+    const dir = join(context.ws.dir, 'migrations');
     cpSync(REPO_MIGRATIONS, dir, { recursive: true });
     // Act
     const result = await squash(dir, 'organization', '0002', undefined, true);
@@ -34,7 +20,7 @@ describe('Integration: stagegate squash carries rows and privileges, and proves 
     const text = readFileSync(join(dir, result.file), 'utf8');
     expect(text).toContain('INSERT INTO public.organization_organizationtype (id, name) OVERRIDING SYSTEM VALUE');
     expect(text).toContain("SELECT pg_catalog.setval('public.organization_organizationtype_id_seq', 3, true)");
-    const [withSquash, withOriginals] = [await fresh(), await fresh()];
+    const [withSquash, withOriginals] = [await context.fresh(), await context.fresh()];
     const squashed = await runOnFolder(dir, withSquash.url, { action: 'migrate' });
     expect(squashed.applied.map((a) => a.id)).toEqual([result.squash, 'membership/0001_initial', 'organization/0003_organization_name_index']);
     await runOnFolder(REPO_MIGRATIONS, withOriginals.url, { action: 'migrate' });
@@ -47,7 +33,7 @@ describe('Integration: stagegate squash carries rows and privileges, and proves 
 
   it('with data, refuses a range that changes rows of tables it did not create', async () => {
     // Prepare
-    const dir = ws.migrations({
+    const dir = context.ws.migrations({
       'base/0001_kind.sql': "CREATE TABLE sq_kind (name text);\nINSERT INTO sq_kind VALUES ('a');",
       'extra/0001_more.sql': "-- stagegate:depends-on base/0001_kind\nCREATE TABLE sq_more (id int);\nUPDATE sq_kind SET name = 'b';",
     });
@@ -64,7 +50,7 @@ describe('Integration: stagegate squash carries rows and privileges, and proves 
     const admin = new pg.Client({ connectionString: adminUrl() });
     await admin.connect();
     await admin.query(`create role ${role}`);
-    const dir = ws.migrations({
+    const dir = context.ws.migrations({
       'base/0001_account.sql': 'CREATE TABLE sq_grant_account (id int);',
       'shop/0001_orders.sql':
         `CREATE SCHEMA sq_shop;\nCREATE TABLE sq_shop.orders (id serial PRIMARY KEY, note text);\nGRANT USAGE ON SCHEMA sq_shop TO ${role};\n` +
@@ -83,7 +69,7 @@ describe('Integration: stagegate squash carries rows and privileges, and proves 
       expect(text).toContain(`GRANT EXECUTE ON ROUTINE sq_shop.total() TO ${role} WITH GRANT OPTION;`);
       expect(refused.message).toContain('the range changes the privileges of table public.sq_grant_account, which it did not create');
     } finally {
-      for (const database of databases.splice(0)) await database.drop();
+      await context.dropDatabases();
       await admin.query(`drop owned by ${role}`).catch(() => undefined);
       await admin.query(`drop role if exists ${role}`).catch(() => undefined);
       await admin.end();

@@ -2,32 +2,17 @@ import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCatalog } from '../../lib/core/catalog';
 import { readMigrationsFolder } from '../../lib/adapters/fs/read-migrations-folder';
-import { createTestDatabase, type TestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 import { generatedHistory } from '../support/squash-fixtures';
-import { fingerprint, REPO_MIGRATIONS, squashFolder as squash } from '../support/squash-run';
-import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
+import { fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
+import { runOnFolder } from '../support/workspace';
 
 describe('Integration: stagegate squash builds, proves and writes a squash', () => {
-  let ws: Workspace;
-  const databases: TestDatabase[] = [];
-  const fresh = async (): Promise<TestDatabase> => {
-    const database = await createTestDatabase();
-    databases.push(database);
-    return database;
-  };
-
-  beforeEach(() => {
-    ws = createWorkspace();
-  });
-  afterEach(() => ws.remove());
-  afterAll(async () => {
-    for (const database of databases) await database.drop();
-  });
+  const context = useSquashWorkspace();
 
   it('squashes a generated history of 200 migrations into one that builds the same schema', async () => {
     // Prepare
-    const dir = ws.migrations(generatedHistory(200));
+    const dir = context.ws.migrations(generatedHistory(200));
     // Act
     const result = await squash(dir, 'hist', '0200');
     // Assess
@@ -39,10 +24,10 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(squashMigration?.directives.replaces).toHaveLength(200);
     expect(squashMigration?.directives.dependsOn).toEqual(['base/0001_account']);
     expect(text).toContain('CREATE VIEW');
-    const [withSquash, withOriginals] = [await fresh(), await fresh()];
+    const [withSquash, withOriginals] = [await context.fresh(), await context.fresh()];
     const squashed = await runOnFolder(dir, withSquash.url, { action: 'migrate' });
     expect(squashed.applied.map((a) => a.id)).toEqual(['base/0001_account', result.squash]);
-    const originalsOnly = ws.migrations(generatedHistory(200));
+    const originalsOnly = context.ws.migrations(generatedHistory(200));
     await runOnFolder(originalsOnly, withOriginals.url, { action: 'migrate' });
     expect(await fingerprint(withSquash.url)).toBe(await fingerprint(withOriginals.url));
     expect(await fingerprint(withSquash.url)).toBe(result.fingerprint);
@@ -50,7 +35,7 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
 
   it('squashes the example app organization up to its data migration, and refuses past it, naming why', async () => {
     // Prepare
-    const dir = join(ws.dir, 'migrations');
+    const dir = join(context.ws.dir, 'migrations');
     cpSync(REPO_MIGRATIONS, dir, { recursive: true });
     const before = readdirSync(join(dir, 'organization')).sort();
     // Act
@@ -68,7 +53,7 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(readFileSync(join(dir, 'organization/0001_squashed_0001_0001.down.sql'), 'utf8')).toContain('DROP TABLE organization;');
     const catalog = buildCatalog(await readMigrationsFolder(dir));
     expect(catalog.find((m) => m.id === 'organization/0002_organization_type')?.dependencies).toEqual(['organization/0001_initial', result.squash]);
-    const [withSquash, withOriginals] = [await fresh(), await fresh()];
+    const [withSquash, withOriginals] = [await context.fresh(), await context.fresh()];
     const squashed = await runOnFolder(dir, withSquash.url, { action: 'migrate' });
     expect(squashed.applied.map((a) => a.id)).toContain(result.squash);
     expect(squashed.applied.map((a) => a.id)).not.toContain('organization/0001_initial');
@@ -79,8 +64,8 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
   it('records the squash without running it on a database that applied the originals, ending with the same schema', async () => {
     // Prepare
     const files = generatedHistory(12);
-    const dir = ws.migrations(files);
-    const database = await fresh();
+    const dir = context.ws.migrations(files);
+    const database = await context.fresh();
     await runOnFolder(dir, database.url, { action: 'migrate' });
     const applied = await fingerprint(database.url);
     // Act
@@ -94,7 +79,7 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
 
   it('squashes a later range, which then depends on what came before it', async () => {
     // Prepare
-    const dir = ws.migrations(generatedHistory(40));
+    const dir = context.ws.migrations(generatedHistory(40));
     // Act
     const result = await squash(dir, 'hist', '0030', '0010');
     // Assess
@@ -102,15 +87,15 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
     expect(catalog.find((m) => m.id === result.squash)?.dependencies).toEqual(['hist/0009_step_9']);
     // The next migration depends on the whole number 0030; the planner reads the original as the squash.
     expect(catalog.find((m) => m.id === 'hist/0031_step_31')?.dependencies).toEqual([result.squash, 'hist/0030_step_30']);
-    const [withSquash, withOriginals] = [await fresh(), await fresh()];
+    const [withSquash, withOriginals] = [await context.fresh(), await context.fresh()];
     await runOnFolder(dir, withSquash.url, { action: 'migrate' });
-    await runOnFolder(ws.migrations(generatedHistory(40)), withOriginals.url, { action: 'migrate' });
+    await runOnFolder(context.ws.migrations(generatedHistory(40)), withOriginals.url, { action: 'migrate' });
     expect(await fingerprint(withSquash.url)).toBe(await fingerprint(withOriginals.url));
   }, 60_000);
 
   it('adds columns to tables of other apps with ALTER TABLE, and refuses a range that changes them', async () => {
     // Prepare
-    const dir = ws.migrations({
+    const dir = context.ws.migrations({
       'base/0001_account.sql': 'CREATE TABLE sq_account (id bigserial PRIMARY KEY, email text);',
       'extra/0001_flags.sql': '-- stagegate:depends-on base/0001_account\nALTER TABLE sq_account ADD COLUMN flagged boolean NOT NULL DEFAULT false;\nCREATE INDEX sq_account_flagged ON sq_account (flagged);',
       'extra/0002_more.sql': 'CREATE TABLE sq_flag (account_id bigint REFERENCES sq_account (id));',
@@ -128,7 +113,7 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
 
   it('refuses unknown numbers, a squash that exists, and writes nothing', async () => {
     // Prepare
-    const dir = ws.migrations(generatedHistory(8));
+    const dir = context.ws.migrations(generatedHistory(8));
     // Act
     const unknown = await failure(squash(dir, 'hist', '0099'));
     const noApp = await failure(squash(dir, 'nope', '0001'));
@@ -145,7 +130,7 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
 
   it('reproduces schemas, composite types, generated columns, partitions, materialized views and exclusion constraints', async () => {
     // Prepare
-    const dir = ws.migrations({
+    const dir = context.ws.migrations({
       'wide/0001_schema.sql': 'CREATE SCHEMA wide;\nCREATE TYPE wide.pair AS (a integer, b text);\nCREATE EXTENSION IF NOT EXISTS btree_gist;',
       'wide/0002_tables.sql':
         'CREATE TABLE wide.price (id int GENERATED BY DEFAULT AS IDENTITY (START WITH 7 INCREMENT BY 3) PRIMARY KEY, net numeric(10,2) NOT NULL,' +
@@ -172,11 +157,11 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
       'org/0003_c.sql': 'CREATE TABLE sq_c (id int);',
       'side/0001_s.sql': '-- stagegate:depends-on org/0002_b\nCREATE TABLE sq_s (a_id int REFERENCES sq_a (id));',
     };
-    const dir = ws.migrations(files);
+    const dir = context.ws.migrations(files);
     // Act
     const result = await squash(dir, 'org', '0003');
-    const run = await runOnFolder(dir, (await fresh()).url, { action: 'migrate' });
-    const cyclic = ws.migrations({ ...files, 'org/0003_c.sql': '-- stagegate:depends-on side/0001_s\nCREATE TABLE sq_c (id int);' });
+    const run = await runOnFolder(dir, (await context.fresh()).url, { action: 'migrate' });
+    const cyclic = context.ws.migrations({ ...files, 'org/0003_c.sql': '-- stagegate:depends-on side/0001_s\nCREATE TABLE sq_c (id int);' });
     const refused = await failure(squash(cyclic, 'org', '0003'));
     // Assess
     expect(result.squash).toBe('org/0003_squashed_0001_0003');
