@@ -4,11 +4,12 @@
  * proven on a second one to build exactly that schema. Nothing is written
  * unless the proof holds.
  */
+import { join } from 'node:path';
 import { buildCatalog, type SourceFile } from '../core/catalog';
 import { MigrationFailedError, MigrationsInvalidError, SquashNotEquivalentError, SquashRefusedError } from '../core/errors';
 import { assertEquivalent, type BuiltState } from '../core/squash-proof';
 import type { Migration } from '../core/migration';
-import { ChangeKind, describeDifference, diffSchemas, objectKey, schemaHash, type SchemaObject } from '../core/schema';
+import { ChangeKind, describeDifference, diffSchemas, objectKey, schemaHash, type SchemaDifference, type SchemaObject } from '../core/schema';
 import { orderDump, squashDownText, squashFileText, type DumpNode } from '../core/squash-file';
 import { selectSquashRange, type SquashRange, type SquashSelection } from '../core/squash-range';
 import { readDumpNodes } from '../adapters/postgres/dump-objects';
@@ -71,7 +72,7 @@ export async function buildSquash(deps: SquashDependencies, request: SquashReque
   const selection = selectSquashRange(buildCatalog(files), request);
   const downFile = `${selection.squashId}.down.sql`;
   for (const file of [selection.file, downFile]) {
-    if (await pathExists(`${request.dir}/${file}`)) throw new SquashRefusedError(request.app, [{ id: selection.squashId, file, message: `${file} already exists` }]);
+    if (await pathExists(join(request.dir, file))) throw new SquashRefusedError(request.app, [{ id: selection.squashId, file, message: `${file} already exists` }]);
   }
   // Before any database work: the folder must accept the squash (a cycle through another app would show here).
   acceptedCatalog(files, selection, squashFileText(selection, [], { generator: request.generator, fingerprint: '' }), null);
@@ -86,20 +87,25 @@ export async function buildSquash(deps: SquashDependencies, request: SquashReque
   deps.logger.info('squash.proven', { squash: selection.squashId, fingerprint });
   await writeSquashFiles(request.dir, { file: selection.file, text }, down === null ? null : { file: downFile, text: down });
   deps.logger.info('squash.written', { file: selection.file, downFile: down === null ? null : downFile });
+  return toResult(selection, original, { downFile: down === null ? null : downFile, withData: request.withData === true, fingerprint });
+}
+
+function toResult(selection: SquashSelection, original: OriginalBuild, written: { downFile: string | null; withData: boolean; fingerprint: string }): SquashResult {
   return {
     ok: true,
     action: 'squash',
-    app: request.app,
+    app: selection.app,
     squash: selection.squashId,
     file: selection.file,
-    downFile: down === null ? null : downFile,
-    irreversible: down === null,
+    downFile: written.downFile,
+    irreversible: written.downFile === null,
     replaced: selection.range.map((m) => m.id),
     dependsOn: selection.dependsOn,
     objects: original.added,
+    // The nodes' statements and the leading SET.
     statements: original.nodes.reduce((n, node) => n + node.statements.length, 0) + 1,
-    withData: request.withData === true,
-    fingerprint,
+    withData: written.withData,
+    fingerprint: written.fingerprint,
     proven: true,
   };
 }
@@ -134,22 +140,8 @@ async function buildFromOriginals(target: ReplayTarget, selection: SquashSelecti
   await replay(target, [...selection.prerequisites, ...selection.range]);
   const after = await fingerprintObjects(target);
   const rowsAfter = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlier));
-  const touched = [...new Set([...rowsBefore.keys(), ...rowsAfter.keys()])].filter((key) => rowsBefore.get(key) !== rowsAfter.get(key)).sort();
-  if (touched.length > 0) {
-    throw new SquashRefusedError(
-      selection.app,
-      touched.map((key) => ({ id: null, file: null, message: `the range changes the ${key.startsWith('acl\t') ? 'privileges' : 'rows'} of ${key.replace(/^acl\t/, '').replace('\t', ' ')}, which it did not create: a squash only carries what its own objects hold` })),
-    );
-  }
   const changes = diffSchemas(before, after);
-  const altered = changes.filter((c) => c.change !== ChangeKind.ADDED);
-  if (altered.length > 0) {
-    throw new SquashRefusedError(
-      selection.app,
-      altered.map((c) => ({ id: null, file: null, message: `the range ${describeDifference(c, 'by the range')}, an object it did not create: a squash only creates objects` })),
-      'End the range before the migration that alters objects of other apps (or of earlier migrations), or squash from the start of the history; no file was written.',
-    );
-  }
+  refuseChangesToEarlierObjects(selection, rowsBefore, rowsAfter, changes.filter((c) => c.change !== ChangeKind.ADDED));
   const keys = new Set(changes.map(objectKey));
   const { nodes, contents } = await withScratchClient(target, async (client) => ({
     nodes: [
@@ -161,6 +153,25 @@ async function buildFromOriginals(target: ReplayTarget, selection: SquashSelecti
   }));
   target.logger.info('squash.replayed', { objects: keys.size, statements: nodes.length });
   return { after, nodes, added: keys.size, keys, contents };
+}
+
+/**
+ * A squash only creates objects and fills its own: a range that changes
+ * the rows or privileges (`before`/`after` contents) or the definition of
+ * an object that existed before it is refused.
+ */
+function refuseChangesToEarlierObjects(selection: SquashSelection, before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>, altered: readonly SchemaDifference[]): void {
+  const touched = [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key)).sort();
+  const problems = [
+    ...altered.map((c) => `the range ${describeDifference(c, 'by the range')}, an object it did not create: a squash only creates objects`),
+    ...touched.map((key) => `the range changes the ${key.startsWith('acl\t') ? 'privileges' : 'rows'} of ${key.replace(/^acl\t/, '').replace('\t', ' ')}, which it did not create: a squash only carries what its own objects hold`),
+  ];
+  if (problems.length === 0) return;
+  throw new SquashRefusedError(
+    selection.app,
+    problems.map((message) => ({ id: null, file: null, message })),
+    'End the range before the migration that changes objects of other apps (or of earlier migrations), or squash from the start of the history; no file was written.',
+  );
 }
 
 /** Scratch database 2: what the range needs, then the squash alone (the engine uses it: none of its originals are applied). */
