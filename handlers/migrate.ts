@@ -18,9 +18,11 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}}`
- * (`migrate` may add `"stageOrderOverride": {"reason"}`). With a stage order (`STAGEGATE_STAGES`), `migrate`
- * refuses migrations the previous stage has not applied and records this stage's state after success.
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}, "target"?, "rehearse"?: true}`
+ * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires;
+ * `rehearse` only with `plan`, and not with `target`; `migrate` may add `"stageOrderOverride": {"reason"}`).
+ * With a stage order (`STAGEGATE_STAGES`), `migrate` refuses migrations the previous stage has not applied
+ * and records this stage's state after success.
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
  * (see `formatInvocationErrorMessage` for `errorMessage`).
  *
@@ -34,7 +36,7 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
   try {
     const request = parseEvent(event);
     const config = parseLambdaEnvironment(process.env);
-    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined });
+    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, to: request.target });
     const run = runRequestFor(request, context, config, clock);
     const s3 = clients.s3({ region: config.region, endpoint: config.s3Endpoint });
     const source = new S3BundleSource(s3, request.bundle);

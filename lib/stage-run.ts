@@ -3,7 +3,7 @@
  * ledger lock: the order check before anything is applied, and the stage
  * record after a successful run. Decisions are `core/stage-order`'s.
  */
-import { asRunnerError, StageOrderError } from './core/errors';
+import { asRunnerError, StageOrderError, StageRecordAccessDeniedError } from './core/errors';
 import { decideStageOrder } from './core/stage-order';
 import { buildStageRecord } from './core/stage-record';
 import type { RunResult } from './core/result';
@@ -30,7 +30,7 @@ export async function checkStageOrder(
   override: StageOrderOverride | undefined,
 ): Promise<RunStart['stageOverride']> {
   const needed = stages.previousStage !== null && toApply.length > 0;
-  const previous = needed ? await stages.previous() : null;
+  const previous = needed ? await readPrevious(stages, logger, override) : null;
   const decision = decideStageOrder({ previousStage: stages.previousStage, previous, toApply });
   if (decision.allowed) {
     logger.info('stage_order.checked', { stage: stages.stage, previousStage: stages.previousStage, toApply: toApply.length });
@@ -41,6 +41,21 @@ export async function checkStageOrder(
   if (!override) throw new StageOrderError(facts);
   logger.warn('stage_order.overridden', { ...facts, overrideReason: override.reason });
   return { reason: override.reason, previousStage: decision.previousStage, missing: decision.missing };
+}
+
+/**
+ * The previous stage's record. Under an override, a refused read counts as
+ * no record (S3 refuses a missing object to a caller that may not list the
+ * bucket), so the override can still let the run proceed.
+ */
+async function readPrevious(stages: StageRecords, logger: Logger, override: StageOrderOverride | undefined) {
+  try {
+    return await stages.previous();
+  } catch (error) {
+    if (!override || !(error instanceof StageRecordAccessDeniedError)) throw error;
+    logger.warn('stage_record.unreadable', { stage: stages.previousStage, reason: error.message, overridden: true });
+    return null;
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
+import { isTarget } from '../core/target';
 
 /** The commands and the options each accepts. */
 const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
@@ -7,9 +8,9 @@ const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
 export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
   publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
-  plan: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
-  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
-  status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
+  plan: ['dir', 'bundle', 'database-url', 'schema', 'to', 'rehearse', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
+  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'to', ...REMOTE, 'override-stage-order', 'reason', 'json', 'verbose'],
+  status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'all-stages', 'html', 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
   squash: ['dir', 'database-url', 'schema', 'from', 'to', 'with-data', 'prune', 'force', 'reason', 'bucket', 'prefix', 'region', 'json', 'verbose'],
 } as const;
@@ -26,17 +27,21 @@ const OPTIONS = {
   'statement-timeout': { type: 'string' },
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
+  rehearse: { type: 'boolean' },
   from: { type: 'string' },
-  to: { type: 'string' },
   'with-data': { type: 'boolean' },
   prune: { type: 'boolean' },
   force: { type: 'boolean' },
-  reason: { type: 'string' },
   stage: { type: 'string' },
   function: { type: 'string' },
   bucket: { type: 'string' },
   prefix: { type: 'string' },
   region: { type: 'string' },
+  to: { type: 'string' },
+  'override-stage-order': { type: 'boolean' },
+  reason: { type: 'string' },
+  'all-stages': { type: 'boolean' },
+  html: { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const;
@@ -73,17 +78,41 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (!allowed.includes(name)) throw new UsageError(`stagegate ${command} does not take --${name}.`);
   }
   checkPositionals(command, parsed.positionals);
+  // squash --to takes a number (checked with the range).
+  if (typeof parsed.values.to === 'string' && command !== 'squash' && !isTarget(parsed.values.to)) {
+    throw new UsageError(`stagegate ${command} --to needs a migration id <app>/<NNNN>_<name>, <app>/zero or zero; got "${parsed.values.to.slice(0, 60)}".`);
+  }
   if (parsed.values.dir !== undefined && parsed.values.bundle !== undefined) {
     throw new UsageError(`stagegate ${command}: give either --dir or --bundle, not both.`);
   }
+  if (command === 'plan' && parsed.values.rehearse !== true) {
+    const timeout = ['lock-wait', 'lock-timeout', 'statement-timeout'].find((name) => name in parsed.values);
+    if (timeout) throw new UsageError(`stagegate plan: --${timeout} goes with --rehearse (a plain plan runs no migration).`);
+  }
+  if (parsed.values.rehearse === true && parsed.values.to !== undefined) {
+    throw new UsageError('stagegate plan: --rehearse cannot be combined with --to; a rehearsal runs the pending migrations (use `plan --to` to see a plan to a target).');
+  }
+  checkStageOptions(command, parsed.values);
   if (parsed.values.stage !== undefined) {
     const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout'].filter((name) => name in parsed.values);
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
     const remote = ['function', 'region'].filter((name) => name in parsed.values);
-    if (remote.length > 0 && command !== 'publish' && command !== 'squash') throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
+    if (remote.length > 0 && command !== 'publish' && command !== 'squash' && parsed.values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
   }
   return { command, positionals: parsed.positionals, options: parsed.values };
+}
+
+/** `--override-stage-order` runs on a stage; `--all-stages` reads every stage's record and no database. */
+function checkStageOptions(command: Command, values: Record<string, unknown>): void {
+  // squash --prune --force --reason is not a stage run.
+  if ((values['override-stage-order'] !== undefined || (values.reason !== undefined && command !== 'squash')) && values.stage === undefined) {
+    throw new UsageError(`stagegate ${command}: --override-stage-order and --reason go with --stage (a local run has no stage order).`);
+  }
+  if (values.html !== undefined && values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --html goes with --all-stages.`);
+  if (values['all-stages'] === undefined) return;
+  const local = ['stage', 'function', 'database-url', 'schema'].filter((name) => name in values);
+  if (local.length > 0) throw new UsageError(`stagegate status --all-stages reads every stage's record from S3; --${local[0]} does not apply.`);
 }
 
 function checkPositionals(command: Command, positionals: string[]): void {

@@ -20,12 +20,16 @@ export interface CommandContext {
   cwd: string;
   logger: Logger;
   verbose: boolean;
+  /** Whether stdout is a terminal (for colours in text a command renders itself). */
+  isTTY?: boolean;
 }
 
 /** A command's outcome: the JSON form and the target it ran on. */
 export interface CommandOutput {
   json: Record<string, unknown> & { ok: true };
   target: string;
+  /** The human form, for a command that renders itself; otherwise main renders `json`. */
+  text?: string;
 }
 
 const systemClock = { now: () => Date.now() };
@@ -35,10 +39,16 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.command === 'bundle') return bundleCommand(args, ctx);
   // Loaded on use: the AWS SDK they need would double the start-up time of every local command.
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
+  if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   if (args.command === 'squash') return (await import('./squash-command')).squashCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
-  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
+  const settings = {
+    lockWaitMs: config.lockWaitMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    statementTimeoutMs: config.statementTimeoutMs,
+    rehearsalLockTimeoutMs: config.rehearsalLockTimeoutMs,
+  };
   const actor = actorName();
   if (args.command === 'resolve') {
     const outcome = args.options.applied ? 'applied' : args.options['rolled-back'] ? 'rolled-back' : null;
@@ -55,7 +65,9 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   const bundle = await sourceFor(args, ctx).load();
   const source: BundleSource = { load: async () => bundle };
   return withDatabase(config, ctx, async (db, target) => {
-    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor }, settings);
+    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
+    const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
+    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor, ...to, ...rehearse }, settings);
     return { json: { ...result }, target };
   });
 }
@@ -78,7 +90,9 @@ export function rawConfig(args: ParsedArgs, env: Record<string, string | undefin
   ];
   for (const [flag, key] of flags) {
     const value = args.options[flag as keyof ParsedArgs['options']];
-    if (typeof value === 'string') raw[key] = value;
+    // A rehearsal's lock_timeout is its own setting: --lock-timeout on `plan --rehearse` sets it.
+    const target = flag === 'lock-timeout' && args.command === 'plan' ? 'rehearsalLockTimeoutMs' : key;
+    if (typeof value === 'string') raw[target] = value;
   }
   return raw;
 }

@@ -4,9 +4,12 @@ export const HELP = `stagegate: deploy-time PostgreSQL migrations, one safe run 
 Usage:
   stagegate bundle  [--dir DIR] [--out FILE] [--json]
   stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
-  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
-  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
+  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--rehearse] [--json]
+  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--json]
+                    [--stage NAME --override-stage-order --reason TEXT]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
+  stagegate status  --all-stages [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R]
+                    [--json] [--html FILE]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
   stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
   stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
@@ -21,6 +24,11 @@ Options:
   --lock-wait DURATION      wait for another run's lock (default 2m; $STAGEGATE_LOCK_WAIT_MS)
   --lock-timeout DURATION   lock_timeout per migration (default 10s; $STAGEGATE_LOCK_TIMEOUT_MS)
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
+  --to TARGET               plan/migrate: go to TARGET, forwards or back (reverse scripts):
+                            <app>/<NNNN>_<name>, <app>/zero (none of the app) or zero (nothing)
+  --rehearse                plan: run the pending migrations in one transaction and roll it back,
+                            reporting each one (--lock-timeout then defaults to 2s;
+                            $STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS); exits 1 when one fails
   --from NNNN, --to NNNN    squash: the range of the app's migrations to replace (--from defaults
                             to the first); built and proven on scratch databases of --database-url
   --with-data               squash: carry the rows the range leaves in the tables it creates
@@ -35,6 +43,16 @@ Running on a stage (the database is only reachable from the stage's migrate func
   --bucket B                bundle bucket ($STAGEGATE_BUCKET)
   --prefix P                key prefix in the bucket (default stagegate; $STAGEGATE_PREFIX)
   --region R                AWS region ($AWS_REGION); credentials come from the usual AWS settings
+  --override-stage-order    migrate although the previous stage (custom.stagegate.stages) has not
+                            applied some of the migrations; needs --reason, which is recorded
+  --reason TEXT             why the stage order is overridden (at most 500 characters)
+
+The stage matrix:
+  --all-stages              every migration against every stage's record in S3 (stages from
+                            serverless.yml custom.stagegate.stages; bucket from --bucket,
+                            $STAGEGATE_BUCKET or serverless.yml), and whether the schema
+                            fingerprints agree; exits 0 whatever the stages hold
+  --html FILE               also write the matrix as a self-contained HTML page
 
 Exit codes: 0 success, 1 failure (the error code is printed), 2 bad usage.
 `;

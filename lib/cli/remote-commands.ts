@@ -4,11 +4,13 @@ import { migrateFunctionName } from '../remote/function-name';
 import { createLambdaClient } from '../remote/lambda-client';
 import { parseRemoteConfig, type RemoteConfig } from '../remote/remote-config';
 import { runRemote } from '../remote/run-remote';
+import { parseStageOrderOverride } from '../gate/stage-override';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
 import type { CommandContext, CommandOutput } from './commands';
 
-function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
+/** The remote settings of a command: `--bucket`, `--prefix`, `--region`, then the environment. */
+export function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
   const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => {
     const value = args.options[name];
     return typeof value === 'string' ? value : undefined;
@@ -16,7 +18,7 @@ function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
   return parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env);
 }
 
-const clientOptions = (config: RemoteConfig, endpoint: string | null): { region?: string; endpoint?: string } => ({
+export const clientOptions = (config: RemoteConfig, endpoint: string | null): { region?: string; endpoint?: string } => ({
   ...(config.region ? { region: config.region } : {}),
   ...(endpoint ? { endpoint } : {}),
 });
@@ -47,7 +49,11 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   ctx.logger.info('command.started', { target });
   try {
     const action = args.command as 'plan' | 'migrate' | 'status';
-    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle });
+    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
+    const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
+    const stageOrderOverride = parseStageOrderOverride(args.options['override-stage-order'], args.options.reason);
+    const override = stageOrderOverride ? { stageOrderOverride } : {};
+    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...to, ...rehearse, ...override });
     return { json: { ...result, stage }, target };
   } finally {
     s3.destroy();

@@ -10,6 +10,8 @@ import { createS3Client } from '../adapters/s3/s3-client';
 import { parseRemoteConfig } from '../remote/remote-config';
 import type { ParsedArgs } from './args';
 import { rawConfig, withServerUrl, type CommandContext, type CommandOutput } from './commands';
+import { renderSquash } from './squash-render';
+import { styleFor } from './style';
 import { version } from '../../package.json';
 
 function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'dir'): string | undefined {
@@ -40,7 +42,8 @@ export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Prom
       { dir, app, ...(from === undefined ? {} : { from }), to, withData: args.options['with-data'] === true, generator: `stagegate squash ${version}` },
     );
     const shown = (file: string | null): string | null => (file === null ? null : relative(ctx.cwd, join(dir, file)) || file);
-    return { json: { ...result, path: shown(result.file), downPath: shown(result.downFile) }, target };
+    const json = { ...result, path: shown(result.file), downPath: shown(result.downFile) };
+    return { json, target, text: renderSquash(json, styleFor({ isTTY: ctx.isTTY === true }, ctx.env)) };
   });
 }
 
@@ -58,7 +61,8 @@ async function prune(args: ParsedArgs, ctx: CommandContext, settings: { app: str
     { logger: ctx.logger },
     { dir: settings.dir, app: settings.app, evidence, force: args.options.force === true ? { reason: reason as string } : null },
   );
-  return { json: { ...result, paths: result.removed.map((file) => relative(ctx.cwd, join(settings.dir, file))) }, target: settings.dir };
+  const json = { ...result, paths: result.removed.map((file) => relative(ctx.cwd, join(settings.dir, file))) };
+  return { json, target: settings.dir, text: renderSquash(json, styleFor({ isTTY: ctx.isTTY === true }, ctx.env)) };
 }
 
 /** Each stage's record, when serverless.yml (or STAGEGATE_STAGES) names the stages; loaded on use, like the other AWS commands. */

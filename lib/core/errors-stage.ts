@@ -76,10 +76,12 @@ export class StageRecordInvalidError extends MigrationRunnerError {
  */
 export class StageRecordAccessDeniedError extends MigrationRunnerError {
   constructor(stage: string, location: string, operation: 'read' | 'write', cause?: unknown) {
-    super(ErrorCode.STAGE_RECORD_ACCESS_DENIED, `S3 refused to ${operation} the stage record of ${stage} at ${location}.`, {
+    // Without s3:ListBucket, S3 answers a read of a missing object with 403 too.
+    const missing = operation === 'read' ? ` S3 answers the same when the record does not exist and the caller may not list the bucket: ${stage} may never have recorded a run.` : '';
+    super(ErrorCode.STAGE_RECORD_ACCESS_DENIED, `S3 refused to ${operation} the stage record of ${stage} at ${location}.${missing}`, {
       remedy:
         operation === 'read'
-          ? `Grant s3:GetObject on <prefix>/stages/${stage}/* to the caller (the migrate function of the next stage has it; another account needs a bucket policy, see the README). Nothing was applied.`
+          ? `If ${stage} never ran, deploy it first (or override the stage order with a reason). Otherwise grant s3:GetObject on <prefix>/stages/${stage}/* to the caller (the migrate function of the next stage has it; another account needs a bucket policy, see the README). Nothing was applied.`
           : `Grant s3:PutObject on <prefix>/stages/${stage}/* to ${stage}'s migrate role.`,
       details: { stage, location, operation },
       cause,

@@ -9,6 +9,8 @@ export * from './errors-database';
 export * from './errors-lambda';
 export * from './errors-remote';
 export * from './errors-gate';
+export * from './errors-reverse';
 export * from './errors-scratch';
+export * from './errors-rehearsal';
 export * from './errors-squash';
 export * from './errors-stage';

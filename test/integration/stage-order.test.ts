@@ -82,7 +82,11 @@ describe('Integration: stage order in the migrate function (real PostgreSQL per 
     expect(devRecord).toMatchObject({ format: 1, stage: 'dev', bundleId: bundle.sha256, overrides: [] });
     expect(devRecord?.applied.map((e) => ({ id: e.id, checksum: e.checksum }))).toEqual(ledger);
     expect(Date.parse(devRecord?.recordedAt ?? '')).not.toBeNaN();
-    expect((await record('staging'))?.applied.map((e) => e.id)).toEqual(['app/0001_init', 'app/0002_colour']);
+    const stagingRecord = await record('staging');
+    expect(stagingRecord?.applied.map((e) => e.id)).toEqual(['app/0001_init', 'app/0002_colour']);
+    // The same migrations give the same schema: the fingerprints agree.
+    expect(devRecord?.schemaHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stagingRecord?.schemaHash).toBe(devRecord?.schemaHash);
     expect(await record('production')).toBeNull();
   });
 
@@ -119,6 +123,19 @@ describe('Integration: stage order in the migrate function (real PostgreSQL per 
     expect(error.error.details).toMatchObject({ previousStage: 'dev', reason: 'not-applied', missing: ['app/0002_colour'] });
     expect(await applied('staging')).toEqual([]);
     expect(await schemaSnapshot(dbs.staging)).toEqual(before);
+  });
+
+  it('records a fingerprint that tells a hand-changed schema from its previous stage\'s', async () => {
+    // Prepare
+    const bundle = await publish(INIT);
+    succeeded(await migrateOn('dev', bundle));
+    succeeded(await migrateOn('staging', bundle));
+    await dbs.staging.query('CREATE INDEX widget_name_hand_made ON widget (name)');
+    // Act: an up-to-date run rewrites the record
+    const again = succeeded(await migrateOn('staging', bundle));
+    // Assess
+    expect(again).toMatchObject({ status: 'up-to-date', stageRecord: { written: true } });
+    expect((await record('staging'))?.schemaHash).not.toBe((await record('dev'))?.schemaHash);
   });
 
   it('refuses production before staging, even when dev has everything', async () => {

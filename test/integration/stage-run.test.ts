@@ -3,8 +3,9 @@ import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { StageRecordAccessDeniedError } from '../../lib/core/errors';
 import type { StageRecord } from '../../lib/core/stage-record';
 import type { StageRecords } from '../../lib/ports';
-import { runMigrations } from '../../lib/run';
+import { runMigrations, type RunDependencies } from '../../lib/run';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { failure } from '../support/failure';
 import { createWorkspace, MemoryLogger, TEST_SETTINGS, type Workspace } from '../support/workspace';
 
 const FILES = { 'app/0001_init.sql': 'CREATE TABLE gadget (id int);' };
@@ -21,12 +22,15 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     await db.drop();
   });
 
-  const run = (stages: StageRecords, logger = new MemoryLogger()) =>
-    runMigrations(
-      { source: new FolderBundleSource(ws.migrations(FILES)), db: new PgMigrationDatabase({ connectionString: db.url }), logger, clock: { now: () => Date.now() }, stages },
-      { action: 'migrate', actor: 'test' },
-      TEST_SETTINGS,
-    );
+  /** The engine's dependencies on this test's database, with a stage order. */
+  const depsWith = (stages: StageRecords, files: Record<string, string> = FILES, logger = new MemoryLogger()): RunDependencies => ({
+    source: new FolderBundleSource(ws.migrations(files)),
+    db: new PgMigrationDatabase({ connectionString: db.url }),
+    logger,
+    clock: { now: () => Date.now() },
+    stages,
+  });
+  const run = (stages: StageRecords, logger = new MemoryLogger()) => runMigrations(depsWith(stages, FILES, logger), { action: 'migrate', actor: 'test' }, TEST_SETTINGS);
 
   it('reports a stage record it could not write without failing the migration', async () => {
     // Prepare: the first stage, whose record S3 refuses to take
@@ -58,23 +62,56 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     expect(written.map((r) => r.applied.map((e) => e.id))).toEqual([['app/0001_init'], ['app/0001_init']]);
   });
 
-  it('upgrades a version 1 ledger so runs can keep their stage-order override', async () => {
-    // Prepare: a ledger as version 1 left it
+  it('upgrades a revision 1 ledger so runs can keep their stage-order override', async () => {
+    // Prepare: a ledger as revision 1 left it
     const stages: StageRecords = { stage: 'dev', previousStage: null, previous: () => Promise.resolve(null), write: async () => undefined };
     await run(stages);
     await db.query('alter table stagegate.runs drop column stage_override');
-    await db.query("update stagegate.meta set value = '1' where key = 'ledger_version'");
-    const folder = ws.migrations({ ...FILES, 'app/0002_more.sql': 'ALTER TABLE gadget ADD COLUMN n int;' });
+    await db.query("update stagegate.meta set value = '1' where key = 'ledger_revision'");
     const staging: StageRecords = { ...stages, stage: 'staging', previousStage: 'dev' };
     // Act: the previous stage has no record, so only the override lets it run
     const result = await runMigrations(
-      { source: new FolderBundleSource(folder), db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger(), clock: { now: () => Date.now() }, stages: staging },
+      depsWith(staging, { ...FILES, 'app/0002_more.sql': 'ALTER TABLE gadget ADD COLUMN n int;' }),
       { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'upgrade test' } },
       TEST_SETTINGS,
     );
     // Assess
     expect(result.status).toBe('applied');
-    expect(await db.query("select value from stagegate.meta where key = 'ledger_version'")).toEqual([{ value: '2' }]);
+    expect(await db.query("select key, value from stagegate.meta where key like 'ledger_%' order by key")).toEqual([
+      { key: 'ledger_revision', value: '2' },
+      { key: 'ledger_version', value: '1' },
+    ]);
     expect(await db.query("select stage_override->>'reason' as reason from stagegate.runs where stage_override is not null")).toEqual([{ reason: 'upgrade test' }]);
+  });
+
+  it('lets an override proceed past a previous record S3 refuses to read, and refuses without one', async () => {
+    // Prepare: on AWS a missing record reads as 403 to a role that may not list the bucket
+    const denied: StageRecords = {
+      stage: 'production',
+      previousStage: 'staging',
+      previous: () => Promise.reject(new StageRecordAccessDeniedError('staging', 's3://b/stagegate/stages/staging/state.json', 'read')),
+      write: async () => undefined,
+    };
+    const deps = () => depsWith(denied);
+    // Act
+    const refused = await failure(runMigrations(deps(), { action: 'migrate', actor: 'test' }, TEST_SETTINGS));
+    const overridden = await runMigrations(deps(), { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'first production deploy' } }, TEST_SETTINGS);
+    // Assess
+    expect(refused.code).toBe('STAGE_RECORD_ACCESS_DENIED');
+    expect(refused.message).toContain('staging may never have recorded a run');
+    expect(overridden).toMatchObject({ status: 'applied', stageOrderOverride: { previousStage: 'staging', missing: ['app/0001_init'] } });
+  });
+
+  it('never refuses a run that only reverts: going back is not out of order', async () => {
+    // Prepare: applied here (under an override), and the previous stage still has no record
+    const files = { ...FILES, 'app/0001_init.down.sql': 'DROP TABLE gadget;' };
+    const staging: StageRecords = { stage: 'staging', previousStage: 'dev', previous: () => Promise.resolve(null), write: async () => undefined };
+    const deps = () => depsWith(staging, files);
+    await runMigrations(deps(), { action: 'migrate', actor: 'test', stageOrderOverride: { reason: 'set up' } }, TEST_SETTINGS);
+    // Act
+    const back = await runMigrations(deps(), { action: 'migrate', actor: 'test', target: 'zero' }, TEST_SETTINGS);
+    // Assess
+    expect(back.status).toBe('reverted');
+    expect(await db.query("select to_regclass('public.gadget')::text as t")).toEqual([{ t: null }]);
   });
 });

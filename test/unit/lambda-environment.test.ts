@@ -23,7 +23,7 @@ describe('Function: parseLambdaEnvironment', () => {
     expect(config).toEqual({
       database: { kind: 'url', url: URL_ENV.DATABASE_URL, tls: 'url' },
       schema: 'stagegate',
-      settings: { lockWaitMs: 120_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000 },
+      settings: { lockWaitMs: 120_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, rehearsalLockTimeoutMs: 2_000 },
       safetyMarginMs: 30_000,
       s3Endpoint: null,
       region: null,
@@ -60,6 +60,7 @@ describe('Function: parseLambdaEnvironment', () => {
       STAGEGATE_LOCK_WAIT_MS: '45s',
       STAGEGATE_LOCK_TIMEOUT_MS: '2000',
       STAGEGATE_STATEMENT_TIMEOUT_MS: '10m',
+      STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS: '750ms',
       STAGEGATE_SAFETY_MARGIN_MS: '20s',
       STAGEGATE_S3_ENDPOINT: 'http://127.0.0.1:4569',
       STAGEGATE_STAGE: 'prod',
@@ -68,7 +69,7 @@ describe('Function: parseLambdaEnvironment', () => {
     // Assess
     expect(config).toMatchObject({
       schema: 'ledger',
-      settings: { lockWaitMs: 45_000, lockTimeoutMs: 2_000, statementTimeoutMs: 600_000 },
+      settings: { lockWaitMs: 45_000, lockTimeoutMs: 2_000, statementTimeoutMs: 600_000, rehearsalLockTimeoutMs: 750 },
       safetyMarginMs: 20_000,
       s3Endpoint: 'http://127.0.0.1:4569',
       stage: 'prod',

@@ -27,6 +27,29 @@ describe('Function: parseEvent', () => {
     expect(parsed).toEqual({ action, bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA } });
   });
 
+  it('passes rehearse: true of a plan event on, and drops rehearse: false', () => {
+    // Act
+    const rehearsal = parseEvent({ ...valid(), action: 'plan', rehearse: true });
+    const plain = parseEvent({ ...valid(), action: 'plan', rehearse: false });
+    // Assess
+    expect(rehearsal).toEqual({ action: 'plan', bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA }, rehearse: true });
+    expect(plain).not.toHaveProperty('rehearse');
+  });
+
+  it.each(['migrate', 'status'])('refuses rehearse with action %s', (action) => {
+    // Act
+    const problems = problemsOf({ ...valid(), action, rehearse: true });
+    // Assess
+    expect(problems).toEqual([{ field: 'rehearse', problem: 'goes only with action "plan"' }]);
+  });
+
+  it('refuses a rehearse that is not a boolean', () => {
+    // Act
+    const problems = problemsOf({ ...valid(), action: 'plan', rehearse: 'yes' });
+    // Assess
+    expect(problems).toEqual([{ field: 'rehearse', problem: 'must be a boolean' }]);
+  });
+
   it('lists every unknown field with its path', () => {
     // Prepare
     const event = { ...valid(), dryRun: true, bundle: { ...(valid().bundle as object), region: 'eu-west-1' } };
@@ -124,21 +147,22 @@ describe('Function: parseEvent', () => {
     expect(problems).toEqual([{ field: 'bundle.sha256', problem: 'must be exactly 64 lowercase hexadecimal characters (the bundle id)' }]);
   });
 
-  it('refuses a well-formed target clearly, because this version cannot stop at one', () => {
+  it.each(['organization/0002_organization_type', 'organization/zero', 'zero'])('accepts the target %p for plan and migrate', (target) => {
     // Act
-    const problems = problemsOf({ ...valid(), target: 'organization/0002_organization_type' });
+    const plan = parseEvent({ ...valid(), action: 'plan', target });
+    const migrate = parseEvent({ ...valid(), target });
     // Assess
-    expect(problems).toEqual([{ field: 'target', problem: 'target is not supported by this version; leave it out to apply every pending migration' }]);
+    expect(plan).toMatchObject({ action: 'plan', target });
+    expect(migrate).toMatchObject({ action: 'migrate', target });
   });
 
-  it('checks a target as a migration id too', () => {
+  it('checks a target as a migration id, <app>/zero or zero, and refuses one with status', () => {
     // Act
-    const problems = problemsOf({ ...valid(), target: 'Organization/2' });
+    const malformed = problemsOf({ ...valid(), target: 'Organization/2' });
+    const withStatus = problemsOf({ ...valid(), action: 'status', target: 'zero' });
     // Assess
-    expect(problems.map((p) => p.problem)).toEqual([
-      'target is not supported by this version; leave it out to apply every pending migration',
-      'must be a migration id such as organization/0002_organization_type',
-    ]);
+    expect(malformed).toEqual([{ field: 'target', problem: 'must be a migration id such as organization/0002_organization_type, <app>/zero or zero' }]);
+    expect(withStatus).toEqual([{ field: 'target', problem: 'goes with the actions plan and migrate only' }]);
   });
 
   it('summarises an event with very many problems and cuts long field names', () => {

@@ -1,9 +1,10 @@
 // Named imports, not the `z` namespace: a bundler can then leave out the parts of zod this never uses
 // (its locales alone), which is most of zod and a third of the function's start-up time.
-import { enum as oneOf, strictObject, string, type core } from 'zod';
+import { boolean, enum as oneOf, strictObject, string, type core } from 'zod';
 import { EventInvalidError, type EventProblem } from '../../core/errors';
-import { isMigrationId, MAX_ID_LENGTH } from '../../core/migration';
+import { MAX_ID_LENGTH } from '../../core/migration';
 import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
+import { isTarget } from '../../core/target';
 import type { BundleRef } from '../s3/bundle-ref';
 
 /** What the migrate function may be asked to do. */
@@ -18,6 +19,10 @@ export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 export interface MigrateEvent {
   action: EventAction;
   bundle: BundleRef;
+  /** `plan` and `migrate`: the target to go to, forwards or back (a migration id, `<app>/zero` or `zero`). */
+  target?: string;
+  /** With action `plan` only: rehearse the pending migrations (run them, then roll back). */
+  rehearse?: boolean;
   /** `migrate` only: proceed although the previous stage lacks migrations; the reason is recorded. */
   stageOrderOverride?: { reason: string };
 }
@@ -51,9 +56,7 @@ const sha256Schema = string().regex(/^[0-9a-f]{64}$/, 'must be exactly 64 lowerc
 
 const targetSchema = string()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
-  // TODO [>=0.2.0] accept a target once runMigrations can stop at one.
-  .refine(() => false, 'target is not supported by this version; leave it out to apply every pending migration')
-  .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type');
+  .refine(isTarget, 'must be a migration id such as organization/0002_organization_type, <app>/zero or zero');
 
 const reasonSchema = string()
   .trim()
@@ -64,11 +67,16 @@ const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
+  rehearse: boolean().optional(),
   stageOrderOverride: strictObject({ reason: reasonSchema }).optional(),
-}).refine((event) => event.stageOrderOverride === undefined || event.action === EventAction.MIGRATE, {
-  error: 'goes with action "migrate" only',
-  path: ['stageOrderOverride'],
-});
+})
+  .refine((event) => event.target === undefined || event.action !== EventAction.STATUS, { path: ['target'], message: 'goes with the actions plan and migrate only' })
+  .refine((event) => event.rehearse === undefined || event.action === EventAction.PLAN, { path: ['rehearse'], error: 'goes only with action "plan"' })
+  .refine((event) => event.rehearse === undefined || event.target === undefined, { path: ['rehearse'], error: 'cannot be combined with target: a rehearsal runs the pending migrations' })
+  .refine((event) => event.stageOrderOverride === undefined || event.action === EventAction.MIGRATE, {
+    error: 'goes with action "migrate" only',
+    path: ['stageOrderOverride'],
+  });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
 const errorMap: core.$ZodErrorMap = (issue) => {
@@ -110,10 +118,12 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle, stageOrderOverride } = parsed.data;
+  const { action, bundle, target, rehearse, stageOrderOverride } = parsed.data;
   return {
     action,
     bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 },
+    ...(target === undefined ? {} : { target }),
+    ...(rehearse ? { rehearse } : {}),
     ...(stageOrderOverride ? { stageOrderOverride: { reason: stageOrderOverride.reason } } : {}),
   };
 }

@@ -8,11 +8,16 @@ import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
 
+/** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
+export const LEDGER_VERSION = 1;
+
 /**
- * The ledger format this code reads and writes; stored in `meta.ledger_version`.
- * 2 added `runs.stage_override` (a run that proceeded under a stage-order override).
+ * Additive changes within {@link LEDGER_VERSION}, stored in
+ * `meta.ledger_revision`: a stagegate that knows only the version reads and
+ * writes such a ledger unchanged, so the version stays. 1: `runs.reverted`;
+ * 2: `runs.stage_override` (a run that proceeded under a stage-order override).
  */
-export const LEDGER_VERSION = 2;
+export const LEDGER_REVISION = 2;
 
 /** Quoted, schema-qualified names of the ledger tables. */
 export interface LedgerTables {
@@ -62,8 +67,7 @@ export function ledgerDdl(t: LedgerTables): string[] {
        finished_at timestamptz,
        outcome text not null check (outcome in ('running', 'succeeded', 'failed', 'incomplete', 'abandoned')),
        applied text[] not null default '{}',
-       error jsonb,
-       stage_override jsonb)`,
+       error jsonb)`,
     `create table if not exists ${t.migrations} (
        id text primary key,
        checksum text not null,
@@ -76,6 +80,15 @@ export function ledgerDdl(t: LedgerTables): string[] {
        applied_by text not null,
        db_user text not null default current_user,
        error jsonb)`,
+    ...revisionDdl(t),
+  ];
+}
+
+/** The changes of every revision up to {@link LEDGER_REVISION}, idempotent. */
+function revisionDdl(t: LedgerTables): string[] {
+  return [
+    `alter table ${t.runs} add column if not exists reverted text[] not null default '{}'`,
+    `alter table ${t.runs} add column if not exists stage_override jsonb`,
   ];
 }
 
@@ -87,29 +100,32 @@ async function tableExists(client: pg.Client, qualifiedName: string): Promise<bo
 /** SQLSTATEs of a ledger that is not there yet: no such table, no such schema. */
 const MISSING = new Set(['42P01', '3F000']);
 
+/** What `meta` says about the ledger's format; both null when the ledger does not exist. */
+interface StoredFormat {
+  version: string | null;
+  revision: string | null;
+}
+
 /**
- * The stored ledger version, or null when the ledger does not exist. One
- * query: the common case is a ledger that exists, and every locked run asks.
- * Outside a transaction, the error of a missing table costs nothing else.
+ * The stored ledger version and revision. One query: the common case is a
+ * ledger that exists, and every locked run asks. Outside a transaction, the
+ * error of a missing table costs nothing else.
  */
-async function storedVersion(client: pg.Client, t: LedgerTables): Promise<string | null> {
+async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredFormat> {
   try {
-    const result = await client.query<{ value: string }>(`select value from ${t.meta} where key = $1`, ['ledger_version']);
-    return result.rows[0]?.value ?? null;
+    const result = await client.query<{ key: string; value: string }>(`select key, value from ${t.meta} where key = any($1::text[])`, [['ledger_version', 'ledger_revision']]);
+    const value = (key: string): string | null => result.rows.find((row) => row.key === key)?.value ?? null;
+    return { version: value('ledger_version'), revision: value('ledger_revision') };
   } catch (error) {
-    if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return null;
+    if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return { version: null, revision: null };
     throw error;
   }
 }
 
-async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+async function inLedgerTransaction(client: pg.Client, fn: () => Promise<void>): Promise<void> {
   await client.query('begin');
   try {
-    for (const statement of ledgerDdl(t)) await client.query(statement);
-    await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do nothing`, [
-      'ledger_version',
-      String(LEDGER_VERSION),
-    ]);
+    await fn();
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
@@ -117,31 +133,40 @@ async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
   }
 }
 
+const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: string, replace: boolean): Promise<unknown> =>
+  client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do ${replace ? 'update set value = excluded.value' : 'nothing'}`, [key, value]);
+
+function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+  return inLedgerTransaction(client, async () => {
+    for (const statement of ledgerDdl(t)) await client.query(statement);
+    await upsertMeta(client, t, 'ledger_version', String(LEDGER_VERSION), false);
+    await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
+  });
+}
+
+/** Brings a ledger of this version to this revision; idempotent. */
+function upgradeLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+  return inLedgerTransaction(client, async () => {
+    for (const statement of revisionDdl(t)) await client.query(statement);
+    await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
+  });
+}
+
 /**
- * Creates the ledger when it is missing and checks its version. Call only
- * while holding the advisory lock: two runs must never race on CREATE.
+ * Creates the ledger when it is missing, checks its version and applies the
+ * additive revisions it lacks. Call only while holding the advisory lock: two
+ * runs must never race on CREATE or ALTER.
  * Throws `LedgerUnsupportedError` when a newer stagegate wrote it.
  */
 export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<void> {
-  const version = await storedVersion(client, t);
+  const { version, revision } = await storedFormat(client, t);
   if (version === null) return createLedger(client, t);
   if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
     throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
   }
-  if (Number(version) < 2) await upgradeToVersion2(client, t);
-}
-
-/** Version 1 → 2: the runs table keeps stage-order overrides. One transaction, under the lock. */
-async function upgradeToVersion2(client: pg.Client, t: LedgerTables): Promise<void> {
-  await client.query('begin');
-  try {
-    await client.query(`alter table ${t.runs} add column if not exists stage_override jsonb`);
-    await client.query(`update ${t.meta} set value = $2 where key = $1`, ['ledger_version', '2']);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  }
+  // A newer revision is fine: its additions are optional for this code.
+  if (revision === null || !/^[0-9]+$/.test(revision) || Number(revision) < LEDGER_REVISION) await upgradeLedger(client, t);
+  // TODO [>=2.0.0] upgrade older ledger versions here, in order.
 }
 
 interface LedgerRow {
@@ -244,6 +269,11 @@ export async function insertMigrationRow(client: pg.Client, t: LedgerTables, row
   );
 }
 
+/** Deletes the ledger rows `ids` (a reverted migration's). */
+export async function deleteMigrationRows(client: pg.Client, t: LedgerTables, ids: readonly string[]): Promise<void> {
+  await client.query(`delete from ${t.migrations} where id = any($1::text[])`, [ids]);
+}
+
 /** Moves a row to `state`; `error` is the failure's JSON form (or null). */
 export async function updateMigrationState(
   client: pg.Client,
@@ -299,7 +329,7 @@ export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStar
 /** Records how a run ended: outcome, applied ids and the error's JSON form. */
 export async function updateRun(client: pg.Client, t: LedgerTables, runId: number, finish: RunFinish): Promise<void> {
   await client.query(
-    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb where id = $1`,
-    [runId, finish.outcome, finish.applied, finish.error === undefined ? null : JSON.stringify(finish.error)],
+    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb, reverted = $5 where id = $1`,
+    [runId, finish.outcome, finish.applied, finish.error === undefined ? null : JSON.stringify(finish.error), finish.reverted ?? []],
   );
 }

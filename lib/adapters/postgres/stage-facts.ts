@@ -1,7 +1,8 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { StageOverride } from '../../core/stage-record';
 import type { StageFacts } from '../../ports';
 import type { LedgerTables } from './ledger';
+import { readSchemaHash } from './schema-objects';
 
 interface OverrideRow {
   at: string;
@@ -34,11 +35,21 @@ export async function readStageOverrides(client: pg.Client, t: LedgerTables): Pr
 
 /**
  * The facts a stage record takes from the database: the overrides and the
- * schema fingerprint.
+ * schema fingerprint of every managed schema (the ledger's excluded).
  *
  * @example
  * const facts = await readStageFacts(client, ledgerTables('stagegate'));
  */
 export async function readStageFacts(client: pg.Client, t: LedgerTables): Promise<StageFacts> {
-  return { schemaHash: null, overrides: await readStageOverrides(client, t) };
+  return { schemaHash: await fingerprint(client, t), overrides: await readStageOverrides(client, t) };
+}
+
+/** A server that cannot compute the fingerprint (an old version, a catalog it may not read) only leaves it out. */
+async function fingerprint(client: pg.Client, t: LedgerTables): Promise<string | null> {
+  try {
+    return await readSchemaHash(client, [t.schema]);
+  } catch (error) {
+    if (error instanceof pg.DatabaseError) return null;
+    throw error;
+  }
 }
