@@ -65,16 +65,19 @@ async function prune(args: ParsedArgs, ctx: CommandContext, settings: { app: str
   return { json, target: settings.dir, text: renderSquash(json, styleFor({ isTTY: ctx.isTTY === true }, ctx.env)) };
 }
 
-/** Each stage's record, when serverless.yml (or STAGEGATE_STAGES) names the stages; loaded on use, like the other AWS commands. */
+/** Each stage's record, when serverless.yml (or STAGEGATE_STAGES) names the stages; bucket and prefix as for `status --all-stages`. Loaded on use, like the other AWS commands. */
 async function stagesEvidence(args: ParsedArgs, ctx: CommandContext): Promise<AppliedEvidence[]> {
   const { readStageList, stageEvidence } = await import('../squash/stage-evidence');
-  const stages = await readStageList(ctx.cwd, ctx.env);
-  if (stages === null) return [];
+  const service = await readStageList(ctx.cwd, ctx.env);
+  if (service === null) return [];
   const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => (typeof args.options[name] === 'string' ? (args.options[name] as string) : undefined);
-  const config = parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env);
+  const config = parseRemoteConfig(
+    { bucket: flag('bucket') ?? ctx.env.STAGEGATE_BUCKET ?? service.bucket ?? undefined, prefix: flag('prefix') ?? ctx.env.STAGEGATE_PREFIX ?? service.prefix ?? undefined, region: flag('region') },
+    ctx.env,
+  );
   const s3 = createS3Client({ ...(config.region ? { region: config.region } : {}), ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
   try {
-    return await stageEvidence(s3, config.bucket, config.prefix, stages);
+    return await stageEvidence(s3, config.bucket, config.prefix, service.stages);
   } finally {
     s3.destroy();
   }

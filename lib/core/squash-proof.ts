@@ -27,9 +27,22 @@ export function assertEquivalent(squashId: string, expected: BuiltState, actual:
     const [e, a] = [before.get(key) ?? null, after.get(key) ?? null];
     if (e === a) continue;
     rows.push({ key, expected: e, actual: a });
-    const label = key.startsWith('acl\t') ? `privileges of ${key.slice(4).replace('\t', ' ')}` : `contents of ${key.replace('\t', ' ')}`;
-    lines.push(`${label} differ: the squash gives ${a ?? 'nothing'}, the originals ${e ?? 'nothing'}`);
+    lines.push(`${contentLabel(key)}: the squash gives ${a ?? 'nothing'}, the originals ${e ?? 'nothing'}`);
   }
   if (lines.length === 0) return;
   throw new SquashNotEquivalentError(squashId, lines, [...differences, ...rows]);
+}
+
+/**
+ * What a contents key is about, for a person: `privileges of table public.org`,
+ * `comment of column public.org.name`, `contents of table public.kind`.
+ *
+ * @example
+ * contentLabel('acl\ttable\tpublic.org'); // 'privileges of table public.org'
+ */
+export function contentLabel(key: string): string {
+  const [first = '', ...rest] = key.split('\t');
+  if (first === 'acl') return `privileges of ${rest.join(' ')}`;
+  if (first === 'comment') return `comment of ${rest.join(' ')}`;
+  return `contents of ${key.replace('\t', ' ')}`;
 }

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { buildCatalog, type SourceFile } from '../core/catalog';
 import { MigrationFailedError, MigrationsInvalidError, SquashNotEquivalentError, SquashRefusedError } from '../core/errors';
-import { assertEquivalent, type BuiltState } from '../core/squash-proof';
+import { assertEquivalent, contentLabel, type BuiltState } from '../core/squash-proof';
 import type { Migration } from '../core/migration';
 import { ChangeKind, describeDifference, diffSchemas, objectKey, schemaHash, type SchemaDifference, type SchemaObject } from '../core/schema';
 import { orderDump, squashDownText, squashFileText, type DumpNode } from '../core/squash-file';
@@ -164,7 +164,7 @@ function refuseChangesToEarlierObjects(selection: SquashSelection, before: Reado
   const touched = [...new Set([...before.keys(), ...after.keys()])].filter((key) => before.get(key) !== after.get(key)).sort();
   const problems = [
     ...altered.map((c) => `the range ${describeDifference(c, 'by the range')}, an object it did not create: a squash only creates objects`),
-    ...touched.map((key) => `the range changes the ${key.startsWith('acl\t') ? 'privileges' : 'rows'} of ${key.replace(/^acl\t/, '').replace('\t', ' ')}, which it did not create: a squash only carries what its own objects hold`),
+    ...touched.map((key) => `the range changes the ${contentLabel(key).replace(/^contents of/, 'rows of')}, which it did not create: a squash only carries what its own objects hold`),
   ];
   if (problems.length === 0) return;
   throw new SquashRefusedError(

@@ -3,43 +3,33 @@
  * stage's record in S3, for the stages of `custom.stagegate.stages` in
  * `serverless.yml` (or `STAGEGATE_STAGES`).
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parse } from 'yaml';
-import { ConfigInvalidError } from '../core/errors';
+import { ConfigInvalidError, UsageError } from '../core/errors';
 import type { AppliedEvidence } from '../core/squash-prune';
 import { parseStageList } from '../core/stage-order';
 import { readStageRecord } from '../adapters/s3/stage-records';
-
-/** `custom.stagegate.stages` of `document`: a list or a comma-separated string; undefined when absent. */
-function stagesIn(document: unknown): unknown {
-  const custom = (document as { custom?: { stagegate?: { stages?: unknown } } } | null)?.custom;
-  return custom?.stagegate?.stages;
-}
+import { readServiceStages, type ServiceStages } from '../remote/service-stages';
 
 /**
- * The stage order: `custom.stagegate.stages` in `<cwd>/serverless.yml`,
- * else `STAGEGATE_STAGES`; null when neither names any.
+ * The stage order (and, where serverless.yml gives them, the bucket and
+ * prefix): `custom.stagegate.stages` in `<cwd>/serverless.yml`, else
+ * `STAGEGATE_STAGES`; null when neither names any stage.
  *
  * @example
- * await readStageList('.', process.env); // ['dev', 'staging', 'production']
+ * await readStageList('.', process.env); // { stages: ['dev', 'staging', 'production'], bucket: null, prefix: 'stagegate' }
  */
-export async function readStageList(cwd: string, env: Record<string, string | undefined>): Promise<string[] | null> {
-  let configured: unknown;
-  const text = await readFile(join(cwd, 'serverless.yml'), 'utf8').catch(() => null);
-  if (text !== null) {
-    try {
-      configured = stagesIn(parse(text));
-    } catch {
-      configured = undefined;
-    }
+export async function readStageList(cwd: string, env: Record<string, string | undefined>): Promise<ServiceStages | null> {
+  try {
+    return await readServiceStages(cwd);
+  } catch (error) {
+    // No serverless.yml, or one without stages: a team without stage records checks a database instead.
+    if (!(error instanceof UsageError)) throw error;
   }
-  const raw = Array.isArray(configured) ? configured.map(String).join(',') : typeof configured === 'string' ? configured : env.STAGEGATE_STAGES;
+  const raw = env.STAGEGATE_STAGES;
   if (raw === undefined || raw.trim() === '') return null;
   const parsed = parseStageList(raw);
-  if (!parsed.ok) throw new ConfigInvalidError([{ key: 'custom.stagegate.stages', problem: parsed.problem }]);
-  return parsed.stages;
+  if (!parsed.ok) throw new ConfigInvalidError([{ key: 'STAGEGATE_STAGES', problem: parsed.problem }]);
+  return { stages: parsed.stages, bucket: null, prefix: null };
 }
 
 /**

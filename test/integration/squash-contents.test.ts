@@ -75,4 +75,19 @@ describe('Integration: stagegate squash carries rows and privileges, and proves 
       await admin.end();
     }
   }, 60_000);
+
+  it('proves the comments of its objects, and refuses a range that comments on objects it did not create', async () => {
+    // Prepare
+    const dir = context.ws.migrations({
+      'base/0001_account.sql': 'CREATE TABLE sq_note_account (id int);',
+      'shop/0001_orders.sql': "CREATE TABLE sq_note_orders (id int);\nCOMMENT ON TABLE sq_note_orders IS 'it''s orders';\nCOMMENT ON COLUMN sq_note_orders.id IS 'the id';",
+      'other/0001_note.sql': "-- stagegate:depends-on base/0001_account\nCOMMENT ON TABLE sq_note_account IS 'accounts';",
+    });
+    // Act
+    const result = await squash(dir, 'shop', '0001');
+    const refused = await failure(squash(dir, 'other', '0001'));
+    // Assess
+    expect(readFileSync(join(dir, result.file), 'utf8')).toContain("COMMENT ON TABLE public.sq_note_orders IS 'it''s orders';");
+    expect(refused.message).toContain('the range changes the comment of table public.sq_note_account, which it did not create');
+  }, 60_000);
 });

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { insertStatement, setvalStatement } from '../../core/squash-ddl';
 import { DumpPhase, type DumpNode } from '../../core/squash-file';
-import { DUMP_SEQUENCE_VALUES_SQL, DUMP_TABLES_SQL } from './dump-queries';
+import { DUMP_COMMENTS_SQL, DUMP_SEQUENCE_VALUES_SQL, DUMP_TABLES_SQL } from './dump-queries';
 import { readPrivilegeNodes, readPrivileges } from './dump-privileges';
 
 interface TableRow {
@@ -34,8 +34,8 @@ async function tablesIn(client: pg.ClientBase, excludeSchemas: readonly string[]
 
 /**
  * A hash of the rows of each table named in `keys`, the value of each
- * sequence named there that has handed one out, and each one's privileges:
- * equal maps mean equal data and grants.
+ * sequence named there that has handed one out, and each one's privileges
+ * and comment: equal maps mean equal data, grants and comments.
  *
  * @example
  * const contents = await readContents(client, ['stagegate'], new Set(['table\tpublic.kind']));
@@ -54,6 +54,9 @@ export async function readContents(client: pg.ClientBase, excludeSchemas: readon
       if (keys.has(`sequence\t${sequence.name}`)) contents.set(`sequence\t${sequence.name}`, `last value ${sequence.last_value}`);
     }
     for (const [key, acl] of await readPrivileges(client, excludeSchemas, keys)) contents.set(key, `privileges ${acl}`);
+    for (const comment of (await client.query<{ key: string; description: string }>(DUMP_COMMENTS_SQL, [[...excludeSchemas]])).rows) {
+      if (keys.has(comment.key)) contents.set(`comment\t${comment.key}`, `comment ${JSON.stringify(comment.description)}`);
+    }
     return contents;
   });
 }
