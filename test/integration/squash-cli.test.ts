@@ -1,14 +1,14 @@
-import { cpSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminUrl } from '../support/database';
-import { REPO_MIGRATIONS } from '../support/squash-run';
+import { copyExampleApps } from '../support/squash-run';
 import { createWorkspace, runCli, type Workspace } from '../support/workspace';
 
 describe('Integration: stagegate squash as a process', () => {
   let ws: Workspace;
   beforeEach(() => {
     ws = createWorkspace();
-    cpSync(REPO_MIGRATIONS, join(ws.dir, 'migrations'), { recursive: true });
+    copyExampleApps(ws.dir);
   });
   afterEach(() => ws.remove());
 

@@ -1,9 +1,9 @@
-import { cpSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { adminUrl } from '../support/database';
 import { failure } from '../support/failure';
-import { fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
+import { copyExampleApps, fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
 import { runOnFolder } from '../support/workspace';
 
 describe('Integration: stagegate squash carries rows and privileges, and proves them', () => {
@@ -11,8 +11,7 @@ describe('Integration: stagegate squash carries rows and privileges, and proves 
 
   it('with data, carries the seed rows of the example app and proves them too', async () => {
     // Prepare
-    const dir = join(context.ws.dir, 'migrations');
-    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
+    const dir = copyExampleApps(context.ws.dir);
     // Act
     const result = await squash(dir, 'organization', '0002', undefined, true);
     // Assess

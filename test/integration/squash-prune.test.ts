@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCatalog } from '../../lib/core/catalog';
 import { readMigrationsFolder } from '../../lib/adapters/fs/read-migrations-folder';
@@ -8,7 +8,7 @@ import { STAGE_RECORD_FORMAT, type StageRecord } from '../../lib/core/stage-reco
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
 import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
 import { setEnv } from '../support/lambda-invoke';
-import { fingerprint, REPO_MIGRATIONS } from '../support/squash-run';
+import { copyExampleApps, fingerprint } from '../support/squash-run';
 import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
 
 const BUCKET = 'squash-prune';
@@ -45,8 +45,7 @@ describe('Integration: stagegate squash --prune', () => {
   afterAll(() => s3.stop());
   beforeEach(async () => {
     ws = createWorkspace();
-    dir = join(ws.dir, 'migrations');
-    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
+    dir = copyExampleApps(ws.dir);
     database = await createTestDatabase();
     // The stage had the originals before the squash was written.
     await runOnFolder(dir, database.url, { action: 'migrate' });

@@ -1,6 +1,4 @@
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
-import { fingerprint, REPO_MIGRATIONS, squashFolder, useSquashWorkspace } from '../support/squash-run';
+import { copyExampleApps, fingerprint, squashFolder, useSquashWorkspace } from '../support/squash-run';
 import { runOnFolder } from '../support/workspace';
 
 describe('Integration: a squash and reverse migrations', () => {
@@ -8,8 +6,7 @@ describe('Integration: a squash and reverse migrations', () => {
 
   it("goes back to nothing through the squash's reverse script, and forwards again to the same schema", async () => {
     // Prepare
-    const dir = join(context.ws.dir, 'migrations');
-    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
+    const dir = copyExampleApps(context.ws.dir);
     const result = await squashFolder(dir, 'organization', '0002', undefined, true);
     const database = await context.fresh();
     await runOnFolder(dir, database.url, { action: 'migrate' });

@@ -1,10 +1,10 @@
-import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCatalog } from '../../lib/core/catalog';
 import { readMigrationsFolder } from '../../lib/adapters/fs/read-migrations-folder';
 import { failure } from '../support/failure';
 import { generatedHistory } from '../support/squash-fixtures';
-import { fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
+import { copyExampleApps, fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
 import { runOnFolder } from '../support/workspace';
 
 describe('Integration: stagegate squash builds, proves and writes a squash', () => {
@@ -35,8 +35,7 @@ describe('Integration: stagegate squash builds, proves and writes a squash', () 
 
   it('squashes the example app organization up to its data migration, and refuses past it, naming why', async () => {
     // Prepare
-    const dir = join(context.ws.dir, 'migrations');
-    cpSync(REPO_MIGRATIONS, dir, { recursive: true });
+    const dir = copyExampleApps(context.ws.dir);
     const before = readdirSync(join(dir, 'organization')).sort();
     // Act
     const refused = await failure(squash(dir, 'organization', '0003'));
