@@ -15,6 +15,7 @@ export const COMMANDS = {
   new: ['dir', 'depends-on', 'json', 'verbose'],
   lint: ['dir', 'json', 'verbose'],
   check: ['dir', 'database-url', 'json', 'verbose'],
+  squash: ['dir', 'database-url', 'schema', 'from', 'to', 'with-data', 'prune', 'force', 'reason', 'bucket', 'prefix', 'region', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
 
@@ -30,6 +31,10 @@ const OPTIONS = {
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
   rehearse: { type: 'boolean' },
+  from: { type: 'string' },
+  'with-data': { type: 'boolean' },
+  prune: { type: 'boolean' },
+  force: { type: 'boolean' },
   stage: { type: 'string' },
   function: { type: 'string' },
   bucket: { type: 'string' },
@@ -77,7 +82,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (!allowed.includes(name)) throw new UsageError(`stagegate ${command} does not take --${name}.`);
   }
   checkPositionals(command, parsed.positionals);
-  if (typeof parsed.values.to === 'string' && !isTarget(parsed.values.to)) {
+  // squash --to takes a number (checked with the range).
+  if (typeof parsed.values.to === 'string' && command !== 'squash' && !isTarget(parsed.values.to)) {
     throw new UsageError(`stagegate ${command} --to needs a migration id <app>/<NNNN>_<name>, <app>/zero or zero; got "${parsed.values.to.slice(0, 60)}".`);
   }
   if (parsed.values.dir !== undefined && parsed.values.bundle !== undefined) {
@@ -96,14 +102,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
     const remote = ['function', 'region'].filter((name) => name in parsed.values);
-    if (remote.length > 0 && command !== 'publish' && parsed.values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
+    if (remote.length > 0 && command !== 'publish' && command !== 'squash' && parsed.values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
   }
   return { command, positionals: parsed.positionals, options: parsed.values };
 }
 
 /** `--override-stage-order` runs on a stage; `--all-stages` reads every stage's record and no database. */
 function checkStageOptions(command: Command, values: Record<string, unknown>): void {
-  if ((values['override-stage-order'] !== undefined || values.reason !== undefined) && values.stage === undefined) {
+  // squash --prune --force --reason is not a stage run.
+  if ((values['override-stage-order'] !== undefined || (values.reason !== undefined && command !== 'squash')) && values.stage === undefined) {
     throw new UsageError(`stagegate ${command}: --override-stage-order and --reason go with --stage (a local run has no stage order).`);
   }
   if (values.html !== undefined && values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --html goes with --all-stages.`);
@@ -113,9 +120,10 @@ function checkStageOptions(command: Command, values: Record<string, unknown>): v
 }
 
 function checkPositionals(command: Command, positionals: string[]): void {
-  const expected = command === 'resolve' ? 1 : command === 'new' ? 2 : 0;
+  const expected = command === 'resolve' || command === 'squash' ? 1 : command === 'new' ? 2 : 0;
   if (positionals.length === expected) return;
   if (command === 'new') throw new UsageError('stagegate new needs an app and a name: stagegate new <app> <name> [--depends-on ID ...]');
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');
+  if (command === 'squash') throw new UsageError('stagegate squash needs exactly one app: stagegate squash <app> [--from NNNN] --to NNNN, or stagegate squash <app> --prune');
   throw new UsageError(`stagegate ${command} takes no arguments; got "${(positionals[0] ?? '').slice(0, 40)}".`);
 }

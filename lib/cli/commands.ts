@@ -45,6 +45,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
   if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
+  if (args.command === 'squash') return (await import('./squash-command')).squashCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
   const settings = {
     lockWaitMs: config.lockWaitMs,
@@ -81,7 +82,8 @@ function sourceFor(args: ParsedArgs, ctx: CommandContext): BundleSource {
   return new FolderBundleSource(resolve(ctx.cwd, dir));
 }
 
-function rawConfig(args: ParsedArgs, env: Record<string, string | undefined>): RawConfig {
+/** The command's settings: environment first, then its flags. */
+export function rawConfig(args: ParsedArgs, env: Record<string, string | undefined>): RawConfig {
   const raw = configFromEnv(env);
   const flags: [string, keyof Config][] = [
     ['database-url', 'databaseUrl'],
@@ -104,9 +106,20 @@ async function withDatabase<T>(
   ctx: CommandContext,
   fn: (db: PgMigrationDatabase, target: string) => Promise<T>,
 ): Promise<T> {
+  return withServerUrl(config, ctx, (url, target) => fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), target));
+}
+
+/**
+ * Runs `fn` with the URL of the configured database, or of the embedded
+ * default server (started on demand) when none is configured.
+ *
+ * @example
+ * await withServerUrl(config, ctx, async (url, target) => buildSquash({ logger: ctx.logger, server: url, ledgerSchema: config.schema }, request));
+ */
+export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: (url: string, target: string) => Promise<T>): Promise<T> {
   const start = (url: string, target: string): Promise<T> => {
     ctx.logger.info('command.started', { target });
-    return fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), target);
+    return fn(url, target);
   };
   if (config.databaseUrl !== null) return start(config.databaseUrl, describeConnection(config.databaseUrl));
   ctx.logger.info('embedded.note', { message: 'No DATABASE_URL or --database-url: using the embedded PostgreSQL under .stagegate/.' });

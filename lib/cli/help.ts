@@ -11,6 +11,8 @@ Usage:
   stagegate status  --all-stages [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R]
                     [--json] [--html FILE]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
+  stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
+  stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
 
 Authoring:
   stagegate new     <app> <name> [--depends-on ID ...] [--dir DIR] [--json]
@@ -35,6 +37,11 @@ Options:
                             reporting each one (--lock-timeout then defaults to 2s;
                             $STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS); exits 1 when one fails
   --depends-on ID           for "new": a migration the new one depends on (repeat, or a,b)
+  --from NNNN, --to NNNN    squash: the range of the app's migrations to replace (--from defaults
+                            to the first); built and proven on scratch databases of --database-url
+  --with-data               squash: carry the rows the range leaves in the tables it creates
+  --prune                   squash: delete the originals once every stage applied the squash
+  --force --reason TEXT     prune even where the squash is not applied, saying why
   --json                    print one JSON object on stdout
   --verbose                 print debug events
 

@@ -12,5 +12,6 @@ export * from './errors-gate';
 export * from './errors-reverse';
 export * from './errors-scratch';
 export * from './errors-rehearsal';
+export * from './errors-squash';
 export * from './errors-stage';
 export * from './errors-authoring';

@@ -15,6 +15,11 @@ describe('Function: parseCommandLine', () => {
     expect(parseCommandLine(['plan', '--to', 'organization/zero']).options.to).toBe('organization/zero');
   });
 
+  it('reads squash with its app, range and prune options', () => {
+    expect(parseCommandLine(['squash', 'shop', '--from', '0002', '--to', '0009']).options).toEqual({ from: '0002', to: '0009' });
+    expect(parseCommandLine(['squash', 'shop', '--prune', '--force', '--reason', 'why', '--region', 'eu-west-1']).positionals).toEqual(['shop']);
+  });
+
   it.each([
     [[], 'help'],
     [['--help'], 'help'],
@@ -31,6 +36,8 @@ describe('Function: parseCommandLine', () => {
     [['plan', '--dir', 'a', '--bundle', 'b'], /either --dir or --bundle/],
     [['status', 'extra'], /takes no arguments/],
     [['resolve'], /exactly one migration id/],
+    [['squash', '--to', '0003'], /exactly one app/],
+    [['squash', 'shop', '--stage', 'dev'], /does not take --stage/],
     [['migrate', '--dir'], /argument missing|--dir/],
     [['status', '--to', 'zero'], /does not take --to/],
     [['migrate', '--to', 'org/0002'], /--to needs a migration id/],
