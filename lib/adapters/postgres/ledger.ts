@@ -98,15 +98,16 @@ async function storedVersion(client: pg.Client, t: LedgerTables): Promise<string
   }
 }
 
-async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
-  await client.query('begin');
+async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
   try {
-    for (const statement of ledgerDdl(t)) await client.query(statement);
+    // One round trip for the DDL (the simple protocol takes several statements; none has a value to bind).
+    await client.query(['begin', ...ledgerDdl(t)].join(';\n'));
     await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do nothing`, [
       'ledger_version',
       String(LEDGER_VERSION),
     ]);
     await client.query('commit');
+    return true;
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
     throw error;
@@ -116,15 +117,17 @@ async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
 /**
  * Creates the ledger when it is missing and checks its version. Call only
  * while holding the advisory lock: two runs must never race on CREATE.
+ * Returns true when it created the ledger (then it holds no row yet).
  * Throws `LedgerUnsupportedError` when a newer stagegate wrote it.
  */
-export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<boolean> {
   const version = await storedVersion(client, t);
   if (version === null) return createLedger(client, t);
   if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
     throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
   }
   // TODO [>=2.0.0] upgrade older ledger versions here, in order.
+  return false;
 }
 
 interface LedgerRow {

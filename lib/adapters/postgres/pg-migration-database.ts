@@ -57,26 +57,35 @@ class PgLedgerSession implements LedgerSession {
   /** Whether `timeouts` are in force for the session yet: set with the first migration, not before. */
   private timeoutsSet = false;
 
+  /**
+   * @param created the ledger was created by this session, under its lock: until
+   *   the session writes, it holds no row and no mark, and no query is needed to say so.
+   */
   constructor(
     private readonly client: pg.Client,
     private readonly tables: LedgerTables,
     private readonly timeouts?: Timeouts,
+    private created = false,
   ) {}
 
   readLedger(): Promise<LedgerSnapshot> {
+    if (this.created) return Promise.resolve({ exists: true, rows: [] });
     // The session was opened after ensureLedger: the ledger exists.
     return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables, true));
   }
 
   startRun(run: RunStart): Promise<number> {
+    this.created = false;
     return mappingErrors('recording the start of the run', () => insertRun(this.client, this.tables, run));
   }
 
   finishRun(runId: number, finish: RunFinish): Promise<void> {
+    this.created = false;
     return mappingErrors(`recording the end of run ${runId}`, () => updateRun(this.client, this.tables, runId, finish));
   }
 
   apply(request: ApplyRequest): Promise<{ durationMs: number }> {
+    this.created = false;
     return mappingErrors(`applying ${request.migration.id}`, async () => {
       if (this.timeouts && !this.timeoutsSet) {
         await setTimeouts(this.client, this.timeouts, false);
@@ -87,18 +96,22 @@ class PgLedgerSession implements LedgerSession {
   }
 
   record(request: RecordRequest): Promise<void> {
+    this.created = false;
     return mappingErrors(`recording ${request.migration.id}`, () => recordMigration(this.client, this.tables, request));
   }
 
   markComplete(bundleId: string): Promise<void> {
+    this.created = false;
     return mappingErrors('recording that the ledger is complete', () => writeCompleteMark(this.client, this.tables, bundleId));
   }
 
   isMarkedComplete(bundleId: string): Promise<boolean> {
+    if (this.created) return Promise.resolve(false);
     return mappingErrors('comparing the ledger with its complete mark', () => matchesCompleteMark(this.client, this.tables, bundleId));
   }
 
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void> {
+    this.created = false;
     return mappingErrors(`resolving ${id}`, async () => {
       if (await settleDirtyRow(this.client, this.tables, id, outcome, runId)) return;
       throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
@@ -141,10 +154,10 @@ export class PgMigrationDatabase implements MigrationDatabase {
       const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs };
       return withAdvisoryLock(client, lock, async () => {
         // Only now, holding the lock, may the ledger be created: two runs must not race on CREATE.
-        await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
-        // We hold the lock, so a run still marked running belongs to a process that died.
-        await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
-        return fn(new PgLedgerSession(client, this.tables, options.timeouts));
+        const created = await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
+        // We hold the lock, so a run still marked running belongs to a process that died (a new ledger has no run).
+        if (!created) await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
+        return fn(new PgLedgerSession(client, this.tables, options.timeouts, created));
       });
     });
   }
