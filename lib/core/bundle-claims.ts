@@ -72,11 +72,15 @@ function previousGroups(migrations: readonly Migration[], used: readonly Migrati
     const before = migrations[i - 1];
     if (before && before.app !== m.app) {
       if (before.app > m.app) return null;
-      [previousStart, groupStart] = [-1, i];
+      previousStart = -1;
+      groupStart = i;
     } else if (before) {
       const order = compareNumbers(before.number, m.number);
       if (order > 0) return null;
-      if (order < 0) [previousStart, groupStart] = [groupStart, i];
+      if (order < 0) {
+        previousStart = groupStart;
+        groupStart = i;
+      }
     }
     if (m === used[ranges.length]) ranges.push(previousStart < 0 ? [i, i] : [previousStart, groupStart]);
   }
