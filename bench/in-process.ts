@@ -29,12 +29,12 @@ export interface InProcessResults {
  */
 const CAPPED_FLAGS = '--max-old-space-size=64';
 
-/** Load + verify + plan in fresh processes; `fresh` plans every migration, `applied` finds them all applied. */
+/** Load + verify + plan in fresh processes; `fresh` plans every migration, `applied` finds them all applied, `floor` only inflates, parses and hashes. */
 export async function planInProcess(samples: Samples, set: MigrationSet, reps: number, log: (line: string) => void): Promise<void> {
   const bundle = await set.bundle(set.size);
   const child = join(ROOT, 'dist/bench/inprocess-plan.cjs');
   for (let rep = 0; rep < reps; rep += 1) {
-    for (const mode of ['fresh', 'applied']) {
+    for (const mode of ['fresh', 'applied', 'floor']) {
       const { stdout } = await timeProcess({ file: process.execPath, args: [child, bundle, mode, String(set.size)] });
       const { totalMs, warmMs } = JSON.parse(stdout) as { totalMs: number; warmMs: number };
       samples.add(`W4 load+verify+plan (${mode})`, set.size, 'stagegate', totalMs);

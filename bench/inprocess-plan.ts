@@ -2,11 +2,13 @@
  * W4, in a fresh process like a cold function: bundle load + verify + plan,
  * through the engine's own `runMigrations` (action `plan`), with the bundle
  * bytes already in memory and a ledger that answers without a database.
- * Usage: node inprocess-plan.cjs <bundle file> <fresh|applied>
+ * Usage: node inprocess-plan.cjs <bundle file> <fresh|applied|floor>
  * Prints {"totalMs", "warmMs", "steps"} as JSON: the first call, and the median of the next five.
  */
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { decodeBundle } from '../lib/core/bundle-format';
 import { checksumOf } from '../lib/core/checksum';
 import type { AppliedMigration } from '../lib/core/migration';
@@ -26,6 +28,18 @@ function appliedLedger(size: number): LedgerSnapshot {
   return { exists: true, rows };
 }
 
+/**
+ * The floor of any load that verifies what it runs, for reference: inflate,
+ * parse the JSON, one sha256 of each migration's SQL; no shape check, no
+ * plan. A bundle in this format cannot be verified in less.
+ */
+function floorOnce(bytes: Buffer): { totalMs: number; steps: number } {
+  const started = performance.now();
+  const { migrations } = JSON.parse(gunzipSync(bytes).toString('utf8')) as { migrations: { sql: string }[] };
+  for (const m of migrations) hash('sha256', m.sql, 'hex');
+  return { totalMs: performance.now() - started, steps: migrations.length };
+}
+
 async function main(file: string, mode: string, size: number): Promise<void> {
   const bytes = readFileSync(file);
   const ledger = mode === 'applied' ? appliedLedger(size) : { exists: false, rows: [] };
@@ -35,6 +49,7 @@ async function main(file: string, mode: string, size: number): Promise<void> {
   };
   const settings = { lockWaitMs: 0, lockTimeoutMs: 0, statementTimeoutMs: 0 };
   const once = async (): Promise<{ totalMs: number; steps: number }> => {
+    if (mode === 'floor') return floorOnce(bytes);
     const started = performance.now();
     const source = { load: async () => decodeBundle(bytes, file, /^([0-9a-f]{64})\.json\.gz$/.exec(basename(file))?.[1]) };
     const result = await runMigrations({ source, db, logger: silent, clock: { now: () => Date.now() } }, { action: 'plan', actor: 'bench' }, settings);

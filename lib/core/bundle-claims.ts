@@ -1,8 +1,8 @@
 import { readSql } from './catalog';
-import { dependenciesOf, dependencyIndex } from './dependencies';
+import { dependenciesOf, dependencyIndex, type DependencyIndex } from './dependencies';
 import { BundleInvalidError, MigrationsInvalidError, type FolderProblem } from './errors';
 import { invalidMigrations } from './bundle-format';
-import type { Directives, Migration } from './migration';
+import { compareNumbers, type Directives, type Migration } from './migration';
 
 /**
  * Verify what you use: recomputes, from the SQL, what a bundle pinned by its
@@ -18,8 +18,10 @@ import type { Directives, Migration } from './migration';
 export function verifyClaims(migrations: readonly Migration[], used: readonly Migration[], origin: string): void {
   if (used.length === 0) return;
   const problems: FolderProblem[] = [];
-  // Built from what the bundle states; whatever is used of it is checked below, before it counts.
-  const index = dependencyIndex(migrations as Migration[], problems);
+  const squashes = migrations.filter((m) => m.directives.replaces.length > 0);
+  // Built from what the bundle states, only when needed; whatever is used of it is checked below, before it counts.
+  let index: DependencyIndex | undefined;
+  const indexed = (): DependencyIndex => (index ??= dependencyIndex(migrations as Migration[], problems));
   const seen = new Set<string>();
   const checked: Migration[] = [];
   const check = (m: Migration): void => {
@@ -27,25 +29,69 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
     const { checksum, directives } = readSql(m.file, m.sql, problems);
     if (checksum !== m.checksum) throw new BundleInvalidError(origin, `the checksum of ${m.id} does not match its SQL (the bundle was edited)`);
     if (!sameDirectives(directives, m.directives)) throw new BundleInvalidError(origin, `the directives of ${m.id} do not match its SQL (the bundle was edited)`);
-    seen.add(m.id);
+    // Steps name each migration once; only squashes and their originals can come twice.
+    if (squashes.length > 0) seen.add(m.id);
     checked.push(m);
   };
   for (const m of used) check(m);
-  for (const m of migrations) {
-    if (m.directives.replaces.length === 0) continue;
+  for (const m of squashes) {
     check(m);
     // A squash inherits its originals' dependencies, so theirs must be true as well.
     for (const id of m.directives.replaces) {
-      const original = index.byId.get(id);
+      const original = indexed().byId.get(id);
       if (original) check(original);
     }
   }
-  for (const m of checked) {
-    if (!sameList(dependenciesOf(m, index, problems), m.dependencies)) {
-      throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
-    }
-  }
+  // Without squashes, the dependencies of a migration without depends-on are the previous number of its app.
+  const previous = squashes.length === 0 ? previousGroups(migrations, checked) : null;
+  checked.forEach((m, k) => {
+    const range = previous?.[k];
+    const same = range && m.directives.dependsOn.length === 0 ? sameIds(m.dependencies, migrations, range) : sameList(dependenciesOf(m, indexed(), problems), m.dependencies);
+    if (!same) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
+  });
   if (problems.length > 0) throw invalidMigrations(new MigrationsInvalidError(problems), origin);
+}
+
+/** Half-open range of indexes into the bundle's migrations. */
+type Range = readonly [start: number, end: number];
+
+/**
+ * For each of `used`, the range of `migrations` that holds the previous
+ * number of its app (what `dependenciesOf` finds without squashes and
+ * without depends-on), in one pass over the bundle instead of an index and
+ * a binary search per migration. Needs the bundle in id order and `used` in
+ * bundle order, as `plan` returns the steps of a bundle whose dependencies
+ * all point backwards; returns null otherwise, and the index answers.
+ */
+function previousGroups(migrations: readonly Migration[], used: readonly Migration[]): Range[] | null {
+  const ranges: Range[] = [];
+  let groupStart = 0;
+  let previousStart = -1;
+  for (let i = 0; i < migrations.length && ranges.length < used.length; i += 1) {
+    const m = migrations[i] as Migration;
+    const before = migrations[i - 1];
+    if (before && before.app !== m.app) {
+      if (before.app > m.app) return null;
+      previousStart = -1;
+      groupStart = i;
+    } else if (before) {
+      const order = compareNumbers(before.number, m.number);
+      if (order > 0) return null;
+      if (order < 0) {
+        previousStart = groupStart;
+        groupStart = i;
+      }
+    }
+    if (m === used[ranges.length]) ranges.push(previousStart < 0 ? [i, i] : [previousStart, groupStart]);
+  }
+  return ranges.length === used.length ? ranges : null;
+}
+
+/** True when `ids` are the ids of `migrations[start..end)`, in that order. */
+function sameIds(ids: readonly string[], migrations: readonly Migration[], [start, end]: Range): boolean {
+  if (ids.length !== end - start) return false;
+  for (let k = 0; k < ids.length; k += 1) if (ids[k] !== (migrations[start + k] as Migration).id) return false;
+  return true;
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);

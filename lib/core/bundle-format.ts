@@ -105,7 +105,7 @@ export function withOrigin(bundle: LoadedBundle, origin: string): LoadedBundle {
 function parseDocument(bytes: Uint8Array, origin: string): BundleDocument {
   let text: string;
   try {
-    text = gunzipSync(bytes, { maxOutputLength: MAX_BUNDLE_JSON_BYTES }).toString('utf8');
+    text = gunzipSync(bytes, { maxOutputLength: MAX_BUNDLE_JSON_BYTES, chunkSize: inflateChunkSize(bytes) }).toString('utf8');
   } catch (error) {
     const tooLarge = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
     throw new BundleInvalidError(origin, tooLarge ? `it expands beyond ${MAX_BUNDLE_JSON_BYTES} bytes` : 'it is not valid gzip (truncated or corrupt)', error);
@@ -128,6 +128,24 @@ function parseDocument(bytes: Uint8Array, origin: string): BundleDocument {
     throw new BundleInvalidError(origin, `checksum version ${document.checksumVersion} is not supported`);
   }
   return document;
+}
+
+/** Bounds of the output chunk of gunzip; beyond the largest, a large bundle inflates in several chunks. */
+const MIN_CHUNK = 64 * 1024;
+const MAX_CHUNK = 16 * 1024 * 1024;
+
+/**
+ * One output chunk for the whole JSON, sized by the size the gzip trailer
+ * states (ISIZE, the last 4 bytes): with zlib's default of 16 KB, a 5 MB
+ * bundle inflates in 320 chunks that are then copied together (a third of
+ * the inflate time). Only a hint: a false ISIZE costs at most one chunk of
+ * 16 MB, and `maxOutputLength` still bounds the output.
+ */
+function inflateChunkSize(bytes: Uint8Array): number {
+  if (bytes.length < 18) return MIN_CHUNK;
+  const n = bytes.length;
+  const stated = ((bytes[n - 1] as number) * 2 ** 24) + (((bytes[n - 2] as number) << 16) | ((bytes[n - 3] as number) << 8) | (bytes[n - 4] as number));
+  return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, stated + 1));
 }
 
 /** Each entry's id and file, checked for every entry (a pinned bundle still names only valid files, each once). */

@@ -78,6 +78,22 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
         expect(inside).toEqual({ exists: true, rows: [] });
         expect(after).toEqual({ exists: true, rows: [] });
       });
+
+      it('lets the session that created the ledger read its own rows and mark afterwards', async () => {
+        // Prepare
+        const m = migration({ id: 'app/0001_first', sql: 'create table contract_created (id int);' });
+
+        // Act
+        const seen = await inSession(async (session) => {
+          const before = { rows: (await session.readLedger()).rows.length, marked: await session.isMarkedComplete('bundle-a') };
+          await session.apply(applyRequest(m));
+          await session.markComplete('bundle-a');
+          return { before, rows: (await session.readLedger()).rows.map((r) => r.id), marked: await session.isMarkedComplete('bundle-a') };
+        });
+
+        // Assess
+        expect(seen).toEqual({ before: { rows: 0, marked: false }, rows: [m.id], marked: true });
+      });
     });
 
     describe('lock', () => {

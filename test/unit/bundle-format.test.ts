@@ -125,6 +125,30 @@ describe('Function: decodeBundle of a bundle pinned by its id (verify what you u
     expect(error.message).toMatch(reason);
   });
 
+  it('checks implicit dependencies of every migration that runs, a merge of two migrations of one number included', () => {
+    // Prepare
+    const merged = [
+      { path: 'a/0001_initial.sql', content: 'CREATE TABLE a (id int);' },
+      { path: 'a/0002_left.sql', content: 'SELECT 1;' },
+      { path: 'a/0002_right.sql', content: 'SELECT 2;' },
+      { path: 'a/0003_merge.sql', content: 'SELECT 3;' },
+      { path: 'b/0001_initial.sql', content: '-- stagegate:depends-on a/0003_merge\nSELECT 4;' },
+    ];
+    const { bytes } = encodeBundle(buildCatalog(merged));
+    const dropOne = tamper(bytes, (d) => ((d.migrations.find((m) => m.id === 'a/0003_merge') as Record<string, unknown>).dependencies = ['a/0002_left']));
+    const skipBack = tamper(bytes, (d) => ((d.migrations.find((m) => m.id === 'a/0002_right') as Record<string, unknown>).dependencies = []));
+    const loaded = pinned(bytes);
+    // Act
+    const errors = [dropOne, skipBack].map((edited) => {
+      const bundle = pinned(edited);
+      return failure(() => verifyClaims(bundle.migrations, bundle.migrations, bundle.origin));
+    });
+    // Assess
+    expect(() => verifyClaims(loaded.migrations, loaded.migrations, loaded.origin)).not.toThrow();
+    expect(loaded.migrations.find((m) => m.id === 'a/0003_merge')?.dependencies).toEqual(['a/0002_left', 'a/0002_right']);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/dependencies of a\/0003_merge do not match/), expect.stringMatching(/dependencies of a\/0002_right do not match/)]);
+  });
+
   it('does not read a migration that will not run: an applied one may differ without stopping the run', () => {
     // Prepare: the file hash is the guarantee; what never runs is not recomputed
     const loaded = pinned(edited((e) => (e.sql = 'DROP TABLE org;')));

@@ -47,6 +47,25 @@ describe('Function: plan', () => {
     expect(ids(steps)).toEqual(['apply org/0001_initial', 'apply org/0002_type', 'apply member/0001_initial', 'apply org/0003_name']);
   });
 
+  it('keeps the bundle order when every dependency points backwards, as the general ordering would', () => {
+    // Prepare: two apps, a merge of two migrations with one number, a depends-on on an earlier app
+    const backwards = catalog({
+      'a/0001_initial.sql': 'CREATE TABLE a (id int);',
+      'a/0002_left.sql': 'ALTER TABLE a ADD COLUMN l int;',
+      'a/0002_right.sql': 'ALTER TABLE a ADD COLUMN r int;',
+      'a/0003_merge.sql': 'SELECT 1;',
+      'b/0001_initial.sql': '-- stagegate:depends-on a/0002_left\nCREATE TABLE b (id int);',
+      'b/0002_more.sql': 'ALTER TABLE b ADD COLUMN x int;',
+    });
+    const forwards = [...backwards].reverse();
+    // Act
+    const inOrder = ids(plan(backwards, []));
+    const fromGraph = ids(plan(forwards, []));
+    // Assess: the reversed list makes every dependency point forwards, so the graph decides
+    expect(inOrder).toEqual(['apply a/0001_initial', 'apply a/0002_left', 'apply a/0002_right', 'apply a/0003_merge', 'apply b/0001_initial', 'apply b/0002_more']);
+    expect(fromGraph).toEqual(['apply a/0001_initial', 'apply a/0002_right', 'apply a/0002_left', 'apply b/0001_initial', 'apply b/0002_more', 'apply a/0003_merge']);
+  });
+
   it('applies a gap even when later migrations are already applied', () => {
     // Prepare: a stage that got 0001 and 0003 but not 0002 and member (history rewritten by a merge)
     const ledger = [row(get('org/0001_initial')), row(get('org/0003_name'))];

@@ -122,6 +122,9 @@ async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredF
   }
 }
 
+const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: string, replace: boolean): Promise<unknown> =>
+  client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do ${replace ? 'update set value = excluded.value' : 'nothing'}`, [key, value]);
+
 async function inLedgerTransaction(client: pg.Client, fn: () => Promise<void>): Promise<void> {
   await client.query('begin');
   try {
@@ -133,15 +136,23 @@ async function inLedgerTransaction(client: pg.Client, fn: () => Promise<void>): 
   }
 }
 
-const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: string, replace: boolean): Promise<unknown> =>
-  client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do ${replace ? 'update set value = excluded.value' : 'nothing'}`, [key, value]);
-
-function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
-  return inLedgerTransaction(client, async () => {
-    for (const statement of ledgerDdl(t)) await client.query(statement);
-    await upsertMeta(client, t, 'ledger_version', String(LEDGER_VERSION), false);
-    await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
-  });
+/** Creates the ledger at this version and revision; returns true (it then holds no row). */
+async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
+  try {
+    // One round trip for the DDL (the simple protocol takes several statements; none has a value to bind).
+    await client.query(['begin', ...ledgerDdl(t)].join(';\n'));
+    await client.query(`insert into ${t.meta} (key, value) values ($1, $2), ($3, $4) on conflict (key) do nothing`, [
+      'ledger_version',
+      String(LEDGER_VERSION),
+      'ledger_revision',
+      String(LEDGER_REVISION),
+    ]);
+    await client.query('commit');
+    return true;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Brings a ledger of this version to this revision; idempotent. */
@@ -156,9 +167,10 @@ function upgradeLedger(client: pg.Client, t: LedgerTables): Promise<void> {
  * Creates the ledger when it is missing, checks its version and applies the
  * additive revisions it lacks. Call only while holding the advisory lock: two
  * runs must never race on CREATE or ALTER.
+ * Returns true when it created the ledger (then it holds no row yet).
  * Throws `LedgerUnsupportedError` when a newer stagegate wrote it.
  */
-export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<boolean> {
   const { version, revision } = await storedFormat(client, t);
   if (version === null) return createLedger(client, t);
   if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
@@ -167,6 +179,7 @@ export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<
   // A newer revision is fine: its additions are optional for this code.
   if (revision === null || !/^[0-9]+$/.test(revision) || Number(revision) < LEDGER_REVISION) await upgradeLedger(client, t);
   // TODO [>=2.0.0] upgrade older ledger versions here, in order.
+  return false;
 }
 
 interface LedgerRow {

@@ -65,15 +65,21 @@ class PgLedgerSession implements LedgerSession {
   /** Whether `timeouts` are in force for the session yet: set with the first migration, not before. */
   private timeoutsSet = false;
 
+  /**
+   * @param created the ledger was created by this session, under its lock: until
+   *   the session writes, it holds no row and no mark, and no query is needed to say so.
+   */
   constructor(
     private readonly client: pg.Client,
     private readonly tables: LedgerTables,
     private readonly timeouts?: Timeouts,
     /** A read-only session did not create the ledger: it may be missing. */
     private readonly ledgerEnsured = true,
+    private created = false,
   ) {}
 
   readLedger(): Promise<LedgerSnapshot> {
+    if (this.created) return Promise.resolve({ exists: true, rows: [] });
     // A session opened after ensureLedger knows the ledger exists.
     return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables, this.ledgerEnsured));
   }
@@ -83,20 +89,24 @@ class PgLedgerSession implements LedgerSession {
   }
 
   startRun(run: RunStart): Promise<number> {
+    this.created = false;
     return mappingErrors('recording the start of the run', () => insertRun(this.client, this.tables, run));
   }
 
   finishRun(runId: number, finish: RunFinish): Promise<void> {
+    this.created = false;
     return mappingErrors(`recording the end of run ${runId}`, () => updateRun(this.client, this.tables, runId, finish));
   }
 
   apply(request: ApplyRequest): Promise<{ durationMs: number }> {
+    this.created = false;
     return mappingErrors(`applying ${request.migration.id}`, async () =>
       applyMigration(this.client, this.tables, request, await this.sessionTimeouts()),
     );
   }
 
   revert(request: RevertRequest): Promise<{ durationMs: number }> {
+    this.created = false;
     return mappingErrors(`reverting ${request.migration.id}`, async () =>
       revertMigration(this.client, this.tables, request, await this.sessionTimeouts()),
     );
@@ -112,18 +122,22 @@ class PgLedgerSession implements LedgerSession {
   }
 
   record(request: RecordRequest): Promise<void> {
+    this.created = false;
     return mappingErrors(`recording ${request.migration.id}`, () => recordMigration(this.client, this.tables, request));
   }
 
   markComplete(bundleId: string): Promise<void> {
+    this.created = false;
     return mappingErrors('recording that the ledger is complete', () => writeCompleteMark(this.client, this.tables, bundleId));
   }
 
   isMarkedComplete(bundleId: string): Promise<boolean> {
+    if (this.created) return Promise.resolve(false);
     return mappingErrors('comparing the ledger with its complete mark', () => matchesCompleteMark(this.client, this.tables, bundleId));
   }
 
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void> {
+    this.created = false;
     return mappingErrors(`resolving ${id}`, async () => {
       if (await settleDirtyRow(this.client, this.tables, id, outcome, runId)) return;
       throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
@@ -171,10 +185,10 @@ export class PgMigrationDatabase implements MigrationDatabase {
       return withAdvisoryLock(client, lock, async () => {
         if (options.readOnly) return fn(new PgLedgerSession(client, this.tables, options.timeouts, false));
         // Only now, holding the lock, may the ledger be created: two runs must not race on CREATE.
-        await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
-        // We hold the lock, so a run still marked running belongs to a process that died.
-        await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
-        return fn(new PgLedgerSession(client, this.tables, options.timeouts));
+        const created = await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
+        // We hold the lock, so a run still marked running belongs to a process that died (a new ledger has no run).
+        if (!created) await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
+        return fn(new PgLedgerSession(client, this.tables, options.timeouts, true, created));
       });
     });
   }
