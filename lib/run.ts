@@ -6,6 +6,8 @@ import { splitStatements } from './core/sql-split';
 import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
 import type { AppliedMigration } from './core/migration';
 import { statusEntries } from './core/status';
+import { DriftMode, type DriftReport } from './core/drift';
+import { checkDrift, storeBaselineAfterRun } from './drift-check';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
 
 /** What the engine needs from the outside world. */
@@ -24,6 +26,8 @@ export interface RunSettings {
   lockTimeoutMs: number;
   /** `statement_timeout` for each migration, in ms (0 = none). */
   statementTimeoutMs: number;
+  /** On drift before a run applies anything: stop (`fail`, the default) or report and go on (`warn`). */
+  drift?: DriftMode;
 }
 
 export interface RunRequest {
@@ -64,11 +68,14 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
 function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBundle, started: number): Promise<RunResult> {
   return deps.db.withReader(async (reader) => {
     const ledger = await reader.readLedger();
+    // Reported, never refused: plan and status change nothing.
+    const drift = await checkDrift(reader, deps.logger, DriftMode.WARN);
     if (request.action === 'status') {
       const analysis = analyse(bundle.migrations, ledger.rows);
       const pending = analysis.steps.map((s) => s.migration.id);
       return result(Action.STATUS, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
         migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
+        drift,
       });
     }
     const steps = planVerified(bundle, ledger.rows);
@@ -76,6 +83,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
     const pending = steps.map((s) => s.migration.id);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
       plan: steps.map(toPlannedEntry),
+      drift,
     });
   });
 }
@@ -93,35 +101,46 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     }
     const ledger = await session.readLedger();
     let steps: PlanStep[];
+    let drift: DriftReport;
     try {
       steps = planVerified(bundle, ledger.rows);
+      if (steps.length === 0) return await upToDate(deps, session, bundle.id, started);
+      // After planning, under the lock, before the first step: a refused run changed nothing.
+      drift = await checkDrift(session, deps.logger, settings.drift ?? DriftMode.FAIL);
     } catch (error) {
       await recordRefusal(session, deps.logger, request, bundle.id, error);
       throw error;
     }
     deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id) });
-    if (steps.length === 0) {
-      await markComplete(session, deps.logger, bundle.id);
-      deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
-    }
     const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
     const applied: AppliedEntry[] = [];
     try {
       const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId }, steps, applied);
       const pending = steps.slice(done).map((s) => s.migration.id);
       const status = pending.length > 0 ? RunStatus.INCOMPLETE : RunStatus.APPLIED;
+      await storeBaselineAfterRun(session, deps.logger, drift);
       await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, applied: applied.map((a) => a.id) });
       if (pending.length === 0) await markComplete(session, deps.logger, bundle.id);
       deps.logger.info('run.completed', { bundle: bundle.id, status, applied: applied.length, pending: pending.length });
-      return result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started);
+      return result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started, drift.differences.length > 0 ? { drift } : {});
     } catch (caught) {
       const error = asRunnerError(caught);
       error.details.applied = applied;
+      // Migrations committed before the failure (or a no-transaction one's partial effects) are the schema now.
+      await storeBaselineAfterRun(session, deps.logger, drift);
       await finishFailed(session, deps.logger, runId, applied, error);
       throw error;
     }
   });
+}
+
+/** Nothing to run: the mark for the fast path, and a first baseline on a ledger that has none. */
+async function upToDate(deps: RunDependencies, session: LedgerSession, bundleId: string, started: number): Promise<RunResult> {
+  deps.logger.info('plan.ready', { bundle: bundleId, steps: 0, pending: [] });
+  await markComplete(session, deps.logger, bundleId);
+  await session.storeBaseline(true).catch((error: unknown) => deps.logger.warn('drift.baseline_not_stored', { reason: asRunnerError(error).message }));
+  deps.logger.info('run.completed', { bundle: bundleId, status: RunStatus.UP_TO_DATE, applied: 0 });
+  return result(Action.MIGRATE, bundleId, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
 }
 
 /**
@@ -246,7 +265,7 @@ function result(
   applied: AppliedEntry[],
   pending: string[],
   durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations'> = {},
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'drift'> = {},
 ): RunResult {
   return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

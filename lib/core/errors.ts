@@ -10,3 +10,4 @@ export * from './errors-lambda';
 export * from './errors-remote';
 export * from './errors-gate';
 export * from './errors-scratch';
+export * from './errors-drift';

@@ -2,6 +2,7 @@
  * What a command returns: plain, serialisable data. The CLI prints it with
  * `--json`, the Lambda handler returns it, and pipelines read it.
  */
+import type { DriftReport } from './drift';
 
 export const RunStatus = {
   /** Migrations were applied (or squashes recorded). */
@@ -20,14 +21,16 @@ export const Action = {
   MIGRATE: 'migrate',
   STATUS: 'status',
   RESOLVE: 'resolve',
+  DRIFT: 'drift',
+  ADOPT: 'adopt',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
 export interface AppliedEntry {
   id: string;
   durationMs: number;
-  /** `recorded`: a squash written to the ledger without running SQL. */
-  method: 'executed' | 'recorded';
+  /** `recorded`: a squash written to the ledger without running SQL; `adopted`: see `stagegate adopt`. */
+  method: 'executed' | 'recorded' | 'adopted';
 }
 
 export interface PlannedEntry {
@@ -58,6 +61,12 @@ export interface StatusEntry {
   appliedAt: string | null;
 }
 
+/**
+ * Drift found against the baseline: by `plan` and `status` always, by
+ * `migrate` when it went on despite it (setting `warn`).
+ */
+export type DriftResult = DriftReport;
+
 export interface RunResult {
   ok: true;
   action: Action;
@@ -71,6 +80,8 @@ export interface RunResult {
   plan?: PlannedEntry[];
   /** `status`: every migration with its state, then unknown ones. */
   migrations?: StatusEntry[];
+  /** See {@link DriftResult}. */
+  drift?: DriftResult;
   durationMs: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The ledger: three tables in their own schema. Every value is a bound
+ * The ledger: four tables in their own schema. Every value is a bound
  * parameter; the only text spliced into SQL is the schema name from
  * configuration, always quoted with `escapeIdentifier`.
  */
@@ -8,8 +8,11 @@ import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
 
-/** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
-export const LEDGER_VERSION = 1;
+/**
+ * The ledger format this code reads and writes; stored in `meta.ledger_version`.
+ * 2: `schema_objects` (the drift baseline), `runs.details`, method `adopted`.
+ */
+export const LEDGER_VERSION = 2;
 
 /** Quoted, schema-qualified names of the ledger tables. */
 export interface LedgerTables {
@@ -18,6 +21,7 @@ export interface LedgerTables {
   migrations: string;
   runs: string;
   meta: string;
+  schemaObjects: string;
 }
 
 /**
@@ -34,6 +38,7 @@ export function ledgerTables(schema: string): LedgerTables {
     migrations: `${quotedSchema}.migrations`,
     runs: `${quotedSchema}.runs`,
     meta: `${quotedSchema}.meta`,
+    schemaObjects: `${quotedSchema}.schema_objects`,
   };
 }
 
@@ -59,12 +64,13 @@ export function ledgerDdl(t: LedgerTables): string[] {
        finished_at timestamptz,
        outcome text not null check (outcome in ('running', 'succeeded', 'failed', 'incomplete', 'abandoned')),
        applied text[] not null default '{}',
-       error jsonb)`,
+       error jsonb,
+       details jsonb)`,
     `create table if not exists ${t.migrations} (
        id text primary key,
        checksum text not null,
        state text not null check (state in ('applied', 'running', 'failed')),
-       method text not null check (method in ('executed', 'recorded')),
+       method text not null constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted')),
        applied_at timestamptz not null default now(),
        duration_ms integer,
        bundle_id text not null,
@@ -72,8 +78,45 @@ export function ledgerDdl(t: LedgerTables): string[] {
        applied_by text not null,
        db_user text not null default current_user,
        error jsonb)`,
+    schemaObjectsDdl(t),
+    schemaObjectsIndexDdl(t),
   ];
 }
+
+/** The drift baseline: the managed schemas' objects after the last run (see `baseline.ts`). */
+function schemaObjectsDdl(t: LedgerTables): string {
+  return `create table if not exists ${t.schemaObjects} (
+       kind text not null,
+       name text not null,
+       definition text not null)`;
+}
+
+/**
+ * Not unique: names are joined with dots, so a table named "a.b" could in
+ * theory meet a column "b" of table "a"; a duplicate must never fail a run.
+ */
+function schemaObjectsIndexDdl(t: LedgerTables): string {
+  return `create index if not exists schema_objects_kind_name on ${t.schemaObjects} (kind, name)`;
+}
+
+/**
+ * From version 1 to 2, idempotent: the baseline table, `runs.details`, and
+ * `adopted` among the methods. The complete mark goes, so that the next run
+ * takes the full path once and stores the first baseline.
+ */
+function upgradeFromV1(t: LedgerTables): Statement[] {
+  return [
+    `alter table ${t.runs} add column if not exists details jsonb`,
+    schemaObjectsDdl(t),
+    schemaObjectsIndexDdl(t),
+    `alter table ${t.migrations} drop constraint if exists migrations_method_check`,
+    `alter table ${t.migrations} add constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted'))`,
+    { sql: `delete from ${t.meta} where key = $1`, params: [COMPLETE_KEY] },
+  ];
+}
+
+/** A DDL statement, or one with bound values. */
+type Statement = string | { sql: string; params: unknown[] };
 
 async function tableExists(client: pg.Client, qualifiedName: string): Promise<boolean> {
   const result = await client.query<{ found: boolean }>('select to_regclass($1) is not null as found', [qualifiedName]);
@@ -98,11 +141,15 @@ async function storedVersion(client: pg.Client, t: LedgerTables): Promise<string
   }
 }
 
-async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+/** Runs `statements` and stores the current version, in one transaction. */
+async function writeLedgerFormat(client: pg.Client, t: LedgerTables, statements: readonly Statement[]): Promise<void> {
   await client.query('begin');
   try {
-    for (const statement of ledgerDdl(t)) await client.query(statement);
-    await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do nothing`, [
+    for (const statement of statements) {
+      if (typeof statement === 'string') await client.query(statement);
+      else await client.query(statement.sql, statement.params);
+    }
+    await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value`, [
       'ledger_version',
       String(LEDGER_VERSION),
     ]);
@@ -114,24 +161,26 @@ async function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
 }
 
 /**
- * Creates the ledger when it is missing and checks its version. Call only
- * while holding the advisory lock: two runs must never race on CREATE.
- * Throws `LedgerUnsupportedError` when a newer stagegate wrote it.
+ * Creates the ledger when it is missing, upgrades an older one, and checks
+ * its version. Call only while holding the advisory lock: two runs must
+ * never race on CREATE. Throws `LedgerUnsupportedError` when a newer
+ * stagegate wrote it.
  */
 export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<void> {
   const version = await storedVersion(client, t);
-  if (version === null) return createLedger(client, t);
+  if (version === null) return writeLedgerFormat(client, t, ledgerDdl(t));
   if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
     throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
   }
-  // TODO [>=2.0.0] upgrade older ledger versions here, in order.
+  // Each step takes the ledger one version further; there is one so far.
+  if (Number(version) < 2) await writeLedgerFormat(client, t, upgradeFromV1(t));
 }
 
 interface LedgerRow {
   id: string;
   checksum: string;
   state: LedgerState;
-  method: 'executed' | 'recorded';
+  method: AppliedMigration['method'];
   applied_at: string;
   duration_ms: number | null;
   bundle_id: string;
@@ -211,7 +260,7 @@ export interface MigrationRow {
   id: string;
   checksum: string;
   state: LedgerState;
-  method: 'executed' | 'recorded';
+  method: AppliedMigration['method'];
   durationMs: number | null;
   bundleId: string;
   runId: number;
@@ -282,7 +331,11 @@ export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStar
 /** Records how a run ended: outcome, applied ids and the error's JSON form. */
 export async function updateRun(client: pg.Client, t: LedgerTables, runId: number, finish: RunFinish): Promise<void> {
   await client.query(
-    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb where id = $1`,
-    [runId, finish.outcome, finish.applied, finish.error === undefined ? null : JSON.stringify(finish.error)],
+    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb, details = $5::jsonb where id = $1`,
+    [runId, finish.outcome, finish.applied, jsonOrNull(finish.error), jsonOrNull(finish.details)],
   );
+}
+
+function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }

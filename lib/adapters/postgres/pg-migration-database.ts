@@ -11,7 +11,11 @@ import type {
   RunFinish,
   RunStart,
 } from '../../ports';
+import type { DriftReport } from '../../core/drift';
+import type { SchemaObject } from '../../core/schema';
 import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
+import { readDrift, replaceBaselineObjects, storeBaseline } from './baseline';
+import { readSchemaObjects } from './schema-objects';
 import { withClient, type PgConnection } from './connect';
 import { mappingErrors } from './errors';
 import {
@@ -104,12 +108,32 @@ class PgLedgerSession implements LedgerSession {
       throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
     });
   }
+
+  readDrift(): Promise<DriftReport> {
+    return mappingErrors('comparing the schema with its baseline', () => readDrift(this.client, this.tables));
+  }
+
+  storeBaseline(onlyIfMissing?: boolean): Promise<void> {
+    return mappingErrors('storing the schema baseline', () => storeBaseline(this.client, this.tables, onlyIfMissing));
+  }
+
+  readSchemaObjects(): Promise<SchemaObject[]> {
+    return mappingErrors('reading the schema', () => readSchemaObjects(this.client, [this.tables.schema]));
+  }
+
+  replaceBaselineObjects(keys: readonly string[], objects: readonly SchemaObject[], underTables = true): Promise<boolean> {
+    return mappingErrors('updating the schema baseline', () => replaceBaselineObjects(this.client, this.tables, keys, objects, underTables));
+  }
+
+  adopt(request: RecordRequest): Promise<void> {
+    return mappingErrors(`adopting ${request.migration.id}`, () => recordMigration(this.client, this.tables, request, 'adopted'));
+  }
 }
 
 /**
  * The PostgreSQL adapter of {@link MigrationDatabase}: one connection per
  * session, a polled session advisory lock per ledger schema, and the ledger
- * in its own schema (`migrations`, `runs`, `meta`).
+ * in its own schema (`migrations`, `runs`, `meta`, `schema_objects`).
  *
  * @example
  * const db = new PgMigrationDatabase({ connectionString: process.env.DATABASE_URL!, schema: 'stagegate' });
@@ -153,6 +177,7 @@ export class PgMigrationDatabase implements MigrationDatabase {
     return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
       const reader: LedgerReader = {
         readLedger: () => mappingErrors('reading the ledger', () => readLedgerRows(client, this.tables)),
+        readDrift: () => mappingErrors('comparing the schema with its baseline', () => readDrift(client, this.tables)),
       };
       return fn(reader);
     });
