@@ -115,7 +115,9 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
     const applied: AppliedEntry[] = [];
     try {
-      const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId }, steps, applied);
+      // A no-transaction migration may fail part-way: the baseline is stored before it, never with its partial effects.
+      const checkpoint = (): Promise<void> => (applied.length > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
+      const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId, checkpoint }, steps, applied);
       const pending = steps.slice(done).map((s) => s.migration.id);
       const status = pending.length > 0 ? RunStatus.INCOMPLETE : RunStatus.APPLIED;
       await storeBaselineAfterRun(session, deps.logger, drift);
@@ -126,8 +128,8 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     } catch (caught) {
       const error = asRunnerError(caught);
       error.details.applied = applied;
-      // Migrations committed before the failure (or a no-transaction one's partial effects) are the schema now.
-      await storeBaselineAfterRun(session, deps.logger, drift);
+      // The migrations committed before the failure are the schema now; a failed transactional one left nothing.
+      if (applied.length > 0 && steps[applied.length]?.migration.directives.noTransaction !== true) await storeBaselineAfterRun(session, deps.logger, drift);
       await finishFailed(session, deps.logger, runId, applied, error);
       throw error;
     }
@@ -160,7 +162,7 @@ async function runSteps(
   request: RunRequest,
   settings: RunSettings,
   session: LedgerSession,
-  run: { bundleId: string; runId: number },
+  run: { bundleId: string; runId: number; checkpoint: () => Promise<void> },
   steps: PlanStep[],
   applied: AppliedEntry[],
 ): Promise<number> {
@@ -177,6 +179,7 @@ async function runSteps(
       deps.logger.info('migration.recorded', { id: migration.id, reason: 'every migration it replaces is applied' });
       continue;
     }
+    if (migration.directives.noTransaction) await run.checkpoint();
     deps.logger.info('migration.started', { id: migration.id, file: migration.file, noTransaction: migration.directives.noTransaction });
     const statementTimeoutMs = capTimeout(settings.statementTimeoutMs, remaining);
     let durationMs: number;

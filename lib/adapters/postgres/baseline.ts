@@ -40,10 +40,11 @@ interface DifferenceRow {
 async function differingObjects(client: pg.ClientBase, t: LedgerTables): Promise<SchemaDifference[]> {
   const result = await withCatalogSearchPath(client, () =>
     client.query<DifferenceRow>(
-      `select coalesce(s.kind, l.kind) as kind, coalesce(s.name, l.name) as name, s.definition as expected, l.definition as actual
-         from (${storedRows(t)}) s full outer join (${SCHEMA_OBJECTS_SQL}) l on l.kind = s.kind and l.name = s.name
-        where s.definition is distinct from l.definition
-        order by 1 collate "C", 2 collate "C"`,
+      `select * from (
+         select coalesce(s.kind, l.kind) as kind, coalesce(s.name, l.name) as name, s.definition as expected, l.definition as actual
+           from (${storedRows(t)}) s full outer join (${SCHEMA_OBJECTS_SQL}) l on l.kind = s.kind and l.name = s.name
+          where s.definition is distinct from l.definition) d
+        order by kind collate "C", name collate "C"`,
       [[t.schema]],
     ),
   );
