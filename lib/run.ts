@@ -68,8 +68,8 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
 function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBundle, started: number): Promise<RunResult> {
   return deps.db.withReader(async (reader) => {
     const ledger = await reader.readLedger();
-    // Reported, never refused: plan and status change nothing.
-    const drift = await checkDrift(reader, deps.logger, DriftMode.WARN);
+    // Reported in the result, never refused: plan and status change nothing.
+    const drift = await reader.readDrift();
     if (request.action === 'status') {
       const analysis = analyse(bundle.migrations, ledger.rows);
       const pending = analysis.steps.map((s) => s.migration.id);

@@ -8,9 +8,11 @@ export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
   publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
   plan: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
-  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
+  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift', ...REMOTE, 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
+  drift: ['database-url', 'schema', 'lock-wait', 'accept', 'reason', 'json', 'verbose'],
+  adopt: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'force', 'reason', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
 
@@ -25,6 +27,10 @@ const OPTIONS = {
   'statement-timeout': { type: 'string' },
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
+  drift: { type: 'string' },
+  accept: { type: 'boolean' },
+  force: { type: 'boolean' },
+  reason: { type: 'string' },
   stage: { type: 'string' },
   function: { type: 'string' },
   bucket: { type: 'string' },
@@ -70,7 +76,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     throw new UsageError(`stagegate ${command}: give either --dir or --bundle, not both.`);
   }
   if (parsed.values.stage !== undefined) {
-    const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout'].filter((name) => name in parsed.values);
+    const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift'].filter((name) => name in parsed.values);
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
     const remote = ['function', 'region'].filter((name) => name in parsed.values);
@@ -80,8 +86,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 }
 
 function checkPositionals(command: Command, positionals: string[]): void {
-  const expected = command === 'resolve' ? 1 : 0;
+  const expected = command === 'resolve' || command === 'adopt' ? 1 : 0;
   if (positionals.length === expected) return;
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');
+  if (command === 'adopt') throw new UsageError('stagegate adopt needs exactly one migration id: stagegate adopt <app/NNNN_name> [--force --reason TEXT]');
   throw new UsageError(`stagegate ${command} takes no arguments; got "${(positionals[0] ?? '').slice(0, 40)}".`);
 }

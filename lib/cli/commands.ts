@@ -13,6 +13,7 @@ import { resolveMigration } from '../resolve';
 import type { BundleSource, Logger } from '../ports';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
+import type { Style } from './style';
 
 /** What a command needs from its surroundings. */
 export interface CommandContext {
@@ -26,6 +27,8 @@ export interface CommandContext {
 export interface CommandOutput {
   json: Record<string, unknown> & { ok: true };
   target: string;
+  /** The human form, for commands whose result is not a `RunResult`. */
+  render?: (style: Style) => string;
 }
 
 const systemClock = { now: () => Date.now() };
@@ -37,8 +40,10 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
-  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
+  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs, drift: config.drift };
   const actor = actorName();
+  if (args.command === 'drift') return (await import('./drift-command')).driftCliCommand(args, ctx, config, actor);
+  if (args.command === 'adopt') return (await import('./adopt-command')).adoptCliCommand(args, ctx, config, actor);
   if (args.command === 'resolve') {
     const outcome = args.options.applied ? 'applied' : args.options['rolled-back'] ? 'rolled-back' : null;
     if (outcome === null || (args.options.applied && args.options['rolled-back'])) {
@@ -59,7 +64,8 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   });
 }
 
-function sourceFor(args: ParsedArgs, ctx: CommandContext): BundleSource {
+/** The bundle a command names: `--bundle FILE`, else the `--dir` folder (default `migrations`). */
+export function sourceFor(args: ParsedArgs, ctx: CommandContext): BundleSource {
   if (typeof args.options.bundle === 'string') return new FileBundleSource(resolve(ctx.cwd, args.options.bundle));
   const dir = typeof args.options.dir === 'string' ? args.options.dir : 'migrations';
   return new FolderBundleSource(resolve(ctx.cwd, dir));
@@ -73,6 +79,7 @@ function rawConfig(args: ParsedArgs, env: Record<string, string | undefined>): R
     ['lock-wait', 'lockWaitMs'],
     ['lock-timeout', 'lockTimeoutMs'],
     ['statement-timeout', 'statementTimeoutMs'],
+    ['drift', 'drift'],
   ];
   for (const [flag, key] of flags) {
     const value = args.options[flag as keyof ParsedArgs['options']];
@@ -81,14 +88,15 @@ function rawConfig(args: ParsedArgs, env: Record<string, string | undefined>): R
   return raw;
 }
 
-async function withDatabase<T>(
+/** Runs `fn` on the configured database (or the embedded default), with its description and URL (a secret). */
+export async function withDatabase<T>(
   config: Config,
   ctx: CommandContext,
-  fn: (db: PgMigrationDatabase, target: string) => Promise<T>,
+  fn: (db: PgMigrationDatabase, target: string, url: string) => Promise<T>,
 ): Promise<T> {
   const start = (url: string, target: string): Promise<T> => {
     ctx.logger.info('command.started', { target });
-    return fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), target);
+    return fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), target, url);
   };
   if (config.databaseUrl !== null) return start(config.databaseUrl, describeConnection(config.databaseUrl));
   ctx.logger.info('embedded.note', { message: 'No DATABASE_URL or --database-url: using the embedded PostgreSQL under .stagegate/.' });

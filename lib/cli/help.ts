@@ -8,6 +8,8 @@ Usage:
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
+  stagegate drift   [--accept --reason TEXT] [--database-url URL] [--json]
+  stagegate adopt   <app/NNNN_name> [--force --reason TEXT] [--dir DIR | --bundle FILE] [--database-url URL]
 
 Options:
   --dir DIR                 migrations folder (default ./migrations)
@@ -19,6 +21,10 @@ Options:
   --lock-wait DURATION      wait for another run's lock (default 2m; $STAGEGATE_LOCK_WAIT_MS)
   --lock-timeout DURATION   lock_timeout per migration (default 10s; $STAGEGATE_LOCK_TIMEOUT_MS)
   --statement-timeout DURATION  statement_timeout per migration (default 30m)
+  --drift fail|warn         migrate on a schema changed outside migrations: stop (default)
+                            or report and run ($STAGEGATE_DRIFT)
+  --accept --reason TEXT    drift: make the live schema the baseline, recording why
+  --force --reason TEXT     adopt: record without proof, recording why and what was skipped
   --json                    print one JSON object on stdout
   --verbose                 print debug events
 

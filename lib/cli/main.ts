@@ -36,6 +36,7 @@ export async function runCli(io: CliIo): Promise<number> {
     const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
     const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true });
     if (wantsJson) return write(io.stdout, JSON.stringify({ ...output.json, target: output.target }) + '\n', 0);
+    if (output.render) return write(io.stdout, output.render(styleFor(io.stdout, io.env)), 0);
     if (args.command === 'bundle' || args.command === 'resolve' || args.command === 'publish') return write(io.stdout, describeSimple(output.json) + '\n', 0);
     return write(io.stdout, renderResult(output.json as unknown as RunResult, styleFor(io.stdout, io.env)), 0);
   } catch (caught) {

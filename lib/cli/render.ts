@@ -1,6 +1,7 @@
 import type { MigrationRunnerError } from '../core/errors';
 import type { RunResult, StatusEntry } from '../core/result';
 import type { Style } from './style';
+import { renderDriftNote } from './drift-render';
 
 const short = (bundleId: string): string => bundleId.slice(0, 12);
 
@@ -16,9 +17,9 @@ export function renderResult(result: RunResult, style: Style): string {
   const head = style.dim(`bundle ${short(result.bundleId)}`);
   switch (result.action) {
     case 'plan':
-      return `${head}\n${renderPlan(result, style)}\n`;
+      return `${head}\n${renderPlan(result, style)}${renderDriftNote(result.drift, style)}\n`;
     case 'status':
-      return `${head}\n${renderStatus(result.migrations ?? [], style)}\n`;
+      return `${head}\n${renderStatus(result.migrations ?? [], style)}${renderDriftNote(result.drift, style)}\n`;
     default:
       return `${renderMigrateSummary(result, style)}\n${head}\n`;
   }
