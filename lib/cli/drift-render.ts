@@ -42,7 +42,7 @@ export function renderDrift(result: DriftResult, style: Style): string {
 export function renderAdopt(result: AdoptResult, style: Style): string {
   const lines = result.verified
     ? [style.green(`Adopted ${result.id}: its ${result.objects.length} object(s) on the database are exactly what it makes; recorded as applied (method adopted).`)]
-    : [style.yellow(`Adopted ${result.id} WITHOUT proof (--force, reason recorded). Not verified:`), ...result.skipped.map((s) => `  - ${s}`)];
+    : [style.yellow(`Adopted ${result.id} with --force (reason recorded); not verified:`), ...result.skipped.map((s) => `  - ${s}`)];
   lines.push(
     style.dim(
       result.baselineUpdated
