@@ -19,7 +19,10 @@ import type { LedgerReader, LedgerSession, Logger } from './ports';
 export async function checkDrift(reader: LedgerReader, logger: Logger, mode: DriftMode): Promise<DriftReport> {
   const report = await reader.readDrift();
   if (!report.baseline) {
-    logger.info('drift.skipped', { reason: 'no baseline yet: this run stores the first one' });
+    const reason = report.stale
+      ? 'the baseline is older than the ledger (a run ended before storing it): this run stores a new one'
+      : 'no baseline yet: this run stores the first one';
+    logger.info('drift.skipped', { reason });
     return report;
   }
   if (report.differences.length === 0) {

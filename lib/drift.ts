@@ -15,8 +15,10 @@ export interface DriftResult {
   ok: true;
   action: 'drift';
   ledgerSchema: string;
-  /** Whether a baseline was stored before this command. */
+  /** Whether a usable baseline was stored before this command (see `DriftReport`). */
   baseline: boolean;
+  /** A baseline is stored but older than the ledger, so nothing was compared. */
+  stale: boolean;
   /** The differences found (without `accept`: none, or this would have thrown). */
   differences: SchemaDifference[];
   /** With `accept`: the differences that are now part of the baseline. */
@@ -42,7 +44,7 @@ export async function driftCommand(deps: { db: MigrationDatabase; logger: Logger
     const report = await deps.db.withReader((reader) => reader.readDrift());
     if (report.differences.length > 0) throw new DriftDetectedError(report.ledgerSchema, report.differences, false);
     deps.logger.info('drift.checked', { ledgerSchema: report.ledgerSchema, baseline: report.baseline, differences: 0 });
-    return { ok: true, action: Action.DRIFT, ledgerSchema: report.ledgerSchema, baseline: report.baseline, differences: [] };
+    return { ok: true, action: Action.DRIFT, ledgerSchema: report.ledgerSchema, baseline: report.baseline, stale: report.stale, differences: [] };
   }
   const { reason } = request.accept;
   return deps.db.withLock({ waitMs: settings.lockWaitMs }, async (session) => {
@@ -57,6 +59,7 @@ export async function driftCommand(deps: { db: MigrationDatabase; logger: Logger
     }
     await session.finishRun(runId, { outcome: RunOutcome.SUCCEEDED, applied: [], details });
     deps.logger.info('drift.accepted', { ledgerSchema: report.ledgerSchema, accepted: report.differences.length, reason });
-    return { ok: true, action: Action.DRIFT, ledgerSchema: report.ledgerSchema, baseline: report.baseline, differences: report.differences, accepted: report.differences, reason };
+    const { ledgerSchema, baseline, stale, differences } = report;
+    return { ok: true, action: Action.DRIFT, ledgerSchema, baseline, stale, differences, accepted: differences, reason };
   });
 }

@@ -118,8 +118,8 @@ export interface LedgerReader {
    * Compares the managed schemas (every schema but the system's and the
    * ledger's) with the baseline the last run stored, on the server: one
    * hash comparison, and the differing objects only when the hashes differ.
-   * No baseline (a fresh database, a ledger from before drift detection):
-   * `{ baseline: false, differences: [] }`, not an error.
+   * No baseline (a fresh database, a ledger from before drift detection), or
+   * one older than the ledger: `{ baseline: false, differences: [] }`, not an error.
    */
   readDrift(): Promise<DriftReport>;
 }
@@ -163,9 +163,9 @@ export interface LedgerSession extends LedgerReader {
   /**
    * Stores the managed schemas as they are now as the drift baseline,
    * replacing the previous one, on the server (nothing is sent to the client).
-   * `onlyIfMissing`: only when no baseline is stored yet.
+   * `onlyIfUnusable`: only when none is stored yet or it is stale (see `DriftReport`).
    */
-  storeBaseline(onlyIfMissing?: boolean): Promise<void>;
+  storeBaseline(onlyIfUnusable?: boolean): Promise<void>;
   /** Every object of the managed schemas, sorted by kind and name (see `SchemaObject`). */
   readSchemaObjects(): Promise<SchemaObject[]>;
   /**

@@ -12,8 +12,19 @@ export const MAX_LISTED_DIFFERENCES = 20;
 export interface DriftReport {
   /** The ledger schema whose baseline this is (its own schema is never compared). */
   ledgerSchema: string;
-  /** False when no baseline is stored yet (a fresh database, or a ledger from before drift detection). */
+  /**
+   * False when there is no usable baseline, and nothing was compared: none is
+   * stored yet (a fresh database, a ledger from before drift detection), or
+   * it is `stale`.
+   */
   baseline: boolean;
+  /**
+   * True when a baseline is stored but the ledger changed since (a run ended,
+   * e.g. its connection lost, after a migration committed and before the
+   * baseline was stored): its objects would show as drift, so nothing is
+   * compared until the next run stores a new one.
+   */
+  stale: boolean;
   /** Every object that differs from the baseline, by kind and name; empty without a baseline. */
   differences: SchemaDifference[];
 }

@@ -143,4 +143,24 @@ describe('Integration: drift detection on a real PostgreSQL', () => {
     expect(error.code).toBe('MIGRATION_FAILED');
     expect(rerun.applied.map((a) => a.id)).toEqual(['org/0003_index']);
   });
+
+  it('does not refuse a run after one that ended before storing its baseline: the stale baseline is not compared', async () => {
+    // Prepare: V2 applied, but the baseline is the one V1 left (as after a lost connection)
+    await runOnFolder(ws.migrations(V1), db.url, { action: 'migrate' });
+    const [old] = await db.query<{ value: string }>("select value from stagegate.meta where key = 'schema_baseline'");
+    const objects = await db.query('select * from stagegate.schema_objects');
+    await runOnFolder(ws.migrations(V2), db.url, { action: 'migrate' });
+    await db.query("update stagegate.meta set value = $1 where key = 'schema_baseline'", [old?.value]);
+    await db.query('truncate stagegate.schema_objects');
+    for (const o of objects) await db.query('insert into stagegate.schema_objects values ($1, $2, $3)', [o.kind, o.name, o.definition]);
+    const logger = new MemoryLogger();
+    // Act
+    const status = await runOnFolder(ws.migrations(V3), db.url, { action: 'status' });
+    const result = await runOnFolder(ws.migrations(V3), db.url, { action: 'migrate' }, { logger });
+    // Assess
+    expect(status.drift).toMatchObject({ baseline: false, stale: true });
+    expect(result.applied.map((a) => a.id)).toEqual(['org/0003_index']);
+    expect(logger.events.find((e) => e.event === 'drift.skipped')?.data.reason).toContain('older than the ledger');
+    expect(await drift()).toMatchObject({ baseline: true, stale: false, differences: [] });
+  });
 });

@@ -7,10 +7,10 @@
 import pg from 'pg';
 import type { DriftReport } from '../../core/drift';
 import { ChangeKind, ObjectKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
-import type { LedgerTables } from './ledger';
+import { ledgerDigest, type LedgerTables } from './ledger';
 import { readSchemaHash, SCHEMA_OBJECTS_SQL, schemaHashSql, withCatalogSearchPath } from './schema-objects';
 
-/** The `meta` key of the baseline's hash. */
+/** The `meta` key of the baseline: `<schema sha256> <ledger digest when it was stored>`. */
 const BASELINE_KEY = 'schema_baseline';
 
 /** SQLSTATEs of a ledger that does not have a baseline table: no such table, no such schema. */
@@ -18,10 +18,14 @@ const MISSING = new Set(['42P01', '3F000']);
 
 const storedRows = (t: LedgerTables): string => `select kind, name, definition from ${t.schemaObjects}`;
 
-async function storedHash(client: pg.ClientBase, t: LedgerTables): Promise<string | null> {
+/** The stored hash and whether the ledger is as it was then; null without a baseline. One query. */
+async function storedBaseline(client: pg.ClientBase, t: LedgerTables): Promise<{ hash: string; current: boolean } | null> {
   try {
-    const result = await client.query<{ value: string }>(`select value from ${t.meta} where key = $1`, [BASELINE_KEY]);
-    return result.rows[0]?.value ?? null;
+    const result = await client.query<{ hash: string; current: boolean }>(
+      `select split_part(value, ' ', 1) as hash, split_part(value, ' ', 2) = (${ledgerDigest(t)}) as current from ${t.meta} where key = $1`,
+      [BASELINE_KEY],
+    );
+    return result.rows[0] ?? null;
   } catch (error) {
     // A reader on a fresh database, or on a ledger not yet upgraded: no baseline.
     if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return null;
@@ -62,16 +66,18 @@ async function differingObjects(client: pg.ClientBase, t: LedgerTables): Promise
  * const { baseline, differences } = await readDrift(client, ledgerTables('stagegate'));
  */
 export async function readDrift(client: pg.ClientBase, t: LedgerTables): Promise<DriftReport> {
-  const stored = await storedHash(client, t);
-  if (stored === null) return { ledgerSchema: t.schema, baseline: false, differences: [] };
-  if ((await readSchemaHash(client, [t.schema])) === stored) return { ledgerSchema: t.schema, baseline: true, differences: [] };
-  return { ledgerSchema: t.schema, baseline: true, differences: await differingObjects(client, t) };
+  const stored = await storedBaseline(client, t);
+  const none = { ledgerSchema: t.schema, baseline: false, stale: stored !== null, differences: [] };
+  if (stored === null || !stored.current) return none;
+  const same = { ledgerSchema: t.schema, baseline: true, stale: false, differences: [] };
+  if ((await readSchemaHash(client, [t.schema])) === stored.hash) return same;
+  return { ...same, differences: await differingObjects(client, t) };
 }
 
-/** Stores the hash of the table's rows as they now are, in the same transaction. */
+/** Stores the hash of the table's rows as they now are, and the ledger's digest, in the same transaction. */
 async function writeHash(client: pg.ClientBase, t: LedgerTables): Promise<void> {
   await client.query(
-    `insert into ${t.meta} (key, value) select $1, hash from (${schemaHashSql(storedRows(t))}) h
+    `insert into ${t.meta} (key, value) select $1, hash || ' ' || (${ledgerDigest(t)}) from (${schemaHashSql(storedRows(t))}) h
      on conflict (key) do update set value = excluded.value`,
     [BASELINE_KEY],
   );
@@ -90,14 +96,14 @@ async function inTransaction(client: pg.ClientBase, fn: () => Promise<void>): Pr
 
 /**
  * Replaces the baseline with the live schemas, in one transaction and
- * without sending a row to the client. `onlyIfMissing`: only when there is
- * no baseline yet.
+ * without sending a row to the client. `onlyIfUnusable`: only when there is
+ * none, or it is older than the ledger (see `DriftReport.stale`).
  *
  * @example
  * await storeBaseline(client, ledgerTables('stagegate'));
  */
-export async function storeBaseline(client: pg.ClientBase, t: LedgerTables, onlyIfMissing = false): Promise<void> {
-  if (onlyIfMissing && (await storedHash(client, t)) !== null) return;
+export async function storeBaseline(client: pg.ClientBase, t: LedgerTables, onlyIfUnusable = false): Promise<void> {
+  if (onlyIfUnusable && (await storedBaseline(client, t))?.current === true) return;
   await withCatalogSearchPath(client, () =>
     inTransaction(client, async () => {
       // Truncate, not delete: the table is rewritten whole at every change, and must not bloat.
@@ -123,7 +129,8 @@ export async function replaceBaselineObjects(
   objects: readonly SchemaObject[],
   underTables: boolean,
 ): Promise<boolean> {
-  if ((await storedHash(client, t)) === null) return false;
+  // A stale baseline lacks a run's objects: patching it would make it look current.
+  if ((await storedBaseline(client, t))?.current !== true) return false;
   const tablePrefix = `${ObjectKind.TABLE}\t`;
   const tables = underTables ? keys.filter((k) => k.startsWith(tablePrefix)).map((k) => `${k.slice(tablePrefix.length)}.`) : [];
   await inTransaction(client, async () => {
@@ -141,4 +148,19 @@ export async function replaceBaselineObjects(
     await writeHash(client, t);
   });
   return true;
+}
+
+/**
+ * Runs `fn` (a ledger change that leaves the schema as it is, such as an
+ * adoption's row) and keeps a current baseline current: without this the
+ * changed ledger would make it look stale.
+ *
+ * @example
+ * await keepingBaselineCurrent(client, t, () => recordMigration(client, t, request, 'adopted'));
+ */
+export async function keepingBaselineCurrent(client: pg.ClientBase, t: LedgerTables, fn: () => Promise<void>): Promise<void> {
+  const current = (await storedBaseline(client, t))?.current === true;
+  await fn();
+  if (!current) return;
+  await client.query(`update ${t.meta} set value = split_part(value, ' ', 1) || ' ' || (${ledgerDigest(t)}) where key = $1`, [BASELINE_KEY]);
 }

@@ -222,8 +222,12 @@ const COMPLETE_KEY = 'complete_bundle';
  * The ledger's digest, computed by the server: sha256 of every row's id,
  * checksum and state, in bytewise id order. The plan of a bundle depends on
  * nothing else in the ledger, so an unchanged digest means an unchanged plan.
+ * The drift baseline records it too, to tell whether a migration ran since.
+ *
+ * @example
+ * await client.query(`select (${ledgerDigest(ledgerTables('stagegate'))}) as digest`);
  */
-function ledgerDigest(t: LedgerTables): string {
+export function ledgerDigest(t: LedgerTables): string {
   return `select coalesce(encode(sha256(convert_to(string_agg(id || ' ' || checksum || ' ' || state, E'\n' order by id collate "C"), 'UTF8')), 'hex'), '') from ${t.migrations}`;
 }
 

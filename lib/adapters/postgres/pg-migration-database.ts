@@ -14,7 +14,7 @@ import type {
 import type { DriftReport } from '../../core/drift';
 import type { SchemaObject } from '../../core/schema';
 import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
-import { readDrift, replaceBaselineObjects, storeBaseline } from './baseline';
+import { keepingBaselineCurrent, readDrift, replaceBaselineObjects, storeBaseline } from './baseline';
 import { readSchemaObjects } from './schema-objects';
 import { withClient, type PgConnection } from './connect';
 import { mappingErrors } from './errors';
@@ -113,8 +113,8 @@ class PgLedgerSession implements LedgerSession {
     return mappingErrors('comparing the schema with its baseline', () => readDrift(this.client, this.tables));
   }
 
-  storeBaseline(onlyIfMissing?: boolean): Promise<void> {
-    return mappingErrors('storing the schema baseline', () => storeBaseline(this.client, this.tables, onlyIfMissing));
+  storeBaseline(onlyIfUnusable?: boolean): Promise<void> {
+    return mappingErrors('storing the schema baseline', () => storeBaseline(this.client, this.tables, onlyIfUnusable));
   }
 
   readSchemaObjects(): Promise<SchemaObject[]> {
@@ -126,7 +126,10 @@ class PgLedgerSession implements LedgerSession {
   }
 
   adopt(request: RecordRequest): Promise<void> {
-    return mappingErrors(`adopting ${request.migration.id}`, () => recordMigration(this.client, this.tables, request, 'adopted'));
+    // Adopting changes the ledger, not the schema: the baseline stays comparable.
+    return mappingErrors(`adopting ${request.migration.id}`, () =>
+      keepingBaselineCurrent(this.client, this.tables, () => recordMigration(this.client, this.tables, request, 'adopted')),
+    );
   }
 }
 
