@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { AwsClients } from '../lib/adapters/lambda/aws-clients';
 import { parseLambdaEnvironment } from '../lib/adapters/lambda/environment';
+import { driftInvocation, type DriftResponse } from '../lib/adapters/lambda/drift-invocation';
 import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
 import { failInvocation } from '../lib/adapters/lambda/invocation-error';
@@ -17,7 +18,8 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}}`.
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status" | "drift", "bundle": {"bucket", "key", "sha256"}}`
+ * (`drift` also takes `"accept": {"reason"}`).
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
  * (see `formatInvocationErrorMessage` for `errorMessage`).
  *
@@ -25,13 +27,14 @@ const clock = { now: () => Date.now() };
  * await handler({ action: 'status', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } }, context);
  * // { ok: true, action: 'status', status: 'pending', …, target: 'migrator@db.internal:5432/app' }
  */
-export async function handler(event: unknown, context: Context): Promise<MigrateResponse> {
+export async function handler(event: unknown, context: Context): Promise<MigrateResponse | DriftResponse> {
   powertools.resetKeys();
   powertools.addContext(context);
   try {
     const request = parseEvent(event);
     const config = parseLambdaEnvironment(process.env);
     powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined });
+    if (request.action === 'drift') return await driftInvocation(request, context, config, { clients, logger });
     const run = runRequestFor(request, context, config, clock);
     const source = new S3BundleSource(clients.s3({ region: config.region, endpoint: config.s3Endpoint }), request.bundle);
     const response = await withLambdaDatabase(config, { clients, logger }, async (db, target) => {

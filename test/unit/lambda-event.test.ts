@@ -27,6 +27,16 @@ describe('Function: parseEvent', () => {
     expect(parsed).toEqual({ action, bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA } });
   });
 
+  it('accepts a drift event with an accepted reason, and refuses accept on other actions or without a reason', () => {
+    // Act
+    const drift = parseEvent({ ...valid(), action: 'drift', accept: { reason: ' hotfix ' } });
+    // Assess
+    expect(drift).toEqual({ action: 'drift', bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA }, accept: { reason: 'hotfix' } });
+    expect(parseEvent({ ...valid(), action: 'drift' })).not.toHaveProperty('accept');
+    expect(problemsOf({ ...valid(), accept: { reason: 'x' } })).toEqual([{ field: 'accept', problem: 'goes only with action "drift"' }]);
+    expect(problemsOf({ ...valid(), action: 'drift', accept: { reason: '  ' } })).toEqual([{ field: 'accept.reason', problem: 'must say why the live schema becomes the baseline' }]);
+  });
+
   it('lists every unknown field with its path', () => {
     // Prepare
     const event = { ...valid(), dryRun: true, bundle: { ...(valid().bundle as object), region: 'eu-west-1' } };
@@ -56,7 +66,7 @@ describe('Function: parseEvent', () => {
     const problems = problemsOf({ action: 'drop', bundle: { bucket: 7, key: null, sha256: ['x'] } });
     // Assess
     expect(problems).toEqual([
-      { field: 'action', problem: 'must be one of "plan", "migrate", "status"' },
+      { field: 'action', problem: 'must be one of "plan", "migrate", "status", "drift"' },
       { field: 'bundle.bucket', problem: 'must be a string' },
       { field: 'bundle.key', problem: 'must be a string' },
       { field: 'bundle.sha256', problem: 'must be a string' },

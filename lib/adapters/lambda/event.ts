@@ -10,14 +10,20 @@ export const EventAction = {
   PLAN: 'plan',
   MIGRATE: 'migrate',
   STATUS: 'status',
+  /** Compare the schema with the drift baseline; with `accept`, make the live schema the baseline. */
+  DRIFT: 'drift',
 } as const;
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 
 /** A checked invocation event: the only form of the event past the handler. */
-export interface MigrateEvent {
-  action: EventAction;
-  bundle: BundleRef;
-}
+export type MigrateEvent =
+  | { action: typeof EventAction.PLAN | typeof EventAction.MIGRATE | typeof EventAction.STATUS; bundle: BundleRef }
+  | {
+      action: typeof EventAction.DRIFT;
+      bundle: BundleRef;
+      /** Accept the live schema as the baseline, for this reason. */
+      accept?: { reason: string };
+    };
 
 /** S3's limit on an object key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -52,11 +58,21 @@ const targetSchema = string()
   .refine(() => false, 'target is not supported by this version; leave it out to apply every pending migration')
   .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type');
 
+/** The longest reason accepted: it is kept in the run history. */
+const MAX_REASON_CHARS = 1000;
+
+const acceptSchema = strictObject({
+  reason: string()
+    .refine((reason) => reason.trim() !== '', { error: 'must say why the live schema becomes the baseline', abort: true })
+    .refine((reason) => reason.length <= MAX_REASON_CHARS, `must be at most ${MAX_REASON_CHARS} characters`),
+});
+
 const eventSchema = strictObject({
-  action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
+  action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS, EventAction.DRIFT]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
-});
+  accept: acceptSchema.optional(),
+}).refine((event) => event.accept === undefined || event.action === EventAction.DRIFT, { error: 'goes only with action "drift"', path: ['accept'] });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
 const errorMap: core.$ZodErrorMap = (issue) => {
@@ -98,6 +114,8 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle } = parsed.data;
-  return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 } };
+  const { action, bundle, accept } = parsed.data;
+  const ref = { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 };
+  if (action !== EventAction.DRIFT) return { action, bundle: ref };
+  return { action, bundle: ref, ...(accept ? { accept: { reason: accept.reason.trim() } } : {}) };
 }
