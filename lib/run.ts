@@ -104,6 +104,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     let drift: DriftReport;
     try {
       steps = planVerified(bundle, ledger.rows);
+      deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id) });
       if (steps.length === 0) return await upToDate(deps, session, bundle.id, started);
       // After planning, under the lock, before the first step: a refused run changed nothing.
       drift = await checkDrift(session, deps.logger, settings.drift ?? DriftMode.FAIL);
@@ -111,7 +112,6 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       await recordRefusal(session, deps.logger, request, bundle.id, error);
       throw error;
     }
-    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id) });
     const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
     const applied: AppliedEntry[] = [];
     try {
@@ -138,7 +138,6 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
 
 /** Nothing to run: the mark for the fast path, and a first baseline on a ledger that has none. */
 async function upToDate(deps: RunDependencies, session: LedgerSession, bundleId: string, started: number): Promise<RunResult> {
-  deps.logger.info('plan.ready', { bundle: bundleId, steps: 0, pending: [] });
   await markComplete(session, deps.logger, bundleId);
   await session.storeBaseline(true).catch((error: unknown) => deps.logger.warn('drift.baseline_not_stored', { reason: asRunnerError(error).message }));
   deps.logger.info('run.completed', { bundle: bundleId, status: RunStatus.UP_TO_DATE, applied: 0 });
