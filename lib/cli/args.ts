@@ -11,7 +11,7 @@ export const COMMANDS = {
   migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift', ...REMOTE, 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
-  drift: ['database-url', 'schema', 'lock-wait', 'accept', 'reason', 'json', 'verbose'],
+  drift: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'accept', 'reason', ...REMOTE, 'json', 'verbose'],
   adopt: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'force', 'reason', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;

@@ -8,7 +8,7 @@ Usage:
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
-  stagegate drift   [--accept --reason TEXT] [--database-url URL] [--json]
+  stagegate drift   [--accept --reason TEXT] [--database-url URL | --stage NAME] [--json]
   stagegate adopt   <app/NNNN_name> [--force --reason TEXT] [--dir DIR | --bundle FILE] [--database-url URL]
 
 Options:

@@ -4,9 +4,12 @@ import { migrateFunctionName } from '../remote/function-name';
 import { createLambdaClient } from '../remote/lambda-client';
 import { parseRemoteConfig, type RemoteConfig } from '../remote/remote-config';
 import { runRemote } from '../remote/run-remote';
+import { runRemoteDrift } from '../remote/run-remote-drift';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
 import type { CommandContext, CommandOutput } from './commands';
+import { driftAcceptance } from './drift-command';
+import { renderDrift } from './drift-render';
 
 function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
   const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => {
@@ -35,7 +38,7 @@ export async function publishCommand(args: ParsedArgs, ctx: CommandContext): Pro
   }
 }
 
-/** `plan|migrate|status --stage NAME`: the same command, run by that stage's migrate function. */
+/** `plan|migrate|status|drift --stage NAME`: the same command, run by that stage's migrate function. */
 export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const stage = args.options.stage as string;
   const config = remoteConfig(args, ctx);
@@ -46,6 +49,10 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   const target = `stage ${stage} (function ${functionName})`;
   ctx.logger.info('command.started', { target });
   try {
+    if (args.command === 'drift') {
+      const result = await runRemoteDrift({ s3, lambda, logger: ctx.logger }, { stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, accept: driftAcceptance(args) });
+      return { json: { ...result, stage }, target, render: (style) => renderDrift(result, style) };
+    }
     const action = args.command as 'plan' | 'migrate' | 'status';
     const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle });
     return { json: { ...result, stage }, target };
