@@ -15,7 +15,7 @@ export class DriftDetectedError extends MigrationRunnerError {
       ErrorCode.DRIFT_DETECTED,
       `The database drifted from the schema recorded in ledger "${ledgerSchema}" after its last run: ${n} object${n === 1 ? '' : 's'} changed outside migrations:\n${driftLines(differences).join('\n')}`,
       {
-        remedy: `If the change was intended, write a migration for it (or \`stagegate drift --accept --reason "…"\` to make the live schema the baseline); otherwise undo it on this stage.${nothingRun ? ' Nothing was run.' : ''}`,
+        remedy: `If the change was intended, write a migration for it (or \`stagegate drift --accept --reason "…"\` to make the live schema the baseline); if a pending migration makes these objects, \`stagegate adopt <id>\` records it once they are proven to match; otherwise undo it on this stage.${nothingRun ? ' Nothing was run.' : ''}`,
         details: { ledgerSchema, differences },
       },
     );

@@ -57,6 +57,7 @@ describe('Integration: drift detection on a real PostgreSQL', () => {
     expect(error.code).toBe('DRIFT_DETECTED');
     expect(error.message).toContain('table public.organization_type added outside migrations');
     expect(error.message).toContain('column public.organization_type.name added outside migrations (text)');
+    expect(error.remedy).toContain('stagegate adopt <id>');
     expect(await ledgerIds()).toEqual(['org/0001_initial']);
   });
 
