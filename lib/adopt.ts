@@ -1,6 +1,7 @@
 import { verifyClaims } from './core/bundle-claims';
 import { adoptionPlan, type AdoptionPlan } from './core/adoption';
 import { normaliseSql } from './core/checksum';
+import { plan as planSteps } from './core/plan';
 import { describeAdoptionDifference, proveAdoption, type AdoptionProof } from './core/drift';
 import { AdoptRefusedError, asRunnerError, ErrorCode, MigrationRunnerError, UsageError } from './core/errors';
 import { isMigrationId, type Migration } from './core/migration';
@@ -61,6 +62,10 @@ export async function adoptMigration(deps: AdoptDependencies, request: AdoptRequ
   return deps.db.withLock({ waitMs: settings.lockWaitMs }, async (session) => {
     const ledger = await session.readLedger();
     const plan = adoptionPlan(bundle.migrations, ledger.rows, request.id);
+    // The ledger must agree with the bundle as for migrate (checksums, unknown or dirty rows), and the target be pending.
+    if (!planSteps(bundle.migrations, ledger.rows).some((step) => step.kind === 'apply' && step.migration.id === request.id)) {
+      throw new AdoptRefusedError(request.id, 'it is not pending: a squash that replaces it is in effect.', { remedy: 'Nothing to adopt; `stagegate status` shows every migration.' });
+    }
     if (!bundle.allVerified) verifyClaims(bundle.migrations, [...plan.history, plan.target], bundle.origin);
     const { proof, skipped } = await proveOrSkip(deps, session, plan, settings, request.force !== undefined);
     if (request.force === undefined) refuseUnproven(request.id, proof as AdoptionProof);

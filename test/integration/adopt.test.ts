@@ -93,6 +93,17 @@ describe('Integration: stagegate adopt on a real PostgreSQL', () => {
     expect(applied.message).toContain('already applied');
   });
 
+  it('refuses over a ledger that disagrees with the bundle, as migrate does', async () => {
+    // Prepare: the applied migration was edited since
+    await db.query(HAND_MADE);
+    folder = ws.migrations({ ...HISTORY, 'app/0001_org.sql': 'CREATE TABLE org (id bigserial PRIMARY KEY, name text);' });
+    // Act
+    const error = await failure(adopt({ id: 'app/0002_org_type' }));
+    // Assess
+    expect(error.code).toBe('CHECKSUM_MISMATCH');
+    expect(await ledger()).toEqual({ 'app/0001_org': 'executed' });
+  });
+
   it('refuses a data-only migration unless forced; --force records the reason and what was not verified', async () => {
     // Prepare
     folder = ws.migrations({ 'app/0001_org.sql': HISTORY['app/0001_org.sql'], 'app/0002_seed.sql': "INSERT INTO org (name) VALUES ('first');" });
