@@ -7,6 +7,7 @@ import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
 import { failInvocation } from '../lib/adapters/lambda/invocation-error';
 import { PowertoolsEventLogger } from '../lib/adapters/lambda/logger';
+import { stageOrderRecords } from '../lib/adapters/lambda/stage-order-records';
 import { withLambdaDatabase } from '../lib/adapters/lambda/with-lambda-database';
 import { S3BundleSource } from '../lib/adapters/s3/s3-bundle-source';
 import { runMigrations } from '../lib/run';
@@ -18,8 +19,12 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status" | "drift", "bundle": {"bucket", "key", "sha256"}}`
- * (`drift` also takes `"accept": {"reason"}`).
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status" | "drift", "bundle": {"bucket", "key", "sha256"}, "target"?, "rehearse"?: true}`
+ * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires;
+ * `rehearse` only with `plan`, and not with `target`; `migrate` may add `"stageOrderOverride": {"reason"}`;
+ * `drift` may add `"accept": {"reason"}`).
+ * With a stage order (`STAGEGATE_STAGES`), `migrate` refuses migrations the previous stage has not applied
+ * and records this stage's state after success.
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
  * (see `formatInvocationErrorMessage` for `errorMessage`).
  *
@@ -33,12 +38,14 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
   try {
     const request = parseEvent(event);
     const config = parseLambdaEnvironment(process.env);
-    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined });
+    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, ...(request.action === 'drift' ? {} : { to: request.target }) });
     if (request.action === 'drift') return await driftInvocation(request, context, config, { clients, logger });
     const run = runRequestFor(request, context, config, clock);
-    const source = new S3BundleSource(clients.s3({ region: config.region, endpoint: config.s3Endpoint }), request.bundle);
+    const s3 = clients.s3({ region: config.region, endpoint: config.s3Endpoint });
+    const source = new S3BundleSource(s3, request.bundle);
+    const stages = stageOrderRecords(config, request, s3);
     const response = await withLambdaDatabase(config, { clients, logger }, async (db, target) => {
-      const result = await runMigrations({ source, db, logger, clock }, run, config.settings);
+      const result = await runMigrations({ source, db, logger, clock, ...(stages ? { stages } : {}) }, run, config.settings);
       return { ...result, target };
     });
     logger.info('invocation.completed', outcomeOf(response));

@@ -13,6 +13,8 @@ export interface Config {
   lockTimeoutMs: number;
   /** `statement_timeout` for each migration, in ms (0 = none). */
   statementTimeoutMs: number;
+  /** `lock_timeout` of a rehearsal (`plan --rehearse`), in ms (0 = none): short, so it never blocks live traffic for long. */
+  rehearsalLockTimeoutMs: number;
   /** Port of the embedded default server. */
   embeddedPort: number;
   /** On drift before a run applies anything: `fail` (stop) or `warn` (report and go on). */
@@ -27,6 +29,7 @@ export const DEFAULTS = {
   lockWaitMs: 120_000,
   lockTimeoutMs: 10_000,
   statementTimeoutMs: 1_800_000,
+  rehearsalLockTimeoutMs: 2_000,
   embeddedPort: 54329,
   drift: DriftMode.FAIL,
 } as const;
@@ -38,6 +41,7 @@ export const ENVIRONMENT: Record<string, keyof Config> = {
   STAGEGATE_LOCK_WAIT_MS: 'lockWaitMs',
   STAGEGATE_LOCK_TIMEOUT_MS: 'lockTimeoutMs',
   STAGEGATE_STATEMENT_TIMEOUT_MS: 'statementTimeoutMs',
+  STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS: 'rehearsalLockTimeoutMs',
   STAGEGATE_EMBEDDED_PORT: 'embeddedPort',
   STAGEGATE_DRIFT: 'drift',
 };
@@ -70,6 +74,7 @@ export function parseConfig(raw: RawConfig): Config {
     lockWaitMs: check(problems, 'lockWaitMs', raw.lockWaitMs, DEFAULTS.lockWaitMs, parseDuration),
     lockTimeoutMs: check(problems, 'lockTimeoutMs', raw.lockTimeoutMs, DEFAULTS.lockTimeoutMs, parseDuration),
     statementTimeoutMs: check(problems, 'statementTimeoutMs', raw.statementTimeoutMs, DEFAULTS.statementTimeoutMs, parseDuration),
+    rehearsalLockTimeoutMs: check(problems, 'rehearsalLockTimeoutMs', raw.rehearsalLockTimeoutMs, DEFAULTS.rehearsalLockTimeoutMs, parseDuration),
     embeddedPort: check(problems, 'embeddedPort', raw.embeddedPort, DEFAULTS.embeddedPort, parsePort),
     drift: check<DriftMode>(problems, 'drift', raw.drift, DEFAULTS.drift, parseDriftMode),
   };

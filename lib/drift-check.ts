@@ -59,3 +59,18 @@ export async function storeBaselineAfterRun(session: LedgerSession, logger: Logg
     });
   }
 }
+
+/**
+ * A run with nothing to do stores a first baseline on a ledger that has none
+ * usable (none, or a stale one); one that cannot be stored fails nothing.
+ *
+ * @example
+ * await storeFirstBaseline(session, logger);
+ */
+export async function storeFirstBaseline(session: LedgerSession, logger: Logger): Promise<void> {
+  try {
+    await session.storeBaseline(true);
+  } catch (error) {
+    logger.warn('drift.baseline_not_stored', { reason: asRunnerError(error).message });
+  }
+}

@@ -4,9 +4,11 @@
  * (order, checksums, what to run, when to stop) is the engine's.
  */
 import type { AppliedMigration, Migration } from './core/migration';
+import type { RehearsalOutcome } from './core/rehearsal';
 import type { SqlStatement } from './core/sql-split';
 import type { DriftReport } from './core/drift';
 import type { SchemaObject } from './core/schema';
+import type { StageOverride, StageRecord } from './core/stage-record';
 
 /**
  * Structured logging. `event` is a dotted name in the past tense
@@ -80,12 +82,44 @@ export interface ApplyRequest {
   statementTimeoutMs: number;
 }
 
+/** One transactional migration to rehearse: run for real, then rolled back with the rest. */
+export interface RehearseRequest {
+  migration: Migration;
+  /** The migration's statements, split by the engine, with their place in the file. */
+  statements: SqlStatement[];
+  /** Ids of earlier requests of the same call that this one depends on. */
+  dependsOn: string[];
+}
+
+/** Timeouts of a rehearsal's transaction, in ms (0 = none). */
+export interface RehearsalLimits {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
 /** A ledger row written without running SQL (a squash whose originals were all applied). */
 export interface RecordRequest {
   migration: Migration;
   bundleId: string;
   runId: number;
   appliedBy: string;
+}
+
+/**
+ * One reverse step to execute: the migration's reverse script and the ledger
+ * rows that go with it. The engine has decided that it runs.
+ */
+export interface RevertRequest {
+  migration: Migration;
+  /** The reverse script's statements (`.down.sql`), split by the engine, with their place in that file. */
+  statements: SqlStatement[];
+  /** Ledger rows to delete: the migration's own and, for a squash, those of the migrations it replaces. */
+  rows: string[];
+  runId: number;
+  /** Value for `lock_timeout` during this step, in ms (0 = none). */
+  lockTimeoutMs: number;
+  /** Value for `statement_timeout` during this step, in ms (0 = none). */
+  statementTimeoutMs: number;
 }
 
 export const RunOutcome = {
@@ -99,11 +133,23 @@ export interface RunStart {
   action: string;
   bundleId: string;
   actor: string;
+  /** A stage-order override this run proceeds under; kept with the run. */
+  stageOverride?: Pick<StageOverride, 'reason' | 'previousStage' | 'missing'>;
+}
+
+/** What a stage record takes from the database besides the ledger rows. */
+export interface StageFacts {
+  /** The schema fingerprint of the managed schemas (the ledger's excluded); null when it cannot be computed. */
+  schemaHash: string | null;
+  /** Every run that proceeded under a stage-order override, oldest first. */
+  overrides: StageOverride[];
 }
 
 export interface RunFinish {
   outcome: RunOutcome;
   applied: string[];
+  /** Ids this run reverted, in order (`migrate --to`); none when left out. */
+  reverted?: string[];
   /** The error's JSON form (code, message, migration...), already free of secrets. */
   error?: Record<string, unknown>;
   /** What a person decided and why (`drift-accept`, `adopt`): reason, differences accepted, what was not verified. */
@@ -139,6 +185,17 @@ export interface LedgerSession extends LedgerReader {
    * SQLSTATE) when a statement fails; the connection stays usable.
    */
   apply(request: ApplyRequest): Promise<{ durationMs: number }>;
+  /**
+   * Runs one migration's reverse script and deletes `request.rows` from the
+   * ledger. Transactional: the statements and the deletion commit together
+   * or not at all, so a failure leaves the migration applied.
+   * `noTransaction` (the migration's directive): the rows become `running`
+   * first (committed), statements run one by one, then the rows are deleted
+   * (or become `failed` with the error: dirty, as for `apply`). Returns the
+   * duration. Throws `MigrationFailedError` naming the `.down.sql` file, line
+   * and SQLSTATE, with `reverting: true`; the connection stays usable.
+   */
+  revert(request: RevertRequest): Promise<{ durationMs: number }>;
   /** Writes an `applied` ledger row with method `recorded`, running no SQL. */
   record(request: RecordRequest): Promise<void>;
   /**
@@ -176,6 +233,26 @@ export interface LedgerSession extends LedgerReader {
   replaceBaselineObjects(keys: readonly string[], objects: readonly SchemaObject[], underTables?: boolean): Promise<boolean>;
   /** Writes an `applied` ledger row with method `adopted`, running no SQL (its objects were proven to exist). */
   adopt(request: RecordRequest): Promise<void>;
+  /**
+   * Rehearses migrations and leaves no trace: opens ONE transaction with
+   * `limits` as its local `lock_timeout` and `statement_timeout`, runs each
+   * request's statements in order inside a savepoint of its own, and rolls
+   * the whole transaction back at the end, on every path. Writes no ledger
+   * and no runs row. Returns one outcome per request, in request order:
+   * `rehearsed` with its duration; `failed` with the failure (file, line,
+   * column, statement, SQLSTATE, message, Postgres' fields) and the facts
+   * about the objects it names, looked up after rolling back to its
+   * savepoint (so later requests run as if it had not run); or
+   * `not-rehearsable` for a request with `noTransaction` (the engine never
+   * sends one) and for a request whose `dependsOn` names a request that
+   * failed or was itself skipped for that reason, its `reason` naming which.
+   * An empty list opens no transaction and returns `[]`. Throws only when
+   * the rehearsal cannot go on (the connection was lost: the server rolls
+   * back then).
+   */
+  rehearse(requests: readonly RehearseRequest[], limits: RehearsalLimits): Promise<RehearsalOutcome[]>;
+  /** Reads the schema fingerprint and the recorded stage-order overrides, for the stage record. */
+  readStageFacts(): Promise<StageFacts>;
 }
 
 export interface LockOptions {
@@ -189,6 +266,33 @@ export interface LockOptions {
    * transaction, as without this.
    */
   timeouts?: { lockTimeoutMs: number; statementTimeoutMs: number };
+  /**
+   * True for a session that must change nothing (a rehearsal): the lock is
+   * taken as usual, but the ledger is neither created nor upgraded and
+   * abandoned runs are left as they are. Such a session only reads the
+   * ledger (`exists: false` when there is none) and rehearses.
+   */
+  readOnly?: boolean;
+}
+
+/**
+ * The records of the stage a migrate function serves, in the stage order
+ * (`custom.stagegate.stages`). Only the migrate function has one; local runs
+ * have no stage and skip the order check.
+ */
+export interface StageRecords {
+  /** This stage's name. */
+  readonly stage: string;
+  /** The stage before this one in the order; null for the first stage. */
+  readonly previousStage: string | null;
+  /**
+   * The previous stage's record. Called only when `previousStage` is set and
+   * the run would apply something. Null when that stage never recorded a run.
+   * Throws `STAGE_RECORD_INVALID`, `STAGE_RECORD_ACCESS_DENIED` or `STAGE_RECORD_FAILED`.
+   */
+  previous(): Promise<StageRecord | null>;
+  /** Replaces this stage's record after a successful run. Throws `STAGE_RECORD_ACCESS_DENIED` or `STAGE_RECORD_FAILED`. */
+  write(record: StageRecord): Promise<void>;
 }
 
 /** A PostgreSQL database with a stagegate ledger. */

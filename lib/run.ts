@@ -1,14 +1,19 @@
-import { verifyClaims } from './core/bundle-claims';
-import { analyse, plan, type PlanStep } from './core/plan';
-import { asRunnerError, MigrationFailedError, MigrationRunnerError } from './core/errors';
-import { normaliseSql } from './core/checksum';
-import { splitStatements } from './core/sql-split';
-import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RunResult } from './core/result';
-import type { AppliedMigration } from './core/migration';
+import { analyse, type PlanStep } from './core/plan';
+import { asRunnerError, RehearsalFailedError } from './core/errors';
+import type { BundleKnowledge } from './core/explain';
+import { RehearsalStatus } from './core/rehearsal';
+import { DEFAULTS } from './config';
+import { rehearseSteps } from './run-rehearsal';
+import { Action, RunStatus, type RunResult } from './core/result';
 import { statusEntries } from './core/status';
 import { DriftMode, type DriftReport } from './core/drift';
-import { checkDrift, storeBaselineAfterRun } from './drift-check';
-import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase } from './ports';
+import { checkDrift, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
+import { capTimeout, runSteps, type StepProgress } from './run-steps';
+import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
+import { result, stepOrder, targetFields, toPlannedEntry } from './run-result';
+import { knowledgeOf, planVerified } from './run-plan';
+import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
+import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
 
 /** What the engine needs from the outside world. */
 export interface RunDependencies {
@@ -16,6 +21,8 @@ export interface RunDependencies {
   db: MigrationDatabase;
   logger: Logger;
   clock: Clock;
+  /** The stage order, for the migrate function: checked before applying, recorded after success. Local runs have none. */
+  stages?: StageRecords;
 }
 
 /** Limits that come from configuration. */
@@ -26,7 +33,9 @@ export interface RunSettings {
   lockTimeoutMs: number;
   /** `statement_timeout` for each migration, in ms (0 = none). */
   statementTimeoutMs: number;
-  /** On drift before a run applies anything: stop (`fail`, the default) or report and go on (`warn`). */
+  /** `lock_timeout` of a rehearsal's transaction, in ms (0 = none); default 2 s. */
+  rehearsalLockTimeoutMs?: number;
+  /** On drift before a run changes the schema: stop (`fail`, the default) or report and go on (`warn`). */
   drift?: DriftMode;
 }
 
@@ -38,6 +47,20 @@ export interface RunRequest {
   deadline?: number;
   /** Time kept in reserve before the deadline, in ms. */
   safetyMarginMs?: number;
+  /**
+   * `plan` and `migrate` only: go to this target instead of applying every
+   * pending migration, reverting what it requires (see `core/reverse-plan.ts`):
+   * a migration id, `<app>/zero` or `zero` (nothing applied).
+   */
+  target?: string;
+  /**
+   * `plan` only: rehearse the pending migrations (run them for real in one
+   * transaction, then roll it back). Takes the ledger lock; a migration that
+   * fails makes the run throw `RehearsalFailedError` with the report.
+   */
+  rehearse?: boolean;
+  /** Proceed although the previous stage lacks migrations this run applies; recorded with the run. */
+  stageOrderOverride?: StageOrderOverride;
 }
 
 /**
@@ -56,6 +79,7 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
   deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin });
   try {
     if (request.action === 'migrate') return await migrate(deps, request, settings, bundle, started);
+    if (request.action === 'plan' && request.rehearse) return await rehearse(deps, request, settings, bundle, started);
     return await readOnly(deps, request, bundle, started);
   } catch (error) {
     // Every failure after loading says which bundle it was about.
@@ -78,13 +102,44 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
         drift,
       });
     }
-    const steps = planVerified(bundle, ledger.rows);
-    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length });
+    const steps = planVerified(bundle, ledger.rows, request.target);
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request.target) });
     const pending = steps.map((s) => s.migration.id);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
       plan: steps.map(toPlannedEntry),
+      ...targetFields(request.target),
       drift,
     });
+  });
+}
+
+/**
+ * `plan --rehearse`: under the ledger lock (a rehearsal never races a real
+ * run) and changing nothing, plans as usual (every refusal applies), then
+ * rehearses the steps in one transaction that is rolled back. No ledger row
+ * and no runs row: the report is the result, or the `RehearsalFailedError`.
+ */
+async function rehearse(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
+  const remaining = remainingMs(deps.clock, request);
+  const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remaining ?? Infinity));
+  return deps.db.withLock({ waitMs: lockWaitMs, readOnly: true }, async (session) => {
+    const ledger = await session.readLedger();
+    const steps = planVerified(bundle, ledger.rows);
+    const plan = steps.map(toPlannedEntry);
+    const pending = steps.map((s) => s.migration.id);
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, pending, rehearse: true });
+    const limits = {
+      lockTimeoutMs: capTimeout(settings.rehearsalLockTimeoutMs ?? DEFAULTS.rehearsalLockTimeoutMs, remainingMs(deps.clock, request)),
+      statementTimeoutMs: capTimeout(settings.statementTimeoutMs, remainingMs(deps.clock, request)),
+    };
+    const outcomes = await rehearseSteps(session, deps.logger, steps, limits, knowledgeOf(bundle, ledger.rows));
+    const failed = outcomes.filter((o) => o.status === RehearsalStatus.FAILED).length;
+    deps.logger.info('rehearsal.completed', { bundle: bundle.id, migrations: outcomes.length, failed });
+    if (failed > 0) throw new RehearsalFailedError(bundle.id, outcomes, plan);
+    const status = steps.length > 0 ? RunStatus.REHEARSED : RunStatus.UP_TO_DATE;
+    // Reported as `plan` reports it: a rehearsal changes nothing, so drift refuses nothing.
+    const drift = await session.readDrift();
+    return result(Action.PLAN, bundle.id, status, [], pending, deps.clock.now() - started, { plan, rehearsal: outcomes, drift });
   });
 }
 
@@ -93,181 +148,91 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
   const timeouts = { lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
   return deps.db.withLock({ waitMs: lockWaitMs, timeouts }, async (session) => {
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
-    // Deploys that find nothing to do are the common case: one query answers them.
-    if (await session.isMarkedComplete(bundle.id)) {
+    // The stage record is written after every successful run, up to date included.
+    const withRecord = async (done: RunResult): Promise<RunResult> =>
+      deps.stages ? { ...done, stageRecord: await recordStage(deps.stages, session, deps.logger, deps.clock, bundle.id) } : done;
+    // Deploys that find nothing to do are the common case: one query answers them. The mark says nothing about a target.
+    if (request.target === undefined && (await session.isMarkedComplete(bundle.id))) {
       deps.logger.info('plan.ready', { bundle: bundle.id, steps: 0, pending: [], reason: 'the ledger is as this bundle left it' });
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+      return withRecord(result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started));
     }
     const ledger = await session.readLedger();
     let steps: PlanStep[];
-    let drift: DriftReport;
+    let stageOverride: RunStart['stageOverride'];
+    let drift: DriftReport | undefined;
     try {
-      steps = planVerified(bundle, ledger.rows);
-      deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id) });
-      if (steps.length === 0) return await upToDate(deps, session, bundle.id, started);
-      // After planning, under the lock, before the first step: a refused run changed nothing.
-      drift = await checkDrift(session, deps.logger, settings.drift ?? DriftMode.FAIL);
+      steps = planVerified(bundle, ledger.rows, request.target);
+      // Only what the run applies needs the previous stage: reverting is never out of order.
+      const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => s.migration.id);
+      if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
+      // After planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
+      if (steps.length > 0) drift = await checkDrift(session, deps.logger, settings.drift ?? DriftMode.FAIL);
     } catch (error) {
-      await recordRefusal(session, deps.logger, request, bundle.id, error);
+      await recordRefusal(session, deps.logger, request.actor, bundle.id, error);
       throw error;
     }
-    const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor });
-    const applied: AppliedEntry[] = [];
-    try {
-      // A no-transaction migration may fail part-way: the baseline is stored before it, never with its partial effects.
-      const checkpoint = (): Promise<void> => (applied.length > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
-      const done = await runSteps(deps, request, settings, session, { bundleId: bundle.id, runId, checkpoint }, steps, applied);
-      const pending = steps.slice(done).map((s) => s.migration.id);
-      const status = pending.length > 0 ? RunStatus.INCOMPLETE : RunStatus.APPLIED;
-      await storeBaselineAfterRun(session, deps.logger, drift);
-      await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, applied: applied.map((a) => a.id) });
-      if (pending.length === 0) await markComplete(session, deps.logger, bundle.id);
-      deps.logger.info('run.completed', { bundle: bundle.id, status, applied: applied.length, pending: pending.length });
-      return result(Action.MIGRATE, bundle.id, status, applied, pending, deps.clock.now() - started, drift.differences.length > 0 ? { drift } : {});
-    } catch (caught) {
-      const error = asRunnerError(caught);
-      error.details.applied = applied;
-      // The migrations committed before the failure are the schema now; a failed transactional one left nothing.
-      if (applied.length > 0 && steps[applied.length]?.migration.directives.noTransaction !== true) await storeBaselineAfterRun(session, deps.logger, drift);
-      await finishFailed(session, deps.logger, runId, applied, error);
-      throw error;
-    }
+    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request.target), ...stepOrder(request.target, steps) });
+    if (steps.length === 0 || drift === undefined) return withRecord(await upToDate(deps, request, session, bundle.id, started));
+    const outcome = await runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows), drift }, started, stageOverride);
+    return withRecord(stageOverride ? { ...outcome, stageOrderOverride: stageOverride } : outcome);
   });
 }
 
 /** Nothing to run: the mark for the fast path, and a first baseline on a ledger that has none. */
-async function upToDate(deps: RunDependencies, session: LedgerSession, bundleId: string, started: number): Promise<RunResult> {
-  await markComplete(session, deps.logger, bundleId);
-  await session.storeBaseline(true).catch((error: unknown) => deps.logger.warn('drift.baseline_not_stored', { reason: asRunnerError(error).message }));
+async function upToDate(deps: RunDependencies, request: RunRequest, session: LedgerSession, bundleId: string, started: number): Promise<RunResult> {
+  // At a target, the bundle may still have pending migrations: only an empty full plan may be marked.
+  if (request.target === undefined) await markComplete(session, deps.logger, bundleId);
+  await storeFirstBaseline(session, deps.logger);
   deps.logger.info('run.completed', { bundle: bundleId, status: RunStatus.UP_TO_DATE, applied: 0 });
-  return result(Action.MIGRATE, bundleId, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started);
+  return result(Action.MIGRATE, bundleId, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started, targetFields(request.target, []));
 }
 
-/**
- * The plan, once what it would run is known to say what its SQL says: a
- * bundle pinned by its hash was loaded without recomputing its claims, so
- * they are recomputed here for the steps (nothing, when nothing is pending).
- */
-function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): PlanStep[] {
-  const steps = plan(bundle.migrations, ledger);
-  if (!bundle.allVerified) verifyClaims(bundle.migrations, steps.map((s) => s.migration), bundle.origin);
-  return steps;
-}
-
-/** Runs steps in order; returns how many ran. Stops early only between steps, when time runs out. */
-async function runSteps(
+async function runPlan(
   deps: RunDependencies,
   request: RunRequest,
   settings: RunSettings,
   session: LedgerSession,
-  run: { bundleId: string; runId: number; checkpoint: () => Promise<void> },
-  steps: PlanStep[],
-  applied: AppliedEntry[],
-): Promise<number> {
-  for (let index = 0; index < steps.length; index += 1) {
-    const { kind, migration } = steps[index] as PlanStep;
-    const remaining = remainingMs(deps.clock, request);
-    if (remaining !== null && remaining <= 0) {
-      deps.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index });
-      return index;
-    }
-    if (kind === 'record') {
-      await session.record({ migration, bundleId: run.bundleId, runId: run.runId, appliedBy: request.actor });
-      applied.push({ id: migration.id, durationMs: 0, method: 'recorded' });
-      deps.logger.info('migration.recorded', { id: migration.id, reason: 'every migration it replaces is applied' });
-      continue;
-    }
-    if (migration.directives.noTransaction) await run.checkpoint();
-    deps.logger.info('migration.started', { id: migration.id, file: migration.file, noTransaction: migration.directives.noTransaction });
-    const statementTimeoutMs = capTimeout(settings.statementTimeoutMs, remaining);
-    let durationMs: number;
-    try {
-      ({ durationMs } = await session.apply({
-        migration,
-        statements: splitStatements(normaliseSql(migration.sql)),
-        bundleId: run.bundleId,
-        runId: run.runId,
-        appliedBy: request.actor,
-        lockTimeoutMs: capTimeout(settings.lockTimeoutMs, remaining),
-        statementTimeoutMs,
-      }));
-    } catch (error) {
-      if (!cutByDeadline(error, index, migration.directives.noTransaction, remaining !== null && (settings.statementTimeoutMs === 0 || statementTimeoutMs < settings.statementTimeoutMs))) throw error;
-      deps.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true });
-      return index;
-    }
-    applied.push({ id: migration.id, durationMs, method: 'executed' });
-    deps.logger.info('migration.applied', { id: migration.id, durationMs });
+  work: { bundle: LoadedBundle; steps: PlanStep[]; knowledge: BundleKnowledge; drift: DriftReport },
+  started: number,
+  stageOverride: RunStart['stageOverride'],
+): Promise<RunResult> {
+  const { bundle, steps, drift } = work;
+  const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor, ...(stageOverride ? { stageOverride } : {}) });
+  const progress: StepProgress = { applied: [], reverted: [] };
+  const ran = (): number => progress.applied.length + progress.reverted.length;
+  const stopAt = request.deadline === undefined ? null : request.deadline - (request.safetyMarginMs ?? 0);
+  // A no-transaction step may fail part-way: the baseline is stored before it, never with its partial effects.
+  const checkpoint = (): Promise<void> => (ran() > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings) };
+  try {
+    const done = await runSteps(context, steps, progress);
+    const pending = steps.slice(done).map((s) => s.migration.id);
+    const status = pending.length > 0 ? RunStatus.INCOMPLETE : progress.reverted.length > 0 ? RunStatus.REVERTED : RunStatus.APPLIED;
+    await storeBaselineAfterRun(session, deps.logger, drift);
+    await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, ...historyOf(progress) });
+    if (pending.length === 0 && request.target === undefined) await markComplete(session, deps.logger, bundle.id);
+    deps.logger.info('run.completed', { bundle: bundle.id, status, applied: progress.applied.length, reverted: progress.reverted.length, pending: pending.length });
+    const extra = { ...targetFields(request.target, progress.reverted), ...(drift.differences.length > 0 ? { drift } : {}) };
+    return result(Action.MIGRATE, bundle.id, status, progress.applied, pending, deps.clock.now() - started, extra);
+  } catch (caught) {
+    const error = asRunnerError(caught);
+    error.details.applied = progress.applied;
+    if (request.target !== undefined) error.details.reverted = progress.reverted;
+    // The steps committed before the failure are the schema now; a failed transactional one left nothing.
+    if (ran() > 0 && steps[ran()]?.migration.directives.noTransaction !== true) await storeBaselineAfterRun(session, deps.logger, drift);
+    await finishFailed(session, deps.logger, runId, progress, error);
+    throw error;
   }
-  return steps.length;
 }
 
-/**
- * A transactional migration cancelled by a statement_timeout that was
- * shortened to fit the deadline rolled back cleanly: it is not a failure but
- * the end of this invocation's time, and the next one runs it with a full
- * budget. The first migration of a run had the whole budget, so for it the
- * timeout is a real failure (it cannot fit at all).
- */
-function cutByDeadline(error: unknown, index: number, noTransaction: boolean, capped: boolean): boolean {
-  return capped && index > 0 && !noTransaction && error instanceof MigrationFailedError && error.failure.sqlstate === '57014';
-}
+const settingsTimeouts = (settings: RunSettings): { lockTimeoutMs: number; statementTimeoutMs: number } => ({
+  lockTimeoutMs: settings.lockTimeoutMs,
+  statementTimeoutMs: settings.statementTimeoutMs,
+});
 
 /** Milliseconds left before the deadline minus the safety margin, or null without a deadline. */
 function remainingMs(clock: Clock, request: RunRequest): number | null {
   if (request.deadline === undefined) return null;
   return request.deadline - (request.safetyMarginMs ?? 0) - clock.now();
-}
-
-/** A configured timeout (0 = none), capped to the time left. */
-function capTimeout(configured: number, remaining: number | null): number {
-  if (remaining === null) return configured;
-  const left = Math.max(1, Math.floor(remaining));
-  return configured === 0 ? left : Math.min(configured, left);
-}
-
-/** The mark only spares the next run some work: failing to write it fails nothing. */
-async function markComplete(session: LedgerSession, logger: Logger, bundleId: string): Promise<void> {
-  try {
-    await session.markComplete(bundleId);
-  } catch (error) {
-    logger.warn('ledger.mark_not_written', { reason: asRunnerError(error).message });
-  }
-}
-
-async function recordRefusal(session: LedgerSession, logger: Logger, request: RunRequest, bundleId: string, error: unknown): Promise<void> {
-  try {
-    const runId = await session.startRun({ action: Action.MIGRATE, bundleId, actor: request.actor });
-    await finishFailed(session, logger, runId, [], asRunnerError(error));
-  } catch (secondary) {
-    logger.warn('run.history_not_written', { reason: asRunnerError(secondary).message });
-  }
-}
-
-async function finishFailed(session: LedgerSession, logger: Logger, runId: number, applied: AppliedEntry[], error: MigrationRunnerError): Promise<void> {
-  logger.error('run.failed', { code: error.code, message: error.message, applied: applied.length });
-  try {
-    const { applied: _omit, ...json } = error.toJSON();
-    await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: applied.map((a) => a.id), error: json });
-  } catch (secondary) {
-    // The connection may be gone; the original error matters more than the history row.
-    logger.warn('run.history_not_written', { runId, reason: asRunnerError(secondary).message });
-  }
-}
-
-function toPlannedEntry(step: PlanStep): PlannedEntry {
-  return { id: step.migration.id, file: step.migration.file, kind: step.kind, noTransaction: step.migration.directives.noTransaction };
-}
-
-function result(
-  action: RunResult['action'],
-  bundleId: string,
-  status: RunStatus,
-  applied: AppliedEntry[],
-  pending: string[],
-  durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations' | 'drift'> = {},
-): RunResult {
-  return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

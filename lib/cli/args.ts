@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
+import { isTarget } from '../core/target';
 
 /** The commands and the options each accepts. */
 const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
@@ -7,12 +8,15 @@ const REMOTE = ['stage', 'function', 'bucket', 'prefix', 'region'] as const;
 export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
   publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
-  plan: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
-  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift', ...REMOTE, 'json', 'verbose'],
-  status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'json', 'verbose'],
+  plan: ['dir', 'bundle', 'database-url', 'schema', 'to', 'rehearse', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
+  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift', 'to', ...REMOTE, 'override-stage-order', 'reason', 'json', 'verbose'],
+  status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'all-stages', 'html', 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
   drift: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'accept', 'reason', ...REMOTE, 'json', 'verbose'],
   adopt: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'force', 'reason', 'json', 'verbose'],
+  new: ['dir', 'depends-on', 'json', 'verbose'],
+  lint: ['dir', 'json', 'verbose'],
+  check: ['dir', 'database-url', 'json', 'verbose'],
 } as const;
 export type Command = keyof typeof COMMANDS;
 
@@ -30,12 +34,18 @@ const OPTIONS = {
   drift: { type: 'string' },
   accept: { type: 'boolean' },
   force: { type: 'boolean' },
-  reason: { type: 'string' },
+  rehearse: { type: 'boolean' },
   stage: { type: 'string' },
   function: { type: 'string' },
   bucket: { type: 'string' },
   prefix: { type: 'string' },
   region: { type: 'string' },
+  to: { type: 'string' },
+  'override-stage-order': { type: 'boolean' },
+  reason: { type: 'string' },
+  'all-stages': { type: 'boolean' },
+  html: { type: 'string' },
+  'depends-on': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
 } as const;
@@ -43,7 +53,7 @@ const OPTIONS = {
 export interface ParsedArgs {
   command: Command | 'help' | 'version';
   positionals: string[];
-  options: Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+  options: Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
 }
 
 /**
@@ -72,22 +82,47 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (!allowed.includes(name)) throw new UsageError(`stagegate ${command} does not take --${name}.`);
   }
   checkPositionals(command, parsed.positionals);
+  if (typeof parsed.values.to === 'string' && !isTarget(parsed.values.to)) {
+    throw new UsageError(`stagegate ${command} --to needs a migration id <app>/<NNNN>_<name>, <app>/zero or zero; got "${parsed.values.to.slice(0, 60)}".`);
+  }
   if (parsed.values.dir !== undefined && parsed.values.bundle !== undefined) {
     throw new UsageError(`stagegate ${command}: give either --dir or --bundle, not both.`);
   }
+  if (command === 'plan' && parsed.values.rehearse !== true) {
+    const timeout = ['lock-wait', 'lock-timeout', 'statement-timeout'].find((name) => name in parsed.values);
+    if (timeout) throw new UsageError(`stagegate plan: --${timeout} goes with --rehearse (a plain plan runs no migration).`);
+  }
+  if (parsed.values.rehearse === true && parsed.values.to !== undefined) {
+    throw new UsageError('stagegate plan: --rehearse cannot be combined with --to; a rehearsal runs the pending migrations (use `plan --to` to see a plan to a target).');
+  }
+  checkStageOptions(command, parsed.values);
   if (parsed.values.stage !== undefined) {
     const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift'].filter((name) => name in parsed.values);
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
     const remote = ['function', 'region'].filter((name) => name in parsed.values);
-    if (remote.length > 0 && command !== 'publish') throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
+    if (remote.length > 0 && command !== 'publish' && parsed.values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
   }
   return { command, positionals: parsed.positionals, options: parsed.values };
 }
 
+/** `--override-stage-order` runs on a stage; `--all-stages` reads every stage's record and no database. */
+function checkStageOptions(command: Command, values: Record<string, unknown>): void {
+  // `drift --accept` and `adopt --force` take a --reason of their own, locally too.
+  const stageReason = command === 'migrate' && values.reason !== undefined;
+  if ((values['override-stage-order'] !== undefined || stageReason) && values.stage === undefined) {
+    throw new UsageError(`stagegate ${command}: --override-stage-order and --reason go with --stage (a local run has no stage order).`);
+  }
+  if (values.html !== undefined && values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --html goes with --all-stages.`);
+  if (values['all-stages'] === undefined) return;
+  const local = ['stage', 'function', 'database-url', 'schema'].filter((name) => name in values);
+  if (local.length > 0) throw new UsageError(`stagegate status --all-stages reads every stage's record from S3; --${local[0]} does not apply.`);
+}
+
 function checkPositionals(command: Command, positionals: string[]): void {
-  const expected = command === 'resolve' || command === 'adopt' ? 1 : 0;
+  const expected = command === 'resolve' || command === 'adopt' ? 1 : command === 'new' ? 2 : 0;
   if (positionals.length === expected) return;
+  if (command === 'new') throw new UsageError('stagegate new needs an app and a name: stagegate new <app> <name> [--depends-on ID ...]');
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');
   if (command === 'adopt') throw new UsageError('stagegate adopt needs exactly one migration id: stagegate adopt <app/NNNN_name> [--force --reason TEXT]');
   throw new UsageError(`stagegate ${command} takes no arguments; got "${(positionals[0] ?? '').slice(0, 40)}".`);

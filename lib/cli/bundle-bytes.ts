@@ -4,6 +4,7 @@ import { decodeBundle, encodeBundle } from '../core/bundle-format';
 import { displayPath } from '../adapters/fs/fs-errors';
 import { readBundleFile } from '../adapters/fs/read-bundle-file';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
+import type { Migration } from '../core/migration';
 import type { ParsedArgs } from './args';
 
 /** A bundle file's bytes with its id, verified. */
@@ -11,6 +12,8 @@ export interface BundleBytes {
   bytes: Buffer;
   id: string;
   migrations: number;
+  /** The bundle's migrations, sorted by id. */
+  catalog: Migration[];
 }
 
 /**
@@ -27,9 +30,10 @@ export async function bundleBytes(args: ParsedArgs, cwd: string): Promise<Bundle
     const bytes = await readBundleFile(path);
     // The hash first, then every claim: what is published here, deploys trust by its hash.
     const { id } = decodeBundle(bytes, displayPath(path), /([0-9a-f]{64})\.json\.gz$/.exec(path)?.[1]);
-    return { bytes, id, migrations: decodeBundle(bytes, displayPath(path)).migrations.length };
+    const catalog = decodeBundle(bytes, displayPath(path)).migrations;
+    return { bytes, id, migrations: catalog.length, catalog };
   }
   const dir = resolve(cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
   const migrations = buildCatalog(await readMigrationsFolder(dir));
-  return { ...encodeBundle(migrations), migrations: migrations.length };
+  return { ...encodeBundle(migrations), migrations: migrations.length, catalog: migrations };
 }

@@ -21,13 +21,15 @@ export interface CommandContext {
   cwd: string;
   logger: Logger;
   verbose: boolean;
+  /** Whether stdout is a terminal (for colours in text a command renders itself). */
+  isTTY?: boolean;
 }
 
 /** A command's outcome: the JSON form and the target it ran on. */
 export interface CommandOutput {
   json: Record<string, unknown> & { ok: true };
   target: string;
-  /** The human form, for commands whose result is not a `RunResult`. */
+  /** The human form, for commands that render their own. */
   render?: (style: Style) => string;
 }
 
@@ -36,11 +38,21 @@ const systemClock = { now: () => Date.now() };
 /** Runs one parsed command. Throws a `MigrationRunnerError` on failure. */
 export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   if (args.command === 'bundle') return bundleCommand(args, ctx);
+  if (args.command === 'new') return (await import('./new-command')).newCommand(args, ctx);
+  if (args.command === 'lint') return (await import('./lint-command')).lintCommand(args, ctx);
+  if (args.command === 'check') return (await import('./check-command')).checkCommand(args, ctx);
   // Loaded on use: the AWS SDK they need would double the start-up time of every local command.
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
+  if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
-  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs, drift: config.drift };
+  const settings = {
+    lockWaitMs: config.lockWaitMs,
+    lockTimeoutMs: config.lockTimeoutMs,
+    statementTimeoutMs: config.statementTimeoutMs,
+    rehearsalLockTimeoutMs: config.rehearsalLockTimeoutMs,
+    drift: config.drift,
+  };
   const actor = actorName();
   if (args.command === 'drift') return (await import('./drift-command')).driftCliCommand(args, ctx, config, actor);
   if (args.command === 'adopt') return (await import('./adopt-command')).adoptCliCommand(args, ctx, config, actor);
@@ -59,7 +71,9 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   const bundle = await sourceFor(args, ctx).load();
   const source: BundleSource = { load: async () => bundle };
   return withDatabase(config, ctx, async (db, target) => {
-    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor }, settings);
+    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
+    const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
+    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor, ...to, ...rehearse }, settings);
     return { json: { ...result }, target };
   });
 }
@@ -83,7 +97,9 @@ function rawConfig(args: ParsedArgs, env: Record<string, string | undefined>): R
   ];
   for (const [flag, key] of flags) {
     const value = args.options[flag as keyof ParsedArgs['options']];
-    if (typeof value === 'string') raw[key] = value;
+    // A rehearsal's lock_timeout is its own setting: --lock-timeout on `plan --rehearse` sets it.
+    const target = flag === 'lock-timeout' && args.command === 'plan' ? 'rehearsalLockTimeoutMs' : key;
+    if (typeof value === 'string') raw[target] = value;
   }
   return raw;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../ports';
+import { planLine, REVERT_MARK, targetPlanHeading } from './render-target';
 import type { Style } from './style';
 
 export interface Writer {
@@ -46,10 +47,16 @@ export class ConsoleLogger implements Logger {
       case 'plan.ready': {
         const pending = (data.pending as string[] | undefined) ?? [];
         if (pending.length === 0) return null;
+        const order = data.order as { kind: string; id: string }[] | undefined;
+        if (typeof data.to === 'string' && order) return [targetPlanHeading(data.to, order), ...order.map((step, i) => planLine(step, i, s))].join('\n');
         return `Plan: ${pending.length} migration${pending.length === 1 ? '' : 's'} to apply\n` + pending.map((id, i) => `  ${i + 1}. ${id}`).join('\n');
       }
       case 'migration.started':
         return this.options.verbose ? s.dim(`  … ${String(data.id)}${data.noTransaction ? ' (no transaction)' : ''}`) : null;
+      case 'migration.revert_started':
+        return this.options.verbose ? s.dim(`  … ${REVERT_MARK} ${String(data.id)}${data.noTransaction ? ' (no transaction)' : ''}`) : null;
+      case 'migration.reverted':
+        return `  ${s.yellow(REVERT_MARK)} ${String(data.id)}  ${s.dim(`reverted, ${String(data.durationMs)} ms`)}`;
       case 'migration.applied':
         return `  ${s.green('✓')} ${String(data.id)}  ${s.dim(`${String(data.durationMs)} ms`)}`;
       case 'migration.recorded':

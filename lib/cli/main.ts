@@ -34,7 +34,7 @@ export async function runCli(io: CliIo): Promise<number> {
     if (args.command === 'version') return write(io.stdout, `${version}\n`, 0);
     const progress = wantsJson ? io.stderr : io.stdout;
     const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
-    const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true });
+    const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true, isTTY: io.stdout.isTTY === true });
     if (wantsJson) return write(io.stdout, JSON.stringify({ ...output.json, target: output.target }) + '\n', 0);
     if (output.render) return write(io.stdout, output.render(styleFor(io.stdout, io.env)), 0);
     if (args.command === 'bundle' || args.command === 'resolve' || args.command === 'publish') return write(io.stdout, describeSimple(output.json) + '\n', 0);
@@ -43,8 +43,8 @@ export async function runCli(io: CliIo): Promise<number> {
     const error = asRunnerError(caught);
     const exitCode = error.code === ErrorCode.USAGE ? 2 : 1;
     if (wantsJson) {
-      const { bundleId = null, applied = [] } = error.details as { bundleId?: string; applied?: unknown[] };
-      const failure = { ok: false, action: args?.command ?? null, bundleId, applied, error: error.toJSON() };
+      const { bundleId = null, applied = [], reverted } = error.details as { bundleId?: string; applied?: unknown[]; reverted?: unknown[] };
+      const failure = { ok: false, action: args?.command ?? null, bundleId, applied, ...(reverted ? { reverted } : {}), error: error.toJSON() };
       io.stdout.write(JSON.stringify(failure) + '\n');
     }
     io.stderr.write(renderError(error, styleFor(io.stderr, io.env)));

@@ -5,13 +5,15 @@ import { createLambdaClient } from '../remote/lambda-client';
 import { parseRemoteConfig, type RemoteConfig } from '../remote/remote-config';
 import { runRemote } from '../remote/run-remote';
 import { runRemoteDrift } from '../remote/run-remote-drift';
+import { parseStageOrderOverride } from '../gate/stage-override';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
 import type { CommandContext, CommandOutput } from './commands';
 import { driftAcceptance } from './drift-command';
 import { renderDrift } from './drift-render';
 
-function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
+/** The remote settings of a command: `--bucket`, `--prefix`, `--region`, then the environment. */
+export function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
   const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => {
     const value = args.options[name];
     return typeof value === 'string' ? value : undefined;
@@ -19,7 +21,7 @@ function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
   return parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env);
 }
 
-const clientOptions = (config: RemoteConfig, endpoint: string | null): { region?: string; endpoint?: string } => ({
+export const clientOptions = (config: RemoteConfig, endpoint: string | null): { region?: string; endpoint?: string } => ({
   ...(config.region ? { region: config.region } : {}),
   ...(endpoint ? { endpoint } : {}),
 });
@@ -54,7 +56,11 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
       return { json: { ...result, stage }, target, render: (style) => renderDrift(result, style) };
     }
     const action = args.command as 'plan' | 'migrate' | 'status';
-    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle });
+    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
+    const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
+    const stageOrderOverride = parseStageOrderOverride(args.options['override-stage-order'], args.options.reason);
+    const override = stageOrderOverride ? { stageOrderOverride } : {};
+    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...to, ...rehearse, ...override });
     return { json: { ...result, stage }, target };
   } finally {
     s3.destroy();

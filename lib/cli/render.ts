@@ -1,5 +1,7 @@
 import type { MigrationRunnerError } from '../core/errors';
 import type { RunResult, StatusEntry } from '../core/result';
+import { planLine, targetPlanHeading, targetSummary } from './render-target';
+import { renderRehearsal, renderRehearsalFailure } from './render-rehearsal';
 import type { Style } from './style';
 import { renderDriftNote } from './drift-render';
 
@@ -17,22 +19,21 @@ export function renderResult(result: RunResult, style: Style): string {
   const head = style.dim(`bundle ${short(result.bundleId)}`);
   switch (result.action) {
     case 'plan':
+      if (result.rehearsal) return `${head}\n${renderRehearsal(result.rehearsal, style).trimEnd()}${renderDriftNote(result.drift, style)}\n`;
       return `${head}\n${renderPlan(result, style)}${renderDriftNote(result.drift, style)}\n`;
     case 'status':
       return `${head}\n${renderStatus(result.migrations ?? [], style)}${renderDriftNote(result.drift, style)}\n`;
     default:
-      return `${renderMigrateSummary(result, style)}\n${head}\n`;
+      return `${renderMigrateSummary(result, style)}\n${renderStageNotes(result, style)}${head}\n`;
   }
 }
 
 function renderPlan(result: RunResult, style: Style): string {
   const plan = result.plan ?? [];
-  if (plan.length === 0) return style.green('Up to date: nothing to apply.');
-  const lines = plan.map((step, i) => {
-    const notes = [step.kind === 'record' ? 'record only: its originals are applied' : '', step.noTransaction ? 'no transaction' : ''].filter(Boolean);
-    return `  ${i + 1}. ${step.id}${notes.length ? style.dim(`  (${notes.join(', ')})`) : ''}`;
-  });
-  return `Plan: ${plan.length} migration${plan.length === 1 ? '' : 's'} to apply, in this order:\n${lines.join('\n')}`;
+  if (plan.length === 0) return style.green(result.to === undefined ? 'Up to date: nothing to apply.' : `Already at ${result.to}: nothing to do.`);
+  const lines = plan.map((step, i) => planLine(step, i, style));
+  const heading = result.to === undefined ? `Plan: ${plan.length} migration${plan.length === 1 ? '' : 's'} to apply, in this order:` : targetPlanHeading(result.to, plan);
+  return `${heading}\n${lines.join('\n')}`;
 }
 
 function renderStatus(entries: StatusEntry[], style: Style): string {
@@ -47,7 +48,18 @@ function renderStatus(entries: StatusEntry[], style: Style): string {
   return `${lines.join('\n')}\n${summary}`;
 }
 
+/** A stage-order override this run used, and a stage record it could not write. */
+function renderStageNotes(result: RunResult, style: Style): string {
+  const notes: string[] = [];
+  const override = result.stageOrderOverride;
+  if (override) notes.push(style.yellow(`Stage order overridden ("${override.reason}"): ${override.previousStage} had not applied ${override.missing.join(', ')}.`));
+  if (result.stageRecord?.written === false) notes.push(style.yellow(`The stage record was not written: ${result.stageRecord.reason}`));
+  return notes.map((n) => `${n}\n`).join('');
+}
+
 function renderMigrateSummary(result: RunResult, style: Style): string {
+  const atTarget = targetSummary(result, style);
+  if (atTarget !== null) return atTarget;
   const n = result.applied.length;
   const plural = n === 1 ? '' : 's';
   if (result.status === 'up-to-date') return style.green('Up to date: nothing to apply.');
@@ -62,6 +74,7 @@ function renderMigrateSummary(result: RunResult, style: Style): string {
  * there are any, what was applied before, and what to do next.
  */
 export function renderError(error: MigrationRunnerError, style: Style): string {
+  if (error.code === 'REHEARSAL_FAILED') return renderRehearsalFailure(error, style);
   const lines = [`${style.red(style.bold(`error ${error.code}`))}: ${error.message}`];
   const d = error.details;
   const field = (label: string, value: unknown): void => {
@@ -73,6 +86,8 @@ export function renderError(error: MigrationRunnerError, style: Style): string {
   field('where', d.where);
   const applied = Array.isArray(d.applied) ? (d.applied as { id: string }[]) : [];
   if (applied.length > 0) lines.push(`  applied before the failure (kept): ${applied.map((a) => a.id).join(', ')}`);
+  const reverted = Array.isArray(d.reverted) ? (d.reverted as { id: string }[]) : [];
+  if (reverted.length > 0) lines.push(`  reverted before the failure (stay reverted): ${reverted.map((r) => r.id).join(', ')}`);
   lines.push(`${style.bold('what to do')}: ${error.remedy}`);
   return lines.join('\n') + '\n';
 }

@@ -1,4 +1,6 @@
 import { ErrorCode, MigrationRunnerError } from './errors-base';
+import type { Explanation } from './explain';
+import type { LiveFacts, PgObjectFields } from './failure-subject';
 
 /** Where and why a migration failed, with Postgres' own error fields. */
 export interface MigrationFailure {
@@ -14,6 +16,14 @@ export interface MigrationFailure {
   where?: string;
   /** Set when the session ended under the migration (server restart, terminated backend, network). */
   connectionLost?: true;
+  /** Set when the migration's reverse script failed (`migrate --to`); `file` is the `.down.sql`. */
+  reverting?: true;
+  /** Postgres' object fields of the error (schema, table, column, constraint), when it sent them. */
+  pgObject?: PgObjectFields;
+  /** What the live database held about the objects concerned, looked up after the failure. */
+  facts?: LiveFacts;
+  /** What went wrong and the way out, for the failures stagegate knows (see `explain.ts`). */
+  explanation?: Explanation;
 }
 
 /** SQLSTATEs whose failures get their own advice. */
@@ -23,10 +33,11 @@ const QUERY_CANCELED = '57014';
 /** What to do after a failed migration: it depends on how it ran and how it failed. */
 function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean): string {
   const id = failure.migration;
+  if (failure.reverting) return failedRevertRemedy(id, noTransaction);
   if (noTransaction) {
     return (
       `The migration ran without a transaction and may have taken effect in part; its ledger row says failed (or running, when the connection was lost first), and every run refuses to start until it is settled. ` +
-      `Fix the cause and inspect the database: undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`; then migrate again.`
+      `${failure.explanation ? `${failure.explanation.wayOut} Then inspect` : 'Fix the cause and inspect'} the database: undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`; then migrate again.`
     );
   }
   const kept = 'migrations before it stay applied';
@@ -37,21 +48,45 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
     return `The connection to the database was lost before the migration committed, so the server rolls it back and it leaves no trace; ${kept}. Check that the server is up and run again.`;
   }
   if (failure.sqlstate === LOCK_NOT_AVAILABLE) {
-    return `Another session held a lock this migration needed for longer than lock_timeout allows (--lock-timeout, STAGEGATE_LOCK_TIMEOUT_MS). The migration was rolled back and left no trace; ${kept}. Find the blocking session in pg_stat_activity (pg_blocking_pids), let it finish or end it, and run again.`;
+    const holders = failure.explanation ? `${failure.explanation.liveState} ` : 'Find the blocking session in pg_stat_activity (pg_blocking_pids), ';
+    return `Another session held a lock this migration needed for longer than lock_timeout allows (--lock-timeout, STAGEGATE_LOCK_TIMEOUT_MS). The migration was rolled back and left no trace; ${kept}. ${holders}Let it finish or end it, and run again.`;
   }
   if (failure.sqlstate === QUERY_CANCELED) {
     return `The statement was cancelled: it ran longer than statement_timeout (--statement-timeout, STAGEGATE_STATEMENT_TIMEOUT_MS, capped to the time left before a deadline) or was cancelled by an operator. The migration was rolled back and left no trace; ${kept}. Run again with more time, or make the migration faster.`;
   }
-  return `The migration was rolled back and left no trace; ${kept}. Fix the migration (or the database) and run again.`;
+  return `The migration was rolled back and left no trace; ${kept}. ${failure.explanation?.wayOut ?? 'Fix the migration (or the database) and run again.'}`;
+}
+
+/**
+ * `file:line[:column]: <Postgres' message> [SQLSTATE x]`, then the
+ * explanation's summary and live state on a line of their own when there is one.
+ *
+ * @example
+ * failureText(error.failure); // 'org/0002_x.sql:1:1: relation "org" already exists [SQLSTATE 42P07]\norg/0002_x.sql:1 creates table "org", …'
+ */
+export function failureText(failure: MigrationFailure): string {
+  const sqlstate = failure.sqlstate ? ` [SQLSTATE ${failure.sqlstate}]` : '';
+  const explained = failure.explanation ? `\n${failure.explanation.summary} ${failure.explanation.liveState}` : '';
+  return `${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}${explained}`;
+}
+
+function failedRevertRemedy(id: string, noTransaction: boolean): string {
+  if (noTransaction) {
+    return (
+      `The reverse script ran without a transaction and may have taken effect in part; the ledger row of ${id} says failed (or running), and every run refuses to start until it is settled. ` +
+      `Inspect the database: finish undoing ${id} by hand and run \`stagegate resolve ${id} --rolled-back\` (it counts as not applied), or restore what the script removed and run \`stagegate resolve ${id} --applied\`.`
+    );
+  }
+  return `The reverse script was rolled back and left no trace: ${id} is still applied, and the migrations reverted before it stay reverted. Fix its .down.sql (or the database) and run again.`;
 }
 
 export class MigrationFailedError extends MigrationRunnerError {
   readonly failure: MigrationFailure;
+  readonly noTransaction: boolean;
   constructor(failure: MigrationFailure, noTransaction: boolean, cause?: unknown) {
-    const sqlstate = failure.sqlstate ? ` [SQLSTATE ${failure.sqlstate}]` : '';
     super(
       ErrorCode.MIGRATION_FAILED,
-      `Migration ${failure.migration} failed at ${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}`,
+      `${failure.reverting ? 'The reverse script of migration' : 'Migration'} ${failure.migration} failed at ${failureText(failure)}`,
       {
         remedy: failedMigrationRemedy(failure, noTransaction),
         details: { ...failure },
@@ -60,6 +95,12 @@ export class MigrationFailedError extends MigrationRunnerError {
     );
     this.name = 'MigrationFailedError';
     this.failure = failure;
+    this.noTransaction = noTransaction;
+  }
+
+  /** The same error with more about the failure (facts, an explanation); the cause is kept. */
+  with(more: Partial<MigrationFailure>): MigrationFailedError {
+    return new MigrationFailedError({ ...this.failure, ...more }, this.noTransaction, this.cause);
   }
 }
 

@@ -84,6 +84,16 @@ export function parseMigrationId(id: string): ParsedId | null {
   return { app: match[1] as string, number: match[2] as string, name: match[3] as string };
 }
 
+/**
+ * The file a migration's reverse script comes from: `org/0002_type.sql` → `org/0002_type.down.sql`.
+ *
+ * @example
+ * reverseFile('organization/0002_organization_type.sql'); // 'organization/0002_organization_type.down.sql'
+ */
+export function reverseFile(file: string): string {
+  return file.replace(/\.sql$/, '.down.sql');
+}
+
 export function isMigrationId(id: string): boolean {
   return parseMigrationId(id) !== null;
 }

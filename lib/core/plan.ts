@@ -15,7 +15,13 @@ import { LedgerState, type AppliedMigration, type Migration } from './migration'
 export type PlanStep =
   | { kind: 'apply'; migration: Migration }
   /** Write the ledger row of a squash whose replaced migrations are all applied; no SQL runs. */
-  | { kind: 'record'; migration: Migration };
+  | { kind: 'record'; migration: Migration }
+  /**
+   * Run the migration's reverse script and delete `rows` from the ledger
+   * (its own row and, for a squash, the rows of the migrations it replaces),
+   * in one transaction unless it is `no-transaction`. See `reverse-plan.ts`.
+   */
+  | { kind: 'revert'; migration: Migration; rows: string[] };
 
 /** Everything the planner found, without throwing: `status` shows it, `plan` enforces it. */
 export interface Analysis {
@@ -78,7 +84,17 @@ export function analyse(migrations: readonly Migration[], ledger: readonly Appli
  * bundle, or an unusable squash (in that order of urgency).
  */
 export function plan(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): PlanStep[] {
-  const analysis = analyse(migrations, ledger);
+  return refuseProblems(migrations, analyse(migrations, ledger)).steps;
+}
+
+/**
+ * Throws the error of the most urgent problem of `analysis` (see {@link plan}),
+ * or returns it unchanged when there is none.
+ *
+ * @example
+ * const { steps, replaced } = refuseProblems(migrations, analyse(migrations, ledger));
+ */
+export function refuseProblems(migrations: readonly Migration[], analysis: Analysis): Analysis {
   const firstDirty = analysis.dirty[0];
   if (firstDirty) {
     const file = migrations.find((m) => m.id === firstDirty.id)?.file ?? null;
@@ -88,7 +104,7 @@ export function plan(migrations: readonly Migration[], ledger: readonly AppliedM
   if (analysis.ahead.length > 0) throw new DatabaseAheadError(analysis.ahead);
   const squash = analysis.incompleteSquashes[0];
   if (squash) throw new SquashIncompleteError(squash.squash, squash.applied, squash.missing);
-  return analysis.steps;
+  return analysis;
 }
 
 function findMismatches(ledger: readonly AppliedMigration[], byId: Map<string, Migration>): ChecksumMismatch[] {

@@ -3,6 +3,7 @@
  * `--json`, the Lambda handler returns it, and pipelines read it.
  */
 import type { DriftReport } from './drift';
+import type { RehearsalOutcome } from './rehearsal';
 
 export const RunStatus = {
   /** Migrations were applied (or squashes recorded). */
@@ -13,6 +14,10 @@ export const RunStatus = {
   PENDING: 'pending',
   /** Time ran out between migrations; what is left is in `pending`. Invoke again. */
   INCOMPLETE: 'incomplete',
+  /** `migrate --to`: the database is at the target, and reaching it reverted migrations (listed in `reverted`). */
+  REVERTED: 'reverted',
+  /** `plan --rehearse`: every pending migration that could be rehearsed ran without error, and was rolled back. */
+  REHEARSED: 'rehearsed',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
@@ -33,11 +38,20 @@ export interface AppliedEntry {
   method: 'executed' | 'recorded' | 'adopted';
 }
 
+/** A migration a `migrate --to` run reverted: its reverse script ran and its ledger rows are gone. */
+export interface RevertedEntry {
+  id: string;
+  durationMs: number;
+}
+
 export interface PlannedEntry {
   id: string;
+  /** The file that runs: the `.down.sql` for a `revert` step. */
   file: string;
-  kind: 'apply' | 'record';
+  kind: 'apply' | 'record' | 'revert';
   noTransaction: boolean;
+  /** `revert` steps: the checksum of the reverse script that will run (not recorded when it was applied). */
+  downChecksum?: string;
 }
 
 /** The state of one migration in `status`. */
@@ -78,10 +92,20 @@ export interface RunResult {
   pending: string[];
   /** `plan`: the steps in order. */
   plan?: PlannedEntry[];
+  /** `plan`/`migrate` with a target (`--to`): the target as given. */
+  to?: string;
+  /** `migrate` with a target: what this run reverted, in order (`pending` lists reverts and applies still to run). */
+  reverted?: RevertedEntry[];
+  /** `plan --rehearse`: each step of the plan, rehearsed or not, in order (see `rehearsal.ts`). */
+  rehearsal?: RehearsalOutcome[];
   /** `status`: every migration with its state, then unknown ones. */
   migrations?: StatusEntry[];
   /** See {@link DriftResult}. */
   drift?: DriftResult;
+  /** `migrate` on a stage: whether the stage record was written (a failure to write it fails nothing). */
+  stageRecord?: { written: true } | { written: false; reason: string };
+  /** `migrate` on a stage that ran under a stage-order override. */
+  stageOrderOverride?: { reason: string; previousStage: string; missing: string[] };
   durationMs: number;
 }
 
@@ -93,4 +117,6 @@ export interface FailureResult {
   error: { code: string; message: string; remedy: string } & Record<string, unknown>;
   /** What was applied before the failure (still applied and recorded). */
   applied: AppliedEntry[];
+  /** `migrate --to`: what was reverted before the failure (stays reverted). */
+  reverted?: RevertedEntry[];
 }

@@ -16,6 +16,10 @@ export interface StageTarget {
   /** Deployed name of the migrate function. */
   migrateFunction: string;
   maxInvocations: number;
+  /** Rehearse the pending migrations before applying them, and stop the deploy if one fails (`custom.stagegate.rehearse`). */
+  rehearse?: boolean;
+  /** `--override-stage-order --reason`: sent with `migrate` only. */
+  stageOrderOverride?: { reason: string };
 }
 
 /** A function whose alias the gate moves. */
@@ -73,17 +77,19 @@ export async function beforeStackUpdate(
 /** The stage's migrate function, run through the gate: publish, invoke, invoke again while incomplete. */
 export async function migrateStage(
   deps: { s3: S3Client; lambda: LambdaClient; logger: Logger },
-  request: { bundle: PreparedBundle; target: StageTarget; action: 'migrate' | 'plan' | 'status' },
+  request: { bundle: PreparedBundle; target: StageTarget; action: 'migrate' | 'plan' | 'status'; rehearse?: boolean },
 ): Promise<RunResult> {
   const { bundle, target } = request;
   return runRemote(deps, {
     action: request.action,
+    ...(request.rehearse ? { rehearse: true } : {}),
     stage: target.stage,
     functionName: target.migrateFunction,
     bucket: target.bucket,
     prefix: target.prefix,
     bundle: { bytes: bundle.bytes, id: bundle.id },
     maxInvocations: target.maxInvocations,
+    ...(target.stageOrderOverride ? { stageOrderOverride: target.stageOrderOverride } : {}),
   });
 }
 
@@ -103,7 +109,8 @@ export interface GateOutcome {
 
 /**
  * Steps 4 and 5, after the stack update: applies the bundle's migrations
- * through the migrate function, and only when every one is applied moves
+ * through the migrate function (first rehearsing them when
+ * `target.rehearse` is set: a failed rehearsal stops here), and only when every one is applied moves
  * each promoted function's alias to its new version. A failing migration (or
  * a run still incomplete after `maxInvocations`) throws, and no alias moves:
  * the old code keeps serving.
@@ -117,6 +124,11 @@ export async function afterStackUpdate(
 ): Promise<GateOutcome> {
   let result: RunResult;
   try {
+    if (request.target.rehearse) {
+      // A rehearsal that fails throws REHEARSAL_FAILED with the report: nothing was applied, and no alias moves.
+      const rehearsal = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'plan', rehearse: true });
+      deps.logger.info('gate.rehearsed', { migrations: rehearsal.rehearsal?.length ?? 0 });
+    }
     result = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'migrate' });
   } catch (caught) {
     const error = asRunnerError(caught);

@@ -1,4 +1,5 @@
 import { ConfigInvalidError, type ConfigProblem } from '../core/errors';
+import { parseStageList } from '../core/stage-order';
 import { DEFAULT_MAX_INVOCATIONS } from '../remote/run-remote';
 
 /** `custom.stagegate` after parsing. */
@@ -14,6 +15,10 @@ export interface GateSettings {
   promote: string[];
   alias: string;
   maxInvocations: number;
+  /** Rehearse the pending migrations before applying them on deploy; default false. */
+  rehearse: boolean;
+  /** `stages`: the stage order (dev, staging, production); null when not set (no order is checked). */
+  stages: string[] | null;
 }
 
 /**
@@ -30,6 +35,8 @@ export const GATE_SETTINGS_SCHEMA = {
     promote: { type: 'array', items: { type: 'string' } },
     alias: { type: 'string' },
     maxInvocations: { type: 'integer', minimum: 1 },
+    rehearse: { type: 'boolean' },
+    stages: { type: 'array', items: { type: 'string' }, minItems: 1 },
   },
   additionalProperties: false,
 } as const;
@@ -42,8 +49,8 @@ const ALIAS = /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/;
 /**
  * Reads `custom.stagegate` against the service's function keys, reporting
  * every problem at once. Defaults: `migrations`, prefix `stagegate`,
- * function `migrate`, alias `live`, 20 invocations, and every function but
- * the migrate function promoted.
+ * function `migrate`, alias `live`, 20 invocations, no rehearsal, and every
+ * function but the migrate function promoted.
  *
  * @example
  * const settings = parseGateSettings(serverless.service.custom?.stagegate, serverless.service.getAllFunctions());
@@ -72,8 +79,23 @@ export function parseGateSettings(raw: unknown, functionKeys: readonly string[])
   const promote = parsePromote(value.promote, functionKeys, migrateFunction, problems);
   const maxInvocations = value.maxInvocations === undefined ? DEFAULT_MAX_INVOCATIONS : Number(value.maxInvocations);
   if (!Number.isInteger(maxInvocations) || maxInvocations < 1) problems.push({ key: 'custom.stagegate.maxInvocations', problem: 'must be a whole number of at least 1' });
+  const rehearse = value.rehearse ?? false;
+  if (typeof rehearse !== 'boolean') problems.push({ key: 'custom.stagegate.rehearse', problem: 'must be true or false' });
+  const stages = parseStages(value.stages, problems);
   if (problems.length > 0) throw new ConfigInvalidError(problems);
-  return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations };
+  return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations, rehearse: rehearse === true, stages };
+}
+
+function parseStages(raw: unknown, problems: ConfigProblem[]): string[] | null {
+  if (raw === undefined || raw === null) return null;
+  if (!Array.isArray(raw) || raw.length === 0 || raw.some((stage) => typeof stage !== 'string')) {
+    problems.push({ key: 'custom.stagegate.stages', problem: 'must be a list of stage names in deploy order, such as [dev, staging, production]' });
+    return null;
+  }
+  // One name per item: a comma inside one would split it.
+  const parsed = (raw as string[]).some((stage) => stage.includes(',')) ? parseStageList(',') : parseStageList(raw.join(','));
+  if (!parsed.ok) problems.push({ key: 'custom.stagegate.stages', problem: parsed.problem });
+  return parsed.ok ? parsed.stages : null;
 }
 
 function parsePromote(raw: unknown, functionKeys: readonly string[], migrateFunction: string, problems: ConfigProblem[]): string[] {

@@ -4,7 +4,17 @@ const ALLOW_UNCOMMITTED = {
   type: 'boolean',
 } as const;
 
-const stageRun = (usage: string): Record<string, unknown> => ({ usage, lifecycleEvents: ['run'], options: { 'allow-uncommitted': ALLOW_UNCOMMITTED } });
+/** Apply migrations the previous stage (custom.stagegate.stages) has not applied yet; needs --reason. */
+const OVERRIDE_STAGE_ORDER = {
+  'override-stage-order': { usage: 'Apply migrations the previous stage has not applied yet (needs --reason; recorded)', type: 'boolean' },
+  reason: { usage: 'Why the stage order is overridden; kept in the runs table and the stage record', type: 'string' },
+} as const;
+
+const stageRun = (usage: string, override = false): Record<string, unknown> => ({
+  usage,
+  lifecycleEvents: ['run'],
+  options: { 'allow-uncommitted': ALLOW_UNCOMMITTED, ...(override ? OVERRIDE_STAGE_ORDER : {}) },
+});
 
 /**
  * The plugin's commands, and the flag it adds to `package` and `deploy`.
@@ -12,7 +22,7 @@ const stageRun = (usage: string): Record<string, unknown> => ({ usage, lifecycle
  */
 export const GATE_COMMANDS = {
   migrate: {
-    ...stageRun('Apply the committed migrations to this stage through its migrate function (no code deploy, no alias move)'),
+    ...stageRun('Apply the committed migrations to this stage through its migrate function (no code deploy, no alias move)', true),
     commands: {
       plan: stageRun('Show which migrations this stage would apply, in order'),
       status: stageRun('Show the state of every migration on this stage'),
@@ -30,5 +40,5 @@ export const GATE_COMMANDS = {
     },
   },
   package: { options: { 'allow-uncommitted': ALLOW_UNCOMMITTED } },
-  deploy: { options: { 'allow-uncommitted': ALLOW_UNCOMMITTED } },
+  deploy: { options: { 'allow-uncommitted': ALLOW_UNCOMMITTED, ...OVERRIDE_STAGE_ORDER } },
 } as const;

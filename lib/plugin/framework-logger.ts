@@ -76,7 +76,9 @@ function gateLine(event: string, data: Record<string, unknown>): string | null {
         ? `stagegate: ${alias} of ${fn} already on version ${String(data.to)}`
         : `stagegate: ${alias} of ${fn} moved from version ${String(data.from ?? 'none')} to ${String(data.to)}`;
     case 'gate.alias.kept':
-      return `stagegate: the migrations failed (${String(data.code)}); ${alias} was not moved, the previous version keeps serving`;
+      return `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed (${String(data.code)}); ${alias} was not moved, the previous version keeps serving`;
+    case 'gate.rehearsed':
+      return `stagegate: rehearsal passed (${String(data.migrations)} migration(s)); applying them now`;
     case 'gate.promote.forced':
       return `stagegate: --force: ${String(data.message)}${data.reason ? ` Reason given: ${String(data.reason)}` : ''}`;
     default:

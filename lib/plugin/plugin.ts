@@ -6,12 +6,14 @@ import { styleFor } from '../cli/style';
 import { afterStackUpdate, beforeStackUpdate, migrateStage, type StageTarget } from '../gate/deploy-steps';
 import { assertAllowed, prepareBundle, readPackagedBundle, writePackagedBundle, type PreparedBundle } from '../gate/prepare-bundle';
 import { promote } from '../gate/promote';
+import { parseStageOrderOverride } from '../gate/stage-override';
 import { GATE_SETTINGS_SCHEMA, parseGateSettings, requireBucket, type GateSettings } from '../gate/settings';
 import { versionOfQualifiedArn } from '../gate/version-stamps';
 import { GATE_COMMANDS } from './commands';
 import { frameworkLog, stackOutputs, type PluginIo, type PluginOptions, type Serverless } from './framework';
 import { FrameworkLogger } from './framework-logger';
 import { gateClients, type GateClients } from './gate-clients';
+import { applyStageOrder } from './stage-order-template';
 import { findFunctionLogicalIds, routeThroughAlias, type CompiledTemplate } from './template';
 
 const PLAIN = styleFor({ isTTY: false }, {});
@@ -73,7 +75,21 @@ export class StagegatePlugin {
 
   private target(settings: GateSettings): StageTarget {
     const provider = this.serverless.getProvider('aws');
-    return { stage: provider.getStage(), bucket: requireBucket(settings), prefix: settings.prefix, migrateFunction: this.functionName(settings.migrateFunction), maxInvocations: settings.maxInvocations };
+    const stageOrderOverride = this.stageOrderOverride();
+    return {
+      stage: provider.getStage(),
+      bucket: requireBucket(settings),
+      prefix: settings.prefix,
+      migrateFunction: this.functionName(settings.migrateFunction),
+      maxInvocations: settings.maxInvocations,
+      rehearse: settings.rehearse,
+      ...(stageOrderOverride ? { stageOrderOverride } : {}),
+    };
+  }
+
+  /** `--override-stage-order --reason` of deploy and migrate; promote's `--reason` belongs to its `--force`. */
+  private stageOrderOverride(): { reason: string } | undefined {
+    return parseStageOrderOverride(this.options['override-stage-order'], this.options.reason, this.command() === 'promote');
   }
 
   /** Package time: build the bundle (git check), keep it with the package, route each promoted function through the alias. */
@@ -83,14 +99,21 @@ export class StagegatePlugin {
       throw new DeployRefusedError('provider.versionFunctions is false, so no version exists for the live alias to point at.', 'Remove `versionFunctions: false`: the gate serves published versions only.');
     }
     const packageOnly = this.command() === 'package';
-    // A deploy needs the bucket later; say so before anything is built.
-    if (!packageOnly) requireBucket(settings);
+    // A deploy needs the bucket later, and an override its reason; say so before anything is built.
+    if (!packageOnly) {
+      requireBucket(settings);
+      this.stageOrderOverride();
+    }
     const onUncommitted = packageOnly ? 'record' : 'refuse';
     const bundle = await prepareBundle({ cwd: this.serviceDir(), folder: settings.migrations, allowUncommitted: this.options['allow-uncommitted'] === true, onUncommitted }, this.logger);
     await writePackagedBundle(join(this.serviceDir(), '.serverless'), bundle);
     this.bundle = bundle;
     const template = this.template();
     for (const functionKey of settings.promote) routeThroughAlias(template, { functionKey, aliasName: settings.alias, bundleId: bundle.id });
+    if (settings.stages !== null) {
+      const stage = this.serverless.getProvider('aws').getStage();
+      applyStageOrder(template, { functionKey: settings.migrateFunction, stage, stages: settings.stages, bucket: settings.bucket, prefix: settings.prefix });
+    }
   }
 
   /** The compiled template in memory: the one `uploadArtifacts` sends to S3 for the stack update. */

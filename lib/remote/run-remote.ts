@@ -1,7 +1,7 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { asRunnerError } from '../core/errors';
-import { RunStatus, type AppliedEntry, type RunResult } from '../core/result';
+import { RunStatus, type AppliedEntry, type RevertedEntry, type RunResult } from '../core/result';
 import { publishBundle } from '../adapters/s3/publish-bundle';
 import type { Logger } from '../ports';
 import { invokeMigrate } from './invoke-migrate';
@@ -13,8 +13,14 @@ export interface RemoteRunRequest {
   bucket: string;
   prefix: string;
   bundle: { bytes: Uint8Array; id: string };
+  /** `plan`/`migrate --to`: the target, sent with every invocation (so a continued run keeps going to it). */
+  target?: string;
+  /** With action `plan`: rehearse the pending migrations on the stage (see `RunRequest.rehearse`). */
+  rehearse?: boolean;
   /** Invocations before giving up on an `incomplete` run (each may last the function's timeout). */
   maxInvocations?: number;
+  /** Sent with `migrate` only: proceed although the previous stage lacks migrations. */
+  stageOrderOverride?: { reason: string };
 }
 
 export const DEFAULT_MAX_INVOCATIONS = 20;
@@ -33,8 +39,12 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
   const started = Date.now();
   const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
   deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
-  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 } };
+  const override = request.action === 'migrate' && request.stageOrderOverride ? { stageOrderOverride: request.stageOrderOverride } : {};
+  const target = request.target === undefined ? {} : { target: request.target };
+  const rehearse = request.rehearse ? { rehearse: true } : {};
+  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 }, ...target, ...rehearse, ...override };
   const applied: AppliedEntry[] = [];
+  const reverted: RevertedEntry[] = [];
   const limit = request.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;
   for (let attempt = 1; ; attempt += 1) {
     deps.logger.info('function.invoked', { function: request.functionName, stage: request.stage, attempt });
@@ -45,14 +55,17 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
       const error = asRunnerError(caught);
       const before = Array.isArray(error.details.applied) ? (error.details.applied as AppliedEntry[]) : [];
       error.details.applied = [...applied, ...before];
+      if (request.target !== undefined) error.details.reverted = [...reverted, ...(Array.isArray(error.details.reverted) ? (error.details.reverted as RevertedEntry[]) : [])];
       throw error;
     }
     for (const entry of result.applied) {
       deps.logger.info(entry.method === 'recorded' ? 'migration.recorded' : 'migration.applied', { id: entry.id, durationMs: entry.durationMs });
     }
+    for (const entry of result.reverted ?? []) deps.logger.info('migration.reverted', { id: entry.id, durationMs: entry.durationMs });
     applied.push(...result.applied);
+    reverted.push(...(result.reverted ?? []));
     const done = result.status !== RunStatus.INCOMPLETE || attempt >= limit;
-    if (done) return { ...result, applied, durationMs: Date.now() - started };
+    if (done) return { ...result, applied, ...(result.to === undefined ? {} : { reverted }), durationMs: Date.now() - started };
     deps.logger.warn('run.continued', { pending: result.pending.length, next: attempt + 1, limit });
   }
 }

@@ -4,8 +4,10 @@
  */
 import { MigrationFailedError, MigrationRunnerError } from '../../lib/core/errors';
 import type { AppliedMigration } from '../../lib/core/migration';
-import type { LedgerSession, MigrationDatabase } from '../../lib/ports';
+import type { LedgerSession, MigrationDatabase, RevertRequest } from '../../lib/ports';
+import { splitStatements } from '../../lib/core/sql-split';
 import { applyRequest, migration, recordRequest } from '../support/builders';
+import { describeRehearsalContract } from './rehearsal.contract';
 
 /** One fresh database behind the adapter under test. */
 export interface ContractHarness {
@@ -273,6 +275,79 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
       });
     });
 
+    describe('revert', () => {
+      const up = migration({
+        id: 'app/0001_table',
+        sql: 'create table contract_rev (id int);',
+        downSql: 'drop table contract_rev;',
+      });
+      const revertOf = (m: typeof up, rows: string[] = [m.id], downSql = m.downSql ?? ''): RevertRequest => ({
+        migration: m,
+        statements: splitStatements(downSql),
+        rows,
+        runId: 3,
+        lockTimeoutMs: 0,
+        statementTimeoutMs: 0,
+      });
+
+      it('runs the reverse script and deletes the rows together', async () => {
+        // Prepare
+        const other = migration({ id: 'app/0002_other', sql: 'select 1;' });
+        await inSession(async (session) => {
+          await session.apply(applyRequest(up));
+          await session.record(recordRequest(other));
+        });
+
+        // Act
+        const result = await inSession((session) => session.revert(revertOf(up, [up.id, other.id])));
+
+        // Assess
+        expect(result.durationMs).toBeGreaterThanOrEqual(0);
+        expect(await tableExists('contract_rev')).toBe(false);
+        expect(await ledgerRows()).toEqual([]);
+      });
+
+      it('leaves the migration applied when the reverse script fails, naming the .down.sql, and the session stays usable', async () => {
+        // Prepare
+        await inSession((session) => session.apply(applyRequest(up)));
+
+        // Act
+        const { error, rows } = await inSession(async (session) => {
+          const failure = await rejectionOf(session.revert(revertOf(up, [up.id], 'drop table contract_rev;\nselect 1/0;')));
+          return { error: failure, rows: (await session.readLedger()).rows };
+        });
+
+        // Assess
+        expect(error).toBeInstanceOf(MigrationFailedError);
+        expect((error as MigrationFailedError).failure).toMatchObject({ migration: up.id, file: 'app/0001_table.down.sql', line: 2, reverting: true });
+        expect((error as MigrationFailedError).message).toContain('reverse script');
+        expect(await tableExists('contract_rev')).toBe(true);
+        expect(rows.map((row) => [row.id, row.state])).toEqual([[up.id, 'applied']]);
+      });
+
+      it('without a transaction: deletes the row after the statements, or marks it failed and keeps what ran', async () => {
+        // Prepare
+        const nt = migration({ id: 'app/0003_nt', sql: 'create table contract_rev_nt (id int);\ncreate table contract_rev_nt2 (id int);', noTransaction: true });
+        await inSession(async (session) => {
+          await session.apply(applyRequest(up));
+          await session.apply(applyRequest(nt));
+        });
+
+        // Act
+        const error = await inSession((session) => rejectionOf(session.revert(revertOf(nt, [nt.id], 'drop table contract_rev_nt;\nselect 1/0;'))));
+        const failedRow = rowOf(await ledgerRows(), nt.id);
+        await inSession((session) => session.revert(revertOf({ ...up, directives: { ...up.directives, noTransaction: true } })));
+
+        // Assess
+        expect((error as MigrationFailedError).remedy).toContain('resolve');
+        expect(failedRow).toMatchObject({ state: 'failed' });
+        expect(await tableExists('contract_rev_nt')).toBe(false);
+        expect(await tableExists('contract_rev_nt2')).toBe(true);
+        expect(await tableExists('contract_rev')).toBe(false);
+        expect((await ledgerRows()).map((row) => row.id)).toEqual([nt.id]);
+      });
+    });
+
     describe('resolveDirty', () => {
       const dirty = migration({
         id: 'app/0001_dirty',
@@ -335,16 +410,16 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
           const a = await session.startRun({ action: 'migrate', bundleId: 'bundle-r', actor: 'ci' });
           await session.finishRun(a, { outcome: 'succeeded', applied: ['app/0001_a', 'app/0002_b'] });
           const b = await session.startRun({ action: 'migrate', bundleId: 'bundle-r', actor: 'ci' });
-          await session.finishRun(b, { outcome: 'failed', applied: [], error: { code: 'MIGRATION_FAILED' } });
+          await session.finishRun(b, { outcome: 'failed', applied: [], reverted: ['app/0003_c'], error: { code: 'MIGRATION_FAILED' } });
           return [a, b];
         });
 
         // Assess
         expect(second).toBeGreaterThan(first as number);
-        const rows = await h.query(`select id, action, bundle_id, actor, outcome, applied, error, finished_at from ${runsTable()} order by id`);
+        const rows = await h.query(`select id, action, bundle_id, actor, outcome, applied, reverted, error, finished_at from ${runsTable()} order by id`);
         expect(rows).toEqual([
-          expect.objectContaining({ action: 'migrate', bundle_id: 'bundle-r', actor: 'ci', outcome: 'succeeded', applied: ['app/0001_a', 'app/0002_b'], error: null, finished_at: expect.any(Date) }),
-          expect.objectContaining({ outcome: 'failed', applied: [], error: { code: 'MIGRATION_FAILED' } }),
+          expect.objectContaining({ action: 'migrate', bundle_id: 'bundle-r', actor: 'ci', outcome: 'succeeded', applied: ['app/0001_a', 'app/0002_b'], reverted: [], error: null, finished_at: expect.any(Date) }),
+          expect.objectContaining({ outcome: 'failed', applied: [], reverted: ['app/0003_c'], error: { code: 'MIGRATION_FAILED' } }),
         ]);
       });
 
@@ -498,5 +573,7 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
         expect((await drift()).differences).toEqual([]);
       });
     });
+
+    describeRehearsalContract(() => h);
   });
 }

@@ -41,6 +41,39 @@ describe('Integration: the stagegate CLI as a process', () => {
     expect(again.stdout.trim().split('\n')).toHaveLength(1);
   });
 
+  it('goes back with --to: shows the reverse plan, prints it before running, and refuses an irreversible one with exit 1', async () => {
+    // Prepare: two apps; member/0001 depends on shop/0002
+    ws.migrations({
+      'shop/0001_orders.sql': 'CREATE TABLE cli_rev_orders (id int);',
+      'shop/0001_orders.down.sql': 'DROP TABLE cli_rev_orders;',
+      'shop/0002_items.sql': 'CREATE TABLE cli_rev_items (id int);',
+      'shop/0002_items.down.sql': 'DROP TABLE cli_rev_items;',
+      'member/0001_init.sql': '-- stagegate:depends-on shop/0002_items\nCREATE TABLE cli_rev_member (id int);',
+      'member/0001_init.down.sql': 'DROP TABLE cli_rev_member;',
+    });
+    const e = env();
+    await runCli(['migrate'], { cwd: ws.dir, env: e });
+    // Act
+    const plan = await runCli(['plan', '--to', 'shop/0001_orders'], { cwd: ws.dir, env: e });
+    const back = await runCli(['migrate', '--to', 'shop/0001_orders'], { cwd: ws.dir, env: e });
+    const forward = await runCli(['migrate', '--to', 'member/0001_init', '--json'], { cwd: ws.dir, env: e });
+    const usage = await runCli(['migrate', '--to', 'shop/1'], { cwd: ws.dir, env: e });
+    ws.migrations({ 'shop/0001_orders.sql': 'CREATE TABLE cli_rev_orders (id int);', 'shop/0002_items.sql': 'CREATE TABLE cli_rev_items (id int);', 'member/0001_init.sql': '-- stagegate:depends-on shop/0002_items\nCREATE TABLE cli_rev_member (id int);' });
+    const refused = await runCli(['migrate', '--to', 'shop/zero', '--json'], { cwd: ws.dir, env: e });
+    // Assess
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/Plan to shop\/0001_orders: 2 to revert, in this order:\n {2}1\. ↩ revert member\/0001_init {2}\(member\/0001_init\.down\.sql\)\n {2}2\. ↩ revert shop\/0002_items/);
+    expect(back.code).toBe(0);
+    expect(back.stdout.indexOf('Plan to shop/0001_orders')).toBeLessThan(back.stdout.indexOf('↩ member/0001_init'));
+    expect(back.stdout).toMatch(/↩ shop\/0002_items {2}reverted, \d+ ms/);
+    expect(back.stdout).toMatch(/At shop\/0001_orders: reverted 2 migrations in \d+ ms/);
+    expect(json(forward.stdout)).toMatchObject({ ok: true, status: 'applied', to: 'member/0001_init', reverted: [], applied: [{ id: 'shop/0002_items' }, { id: 'member/0001_init' }] });
+    expect(usage.code).toBe(2);
+    expect(refused.code).toBe(1);
+    expect(json(refused.stdout)).toMatchObject({ ok: false, error: { code: 'IRREVERSIBLE', migrations: [{ id: 'member/0001_init' }, { id: 'shop/0001_orders' }, { id: 'shop/0002_items' }] } });
+    expect(refused.stderr).toContain('shop/0001_orders.down.sql');
+  });
+
   it('reports a conflict and a cycle with exit 1, naming the files', async () => {
     // Prepare
     ws.migrations({

@@ -164,4 +164,25 @@ describe('Integration: drift detection on a real PostgreSQL', () => {
     expect(logger.events.find((e) => e.event === 'drift.skipped')?.data.reason).toContain('older than the ledger');
     expect(await drift()).toMatchObject({ baseline: true, stale: false, differences: [] });
   });
+
+  it('checks drift before a reverse (migrate --to) too, and stores the baseline after a run that reverted', async () => {
+    // Prepare
+    const reversible = ws.migrations({ ...V2, 'org/0002_slug.down.sql': 'ALTER TABLE organization DROP COLUMN slug;' });
+    await runOnFolder(reversible, db.url, { action: 'migrate' });
+    await db.query('ALTER TABLE organization ADD COLUMN type_id integer');
+    // Act
+    const refused = await failure(runOnFolder(reversible, db.url, { action: 'migrate', target: 'org/0001_initial' }));
+    const keptIds = await ledgerIds();
+    await drift({ reason: 'type_id stays' });
+    const reverted = await runOnFolder(reversible, db.url, { action: 'migrate', target: 'org/0001_initial' });
+    const after = await drift();
+    // Assess
+    expect(refused.code).toBe('DRIFT_DETECTED');
+    expect(keptIds).toEqual(['org/0001_initial', 'org/0002_slug']);
+    expect(reverted).toMatchObject({ status: 'reverted', reverted: [{ id: 'org/0002_slug' }] });
+    expect(await columns()).toEqual(['id', 'name', 'type_id']);
+    // Stored after the reverse: otherwise the changed ledger would leave it stale, comparing nothing.
+    expect(after).toMatchObject({ baseline: true, stale: false, differences: [] });
+  });
 });
+

@@ -110,6 +110,35 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
     expect(await db.query('select outcome from stagegate.runs order by id')).toEqual([{ outcome: 'incomplete' }, { outcome: 'succeeded' }]);
   });
 
+  it('goes back to a target across two apps, stopping between reverse steps at the deadline and keeping the target', async () => {
+    // Prepare: member depends on org/0002; reverting member takes 1.2 s of a 1 s budget
+    const { ref } = await publishMigrations(s3.client, BUCKET, {
+      'org/0001_init.sql': 'CREATE TABLE org (id int PRIMARY KEY);',
+      'org/0001_init.down.sql': 'DROP TABLE org;',
+      'org/0002_name.sql': 'ALTER TABLE org ADD COLUMN name text;',
+      'org/0002_name.down.sql': 'ALTER TABLE org DROP COLUMN name;',
+      'member/0001_init.sql': '-- stagegate:depends-on org/0002_name\nCREATE TABLE member (org_id int REFERENCES org (id));',
+      'member/0001_init.down.sql': 'SELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nDROP TABLE member;',
+    });
+    succeeded(await invoke(handler, { action: 'migrate', bundle: ref }));
+    const target = 'org/0001_init';
+    // Act
+    const plan = succeeded(await invoke(handler, { action: 'plan', bundle: ref, target }));
+    const first = succeeded(await invoke(handler, { action: 'migrate', bundle: ref, target }, lambdaContext({ remainingMs: 1_500 })));
+    const second = succeeded(await invoke(handler, { action: 'migrate', bundle: ref, target }, lambdaContext({ remainingMs: 60_000 })));
+    const refused = failed(await invoke(handler, { action: 'status', bundle: ref, target }));
+    // Assess
+    expect(plan).toMatchObject({ status: 'pending', to: target, pending: ['member/0001_init', 'org/0002_name'] });
+    expect(plan.plan?.map((s) => s.kind)).toEqual(['revert', 'revert']);
+    expect(first).toMatchObject({ status: 'incomplete', to: target, reverted: [{ id: 'member/0001_init' }], pending: ['org/0002_name'] });
+    expect(second).toMatchObject({ status: 'reverted', to: target, reverted: [{ id: 'org/0002_name' }], pending: [] });
+    expect(await ledger()).toEqual(['org/0001_init']);
+    const runs = await db.query<{ outcome: string; reverted: string[] }>('select outcome, reverted from stagegate.runs order by id');
+    expect(runs.slice(1)).toEqual([{ outcome: 'incomplete', reverted: ['member/0001_init'] }, { outcome: 'succeeded', reverted: ['org/0002_name'] }]);
+    expect(output.records().filter((r) => r.message === 'migration.reverted').map((r) => [r.id, r.to])).toEqual([['member/0001_init', target], ['org/0002_name', target]]);
+    expect(refused.errorType).toBe('EVENT_INVALID');
+  });
+
   it('caps statement_timeout to the time left, so a migration cannot outlive the invocation', async () => {
     // Prepare
     const { ref } = await publishMigrations(s3.client, BUCKET, { 'app/0001_endless.sql': 'CREATE TABLE half (id int);\nSELECT pg_sleep(30);' });

@@ -32,6 +32,7 @@ describe('Integration: Secrets Manager credentials against a real PostgreSQL', (
       s3Endpoint: null,
       region: null,
       stage: null,
+      stageOrder: null,
     };
   });
   afterEach(() => db.drop());

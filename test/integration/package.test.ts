@@ -5,9 +5,11 @@ import { withConditions } from '../support/template-conditions';
 
 // What serverless.yml's params say for each stage packaged here: dev reads
 // secrets encrypted with the AWS managed key, staging with a customer key,
-// production signs in with RDS IAM tokens.
+// production signs in with RDS IAM tokens. Every stage shares one bundle
+// bucket, and each reads the records of the stage before it in the order.
 const STAGES = {
   dev: {
+    previous: null,
     bucket: 'example-stagegate-123456789012',
     secret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:stagegate-dev-AbCdEf',
     apiSecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-api-dev-GhIjKl',
@@ -17,6 +19,7 @@ const STAGES = {
     vpc: { SubnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'], SecurityGroupIds: ['sg-0123456789abcdef0'] },
   },
   staging: {
+    previous: 'dev',
     bucket: 'example-stagegate-123456789012',
     secret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:stagegate-staging-AbCdEf',
     apiSecret: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app-api-staging-GhIjKl',
@@ -26,7 +29,8 @@ const STAGES = {
     vpc: { SubnetIds: ['subnet-0123456789abcdef2', 'subnet-0123456789abcdef3'], SecurityGroupIds: ['sg-0123456789abcdef1'] },
   },
   production: {
-    bucket: 'example-stagegate-210987654321',
+    previous: 'staging',
+    bucket: 'example-stagegate-123456789012',
     secret: 'arn:aws:secretsmanager:us-east-1:210987654321:secret:stagegate-production-AbCdEf',
     apiSecret: 'arn:aws:secretsmanager:us-east-1:210987654321:secret:app-api-production-GhIjKl',
     dbResourceId: 'cluster-PRODUCTIONXXXXXXXXXXXXXXXX',
@@ -212,6 +216,10 @@ describe.each(Object.keys(STAGES) as StageName[])('serverless package --stage %s
       return { secret: vars.STAGEGATE_DB_SECRET_ARN, user: vars.DB_USER, iam: vars.STAGEGATE_DB_IAM };
     };
     expect(database(migrate)).toEqual({ secret: params.secret, user: 'stagegate', iam: String(params.iam) });
+    // The stage order reaches the migrate function only.
+    const variables = (fn: Record<string, unknown>) => (fn.Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables(migrate)).toMatchObject({ STAGEGATE_STAGE: stage, STAGEGATE_STAGES: 'dev,staging,production' });
+    expect(variables(api).STAGEGATE_STAGES).toBeUndefined();
     expect(database(api)).toEqual({ secret: params.apiSecret, user: 'app_api', iam: String(params.iam) });
   });
 
@@ -220,6 +228,11 @@ describe.each(Object.keys(STAGES) as StageName[])('serverless package --stage %s
     const template = templateOf(stage);
     const { logs, network } = commonStatements('MigrateLogGroup');
     const records = `arn:\${AWS::Partition}:s3:::${params.bucket}/stagegate/stages/${stage}/*`;
+    // The first stage reads no other stage's record; every later one reads only the previous stage's.
+    const readPrevious: Statement[] =
+      params.previous === null
+        ? []
+        : [{ Sid: 'ReadPreviousStageRecord', Effect: 'Allow', Action: 's3:GetObject', Resource: sub(`arn:\${AWS::Partition}:s3:::${params.bucket}/stagegate/stages/${params.previous}/*`) }];
     // Assess
     expect(properties(template, 'MigrateLambdaFunction').Role).toEqual({ 'Fn::GetAtt': ['MigrateRole', 'Arn'] });
     expect(properties(template, 'MigrateLogGroup').LogGroupName).toBe(`/aws/lambda/stagegate-${stage}-migrate`);
@@ -227,6 +240,7 @@ describe.each(Object.keys(STAGES) as StageName[])('serverless package --stage %s
       logs,
       { Sid: 'ReadBundles', Effect: 'Allow', Action: 's3:GetObject', Resource: sub(`arn:\${AWS::Partition}:s3:::${params.bucket}/stagegate/bundles/*`) },
       { Sid: 'WriteOwnStageRecords', Effect: 'Allow', Action: 's3:PutObject', Resource: sub(records) },
+      ...readPrevious,
       ...databaseStatements(params, { sid: 'Migration', secret: params.secret, user: 'stagegate' }),
       ...network,
     ]);

@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:net';
 import pg from 'pg';
 import {
   describeConnection,
+  LEDGER_REVISION,
   LEDGER_VERSION,
   LOCK_CLASS_ID,
   lockKey,
@@ -197,6 +198,36 @@ describe('ledger schema', () => {
     expect(error.code).toBe('LEDGER_UNSUPPORTED');
     expect(error.message).toContain('newer stagegate');
     expect(ran).toBe(false);
+  });
+
+  it('upgrades a ledger of an older revision in place, idempotently, keeping its runs', async () => {
+    // Prepare: a ledger as stagegate 0.1.0 wrote it (no runs.reverted, no ledger_revision)
+    const schema = freshSchema();
+    const q = pg.escapeIdentifier(schema);
+    await adapter(schema).withLock({ waitMs: 1_000 }, (session) => session.startRun({ action: 'migrate', bundleId: 'old', actor: 'ci' }));
+    await database.query(`alter table ${q}.runs drop column reverted`);
+    await database.query(`delete from ${q}.meta where key = 'ledger_revision'`);
+
+    // Act
+    for (let i = 0; i < 2; i += 1) {
+      await adapter(schema).withLock({ waitMs: 1_000 }, async (session) => {
+        const runId = await session.startRun({ action: 'migrate', bundleId: 'new', actor: 'ci' });
+        await session.finishRun(runId, { outcome: 'succeeded', applied: [], reverted: ['app/0002_x'] });
+      });
+    }
+
+    // Assess
+    const runs = await database.query(`select bundle_id, outcome, reverted from ${q}.runs order by id`);
+    expect(runs).toEqual([
+      { bundle_id: 'old', outcome: 'abandoned', reverted: [] },
+      { bundle_id: 'new', outcome: 'succeeded', reverted: ['app/0002_x'] },
+      { bundle_id: 'new', outcome: 'succeeded', reverted: ['app/0002_x'] },
+    ]);
+    const meta = await database.query(`select key, value from ${q}.meta where key like 'ledger_%' order by key`);
+    expect(meta).toEqual([
+      { key: 'ledger_revision', value: String(LEDGER_REVISION) },
+      { key: 'ledger_version', value: String(LEDGER_VERSION) },
+    ]);
   });
 
   it('reads 10,000 ledger rows quickly', async () => {

@@ -95,4 +95,24 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     expect(accepted.code).toBe(0);
     expect(json(accepted.stdout)).toMatchObject({ ok: true, action: 'drift', stage: 'local', reason: 'hotfix on the stage', accepted: [{ name: 'public.stage_orders.by_hand' }] });
   });
+
+  it('goes back with --to, invoking again with the same target while the function comes back incomplete', async () => {
+    // Prepare: the slow app of the test before, now with reverse scripts of 0.8 s each
+    const files: Record<string, string> = { ...shop };
+    for (let i = 1; i <= 4; i += 1) {
+      files[`slow/000${i}_step.sql`] = `CREATE TABLE slow_${i} (id int);\nSELECT pg_sleep(0.8);`;
+      files[`slow/000${i}_step.down.sql`] = `DROP TABLE slow_${i};\nSELECT pg_sleep(0.8);`;
+    }
+    ws.migrations(files);
+    // Act
+    const result = await runCli(['migrate', '--stage', 'local', '--to', 'slow/zero', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(result.code).toBe(0);
+    const out = json(result.stdout);
+    expect(out).toMatchObject({ status: 'reverted', to: 'slow/zero', applied: [], pending: [], stage: 'local' });
+    expect(out.reverted.map((r: { id: string }) => r.id)).toEqual(['slow/0004_step', 'slow/0003_step', 'slow/0002_step', 'slow/0001_step']);
+    expect(result.stderr).toMatch(/invoking again \(2\/20\)/);
+    const left = await stage.db.query<{ id: string }>('select id from stagegate.migrations order by id');
+    expect(left.map((r) => r.id)).toEqual(['shop/0001_orders', 'shop/0002_items']);
+  });
 });

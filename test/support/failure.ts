@@ -17,3 +17,20 @@ export async function failure(promise: Promise<unknown>): Promise<MigrationRunne
   }
   throw new Error('expected a stagegate error, but the promise resolved');
 }
+
+/**
+ * The stagegate error a function throws, for synchronous code. Anything else
+ * (a plain error, or no throw at all) fails the test.
+ *
+ * @example
+ * expect(thrown(() => planTo(migrations, [], 'org/0009_gone')).code).toBe('TARGET_UNKNOWN');
+ */
+export function thrown(fn: () => unknown): MigrationRunnerError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof MigrationRunnerError) return error;
+    throw error;
+  }
+  throw new Error('expected a stagegate error, but nothing was thrown');
+}

@@ -6,7 +6,7 @@ describe('Function: parseConfig', () => {
     // Act
     const config = parseConfig(configFromEnv({ DATABASE_URL: 'postgres://u:p@h:5432/d', STAGEGATE_LOCK_WAIT_MS: '30s', OTHER: 'x' }));
     // Assess
-    expect(config).toEqual({ databaseUrl: 'postgres://u:p@h:5432/d', schema: 'stagegate', lockWaitMs: 30_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, embeddedPort: 54329, drift: 'fail' });
+    expect(config).toEqual({ databaseUrl: 'postgres://u:p@h:5432/d', schema: 'stagegate', lockWaitMs: 30_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, rehearsalLockTimeoutMs: 2_000, embeddedPort: 54329, drift: 'fail' });
   });
 
   it('reports every problem at once and never repeats the database URL', () => {

@@ -14,8 +14,11 @@ import { decodeBundle, encodeBundle } from '../../lib/core/bundle-format';
 import { MigrationRunnerError } from '../../lib/core/errors';
 import { isMigrationId, type Migration } from '../../lib/core/migration';
 
-/** Longest time one parse may take, in ms: far above the normal, far below a hang. */
-const MAX_MS = 1_000;
+/**
+ * Longest time one parse may take, in ms: far above the normal (well under
+ * 10 ms), far below a hang, and loose enough for a loaded 2-core CI machine.
+ */
+const MAX_MS = 5_000;
 const MAX_MESSAGE_CHARS = 2_000;
 
 /** Runs `parse`, and returns its value or the code of the stagegate error it threw; anything else fails the property. */
@@ -195,7 +198,9 @@ describe('Property: parseEvent never crashes or hangs', () => {
       fc.property(eventArb, (event) => {
         const { value, code } = outcomeOf(() => parseEvent(JSON.parse(JSON.stringify(event ?? null))));
         if (code !== undefined) return expect(code).toBe('EVENT_INVALID');
-        expect(Object.keys(value ?? {}).sort()).toEqual(['action', 'bundle']);
+        const keys = Object.keys(value ?? {});
+        expect(keys).toEqual(expect.arrayContaining(['action', 'bundle']));
+        expect(keys.filter((k) => !['action', 'bundle', 'target', 'rehearse'].includes(k))).toEqual([]);
         expect(value?.bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
       }),
       { numRuns: 3_000 },

@@ -52,14 +52,14 @@ describe('Function: parseGateSettings', () => {
     // Act
     const settings = parseGateSettings({ bucket: 'deploys' }, ['migrate', 'api', 'worker']);
     // Assess
-    expect(settings).toEqual({ migrations: 'migrations', bucket: 'deploys', prefix: 'stagegate', migrateFunction: 'migrate', promote: ['api', 'worker'], alias: 'live', maxInvocations: 20 });
+    expect(settings).toEqual({ migrations: 'migrations', bucket: 'deploys', prefix: 'stagegate', migrateFunction: 'migrate', promote: ['api', 'worker'], alias: 'live', maxInvocations: 20, rehearse: false, stages: null });
   });
 
   it('reports every problem at once', () => {
     // Act
     let error: unknown;
     try {
-      parseGateSettings({ bucket: 'Not A Bucket', alias: '12', migrateFunction: 'apply', promote: 'api', maxInvocations: 1.5 }, ['migrate', 'api']);
+      parseGateSettings({ bucket: 'Not A Bucket', alias: '12', migrateFunction: 'apply', promote: 'api', maxInvocations: 1.5, rehearse: 'yes' }, ['migrate', 'api']);
     } catch (caught) {
       error = caught;
     }
@@ -71,6 +71,7 @@ describe('Function: parseGateSettings', () => {
       'custom.stagegate.migrateFunction',
       'custom.stagegate.promote',
       'custom.stagegate.maxInvocations',
+      'custom.stagegate.rehearse',
     ]);
   });
 });

@@ -18,7 +18,7 @@ const IAM: IamDatabase = { kind: 'iam', host: 'db.cluster-x.eu-west-1.rds.amazon
 const rdsSecret = (password = PASSWORD): Record<string, unknown> => ({ username: 'app', password, host: 'db.internal', port: 5432, dbname: 'app', engine: 'postgres' });
 
 function configWith(database: LambdaConfig['database']): LambdaConfig {
-  return { database, schema: 'stagegate', settings: { lockWaitMs: 1_000, lockTimeoutMs: 1_000, statementTimeoutMs: 1_000 }, safetyMarginMs: 0, s3Endpoint: null, region: null, stage: null };
+  return { database, schema: 'stagegate', settings: { lockWaitMs: 1_000, lockTimeoutMs: 1_000, statementTimeoutMs: 1_000 }, safetyMarginMs: 0, s3Endpoint: null, region: null, stage: null, stageOrder: null };
 }
 
 const clientsWith = (secrets: SecretReader, signer?: TokenSigner): CredentialClients => ({

@@ -23,12 +23,33 @@ describe('Function: parseLambdaEnvironment', () => {
     expect(config).toEqual({
       database: { kind: 'url', url: URL_ENV.DATABASE_URL, tls: 'url' },
       schema: 'stagegate',
-      settings: { lockWaitMs: 120_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, drift: 'fail' },
+      settings: { lockWaitMs: 120_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, rehearsalLockTimeoutMs: 2_000, drift: 'fail' },
       safetyMarginMs: 30_000,
       s3Endpoint: null,
       region: null,
       stage: null,
+      stageOrder: null,
     });
+  });
+
+  it('reads the stage order and this stage\'s place in it', () => {
+    // Act
+    const config = parseLambdaEnvironment({ ...URL_ENV, STAGEGATE_STAGE: 'production', STAGEGATE_STAGES: 'dev,staging,production' });
+    const first = parseLambdaEnvironment({ ...URL_ENV, STAGEGATE_STAGE: 'dev', STAGEGATE_STAGES: 'dev,staging,production' });
+    // Assess
+    expect(config.stageOrder).toEqual({ stages: ['dev', 'staging', 'production'], stage: 'production', previousStage: 'staging' });
+    expect(first.stageOrder?.previousStage).toBeNull();
+  });
+
+  it('refuses a stage order without this stage, or without a stage at all', () => {
+    // Act
+    const outside = problemsOf({ ...URL_ENV, STAGEGATE_STAGE: 'qa', STAGEGATE_STAGES: 'dev,production' });
+    const unnamed = problemsOf({ ...URL_ENV, STAGEGATE_STAGES: 'dev,production' });
+    const twice = problemsOf({ ...URL_ENV, STAGEGATE_STAGE: 'dev', STAGEGATE_STAGES: 'dev,dev' });
+    // Assess
+    expect(outside).toEqual([{ key: 'STAGEGATE_STAGE', problem: expect.stringContaining('stage "qa" is not in the stage order (STAGEGATE_STAGES: dev, production)') }]);
+    expect(unnamed).toEqual([{ key: 'STAGEGATE_STAGE', problem: expect.stringContaining('is required with STAGEGATE_STAGES') }]);
+    expect(twice).toEqual([{ key: 'STAGEGATE_STAGES', problem: 'names a stage twice' }]);
   });
 
   it('reads every stagegate setting', () => {
@@ -39,6 +60,7 @@ describe('Function: parseLambdaEnvironment', () => {
       STAGEGATE_LOCK_WAIT_MS: '45s',
       STAGEGATE_LOCK_TIMEOUT_MS: '2000',
       STAGEGATE_STATEMENT_TIMEOUT_MS: '10m',
+      STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS: '750ms',
       STAGEGATE_SAFETY_MARGIN_MS: '20s',
       STAGEGATE_S3_ENDPOINT: 'http://127.0.0.1:4569',
       STAGEGATE_STAGE: 'prod',
@@ -47,7 +69,7 @@ describe('Function: parseLambdaEnvironment', () => {
     // Assess
     expect(config).toMatchObject({
       schema: 'ledger',
-      settings: { lockWaitMs: 45_000, lockTimeoutMs: 2_000, statementTimeoutMs: 600_000 },
+      settings: { lockWaitMs: 45_000, lockTimeoutMs: 2_000, statementTimeoutMs: 600_000, rehearsalLockTimeoutMs: 750 },
       safetyMarginMs: 20_000,
       s3Endpoint: 'http://127.0.0.1:4569',
       stage: 'prod',

@@ -37,6 +37,29 @@ describe('Function: parseEvent', () => {
     expect(problemsOf({ ...valid(), action: 'drift', accept: { reason: '  ' } })).toEqual([{ field: 'accept.reason', problem: 'must say why the live schema becomes the baseline' }]);
   });
 
+  it('passes rehearse: true of a plan event on, and drops rehearse: false', () => {
+    // Act
+    const rehearsal = parseEvent({ ...valid(), action: 'plan', rehearse: true });
+    const plain = parseEvent({ ...valid(), action: 'plan', rehearse: false });
+    // Assess
+    expect(rehearsal).toEqual({ action: 'plan', bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA }, rehearse: true });
+    expect(plain).not.toHaveProperty('rehearse');
+  });
+
+  it.each(['migrate', 'status'])('refuses rehearse with action %s', (action) => {
+    // Act
+    const problems = problemsOf({ ...valid(), action, rehearse: true });
+    // Assess
+    expect(problems).toEqual([{ field: 'rehearse', problem: 'goes only with action "plan"' }]);
+  });
+
+  it('refuses a rehearse that is not a boolean', () => {
+    // Act
+    const problems = problemsOf({ ...valid(), action: 'plan', rehearse: 'yes' });
+    // Assess
+    expect(problems).toEqual([{ field: 'rehearse', problem: 'must be a boolean' }]);
+  });
+
   it('lists every unknown field with its path', () => {
     // Prepare
     const event = { ...valid(), dryRun: true, bundle: { ...(valid().bundle as object), region: 'eu-west-1' } };
@@ -134,21 +157,22 @@ describe('Function: parseEvent', () => {
     expect(problems).toEqual([{ field: 'bundle.sha256', problem: 'must be exactly 64 lowercase hexadecimal characters (the bundle id)' }]);
   });
 
-  it('refuses a well-formed target clearly, because this version cannot stop at one', () => {
+  it.each(['organization/0002_organization_type', 'organization/zero', 'zero'])('accepts the target %p for plan and migrate', (target) => {
     // Act
-    const problems = problemsOf({ ...valid(), target: 'organization/0002_organization_type' });
+    const plan = parseEvent({ ...valid(), action: 'plan', target });
+    const migrate = parseEvent({ ...valid(), target });
     // Assess
-    expect(problems).toEqual([{ field: 'target', problem: 'target is not supported by this version; leave it out to apply every pending migration' }]);
+    expect(plan).toMatchObject({ action: 'plan', target });
+    expect(migrate).toMatchObject({ action: 'migrate', target });
   });
 
-  it('checks a target as a migration id too', () => {
+  it('checks a target as a migration id, <app>/zero or zero, and refuses one with status', () => {
     // Act
-    const problems = problemsOf({ ...valid(), target: 'Organization/2' });
+    const malformed = problemsOf({ ...valid(), target: 'Organization/2' });
+    const withStatus = problemsOf({ ...valid(), action: 'status', target: 'zero' });
     // Assess
-    expect(problems.map((p) => p.problem)).toEqual([
-      'target is not supported by this version; leave it out to apply every pending migration',
-      'must be a migration id such as organization/0002_organization_type',
-    ]);
+    expect(malformed).toEqual([{ field: 'target', problem: 'must be a migration id such as organization/0002_organization_type, <app>/zero or zero' }]);
+    expect(withStatus).toEqual([{ field: 'target', problem: 'goes with the actions plan and migrate only' }]);
   });
 
   it('summarises an event with very many problems and cuts long field names', () => {
@@ -161,5 +185,36 @@ describe('Function: parseEvent', () => {
     expect(problems).toHaveLength(20);
     expect(problems[19]).toEqual({ field: '(event)', problem: 'and 81 more problems' });
     expect(Math.max(...problems.map((p) => p.field.length))).toBeLessThanOrEqual(65);
+  });
+
+  it('accepts a stage-order override with a reason on migrate only, trimmed and capped', () => {
+    // Act
+    const parsed = parseEvent({ ...valid(), stageOrderOverride: { reason: '  hotfix INC-123 ' } });
+    const onPlan = problemsOf({ ...valid(), action: 'plan', stageOrderOverride: { reason: 'x' } });
+    const tooLong = problemsOf({ ...valid(), stageOrderOverride: { reason: 'x'.repeat(501) } });
+    const extra = problemsOf({ ...valid(), stageOrderOverride: { reason: 'x', force: true } });
+    // Assess
+    expect(parsed).toMatchObject({ stageOrderOverride: { reason: 'hotfix INC-123' } });
+    expect(onPlan).toEqual([{ field: 'stageOrderOverride', problem: 'goes with action "migrate" only' }]);
+    expect(tooLong).toEqual([{ field: 'stageOrderOverride.reason', problem: 'must be at most 500 characters' }]);
+    expect(extra).toEqual([{ field: 'stageOrderOverride.force', problem: 'unknown field' }]);
+  });
+
+  it.each([
+    ['target', { target: 'zero' }, 'goes with the actions plan and migrate only'],
+    ['rehearse', { rehearse: true }, 'goes only with action "plan"'],
+    ['stageOrderOverride', { stageOrderOverride: { reason: 'x' } }, 'goes with action "migrate" only'],
+  ])('refuses %s with action drift', (field, extra, problem) => {
+    // Act
+    const problems = problemsOf({ ...valid(), action: 'drift', ...extra });
+    // Assess
+    expect(problems).toEqual([{ field, problem }]);
+  });
+
+  it.each(['plan', 'status'])('refuses accept with action %s', (action) => {
+    // Act
+    const problems = problemsOf({ ...valid(), action, accept: { reason: 'hotfix' } });
+    // Assess
+    expect(problems).toEqual([{ field: 'accept', problem: 'goes only with action "drift"' }]);
   });
 });

@@ -13,6 +13,15 @@ describe('Function: runRequestFor', () => {
     // Assess
     expect(request).toEqual({ action: 'migrate', actor: 'lambda:svc-prod-migrate:req-1', deadline: 901_000, safetyMarginMs: 30_000 });
   });
+
+  it('asks the engine for a rehearsal when the plan event says rehearse', () => {
+    // Prepare
+    const context = { functionName: 'svc-prod-migrate', awsRequestId: 'req-2', getRemainingTimeInMillis: () => 60_000 };
+    // Act
+    const request = runRequestFor({ action: 'plan', bundle: { bucket: 'b', key: 'k', sha256: 'a'.repeat(64) }, rehearse: true }, context, { safetyMarginMs: 30_000 }, { now: () => 0 });
+    // Assess
+    expect(request).toMatchObject({ action: 'plan', rehearse: true, deadline: 60_000 });
+  });
 });
 
 describe('Function: outcomeOf', () => {

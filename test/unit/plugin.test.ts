@@ -56,7 +56,7 @@ describe('Class: StagegatePlugin', () => {
     // Assess
     expect(schemas).toEqual([{ properties: { stagegate: GATE_SETTINGS_SCHEMA } }]);
     expect(GATE_SETTINGS_SCHEMA.additionalProperties).toBe(false);
-    expect(Object.keys(GATE_SETTINGS_SCHEMA.properties).sort()).toEqual(['alias', 'bucket', 'maxInvocations', 'migrateFunction', 'migrations', 'prefix', 'promote']);
+    expect(Object.keys(GATE_SETTINGS_SCHEMA.properties).sort()).toEqual(['alias', 'bucket', 'maxInvocations', 'migrateFunction', 'migrations', 'prefix', 'promote', 'rehearse', 'stages']);
   });
 
   it('declares migrate (with plan and status), promote, and --allow-uncommitted on package and deploy', () => {
@@ -112,6 +112,20 @@ describe('Class: StagegatePlugin', () => {
     const outcome = plugin.hooks['before:deploy:function:initialize']!();
     // Assess
     await expect(outcome).resolves.toBeUndefined();
+  });
+
+  it('refuses --override-stage-order without --reason before a deploy builds anything', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    serverless.processedInput = { commands: ['deploy'] };
+    const plugin = new StagegatePlugin(serverless, { 'override-stage-order': true }, io);
+    // Act
+    const error = await rejection(plugin.hooks['after:aws:package:finalize:mergeCustomProviderResources']!());
+    // Assess
+    expect(error.code).toBe('STAGEGATE_USAGE');
+    expect(error.message).toContain('--override-stage-order needs --reason');
+    expect(plugin.commands.deploy.options['override-stage-order'].type).toBe('boolean');
+    expect(plugin.commands.deploy.options.reason.type).toBe('string');
   });
 
   it('reads configuration only when a hook runs, and reports every problem then', async () => {

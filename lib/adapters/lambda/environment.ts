@@ -1,5 +1,6 @@
 import { DEFAULTS, ENVIRONMENT, configFromEnv, parseConfig, parseDuration, type Config } from '../../config';
 import { ConfigInvalidError, type ConfigProblem } from '../../core/errors';
+import { parseStageList, placeInOrder } from '../../core/stage-order';
 import type { RunSettings } from '../../run';
 import { parseDatabaseSettings, type DatabaseSettings } from './environment-database';
 import { EnvReader, type Environment } from './env-reader';
@@ -23,8 +24,13 @@ export interface LambdaConfig {
   s3Endpoint: string | null;
   /** `AWS_REGION`, which Lambda always sets; null when unset (local use). */
   region: string | null;
-  /** `STAGEGATE_STAGE`, for logs only; null when unset. */
+  /** `STAGEGATE_STAGE`, for logs and the stage order; null when unset. */
   stage: string | null;
+  /**
+   * `STAGEGATE_STAGES` (`dev,staging,production`): the stage order, with this
+   * stage in it. Null when unset: then no order is checked and no record written.
+   */
+  stageOrder: { stages: string[]; stage: string; previousStage: string | null } | null;
 }
 
 /** The variables of the shared configuration (`lib/config.ts`), by setting name. */
@@ -38,8 +44,8 @@ const VARIABLE_OF: Record<string, string> = Object.fromEntries(Object.entries(EN
  *
  * Variables: the database (see {@link parseDatabaseSettings}),
  * `STAGEGATE_SCHEMA`, `STAGEGATE_LOCK_WAIT_MS`, `STAGEGATE_LOCK_TIMEOUT_MS`,
- * `STAGEGATE_STATEMENT_TIMEOUT_MS`, `STAGEGATE_DRIFT`, `STAGEGATE_SAFETY_MARGIN_MS` (default
- * 30 s), `STAGEGATE_S3_ENDPOINT`, `STAGEGATE_STAGE` and `AWS_REGION`.
+ * `STAGEGATE_STATEMENT_TIMEOUT_MS`, `STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS`, `STAGEGATE_DRIFT`, `STAGEGATE_SAFETY_MARGIN_MS` (default
+ * 30 s), `STAGEGATE_S3_ENDPOINT`, `STAGEGATE_STAGE`, `STAGEGATE_STAGES` and `AWS_REGION`.
  *
  * @example
  * const config = parseLambdaEnvironment(process.env);
@@ -51,14 +57,42 @@ export function parseLambdaEnvironment(env: Environment): LambdaConfig {
   const config: LambdaConfig = {
     database: parseDatabaseSettings(reader),
     schema: shared.schema,
-    settings: { lockWaitMs: shared.lockWaitMs, lockTimeoutMs: shared.lockTimeoutMs, statementTimeoutMs: shared.statementTimeoutMs, drift: shared.drift },
+    settings: {
+      lockWaitMs: shared.lockWaitMs,
+      lockTimeoutMs: shared.lockTimeoutMs,
+      statementTimeoutMs: shared.statementTimeoutMs,
+      rehearsalLockTimeoutMs: shared.rehearsalLockTimeoutMs,
+      drift: shared.drift,
+    },
     safetyMarginMs: reader.parse('STAGEGATE_SAFETY_MARGIN_MS', parseDuration) ?? DEFAULT_SAFETY_MARGIN_MS,
     s3Endpoint: reader.parse('STAGEGATE_S3_ENDPOINT', parseEndpoint) ?? null,
     region: reader.parse('AWS_REGION', parseRegion) ?? null,
     stage: reader.parse('STAGEGATE_STAGE', parseStage) ?? null,
+    stageOrder: null,
   };
+  config.stageOrder = stageOrderOf(reader, config.stage);
   if (reader.problems.length > 0) throw new ConfigInvalidError(reader.problems);
   return config;
+}
+
+/** The stage order from `STAGEGATE_STAGES`; this stage must be in it. */
+function stageOrderOf(reader: EnvReader, stage: string | null): LambdaConfig['stageOrder'] {
+  const stages = reader.parse('STAGEGATE_STAGES', (value) => {
+    const parsed = parseStageList(value);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    return parsed.stages;
+  });
+  if (stages === undefined) return null;
+  if (stage === null) {
+    if (!reader.has('STAGEGATE_STAGE')) reader.report('STAGEGATE_STAGE', 'is required with STAGEGATE_STAGES: the stage this function serves');
+    return null;
+  }
+  const place = placeInOrder(stages, stage);
+  if (!place.inOrder) {
+    reader.report('STAGEGATE_STAGE', `stage "${stage}" is not in the stage order (STAGEGATE_STAGES: ${stages.join(', ')}); add it to custom.stagegate.stages`);
+    return null;
+  }
+  return { stages, stage, previousStage: place.previousStage };
 }
 
 /** What a function that only reads and writes the database needs from its environment. */
@@ -89,7 +123,10 @@ export function parseDatabaseEnvironment(env: Environment): DatabaseEnvironment 
 }
 
 /** Schema, lock wait and timeouts, checked by the shared `parseConfig`; its problems renamed to their variables. */
-function sharedSettings(env: Environment, problems: ConfigProblem[]): Pick<Config, 'schema' | 'lockWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'drift'> {
+function sharedSettings(
+  env: Environment,
+  problems: ConfigProblem[],
+): Pick<Config, 'schema' | 'lockWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'rehearsalLockTimeoutMs' | 'drift'> {
   // The database URL and the embedded server are this module's business, not parseConfig's.
   const { databaseUrl: _url, embeddedPort: _port, ...raw } = configFromEnv(env);
   try {

@@ -1,8 +1,10 @@
 // Named imports, not the `z` namespace: a bundler can then leave out the parts of zod this never uses
 // (its locales alone), which is most of zod and a third of the function's start-up time.
-import { enum as oneOf, strictObject, string, type core } from 'zod';
+import { boolean, enum as oneOf, strictObject, string, type core } from 'zod';
 import { EventInvalidError, type EventProblem } from '../../core/errors';
-import { isMigrationId, MAX_ID_LENGTH } from '../../core/migration';
+import { MAX_ID_LENGTH } from '../../core/migration';
+import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
+import { isTarget } from '../../core/target';
 import type { BundleRef } from '../s3/bundle-ref';
 
 /** What the migrate function may be asked to do. */
@@ -17,7 +19,16 @@ export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 
 /** A checked invocation event: the only form of the event past the handler. */
 export type MigrateEvent =
-  | { action: typeof EventAction.PLAN | typeof EventAction.MIGRATE | typeof EventAction.STATUS; bundle: BundleRef }
+  | {
+      action: typeof EventAction.PLAN | typeof EventAction.MIGRATE | typeof EventAction.STATUS;
+      bundle: BundleRef;
+      /** `plan` and `migrate`: the target to go to, forwards or back (a migration id, `<app>/zero` or `zero`). */
+      target?: string;
+      /** With action `plan` only: rehearse the pending migrations (run them, then roll back). */
+      rehearse?: boolean;
+      /** `migrate` only: proceed although the previous stage lacks migrations; the reason is recorded. */
+      stageOrderOverride?: { reason: string };
+    }
   | {
       action: typeof EventAction.DRIFT;
       bundle: BundleRef;
@@ -54,9 +65,12 @@ const sha256Schema = string().regex(/^[0-9a-f]{64}$/, 'must be exactly 64 lowerc
 
 const targetSchema = string()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
-  // TODO [>=0.2.0] accept a target once runMigrations can stop at one.
-  .refine(() => false, 'target is not supported by this version; leave it out to apply every pending migration')
-  .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type');
+  .refine(isTarget, 'must be a migration id such as organization/0002_organization_type, <app>/zero or zero');
+
+const reasonSchema = string()
+  .trim()
+  .min(1, { error: 'must say why the stage order is overridden (it is recorded)', abort: true })
+  .max(MAX_OVERRIDE_REASON, { error: `must be at most ${MAX_OVERRIDE_REASON} characters` });
 
 /** The longest reason accepted: it is kept in the run history. */
 const MAX_REASON_CHARS = 1000;
@@ -71,8 +85,21 @@ const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS, EventAction.DRIFT]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
+  rehearse: boolean().optional(),
+  stageOrderOverride: strictObject({ reason: reasonSchema }).optional(),
   accept: acceptSchema.optional(),
-}).refine((event) => event.accept === undefined || event.action === EventAction.DRIFT, { error: 'goes only with action "drift"', path: ['accept'] });
+})
+  .refine((event) => event.target === undefined || event.action === EventAction.PLAN || event.action === EventAction.MIGRATE, {
+    path: ['target'],
+    message: 'goes with the actions plan and migrate only',
+  })
+  .refine((event) => event.rehearse === undefined || event.action === EventAction.PLAN, { path: ['rehearse'], error: 'goes only with action "plan"' })
+  .refine((event) => event.rehearse === undefined || event.target === undefined, { path: ['rehearse'], error: 'cannot be combined with target: a rehearsal runs the pending migrations' })
+  .refine((event) => event.stageOrderOverride === undefined || event.action === EventAction.MIGRATE, {
+    error: 'goes with action "migrate" only',
+    path: ['stageOrderOverride'],
+  })
+  .refine((event) => event.accept === undefined || event.action === EventAction.DRIFT, { error: 'goes only with action "drift"', path: ['accept'] });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
 const errorMap: core.$ZodErrorMap = (issue) => {
@@ -114,8 +141,14 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle, accept } = parsed.data;
+  const { action, bundle, target, rehearse, stageOrderOverride, accept } = parsed.data;
   const ref = { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 };
-  if (action !== EventAction.DRIFT) return { action, bundle: ref };
-  return { action, bundle: ref, ...(accept ? { accept: { reason: accept.reason.trim() } } : {}) };
+  if (action === EventAction.DRIFT) return { action, bundle: ref, ...(accept ? { accept: { reason: accept.reason.trim() } } : {}) };
+  return {
+    action,
+    bundle: ref,
+    ...(target === undefined ? {} : { target }),
+    ...(rehearse ? { rehearse } : {}),
+    ...(stageOrderOverride ? { stageOrderOverride: { reason: stageOrderOverride.reason } } : {}),
+  };
 }

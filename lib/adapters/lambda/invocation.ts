@@ -33,6 +33,9 @@ export function runRequestFor(
     actor: `lambda:${context.functionName}:${context.awsRequestId}`,
     deadline: clock.now() + context.getRemainingTimeInMillis(),
     safetyMarginMs: config.safetyMarginMs,
+    ...(event.target === undefined ? {} : { target: event.target }),
+    ...(event.rehearse ? { rehearse: true } : {}),
+    ...(event.stageOrderOverride ? { stageOrderOverride: event.stageOrderOverride } : {}),
   };
 }
 
@@ -47,6 +50,7 @@ export function outcomeOf(response: MigrateResponse): Record<string, unknown> {
     action: response.action,
     status: response.status,
     applied: response.applied.length,
+    ...(response.to === undefined ? {} : { to: response.to, reverted: response.reverted?.length ?? 0 }),
     pending: response.pending.length,
     durationMs: response.durationMs,
     target: response.target,

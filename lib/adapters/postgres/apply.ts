@@ -3,10 +3,12 @@
  * already decided that it runs; this module only runs it and reports failure.
  */
 import type pg from 'pg';
-import { MigrationRunnerError } from '../../core/errors';
-import type { LedgerState } from '../../core/migration';
+import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
+import type { LedgerState, Migration } from '../../core/migration';
+import type { SqlStatement } from '../../core/sql-split';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
+import { withFacts } from './failure-facts';
 import { insertMigrationRow, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
 
 /** A `lock_timeout` / `statement_timeout` value: whole milliseconds, `'0'` for none. */
@@ -36,22 +38,35 @@ async function resetTimeouts(client: pg.Client, session: Timeouts | undefined): 
   await reset.catch(() => undefined);
 }
 
-/** True when the request asks for the timeouts the session already has: then nothing needs setting. */
-function inForce(session: Timeouts | undefined, request: ApplyRequest): boolean {
+/**
+ * What runs: one migration's statements with its timeouts, as an
+ * `ApplyRequest` or a `RevertRequest` carries them. `migration.file` is the
+ * file the statements come from, for errors; `reverting` marks a reverse script.
+ */
+export interface Script {
+  migration: Migration;
+  statements: SqlStatement[];
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  reverting?: boolean;
+}
+
+/** True when the script asks for the timeouts the session already has: then nothing needs setting. */
+function inForce(session: Timeouts | undefined, script: Script): boolean {
   return (
     session !== undefined &&
-    timeoutSetting(session.lockTimeoutMs) === timeoutSetting(request.lockTimeoutMs) &&
-    timeoutSetting(session.statementTimeoutMs) === timeoutSetting(request.statementTimeoutMs)
+    timeoutSetting(session.lockTimeoutMs) === timeoutSetting(script.lockTimeoutMs) &&
+    timeoutSetting(session.statementTimeoutMs) === timeoutSetting(script.statementTimeoutMs)
   );
 }
 
 /** Runs each statement on its own, without parameters (the simple protocol, as psql does). */
-async function runStatements(client: pg.Client, request: ApplyRequest): Promise<void> {
-  for (const statement of request.statements) {
+async function runStatements(client: pg.Client, script: Script): Promise<void> {
+  for (const statement of script.statements) {
     try {
       await client.query(statement.sql);
     } catch (error) {
-      throw migrationFailedError(error, request.migration, statement);
+      throw migrationFailedError(error, script.migration, statement, script.reverting);
     }
   }
 }
@@ -84,52 +99,81 @@ function elapsedSince(started: number): number {
   return Math.round(performance.now() - started);
 }
 
-async function applyInTransaction(client: pg.Client, t: LedgerTables, request: ApplyRequest, session: Timeouts | undefined): Promise<number> {
+/**
+ * Runs a script and its ledger change in one transaction; `ledger` gets the
+ * statements' duration. Returns that duration.
+ *
+ * @example
+ * await inTransaction(client, script, undefined, () => deleteMigrationRows(client, t, ['app/0002_x']));
+ */
+export async function inTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, ledger: (durationMs: number) => Promise<void>): Promise<number> {
   const started = performance.now();
   await client.query('begin');
   try {
     // Saves a round trip per migration, which psql does not pay either.
-    if (!inForce(session, request)) await setTimeouts(client, request, true);
-    await runStatements(client, request);
+    if (!inForce(session, script)) await setTimeouts(client, script, true);
+    await runStatements(client, script);
     const durationMs = elapsedSince(started);
-    await writeRow(client, t, rowOf(request, 'applied', 'executed', durationMs));
+    await ledger(durationMs);
     // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
     await client.query('commit').catch((error: unknown) => {
-      throw migrationFailedError(error, request.migration, null);
+      throw migrationFailedError(error, script.migration, null, script.reverting);
     });
     return durationMs;
   } catch (error) {
     // After a lost connection the server has already rolled back.
     await client.query('rollback').catch(() => undefined);
-    throw error;
+    // The facts are of the database as the migration found it: its own work is rolled back.
+    throw error instanceof MigrationFailedError ? await withFacts(client, error, false) : error;
   }
 }
 
-async function markFailed(client: pg.Client, t: LedgerTables, id: string, error: unknown): Promise<void> {
-  const json = error instanceof MigrationRunnerError ? error.toJSON() : { message: String(error) };
-  // If the connection is gone the row stays `running`, which the next run reports as dirty.
-  await updateMigrationState(client, t, id, { state: 'failed', durationMs: null, error: json }).catch(() => undefined);
+/** The ledger changes around a script that runs outside a transaction. */
+export interface DirtyProtocol {
+  /** Committed before any statement runs, so a crash part-way leaves a visible `running` row. */
+  before(): Promise<void>;
+  /** After a failing statement: mark the rows `failed` with the error (best effort). */
+  failed(error: Record<string, unknown>): Promise<void>;
+  /** After the last statement. */
+  after(durationMs: number): Promise<void>;
 }
 
-async function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: ApplyRequest, session: Timeouts | undefined): Promise<number> {
-  const { id } = request.migration;
-  // Committed before any statement runs, so a crash part-way leaves a visible `running` row.
-  await writeRow(client, t, rowOf(request, 'running', 'executed', null));
+/**
+ * Runs a script statement by statement in autocommit, with the ledger
+ * changes of `protocol` around it. Returns the statements' duration.
+ *
+ * @example
+ * await outsideTransaction(client, script, undefined, { before, failed, after });
+ */
+export async function outsideTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, protocol: DirtyProtocol): Promise<number> {
+  await protocol.before();
   const started = performance.now();
   try {
-    await setTimeouts(client, request, false);
-    await runStatements(client, request);
-  } catch (error) {
+    await setTimeouts(client, script, false);
+    await runStatements(client, script);
+  } catch (caught) {
     await resetTimeouts(client, session);
-    await markFailed(client, t, id, error);
+    const error = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
+    // If the connection is gone the rows stay `running`, which the next run reports as dirty.
+    await protocol.failed(error instanceof MigrationRunnerError ? error.toJSON() : { message: String(error) }).catch(() => undefined);
     throw error;
   }
   const durationMs = elapsedSince(started);
   await resetTimeouts(client, session);
-  await updateMigrationState(client, t, id, { state: 'applied', durationMs, error: null }).catch((error: unknown) => {
-    throw databaseError(error, `marking ${id} applied`);
-  });
+  await protocol.after(durationMs);
   return durationMs;
+}
+
+function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: ApplyRequest, session: Timeouts | undefined): Promise<number> {
+  const { id } = request.migration;
+  return outsideTransaction(client, request, session, {
+    before: () => writeRow(client, t, rowOf(request, 'running', 'executed', null)),
+    failed: (error) => updateMigrationState(client, t, id, { state: 'failed', durationMs: null, error }),
+    after: (durationMs) =>
+      updateMigrationState(client, t, id, { state: 'applied', durationMs, error: null }).catch((error: unknown) => {
+        throw databaseError(error, `marking ${id} applied`);
+      }),
+  });
 }
 
 /**
@@ -151,7 +195,7 @@ export async function applyMigration(
 ): Promise<{ durationMs: number }> {
   const durationMs = request.migration.directives.noTransaction
     ? await applyOutsideTransaction(client, t, request, session)
-    : await applyInTransaction(client, t, request, session);
+    : await inTransaction(client, request, session, (durationMs) => writeRow(client, t, rowOf(request, 'applied', 'executed', durationMs)));
   return { durationMs };
 }
 

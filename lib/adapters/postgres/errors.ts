@@ -12,6 +12,7 @@ import {
   MigrationRunnerError,
   type MigrationFailure,
 } from '../../core/errors';
+import type { PgObjectFields } from '../../core/failure-subject';
 import type { Migration } from '../../core/migration';
 import { locate, type SqlStatement } from '../../core/sql-split';
 import { formatTarget, type ConnectionTarget } from './target';
@@ -128,6 +129,16 @@ function truncate(sql: string): string {
   return text.length > MAX_STATEMENT_CHARS ? `${text.slice(0, MAX_STATEMENT_CHARS)}…` : text;
 }
 
+/** The error's `schema`, `table`, `column` and `constraint` fields, or undefined when it has none. */
+function objectFieldsOf(error: pg.DatabaseError): PgObjectFields | undefined {
+  const fields: PgObjectFields = {};
+  for (const key of ['schema', 'table', 'column', 'constraint'] as const) {
+    const value = error[key];
+    if (typeof value === 'string' && value !== '') fields[key] = value;
+  }
+  return Object.keys(fields).length > 0 ? fields : undefined;
+}
+
 /**
  * Builds the `MigrationFailedError` for a statement that failed (or for the
  * commit, when `statement` is null), placing the error in the migration's file.
@@ -139,6 +150,7 @@ export function migrationFailedError(
   error: unknown,
   migration: Migration,
   statement: SqlStatement | null,
+  reverting = false,
 ): MigrationFailedError {
   const noTransaction = migration.directives.noTransaction;
   const place = statement ? placeOf(migration, statement, error) : { line: 1, column: null };
@@ -153,10 +165,13 @@ export function migrationFailedError(
     pgMessage: lost ? `the connection to the database was lost (${messageOf(error)})` : messageOf(error),
   };
   if (lost) failure.connectionLost = true;
+  if (reverting) failure.reverting = true;
   if (error instanceof pg.DatabaseError) {
     if (error.detail) failure.detail = error.detail;
     if (error.hint) failure.hint = error.hint;
     if (error.where) failure.where = error.where;
+    const pgObject = objectFieldsOf(error);
+    if (pgObject) failure.pgObject = pgObject;
   }
   return new MigrationFailedError(failure, noTransaction, error);
 }

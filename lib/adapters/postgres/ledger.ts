@@ -8,11 +8,23 @@ import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
 
+/** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
+export const LEDGER_VERSION = 1;
+
 /**
- * The ledger format this code reads and writes; stored in `meta.ledger_version`.
- * 2: `schema_objects` (the drift baseline), `runs.details`, method `adopted`.
+ * Additive changes within {@link LEDGER_VERSION}, stored in
+ * `meta.ledger_revision`: a stagegate that knows only the version reads and
+ * writes such a ledger unchanged, so the version stays. 1: `runs.reverted`;
+ * 2: `runs.stage_override` (a run that proceeded under a stage-order override);
+ * 3: `schema_objects` (the drift baseline), `runs.details`, method `adopted`.
+ * An older stagegate that applies or reverts on a revision-3 ledger leaves the
+ * baseline behind; the baseline records the ledger's digest, so it is then
+ * stale and not compared (see `baseline.ts`).
  */
-export const LEDGER_VERSION = 2;
+export const LEDGER_REVISION = 3;
+
+/** The first revision with the drift baseline: upgrading from below it drops the complete mark. */
+const BASELINE_REVISION = 3;
 
 /** Quoted, schema-qualified names of the ledger tables. */
 export interface LedgerTables {
@@ -64,13 +76,12 @@ export function ledgerDdl(t: LedgerTables): string[] {
        finished_at timestamptz,
        outcome text not null check (outcome in ('running', 'succeeded', 'failed', 'incomplete', 'abandoned')),
        applied text[] not null default '{}',
-       error jsonb,
-       details jsonb)`,
+       error jsonb)`,
     `create table if not exists ${t.migrations} (
        id text primary key,
        checksum text not null,
        state text not null check (state in ('applied', 'running', 'failed')),
-       method text not null constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted')),
+       method text not null check (method in ('executed', 'recorded')),
        applied_at timestamptz not null default now(),
        duration_ms integer,
        bundle_id text not null,
@@ -78,8 +89,24 @@ export function ledgerDdl(t: LedgerTables): string[] {
        applied_by text not null,
        db_user text not null default current_user,
        error jsonb)`,
+    ...revisionDdl(t),
+  ];
+}
+
+/**
+ * The changes of every revision up to {@link LEDGER_REVISION}, idempotent:
+ * each may run again on a ledger that has it. The method check is replaced
+ * by name (PostgreSQL named the column's check `migrations_method_check`).
+ */
+function revisionDdl(t: LedgerTables): string[] {
+  return [
+    `alter table ${t.runs} add column if not exists reverted text[] not null default '{}'`,
+    `alter table ${t.runs} add column if not exists stage_override jsonb`,
+    `alter table ${t.runs} add column if not exists details jsonb`,
     schemaObjectsDdl(t),
     schemaObjectsIndexDdl(t),
+    `alter table ${t.migrations} drop constraint if exists migrations_method_check`,
+    `alter table ${t.migrations} add constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted'))`,
   ];
 }
 
@@ -99,25 +126,6 @@ function schemaObjectsIndexDdl(t: LedgerTables): string {
   return `create index if not exists schema_objects_kind_name on ${t.schemaObjects} (kind, name)`;
 }
 
-/**
- * From version 1 to 2, idempotent: the baseline table, `runs.details`, and
- * `adopted` among the methods. The complete mark goes, so that the next run
- * takes the full path once and stores the first baseline.
- */
-function upgradeFromV1(t: LedgerTables): Statement[] {
-  return [
-    `alter table ${t.runs} add column if not exists details jsonb`,
-    schemaObjectsDdl(t),
-    schemaObjectsIndexDdl(t),
-    `alter table ${t.migrations} drop constraint if exists migrations_method_check`,
-    `alter table ${t.migrations} add constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted'))`,
-    { sql: `delete from ${t.meta} where key = $1`, params: [COMPLETE_KEY] },
-  ];
-}
-
-/** A DDL statement, or one with bound values. */
-type Statement = string | { sql: string; params: unknown[] };
-
 async function tableExists(client: pg.Client, qualifiedName: string): Promise<boolean> {
   const result = await client.query<{ found: boolean }>('select to_regclass($1) is not null as found', [qualifiedName]);
   return result.rows[0]?.found === true;
@@ -126,33 +134,32 @@ async function tableExists(client: pg.Client, qualifiedName: string): Promise<bo
 /** SQLSTATEs of a ledger that is not there yet: no such table, no such schema. */
 const MISSING = new Set(['42P01', '3F000']);
 
+/** What `meta` says about the ledger's format; both null when the ledger does not exist. */
+interface StoredFormat {
+  version: string | null;
+  revision: string | null;
+}
+
 /**
- * The stored ledger version, or null when the ledger does not exist. One
- * query: the common case is a ledger that exists, and every locked run asks.
- * Outside a transaction, the error of a missing table costs nothing else.
+ * The stored ledger version and revision. One query: the common case is a
+ * ledger that exists, and every locked run asks. Outside a transaction, the
+ * error of a missing table costs nothing else.
  */
-async function storedVersion(client: pg.Client, t: LedgerTables): Promise<string | null> {
+async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredFormat> {
   try {
-    const result = await client.query<{ value: string }>(`select value from ${t.meta} where key = $1`, ['ledger_version']);
-    return result.rows[0]?.value ?? null;
+    const result = await client.query<{ key: string; value: string }>(`select key, value from ${t.meta} where key = any($1::text[])`, [['ledger_version', 'ledger_revision']]);
+    const value = (key: string): string | null => result.rows.find((row) => row.key === key)?.value ?? null;
+    return { version: value('ledger_version'), revision: value('ledger_revision') };
   } catch (error) {
-    if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return null;
+    if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return { version: null, revision: null };
     throw error;
   }
 }
 
-/** Runs `statements` and stores the current version, in one transaction. */
-async function writeLedgerFormat(client: pg.Client, t: LedgerTables, statements: readonly Statement[]): Promise<void> {
+async function inLedgerTransaction(client: pg.Client, fn: () => Promise<void>): Promise<void> {
   await client.query('begin');
   try {
-    for (const statement of statements) {
-      if (typeof statement === 'string') await client.query(statement);
-      else await client.query(statement.sql, statement.params);
-    }
-    await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value`, [
-      'ledger_version',
-      String(LEDGER_VERSION),
-    ]);
+    await fn();
     await client.query('commit');
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
@@ -160,20 +167,46 @@ async function writeLedgerFormat(client: pg.Client, t: LedgerTables, statements:
   }
 }
 
+const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: string, replace: boolean): Promise<unknown> =>
+  client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do ${replace ? 'update set value = excluded.value' : 'nothing'}`, [key, value]);
+
+function createLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+  return inLedgerTransaction(client, async () => {
+    for (const statement of ledgerDdl(t)) await client.query(statement);
+    await upsertMeta(client, t, 'ledger_version', String(LEDGER_VERSION), false);
+    await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
+  });
+}
+
 /**
- * Creates the ledger when it is missing, upgrades an older one, and checks
- * its version. Call only while holding the advisory lock: two runs must
- * never race on CREATE. Throws `LedgerUnsupportedError` when a newer
- * stagegate wrote it.
+ * Brings a ledger of this version from `revision` (0 when none is stored) to
+ * this one; idempotent. From below revision 3 the complete mark goes, so that
+ * the next run takes the full path once and stores the first baseline.
+ */
+function upgradeLedger(client: pg.Client, t: LedgerTables, revision: number): Promise<void> {
+  return inLedgerTransaction(client, async () => {
+    for (const statement of revisionDdl(t)) await client.query(statement);
+    if (revision < BASELINE_REVISION) await client.query(`delete from ${t.meta} where key = $1`, [COMPLETE_KEY]);
+    await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
+  });
+}
+
+/**
+ * Creates the ledger when it is missing, checks its version and applies the
+ * additive revisions it lacks. Call only while holding the advisory lock: two
+ * runs must never race on CREATE or ALTER.
+ * Throws `LedgerUnsupportedError` when a newer stagegate wrote it.
  */
 export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<void> {
-  const version = await storedVersion(client, t);
-  if (version === null) return writeLedgerFormat(client, t, ledgerDdl(t));
+  const { version, revision } = await storedFormat(client, t);
+  if (version === null) return createLedger(client, t);
   if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
     throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
   }
-  // Each step takes the ledger one version further; there is one so far.
-  if (Number(version) < 2) await writeLedgerFormat(client, t, upgradeFromV1(t));
+  // A newer revision is fine: its additions are optional for this code.
+  const stored = revision !== null && /^[0-9]+$/.test(revision) ? Number(revision) : 0;
+  if (stored < LEDGER_REVISION) await upgradeLedger(client, t, stored);
+  // TODO [>=2.0.0] upgrade older ledger versions here, in order.
 }
 
 interface LedgerRow {
@@ -280,6 +313,11 @@ export async function insertMigrationRow(client: pg.Client, t: LedgerTables, row
   );
 }
 
+/** Deletes the ledger rows `ids` (a reverted migration's). */
+export async function deleteMigrationRows(client: pg.Client, t: LedgerTables, ids: readonly string[]): Promise<void> {
+  await client.query(`delete from ${t.migrations} where id = any($1::text[])`, [ids]);
+}
+
 /** Moves a row to `state`; `error` is the failure's JSON form (or null). */
 export async function updateMigrationState(
   client: pg.Client,
@@ -326,8 +364,8 @@ export async function abandonRuns(client: pg.Client, t: LedgerTables): Promise<v
 /** Inserts a `running` row into the runs table and returns its id. */
 export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStart): Promise<number> {
   const result = await client.query<{ id: string }>(
-    `insert into ${t.runs} (action, bundle_id, actor, outcome) values ($1, $2, $3, 'running') returning id`,
-    [run.action, run.bundleId, run.actor],
+    `insert into ${t.runs} (action, bundle_id, actor, outcome, stage_override) values ($1, $2, $3, 'running', $4::jsonb) returning id`,
+    [run.action, run.bundleId, run.actor, run.stageOverride === undefined ? null : JSON.stringify(run.stageOverride)],
   );
   return Number(result.rows[0]?.id);
 }
@@ -335,8 +373,8 @@ export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStar
 /** Records how a run ended: outcome, applied ids and the error's JSON form. */
 export async function updateRun(client: pg.Client, t: LedgerTables, runId: number, finish: RunFinish): Promise<void> {
   await client.query(
-    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb, details = $5::jsonb where id = $1`,
-    [runId, finish.outcome, finish.applied, jsonOrNull(finish.error), jsonOrNull(finish.details)],
+    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb, reverted = $5, details = $6::jsonb where id = $1`,
+    [runId, finish.outcome, finish.applied, jsonOrNull(finish.error), finish.reverted ?? [], jsonOrNull(finish.details)],
   );
 }
 

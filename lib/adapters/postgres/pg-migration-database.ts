@@ -8,8 +8,12 @@ import type {
   LockOptions,
   MigrationDatabase,
   RecordRequest,
+  RevertRequest,
+  RehearsalLimits,
+  RehearseRequest,
   RunFinish,
   RunStart,
+  StageFacts,
 } from '../../ports';
 import type { DriftReport } from '../../core/drift';
 import type { SchemaObject } from '../../core/schema';
@@ -32,6 +36,10 @@ import {
   type LedgerTables,
 } from './ledger';
 import { withAdvisoryLock } from './lock';
+import { revertMigration } from './revert';
+import { rehearseMigrations } from './rehearse';
+import type { RehearsalOutcome } from '../../core/rehearsal';
+import { readStageFacts } from './stage-facts';
 
 /** The ledger schema when configuration names none. */
 export const DEFAULT_LEDGER_SCHEMA = 'stagegate';
@@ -65,11 +73,17 @@ class PgLedgerSession implements LedgerSession {
     private readonly client: pg.Client,
     private readonly tables: LedgerTables,
     private readonly timeouts?: Timeouts,
+    /** A read-only session did not create the ledger: it may be missing. */
+    private readonly ledgerEnsured = true,
   ) {}
 
   readLedger(): Promise<LedgerSnapshot> {
-    // The session was opened after ensureLedger: the ledger exists.
-    return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables, true));
+    // A session opened after ensureLedger knows the ledger exists.
+    return mappingErrors('reading the ledger', () => readLedgerRows(this.client, this.tables, this.ledgerEnsured));
+  }
+
+  rehearse(requests: readonly RehearseRequest[], limits: RehearsalLimits): Promise<RehearsalOutcome[]> {
+    return rehearseMigrations(this.client, requests, limits);
   }
 
   startRun(run: RunStart): Promise<number> {
@@ -81,13 +95,24 @@ class PgLedgerSession implements LedgerSession {
   }
 
   apply(request: ApplyRequest): Promise<{ durationMs: number }> {
-    return mappingErrors(`applying ${request.migration.id}`, async () => {
-      if (this.timeouts && !this.timeoutsSet) {
-        await setTimeouts(this.client, this.timeouts, false);
-        this.timeoutsSet = true;
-      }
-      return applyMigration(this.client, this.tables, request, this.timeoutsSet ? this.timeouts : undefined);
-    });
+    return mappingErrors(`applying ${request.migration.id}`, async () =>
+      applyMigration(this.client, this.tables, request, await this.sessionTimeouts()),
+    );
+  }
+
+  revert(request: RevertRequest): Promise<{ durationMs: number }> {
+    return mappingErrors(`reverting ${request.migration.id}`, async () =>
+      revertMigration(this.client, this.tables, request, await this.sessionTimeouts()),
+    );
+  }
+
+  /** The session's usual timeouts, set with the first migration (not before), or undefined without them. */
+  private async sessionTimeouts(): Promise<Timeouts | undefined> {
+    if (this.timeouts && !this.timeoutsSet) {
+      await setTimeouts(this.client, this.timeouts, false);
+      this.timeoutsSet = true;
+    }
+    return this.timeoutsSet ? this.timeouts : undefined;
   }
 
   record(request: RecordRequest): Promise<void> {
@@ -131,6 +156,10 @@ class PgLedgerSession implements LedgerSession {
       keepingBaselineCurrent(this.client, this.tables, () => recordMigration(this.client, this.tables, request, 'adopted')),
     );
   }
+
+  readStageFacts(): Promise<StageFacts> {
+    return mappingErrors('reading the stage facts', () => readStageFacts(this.client, this.tables));
+  }
 }
 
 /**
@@ -167,6 +196,7 @@ export class PgMigrationDatabase implements MigrationDatabase {
     return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
       const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs };
       return withAdvisoryLock(client, lock, async () => {
+        if (options.readOnly) return fn(new PgLedgerSession(client, this.tables, options.timeouts, false));
         // Only now, holding the lock, may the ledger be created: two runs must not race on CREATE.
         await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
         // We hold the lock, so a run still marked running belongs to a process that died.

@@ -1,0 +1,97 @@
+/**
+ * A rehearsal on PostgreSQL: one transaction, a savepoint per migration,
+ * and a ROLLBACK at the end on every path. The engine decided what to
+ * rehearse; this module runs it and reports what happened.
+ */
+import type pg from 'pg';
+import { MigrationFailedError } from '../../core/errors';
+import { NO_TRANSACTION_REASON, RehearsalStatus, type RehearsalOutcome } from '../../core/rehearsal';
+import type { RehearsalLimits, RehearseRequest } from '../../ports';
+import { setTimeouts } from './apply';
+import { databaseError, migrationFailedError } from './errors';
+import { withFacts } from './failure-facts';
+
+const SAVEPOINT = 'stagegate_rehearsal';
+
+function elapsedSince(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+/** Runs one request inside its savepoint; a failure rolls back to it and gathers the facts. */
+async function rehearseOne(client: pg.Client, request: RehearseRequest): Promise<RehearsalOutcome> {
+  const { id, file } = request.migration;
+  const started = performance.now();
+  await client.query(`savepoint ${SAVEPOINT}`);
+  for (const statement of request.statements) {
+    try {
+      await client.query(statement.sql);
+    } catch (caught) {
+      const durationMs = elapsedSince(started);
+      const error = migrationFailedError(caught, request.migration, statement);
+      // A lost connection ends the rehearsal; the server rolls the transaction back.
+      if (error.failure.connectionLost) throw error;
+      await client.query(`rollback to savepoint ${SAVEPOINT}`);
+      const explained = await withFacts(client, error, true);
+      await client.query(`release savepoint ${SAVEPOINT}`);
+      return { id, file, status: RehearsalStatus.FAILED, durationMs, failure: explained.failure };
+    }
+  }
+  await client.query(`release savepoint ${SAVEPOINT}`);
+  return { id, file, status: RehearsalStatus.REHEARSED, durationMs: elapsedSince(started) };
+}
+
+/** Why a request is skipped, or null when it runs. */
+function skipReason(request: RehearseRequest, blocked: ReadonlyMap<string, string>): string | null {
+  if (request.migration.directives.noTransaction) return NO_TRANSACTION_REASON;
+  const on = request.dependsOn.find((dependency) => blocked.has(dependency));
+  if (on === undefined) return null;
+  const root = blocked.get(on) as string;
+  return on === root ? `depends on ${on}, which failed` : `depends on ${on}, which was not rehearsed because ${root} failed`;
+}
+
+async function rehearseAll(client: pg.Client, requests: readonly RehearseRequest[]): Promise<RehearsalOutcome[]> {
+  const outcomes: RehearsalOutcome[] = [];
+  // Failed ids, and ids skipped because of one, each with the failed id at the root.
+  const blocked = new Map<string, string>();
+  for (const request of requests) {
+    const { id, file } = request.migration;
+    const reason = skipReason(request, blocked);
+    if (reason !== null) {
+      const on = request.dependsOn.find((dependency) => blocked.has(dependency));
+      if (on !== undefined) blocked.set(id, blocked.get(on) as string);
+      outcomes.push({ id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason });
+      continue;
+    }
+    const outcome = await rehearseOne(client, request);
+    if (outcome.status === RehearsalStatus.FAILED) blocked.set(id, id);
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+/**
+ * Rehearses `requests` in one transaction that is always rolled back (see
+ * `LedgerSession.rehearse` for the contract). `limits` become the
+ * transaction's local `lock_timeout` and `statement_timeout`.
+ *
+ * @example
+ * const outcomes = await rehearseMigrations(client, requests, { lockTimeoutMs: 2_000, statementTimeoutMs: 60_000 });
+ */
+export async function rehearseMigrations(client: pg.Client, requests: readonly RehearseRequest[], limits: RehearsalLimits): Promise<RehearsalOutcome[]> {
+  if (requests.length === 0) return [];
+  try {
+    await client.query('begin');
+    await setTimeouts(client, limits, true);
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw databaseError(error, 'starting the rehearsal');
+  }
+  try {
+    return await rehearseAll(client, requests);
+  } catch (error) {
+    throw error instanceof MigrationFailedError ? error : databaseError(error, 'rehearsing the migrations');
+  } finally {
+    // Leaves no trace, whatever happened: nothing of the rehearsal is ever committed.
+    await client.query('rollback').catch(() => undefined);
+  }
+}

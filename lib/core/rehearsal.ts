@@ -1,0 +1,63 @@
+/**
+ * A rehearsal: the pending transactional migrations run for real inside one
+ * transaction that is always rolled back. This module holds its report (plain
+ * data) and the engine's pure decisions about what can be rehearsed.
+ */
+import type { MigrationFailure } from './errors-database';
+import type { SqlStatement } from './sql-split';
+
+export const RehearsalStatus = {
+  /** Ran to the end inside the rehearsal transaction (then rolled back with it). */
+  REHEARSED: 'rehearsed',
+  /** A statement failed; `failure` says which and why. */
+  FAILED: 'failed',
+  /** Not run: `reason` says why (no-transaction, transaction control, depends on a failed one). */
+  NOT_REHEARSABLE: 'not-rehearsable',
+} as const;
+export type RehearsalStatus = (typeof RehearsalStatus)[keyof typeof RehearsalStatus];
+
+/** What the rehearsal found for one migration of the plan, in plan order. */
+export interface RehearsalOutcome {
+  id: string;
+  file: string;
+  status: RehearsalStatus;
+  /** `rehearsed` and `failed`: time spent running its statements, in ms. */
+  durationMs?: number;
+  /** `failed`: where and why, with Postgres' fields, the live facts and the explanation. */
+  failure?: MigrationFailure;
+  /** `not-rehearsable` (and a `rehearsed` squash that only records): why. */
+  reason?: string;
+}
+
+/** Statements that end, start or split a transaction: run inside a rehearsal they would commit it or break it. */
+const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(begin|commit|end|rollback|abort|start\s+transaction|savepoint|release|prepare\s+transaction)\b/i;
+
+/**
+ * Why a transactional migration cannot be rehearsed, or null when it can: a
+ * statement of its own controls the transaction (it would commit the
+ * rehearsal, or roll back what came before it).
+ *
+ * @example
+ * notRehearsableBecause([{ sql: 'COMMIT', offset: 0, line: 3, column: 1 }], 'app/0002_x.sql');
+ * // → 'app/0002_x.sql:3 controls the transaction itself (COMMIT); run inside a rehearsal it would end it'
+ */
+export function notRehearsableBecause(statements: readonly SqlStatement[], file: string): string | null {
+  const control = statements.find((s) => TRANSACTION_CONTROL.test(s.sql));
+  if (!control) return null;
+  const word = TRANSACTION_CONTROL.exec(control.sql)?.[1]?.toUpperCase() ?? '';
+  return `${file}:${control.line} controls the transaction itself (${word}); run inside a rehearsal it would end it`;
+}
+
+/** The reason given for a `no-transaction` migration. */
+export const NO_TRANSACTION_REASON = 'no-transaction: it runs outside a transaction, so it cannot be rolled back';
+
+/**
+ * Counts of a report, for the summary line and logs.
+ *
+ * @example
+ * tally(outcomes); // → { rehearsed: 2, failed: 1, notRehearsable: 1 }
+ */
+export function tally(outcomes: readonly RehearsalOutcome[]): { rehearsed: number; failed: number; notRehearsable: number } {
+  const count = (status: RehearsalStatus): number => outcomes.filter((o) => o.status === status).length;
+  return { rehearsed: count(RehearsalStatus.REHEARSED), failed: count(RehearsalStatus.FAILED), notRehearsable: count(RehearsalStatus.NOT_REHEARSABLE) };
+}
