@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { AwsClients } from '../lib/adapters/lambda/aws-clients';
 import { parseLambdaEnvironment } from '../lib/adapters/lambda/environment';
+import { driftInvocation, type DriftResponse } from '../lib/adapters/lambda/drift-invocation';
 import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
 import { failInvocation } from '../lib/adapters/lambda/invocation-error';
@@ -18,9 +19,10 @@ const clients = new AwsClients();
 const clock = { now: () => Date.now() };
 
 /**
- * The migrate function. Event: `{"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}, "target"?, "rehearse"?: true}`
+ * The migrate function. Event: `{"action": "plan" | "migrate" | "status" | "drift", "bundle": {"bucket", "key", "sha256"}, "target"?, "rehearse"?: true}`
  * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires;
- * `rehearse` only with `plan`, and not with `target`; `migrate` may add `"stageOrderOverride": {"reason"}`).
+ * `rehearse` only with `plan`, and not with `target`; `migrate` may add `"stageOrderOverride": {"reason"}`;
+ * `drift` may add `"accept": {"reason"}`).
  * With a stage order (`STAGEGATE_STAGES`), `migrate` refuses migrations the previous stage has not applied
  * and records this stage's state after success.
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
@@ -30,13 +32,14 @@ const clock = { now: () => Date.now() };
  * await handler({ action: 'status', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } }, context);
  * // { ok: true, action: 'status', status: 'pending', …, target: 'migrator@db.internal:5432/app' }
  */
-export async function handler(event: unknown, context: Context): Promise<MigrateResponse> {
+export async function handler(event: unknown, context: Context): Promise<MigrateResponse | DriftResponse> {
   powertools.resetKeys();
   powertools.addContext(context);
   try {
     const request = parseEvent(event);
     const config = parseLambdaEnvironment(process.env);
-    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, to: request.target });
+    powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, ...(request.action === 'drift' ? {} : { to: request.target }) });
+    if (request.action === 'drift') return await driftInvocation(request, context, config, { clients, logger });
     const run = runRequestFor(request, context, config, clock);
     const s3 = clients.s3({ region: config.region, endpoint: config.s3Endpoint });
     const source = new S3BundleSource(s3, request.bundle);

@@ -1,4 +1,5 @@
 import { ConfigInvalidError, type ConfigProblem } from './core/errors';
+import { DriftMode } from './core/drift';
 
 /** Parsed, trusted configuration. Every field is set; nothing downstream re-checks. */
 export interface Config {
@@ -16,6 +17,8 @@ export interface Config {
   rehearsalLockTimeoutMs: number;
   /** Port of the embedded default server. */
   embeddedPort: number;
+  /** On drift before a run applies anything: `fail` (stop) or `warn` (report and go on). */
+  drift: DriftMode;
 }
 
 /** Raw settings, untrusted: strings from the environment or the command line. */
@@ -28,6 +31,7 @@ export const DEFAULTS = {
   statementTimeoutMs: 1_800_000,
   rehearsalLockTimeoutMs: 2_000,
   embeddedPort: 54329,
+  drift: DriftMode.FAIL,
 } as const;
 
 /** Environment variables and the settings they feed. */
@@ -39,6 +43,7 @@ export const ENVIRONMENT: Record<string, keyof Config> = {
   STAGEGATE_STATEMENT_TIMEOUT_MS: 'statementTimeoutMs',
   STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS: 'rehearsalLockTimeoutMs',
   STAGEGATE_EMBEDDED_PORT: 'embeddedPort',
+  STAGEGATE_DRIFT: 'drift',
 };
 
 /** Picks the stagegate settings out of an environment; empty values count as unset. */
@@ -71,6 +76,7 @@ export function parseConfig(raw: RawConfig): Config {
     statementTimeoutMs: check(problems, 'statementTimeoutMs', raw.statementTimeoutMs, DEFAULTS.statementTimeoutMs, parseDuration),
     rehearsalLockTimeoutMs: check(problems, 'rehearsalLockTimeoutMs', raw.rehearsalLockTimeoutMs, DEFAULTS.rehearsalLockTimeoutMs, parseDuration),
     embeddedPort: check(problems, 'embeddedPort', raw.embeddedPort, DEFAULTS.embeddedPort, parsePort),
+    drift: check<DriftMode>(problems, 'drift', raw.drift, DEFAULTS.drift, parseDriftMode),
   };
   if (problems.length > 0) throw new ConfigInvalidError(problems);
   return config;
@@ -118,6 +124,12 @@ export function parseDuration(value: unknown): number {
   const ms = Number(match[1]) * (UNITS[match[2] ?? 'ms'] as number);
   if (ms > 2_147_483_647) throw new Error('is too long (at most 24 days)');
   return ms;
+}
+
+function parseDriftMode(value: unknown): DriftMode {
+  const modes: unknown[] = Object.values(DriftMode);
+  if (!modes.includes(value)) throw new Error(`must be fail or warn; got ${JSON.stringify(String(value).slice(0, 40))}`);
+  return value as DriftMode;
 }
 
 function parsePort(value: unknown): number {

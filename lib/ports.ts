@@ -6,6 +6,8 @@
 import type { AppliedMigration, Migration } from './core/migration';
 import type { RehearsalOutcome } from './core/rehearsal';
 import type { SqlStatement } from './core/sql-split';
+import type { DriftReport } from './core/drift';
+import type { SchemaObject } from './core/schema';
 import type { StageOverride, StageRecord } from './core/stage-record';
 
 /**
@@ -150,12 +152,22 @@ export interface RunFinish {
   reverted?: string[];
   /** The error's JSON form (code, message, migration...), already free of secrets. */
   error?: Record<string, unknown>;
+  /** What a person decided and why (`drift-accept`, `adopt`): reason, differences accepted, what was not verified. */
+  details?: Record<string, unknown>;
 }
 
 /** Read access to the ledger. */
 export interface LedgerReader {
   /** Reads every ledger row in one query. A missing ledger is `{ exists: false, rows: [] }`, not an error. */
   readLedger(): Promise<LedgerSnapshot>;
+  /**
+   * Compares the managed schemas (every schema but the system's and the
+   * ledger's) with the baseline the last run stored, on the server: one
+   * hash comparison, and the differing objects only when the hashes differ.
+   * No baseline (a fresh database, a ledger from before drift detection), or
+   * one older than the ledger: `{ baseline: false, differences: [] }`, not an error.
+   */
+  readDrift(): Promise<DriftReport>;
 }
 
 /** A locked session: the only way to change the ledger or the schema. */
@@ -205,6 +217,22 @@ export interface LedgerSession extends LedgerReader {
    * row is missing or already applied.
    */
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void>;
+  /**
+   * Stores the managed schemas as they are now as the drift baseline,
+   * replacing the previous one, on the server (nothing is sent to the client).
+   * `onlyIfUnusable`: only when none is stored yet or it is stale (see `DriftReport`).
+   */
+  storeBaseline(onlyIfUnusable?: boolean): Promise<void>;
+  /** Every object of the managed schemas, sorted by kind and name (see `SchemaObject`). */
+  readSchemaObjects(): Promise<SchemaObject[]>;
+  /**
+   * Replaces, in the stored baseline, the objects under `keys` (`kind<TAB>name`;
+   * unless `underTables` is false, for a table also everything named under it)
+   * with `objects`. Returns false, changing nothing, when there is no baseline.
+   */
+  replaceBaselineObjects(keys: readonly string[], objects: readonly SchemaObject[], underTables?: boolean): Promise<boolean>;
+  /** Writes an `applied` ledger row with method `adopted`, running no SQL (its objects were proven to exist). */
+  adopt(request: RecordRequest): Promise<void>;
   /**
    * Rehearses migrations and leaves no trace: opens ONE transaction with
    * `limits` as its local `lock_timeout` and `statement_timeout`, runs each
@@ -279,4 +307,15 @@ export interface MigrationDatabase {
   withLock<T>(options: LockOptions, fn: (session: LedgerSession) => Promise<T>): Promise<T>;
   /** Opens one connection without the lock and without creating anything; closes it on every path. */
   withReader<T>(fn: (reader: LedgerReader) => Promise<T>): Promise<T>;
+}
+
+/** Throw-away databases on the same server as the target, to replay history in. */
+export interface ScratchDatabases {
+  /**
+   * Creates an empty database, runs `fn` with a `MigrationDatabase` on it
+   * (same ledger schema), and drops it on every path. `purpose` names the
+   * command in messages. Throws `SCRATCH_DATABASE_FAILED` when it cannot be
+   * created (e.g. the role lacks CREATEDB).
+   */
+  withScratch<T>(purpose: string, fn: (db: MigrationDatabase) => Promise<T>): Promise<T>;
 }

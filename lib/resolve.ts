@@ -42,6 +42,10 @@ export async function resolveMigration(
       await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: [], error: json });
       throw error;
     }
+    // Its effects are complete and expected from now on: the next run must not report them as drift.
+    if (request.outcome === 'applied') {
+      await session.storeBaseline().catch((error: unknown) => deps.logger.warn('drift.baseline_not_stored', { reason: error instanceof Error ? error.message : String(error) }));
+    }
     await session.finishRun(runId, { outcome: RunOutcome.SUCCEEDED, applied: request.outcome === 'applied' ? [request.id] : [] });
     deps.logger.info('migration.resolved', { id: request.id, outcome: request.outcome });
     return { ok: true, action: 'resolve', id: request.id, outcome: request.outcome };

@@ -21,6 +21,8 @@ export interface StepContext {
   statementTimeoutMs: number;
   /** What explanations of a failure may say about the bundle's other migrations. */
   knowledge: BundleKnowledge;
+  /** Called before each no-transaction step (which may fail part-way): the drift baseline is stored then. */
+  checkpoint?: () => Promise<void>;
 }
 
 /** What the steps did so far, filled in as they run (so a failure can report it). */
@@ -52,6 +54,7 @@ export async function runSteps(ctx: StepContext, steps: PlanStep[], progress: St
       continue;
     }
     const reverting = step.kind === 'revert';
+    if (migration.directives.noTransaction) await ctx.checkpoint?.();
     ctx.logger.info(reverting ? 'migration.revert_started' : 'migration.started', { id: migration.id, file: migration.file, noTransaction: migration.directives.noTransaction });
     const statementTimeoutMs = capTimeout(ctx.statementTimeoutMs, remaining);
     const timeouts = { lockTimeoutMs: capTimeout(ctx.lockTimeoutMs, remaining), statementTimeoutMs };

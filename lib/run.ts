@@ -1,16 +1,17 @@
-import { verifyClaims } from './core/bundle-claims';
-import { analyse, plan, type PlanStep } from './core/plan';
-import { planTo } from './core/reverse-plan';
-import { asRunnerError, MigrationRunnerError, RehearsalFailedError } from './core/errors';
+import { analyse, type PlanStep } from './core/plan';
+import { asRunnerError, RehearsalFailedError } from './core/errors';
 import type { BundleKnowledge } from './core/explain';
 import { RehearsalStatus } from './core/rehearsal';
 import { DEFAULTS } from './config';
 import { rehearseSteps } from './run-rehearsal';
-import { checksumOf } from './core/checksum';
-import { Action, RunStatus, type AppliedEntry, type PlannedEntry, type RevertedEntry, type RunResult } from './core/result';
-import { LedgerState, reverseFile, type AppliedMigration } from './core/migration';
+import { Action, RunStatus, type RunResult } from './core/result';
 import { statusEntries } from './core/status';
+import { DriftMode, type DriftReport } from './core/drift';
+import { checkDrift, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
+import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
+import { result, stepOrder, targetFields, toPlannedEntry } from './run-result';
+import { knowledgeOf, planVerified } from './run-plan';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
 import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
 
@@ -34,6 +35,8 @@ export interface RunSettings {
   statementTimeoutMs: number;
   /** `lock_timeout` of a rehearsal's transaction, in ms (0 = none); default 2 s. */
   rehearsalLockTimeoutMs?: number;
+  /** On drift before a run changes the schema: stop (`fail`, the default) or report and go on (`warn`). */
+  drift?: DriftMode;
 }
 
 export interface RunRequest {
@@ -89,19 +92,23 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
 function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBundle, started: number): Promise<RunResult> {
   return deps.db.withReader(async (reader) => {
     const ledger = await reader.readLedger();
+    // Reported in the result, never refused: plan and status change nothing.
+    const drift = await reader.readDrift();
     if (request.action === 'status') {
       const analysis = analyse(bundle.migrations, ledger.rows);
       const pending = analysis.steps.map((s) => s.migration.id);
       return result(Action.STATUS, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
         migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
+        drift,
       });
     }
     const steps = planVerified(bundle, ledger.rows, request.target);
-    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request) });
+    deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request.target) });
     const pending = steps.map((s) => s.migration.id);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
       plan: steps.map(toPlannedEntry),
-      ...targetFields(request),
+      ...targetFields(request.target),
+      drift,
     });
   });
 }
@@ -130,13 +137,10 @@ async function rehearse(deps: RunDependencies, request: RunRequest, settings: Ru
     deps.logger.info('rehearsal.completed', { bundle: bundle.id, migrations: outcomes.length, failed });
     if (failed > 0) throw new RehearsalFailedError(bundle.id, outcomes, plan);
     const status = steps.length > 0 ? RunStatus.REHEARSED : RunStatus.UP_TO_DATE;
-    return result(Action.PLAN, bundle.id, status, [], pending, deps.clock.now() - started, { plan, rehearsal: outcomes });
+    // Reported as `plan` reports it: a rehearsal changes nothing, so drift refuses nothing.
+    const drift = await session.readDrift();
+    return result(Action.PLAN, bundle.id, status, [], pending, deps.clock.now() - started, { plan, rehearsal: outcomes, drift });
   });
-}
-
-/** What explanations may say about the bundle's other migrations. */
-function knowledgeOf(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): BundleKnowledge {
-  return { migrations: bundle.migrations, applied: new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id)) };
 }
 
 async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
@@ -156,25 +160,32 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     const ledger = await session.readLedger();
     let steps: PlanStep[];
     let stageOverride: RunStart['stageOverride'];
+    let drift: DriftReport | undefined;
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
       // Only what the run applies needs the previous stage: reverting is never out of order.
       const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => s.migration.id);
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
+      // After planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
+      if (steps.length > 0) drift = await checkDrift(session, deps.logger, settings.drift ?? DriftMode.FAIL);
     } catch (error) {
-      await recordRefusal(session, deps.logger, request, bundle.id, error);
+      await recordRefusal(session, deps.logger, request.actor, bundle.id, error);
       throw error;
     }
-    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request), ...stepOrder(request, steps) });
-    if (steps.length === 0) {
-      // At a target, the bundle may still have pending migrations: only an empty full plan may be marked.
-      if (request.target === undefined) await markComplete(session, deps.logger, bundle.id);
-      deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
-      return withRecord(result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started, targetFields(request, [])));
-    }
-    const outcome = await runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows) }, started, stageOverride);
+    deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request.target), ...stepOrder(request.target, steps) });
+    if (steps.length === 0 || drift === undefined) return withRecord(await upToDate(deps, request, session, bundle.id, started));
+    const outcome = await runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows), drift }, started, stageOverride);
     return withRecord(stageOverride ? { ...outcome, stageOrderOverride: stageOverride } : outcome);
   });
+}
+
+/** Nothing to run: the mark for the fast path, and a first baseline on a ledger that has none. */
+async function upToDate(deps: RunDependencies, request: RunRequest, session: LedgerSession, bundleId: string, started: number): Promise<RunResult> {
+  // At a target, the bundle may still have pending migrations: only an empty full plan may be marked.
+  if (request.target === undefined) await markComplete(session, deps.logger, bundleId);
+  await storeFirstBaseline(session, deps.logger);
+  deps.logger.info('run.completed', { bundle: bundleId, status: RunStatus.UP_TO_DATE, applied: 0 });
+  return result(Action.MIGRATE, bundleId, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started, targetFields(request.target, []));
 }
 
 async function runPlan(
@@ -182,27 +193,34 @@ async function runPlan(
   request: RunRequest,
   settings: RunSettings,
   session: LedgerSession,
-  work: { bundle: LoadedBundle; steps: PlanStep[]; knowledge: BundleKnowledge },
+  work: { bundle: LoadedBundle; steps: PlanStep[]; knowledge: BundleKnowledge; drift: DriftReport },
   started: number,
   stageOverride: RunStart['stageOverride'],
 ): Promise<RunResult> {
-  const { bundle, steps } = work;
+  const { bundle, steps, drift } = work;
   const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor, ...(stageOverride ? { stageOverride } : {}) });
   const progress: StepProgress = { applied: [], reverted: [] };
+  const ran = (): number => progress.applied.length + progress.reverted.length;
   const stopAt = request.deadline === undefined ? null : request.deadline - (request.safetyMarginMs ?? 0);
-  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, ...settingsTimeouts(settings) };
+  // A no-transaction step may fail part-way: the baseline is stored before it, never with its partial effects.
+  const checkpoint = (): Promise<void> => (ran() > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings) };
   try {
     const done = await runSteps(context, steps, progress);
     const pending = steps.slice(done).map((s) => s.migration.id);
     const status = pending.length > 0 ? RunStatus.INCOMPLETE : progress.reverted.length > 0 ? RunStatus.REVERTED : RunStatus.APPLIED;
+    await storeBaselineAfterRun(session, deps.logger, drift);
     await session.finishRun(runId, { outcome: pending.length > 0 ? RunOutcome.INCOMPLETE : RunOutcome.SUCCEEDED, ...historyOf(progress) });
     if (pending.length === 0 && request.target === undefined) await markComplete(session, deps.logger, bundle.id);
     deps.logger.info('run.completed', { bundle: bundle.id, status, applied: progress.applied.length, reverted: progress.reverted.length, pending: pending.length });
-    return result(Action.MIGRATE, bundle.id, status, progress.applied, pending, deps.clock.now() - started, targetFields(request, progress.reverted));
+    const extra = { ...targetFields(request.target, progress.reverted), ...(drift.differences.length > 0 ? { drift } : {}) };
+    return result(Action.MIGRATE, bundle.id, status, progress.applied, pending, deps.clock.now() - started, extra);
   } catch (caught) {
     const error = asRunnerError(caught);
     error.details.applied = progress.applied;
     if (request.target !== undefined) error.details.reverted = progress.reverted;
+    // The steps committed before the failure are the schema now; a failed transactional one left nothing.
+    if (ran() > 0 && steps[ran()]?.migration.directives.noTransaction !== true) await storeBaselineAfterRun(session, deps.logger, drift);
     await finishFailed(session, deps.logger, runId, progress, error);
     throw error;
   }
@@ -213,91 +231,8 @@ const settingsTimeouts = (settings: RunSettings): { lockTimeoutMs: number; state
   statementTimeoutMs: settings.statementTimeoutMs,
 });
 
-/** The run's history row: the ids applied and reverted. */
-const historyOf = (progress: StepProgress): { applied: string[]; reverted: string[] } => ({
-  applied: progress.applied.map((a) => a.id),
-  reverted: progress.reverted.map((r) => r.id),
-});
-
-/** With a target, the steps in the plan event, so that a reverse is shown before it runs. */
-function stepOrder(request: RunRequest, steps: PlanStep[]): { order?: { kind: PlanStep['kind']; id: string }[] } {
-  return request.target === undefined ? {} : { order: steps.map((s) => ({ kind: s.kind, id: s.migration.id })) };
-}
-
-/** `to` (and, for `migrate`, `reverted`) in a result, only when the run had a target. */
-function targetFields(request: RunRequest, reverted?: RevertedEntry[]): Pick<RunResult, 'to' | 'reverted'> {
-  if (request.target === undefined) return {};
-  return reverted === undefined ? { to: request.target } : { to: request.target, reverted };
-}
-
-/**
- * The plan, once what it would run is known to say what its SQL says: a
- * bundle pinned by its hash was loaded without recomputing its claims, so
- * they are recomputed here for the steps (nothing, when nothing is pending).
- * With a target, what is reverted depends on every applied migration's
- * dependencies and directives, so the whole bundle is verified first.
- */
-function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigration[], target?: string): PlanStep[] {
-  if (target !== undefined) {
-    if (!bundle.allVerified) verifyClaims(bundle.migrations, bundle.migrations, bundle.origin);
-    return planTo(bundle.migrations, ledger, target);
-  }
-  const steps = plan(bundle.migrations, ledger);
-  if (!bundle.allVerified) verifyClaims(bundle.migrations, steps.map((s) => s.migration), bundle.origin);
-  return steps;
-}
-
 /** Milliseconds left before the deadline minus the safety margin, or null without a deadline. */
 function remainingMs(clock: Clock, request: RunRequest): number | null {
   if (request.deadline === undefined) return null;
   return request.deadline - (request.safetyMarginMs ?? 0) - clock.now();
-}
-
-/** The mark only spares the next run some work: failing to write it fails nothing. */
-async function markComplete(session: LedgerSession, logger: Logger, bundleId: string): Promise<void> {
-  try {
-    await session.markComplete(bundleId);
-  } catch (error) {
-    logger.warn('ledger.mark_not_written', { reason: asRunnerError(error).message });
-  }
-}
-
-async function recordRefusal(session: LedgerSession, logger: Logger, request: RunRequest, bundleId: string, error: unknown): Promise<void> {
-  try {
-    const runId = await session.startRun({ action: Action.MIGRATE, bundleId, actor: request.actor });
-    await finishFailed(session, logger, runId, { applied: [], reverted: [] }, asRunnerError(error));
-  } catch (secondary) {
-    logger.warn('run.history_not_written', { reason: asRunnerError(secondary).message });
-  }
-}
-
-async function finishFailed(session: LedgerSession, logger: Logger, runId: number, progress: StepProgress, error: MigrationRunnerError): Promise<void> {
-  logger.error('run.failed', { code: error.code, message: error.message, applied: progress.applied.length, reverted: progress.reverted.length });
-  try {
-    const { applied: _omit, reverted: _omitToo, ...json } = error.toJSON();
-    await session.finishRun(runId, { outcome: RunOutcome.FAILED, ...historyOf(progress), error: json });
-  } catch (secondary) {
-    // The connection may be gone; the original error matters more than the history row.
-    logger.warn('run.history_not_written', { runId, reason: asRunnerError(secondary).message });
-  }
-}
-
-function toPlannedEntry(step: PlanStep): PlannedEntry {
-  const { migration } = step;
-  if (step.kind === 'revert') {
-    return { id: migration.id, file: reverseFile(migration.file), kind: step.kind, noTransaction: migration.directives.noTransaction, downChecksum: checksumOf(migration.downSql ?? '') };
-  }
-  return { id: migration.id, file: migration.file, kind: step.kind, noTransaction: migration.directives.noTransaction };
-}
-
-function result(
-  action: RunResult['action'],
-  bundleId: string,
-  status: RunStatus,
-  applied: AppliedEntry[],
-  pending: string[],
-  durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal'> = {},
-): RunResult {
-  return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

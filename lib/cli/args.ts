@@ -9,9 +9,11 @@ export const COMMANDS = {
   bundle: ['dir', 'out', 'json', 'verbose'],
   publish: ['dir', 'bundle', 'bucket', 'prefix', 'region', 'json', 'verbose'],
   plan: ['dir', 'bundle', 'database-url', 'schema', 'to', 'rehearse', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
-  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'to', ...REMOTE, 'override-stage-order', 'reason', 'json', 'verbose'],
+  migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift', 'to', ...REMOTE, 'override-stage-order', 'reason', 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'all-stages', 'html', 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'json', 'verbose'],
+  drift: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'accept', 'reason', ...REMOTE, 'json', 'verbose'],
+  adopt: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'force', 'reason', 'json', 'verbose'],
   new: ['dir', 'depends-on', 'json', 'verbose'],
   lint: ['dir', 'json', 'verbose'],
   check: ['dir', 'database-url', 'json', 'verbose'],
@@ -30,6 +32,9 @@ const OPTIONS = {
   'statement-timeout': { type: 'string' },
   applied: { type: 'boolean' },
   'rolled-back': { type: 'boolean' },
+  drift: { type: 'string' },
+  accept: { type: 'boolean' },
+  force: { type: 'boolean' },
   rehearse: { type: 'boolean' },
   from: { type: 'string' },
   'with-data': { type: 'boolean' },
@@ -98,7 +103,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   checkStageOptions(command, parsed.values);
   if (parsed.values.stage !== undefined) {
-    const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout'].filter((name) => name in parsed.values);
+    const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift'].filter((name) => name in parsed.values);
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
     const remote = ['function', 'region'].filter((name) => name in parsed.values);
@@ -109,8 +114,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
 
 /** `--override-stage-order` runs on a stage; `--all-stages` reads every stage's record and no database. */
 function checkStageOptions(command: Command, values: Record<string, unknown>): void {
-  // squash --prune --force --reason is not a stage run.
-  if ((values['override-stage-order'] !== undefined || (values.reason !== undefined && command !== 'squash')) && values.stage === undefined) {
+  // `drift --accept`, `adopt --force` and `squash --prune --force` take a --reason of their own, locally too.
+  const stageReason = command === 'migrate' && values.reason !== undefined;
+  if ((values['override-stage-order'] !== undefined || stageReason) && values.stage === undefined) {
     throw new UsageError(`stagegate ${command}: --override-stage-order and --reason go with --stage (a local run has no stage order).`);
   }
   if (values.html !== undefined && values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --html goes with --all-stages.`);
@@ -120,10 +126,11 @@ function checkStageOptions(command: Command, values: Record<string, unknown>): v
 }
 
 function checkPositionals(command: Command, positionals: string[]): void {
-  const expected = command === 'resolve' || command === 'squash' ? 1 : command === 'new' ? 2 : 0;
+  const expected = command === 'resolve' || command === 'squash' || command === 'adopt' ? 1 : command === 'new' ? 2 : 0;
   if (positionals.length === expected) return;
   if (command === 'new') throw new UsageError('stagegate new needs an app and a name: stagegate new <app> <name> [--depends-on ID ...]');
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');
   if (command === 'squash') throw new UsageError('stagegate squash needs exactly one app: stagegate squash <app> [--from NNNN] --to NNNN, or stagegate squash <app> --prune');
+  if (command === 'adopt') throw new UsageError('stagegate adopt needs exactly one migration id: stagegate adopt <app/NNNN_name> [--force --reason TEXT]');
   throw new UsageError(`stagegate ${command} takes no arguments; got "${(positionals[0] ?? '').slice(0, 40)}".`);
 }

@@ -52,8 +52,11 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
     lockTimeoutMs: config.lockTimeoutMs,
     statementTimeoutMs: config.statementTimeoutMs,
     rehearsalLockTimeoutMs: config.rehearsalLockTimeoutMs,
+    drift: config.drift,
   };
   const actor = actorName();
+  if (args.command === 'drift') return (await import('./drift-command')).driftCliCommand(args, ctx, config, actor);
+  if (args.command === 'adopt') return (await import('./adopt-command')).adoptCliCommand(args, ctx, config, actor);
   if (args.command === 'resolve') {
     const outcome = args.options.applied ? 'applied' : args.options['rolled-back'] ? 'rolled-back' : null;
     if (outcome === null || (args.options.applied && args.options['rolled-back'])) {
@@ -76,7 +79,8 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   });
 }
 
-function sourceFor(args: ParsedArgs, ctx: CommandContext): BundleSource {
+/** The bundle a command names: `--bundle FILE`, else the `--dir` folder (default `migrations`). */
+export function sourceFor(args: ParsedArgs, ctx: CommandContext): BundleSource {
   if (typeof args.options.bundle === 'string') return new FileBundleSource(resolve(ctx.cwd, args.options.bundle));
   const dir = typeof args.options.dir === 'string' ? args.options.dir : 'migrations';
   return new FolderBundleSource(resolve(ctx.cwd, dir));
@@ -91,6 +95,7 @@ export function rawConfig(args: ParsedArgs, env: Record<string, string | undefin
     ['lock-wait', 'lockWaitMs'],
     ['lock-timeout', 'lockTimeoutMs'],
     ['statement-timeout', 'statementTimeoutMs'],
+    ['drift', 'drift'],
   ];
   for (const [flag, key] of flags) {
     const value = args.options[flag as keyof ParsedArgs['options']];
@@ -101,12 +106,13 @@ export function rawConfig(args: ParsedArgs, env: Record<string, string | undefin
   return raw;
 }
 
-async function withDatabase<T>(
+/** Runs `fn` on the configured database (or the embedded default), with its description and URL (a secret). */
+export async function withDatabase<T>(
   config: Config,
   ctx: CommandContext,
-  fn: (db: PgMigrationDatabase, target: string) => Promise<T>,
+  fn: (db: PgMigrationDatabase, target: string, url: string) => Promise<T>,
 ): Promise<T> {
-  return withServerUrl(config, ctx, (url, target) => fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), target));
+  return withServerUrl(config, ctx, (url, target) => fn(new PgMigrationDatabase({ connection: url, schema: config.schema }), target, url));
 }
 
 /**

@@ -69,6 +69,8 @@ export class ConsoleLogger implements Logger {
         return s.dim(`invoking ${String(data.function)} (stage ${String(data.stage)})${Number(data.attempt) > 1 ? `, call ${String(data.attempt)}` : ''}`);
       case 'run.continued':
         return `the function stopped at its time limit with ${String(data.pending)} migration(s) pending; invoking again (${String(data.next)}/${String(data.limit)})`;
+      case 'drift.detected':
+        return `${String(data.count)} object(s) changed outside migrations (drift setting warn: running anyway):\n${(data.differences as string[]).join('\n')}`;
       case 'command.started':
         return s.dim(`target: ${String(data.target)}`);
       case 'embedded.note':

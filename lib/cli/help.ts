@@ -5,7 +5,7 @@ Usage:
   stagegate bundle  [--dir DIR] [--out FILE] [--json]
   stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
   stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--rehearse] [--json]
-  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--json]
+  stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--drift fail|warn] [--json]
                     [--stage NAME --override-stage-order --reason TEXT]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  --all-stages [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R]
@@ -13,6 +13,8 @@ Usage:
   stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
   stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
   stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
+  stagegate drift   [--accept --reason TEXT] [--database-url URL | --stage NAME] [--json]
+  stagegate adopt   <app/NNNN_name> [--force --reason TEXT] [--dir DIR | --bundle FILE] [--database-url URL]
 
 Authoring:
   stagegate new     <app> <name> [--depends-on ID ...] [--dir DIR] [--json]
@@ -36,6 +38,10 @@ Options:
   --rehearse                plan: run the pending migrations in one transaction and roll it back,
                             reporting each one (--lock-timeout then defaults to 2s;
                             $STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS); exits 1 when one fails
+  --drift fail|warn         migrate on a schema changed outside migrations: stop (default)
+                            or report and run ($STAGEGATE_DRIFT)
+  --accept --reason TEXT    drift: make the live schema the baseline, recording why
+  --force --reason TEXT     adopt: record without proof, recording why and what was skipped
   --depends-on ID           for "new": a migration the new one depends on (repeat, or a,b)
   --from NNNN, --to NNNN    squash: the range of the app's migrations to replace (--from defaults
                             to the first); built and proven on scratch databases of --database-url

@@ -4,10 +4,13 @@ import { migrateFunctionName } from '../remote/function-name';
 import { createLambdaClient } from '../remote/lambda-client';
 import { parseRemoteConfig, type RemoteConfig } from '../remote/remote-config';
 import { runRemote } from '../remote/run-remote';
+import { runRemoteDrift } from '../remote/run-remote-drift';
 import { parseStageOrderOverride } from '../gate/stage-override';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
 import type { CommandContext, CommandOutput } from './commands';
+import { driftAcceptance } from './drift-command';
+import { renderDrift } from './drift-render';
 
 /** The remote settings of a command: `--bucket`, `--prefix`, `--region`, then the environment. */
 export function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
@@ -37,7 +40,7 @@ export async function publishCommand(args: ParsedArgs, ctx: CommandContext): Pro
   }
 }
 
-/** `plan|migrate|status --stage NAME`: the same command, run by that stage's migrate function. */
+/** `plan|migrate|status|drift --stage NAME`: the same command, run by that stage's migrate function. */
 export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const stage = args.options.stage as string;
   const config = remoteConfig(args, ctx);
@@ -48,6 +51,10 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   const target = `stage ${stage} (function ${functionName})`;
   ctx.logger.info('command.started', { target });
   try {
+    if (args.command === 'drift') {
+      const result = await runRemoteDrift({ s3, lambda, logger: ctx.logger }, { stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, accept: driftAcceptance(args) });
+      return { json: { ...result, stage }, target, render: (style) => renderDrift(result, style) };
+    }
     const action = args.command as 'plan' | 'migrate' | 'status';
     const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
     const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};

@@ -3,6 +3,7 @@ import type { RunResult, StatusEntry } from '../core/result';
 import { planLine, targetPlanHeading, targetSummary } from './render-target';
 import { renderRehearsal, renderRehearsalFailure } from './render-rehearsal';
 import type { Style } from './style';
+import { renderDriftNote } from './drift-render';
 
 const short = (bundleId: string): string => bundleId.slice(0, 12);
 
@@ -18,9 +19,10 @@ export function renderResult(result: RunResult, style: Style): string {
   const head = style.dim(`bundle ${short(result.bundleId)}`);
   switch (result.action) {
     case 'plan':
-      return result.rehearsal ? `${head}\n${renderRehearsal(result.rehearsal, style)}` : `${head}\n${renderPlan(result, style)}\n`;
+      if (result.rehearsal) return `${head}\n${renderRehearsal(result.rehearsal, style).trimEnd()}${renderDriftNote(result.drift, style)}\n`;
+      return `${head}\n${renderPlan(result, style)}${renderDriftNote(result.drift, style)}\n`;
     case 'status':
-      return `${head}\n${renderStatus(result.migrations ?? [], style)}\n`;
+      return `${head}\n${renderStatus(result.migrations ?? [], style)}${renderDriftNote(result.drift, style)}\n`;
     default:
       return `${renderMigrateSummary(result, style)}\n${renderStageNotes(result, style)}${head}\n`;
   }

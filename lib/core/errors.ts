@@ -11,6 +11,7 @@ export * from './errors-remote';
 export * from './errors-gate';
 export * from './errors-reverse';
 export * from './errors-scratch';
+export * from './errors-drift';
 export * from './errors-rehearsal';
 export * from './errors-squash';
 export * from './errors-stage';

@@ -62,8 +62,12 @@ export interface AppliedMigration {
   durationMs: number | null;
   bundleId: string;
   appliedBy: string;
-  /** How it got there: `executed` by running SQL, `recorded` (a squash whose originals were all applied). */
-  method: 'executed' | 'recorded';
+  /**
+   * How it got there: `executed` by running SQL, `recorded` (a squash whose
+   * originals were all applied), `adopted` (its objects were made by hand and
+   * proven to match, see `stagegate adopt`).
+   */
+  method: 'executed' | 'recorded' | 'adopted';
 }
 
 export interface ParsedId {

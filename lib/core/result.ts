@@ -2,6 +2,7 @@
  * What a command returns: plain, serialisable data. The CLI prints it with
  * `--json`, the Lambda handler returns it, and pipelines read it.
  */
+import type { DriftReport } from './drift';
 import type { RehearsalOutcome } from './rehearsal';
 
 export const RunStatus = {
@@ -25,14 +26,16 @@ export const Action = {
   MIGRATE: 'migrate',
   STATUS: 'status',
   RESOLVE: 'resolve',
+  DRIFT: 'drift',
+  ADOPT: 'adopt',
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
 export interface AppliedEntry {
   id: string;
   durationMs: number;
-  /** `recorded`: a squash written to the ledger without running SQL. */
-  method: 'executed' | 'recorded';
+  /** `recorded`: a squash written to the ledger without running SQL; `adopted`: see `stagegate adopt`. */
+  method: 'executed' | 'recorded' | 'adopted';
 }
 
 /** A migration a `migrate --to` run reverted: its reverse script ran and its ledger rows are gone. */
@@ -72,6 +75,12 @@ export interface StatusEntry {
   appliedAt: string | null;
 }
 
+/**
+ * Drift found against the baseline: by `plan` and `status` always, by
+ * `migrate` when it went on despite it (setting `warn`).
+ */
+export type DriftResult = DriftReport;
+
 export interface RunResult {
   ok: true;
   action: Action;
@@ -91,6 +100,8 @@ export interface RunResult {
   rehearsal?: RehearsalOutcome[];
   /** `status`: every migration with its state, then unknown ones. */
   migrations?: StatusEntry[];
+  /** See {@link DriftResult}. */
+  drift?: DriftResult;
   /** `migrate` on a stage: whether the stage record was written (a failure to write it fails nothing). */
   stageRecord?: { written: true } | { written: false; reason: string };
   /** `migrate` on a stage that ran under a stage-order override. */

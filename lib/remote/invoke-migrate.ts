@@ -10,14 +10,14 @@ const ACTIVATION_WAIT_S = 300;
 
 /**
  * Invokes a stage's migrate function once, synchronously, and returns its
- * result. A function that is not active yet is waited for, then invoked
+ * result (a `RunResult`; `T` for other actions). A function that is not active yet is waited for, then invoked
  * again; every other failure becomes a typed error: the function's own
  * stagegate error (same code as a local run) or `LAMBDA_INVOKE_FAILED`.
  *
  * @example
  * const result = await invokeMigrate(lambda, 'svc-prod-migrate', { action: 'status', bundle: ref });
  */
-export async function invokeMigrate(lambda: LambdaClient, functionName: string, event: MigrateEvent): Promise<RunResult> {
+export async function invokeMigrate<T = RunResult>(lambda: LambdaClient, functionName: string, event: MigrateEvent): Promise<T> {
   const command = new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) });
   let response;
   try {
@@ -34,7 +34,8 @@ export async function invokeMigrate(lambda: LambdaClient, functionName: string, 
   const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
   if (response.FunctionError) throw functionError(functionName, text);
   try {
-    return JSON.parse(text) as RunResult;
+    // The shape is the function's: a RunResult, or for `drift` a DriftResult.
+    return JSON.parse(text) as T;
   } catch (error) {
     throw new LambdaInvokeFailedError(functionName, `its answer is not JSON: ${text.slice(0, 200)}`, 'Check that the function runs this version of stagegate.', error);
   }

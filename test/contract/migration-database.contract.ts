@@ -512,6 +512,84 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
       });
     });
 
+    describe('the drift baseline', () => {
+      const drift = (): ReturnType<LedgerSession['readDrift']> => h.db.withReader((reader) => reader.readDrift());
+
+      it('reports no baseline on a fresh database and on a new ledger, comparing nothing', async () => {
+        // Act
+        const fresh = await drift();
+        const created = await inSession((session) => session.readDrift());
+
+        // Assess
+        expect(fresh).toEqual({ ledgerSchema: h.schema, baseline: false, stale: false, differences: [] });
+        expect(created).toEqual({ ledgerSchema: h.schema, baseline: false, stale: false, differences: [] });
+      });
+
+      it('compares the live schema with the stored one, object by object, leaving out the ledger', async () => {
+        // Prepare
+        await h.query('create table contract_org (id int)');
+        await inSession((session) => session.storeBaseline());
+        const clean = await drift();
+        // Act
+        await h.query('alter table contract_org add column by_hand text');
+        const changed = await drift();
+
+        // Assess
+        expect(clean).toMatchObject({ baseline: true, differences: [] });
+        expect(changed.differences).toEqual([{ kind: 'column', name: 'public.contract_org.by_hand', change: 'added', expected: null, actual: 'text' }]);
+      });
+
+      it('stores only a missing or stale baseline when asked to', async () => {
+        // Prepare
+        await inSession((session) => session.storeBaseline());
+        await h.query('create table contract_extra (id int)');
+        // Act
+        await inSession((session) => session.storeBaseline(true));
+
+        // Assess
+        expect((await drift()).differences.map((d) => d.name)).toEqual(['public.contract_extra.id', 'public.contract_extra']);
+      });
+
+      it('treats a baseline older than the ledger as stale, and an adoption keeps it current', async () => {
+        // Prepare
+        const applied = migration({ id: 'app/0001_a', sql: 'create table contract_a (id int);' });
+        const adopted = migration({ id: 'app/0002_b', sql: 'create table contract_b (id int);' });
+        await inSession((session) => session.storeBaseline());
+        // Act
+        await inSession(async (session) => {
+          const runId = await session.startRun({ action: 'adopt', bundleId: 'b', actor: 't' });
+          await session.adopt(recordRequest(adopted, { runId }));
+        });
+        const afterAdopt = await drift();
+        await inSession(async (session) => {
+          const runId = await session.startRun({ action: 'migrate', bundleId: 'b', actor: 't' });
+          await session.apply(applyRequest(applied, { runId }));
+        });
+        const afterApply = await drift();
+
+        // Assess
+        expect(afterAdopt).toMatchObject({ baseline: true, stale: false });
+        expect(rowOf(await ledgerRows(), adopted.id)?.method).toBe('adopted');
+        expect(afterApply).toEqual({ ledgerSchema: h.schema, baseline: false, stale: true, differences: [] });
+      });
+
+      it('replaces the objects under a key, and refuses to patch a missing baseline', async () => {
+        // Prepare
+        await h.query('create table contract_t (id int, x int)');
+        const missing = await inSession((session) => session.replaceBaselineObjects(['table\tpublic.contract_t'], []));
+        await inSession((session) => session.storeBaseline());
+        await h.query('alter table contract_t drop column x');
+        // Act
+        const objects = await inSession((session) => session.readSchemaObjects());
+        const replaced = await inSession((session) => session.replaceBaselineObjects(['table\tpublic.contract_t'], objects.filter((o) => o.name.startsWith('public.contract_t'))));
+
+        // Assess
+        expect(missing).toBe(false);
+        expect(replaced).toBe(true);
+        expect((await drift()).differences).toEqual([]);
+      });
+    });
+
     describeRehearsalContract(() => h);
   });
 }

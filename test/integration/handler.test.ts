@@ -152,6 +152,25 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
     expect(await db.query("select to_regclass('public.half') as t")).toEqual([{ t: null }]);
   });
 
+  it('answers a drift event: DRIFT_DETECTED naming the object, then accepts it with the reason', async () => {
+    // Prepare
+    const { ref } = await publishMigrations(s3.client, BUCKET, TWO);
+    const context = lambdaContext();
+    succeeded(await invoke(handler, { action: 'migrate', bundle: ref }));
+    await db.query('ALTER TABLE widget ADD COLUMN by_hand integer');
+    // Act
+    const shown = failed(await invoke(handler, { action: 'drift', bundle: ref }));
+    const accepted = (await invoke(handler, { action: 'drift', bundle: ref, accept: { reason: 'hotfix on the stage' } }, context)) as unknown as { ok: true; result: Record<string, unknown> };
+    const clean = await invoke(handler, { action: 'drift', bundle: ref });
+    // Assess
+    expect(shown.errorType).toBe('DRIFT_DETECTED');
+    expect(shown.errorMessage).toContain('column public.widget.by_hand added outside migrations (integer)');
+    expect(accepted.result).toMatchObject({ ok: true, action: 'drift', reason: 'hotfix on the stage', accepted: [{ name: 'public.widget.by_hand' }], target: describeConnection(db.url) });
+    expect(clean.ok).toBe(true);
+    const runs = await db.query<{ actor: string; details: { reason: string } }>("select actor, details from stagegate.runs where action = 'drift-accept'");
+    expect(runs).toEqual([{ actor: `lambda:${TEST_FUNCTION_NAME}:${context.awsRequestId}`, details: expect.objectContaining({ reason: 'hotfix on the stage' }) }]);
+  });
+
   it('lets a duplicated invocation wait for the lock and find nothing to do', async () => {
     // Prepare
     const { ref } = await publishMigrations(s3.client, BUCKET, { ...TWO, 'app/0001_init.sql': `SELECT pg_sleep(0.5);\n${TWO['app/0001_init.sql']}` });

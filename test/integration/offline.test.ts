@@ -72,7 +72,7 @@ describe('Integration: the migrate function invoked through serverless-offline',
     expect(failed.payload.trace[0]).toMatch(/^EVENT_INVALID: The invocation event is invalid:/);
     expect(errorTypeOf(failed.payload)).toBe('EVENT_INVALID');
     expect(failed.payload.errorMessage).toMatch(/^The invocation event is invalid:\n/);
-    expect(failed.payload.errorMessage).toContain('  - action: must be one of "plan", "migrate", "status"');
+    expect(failed.payload.errorMessage).toContain('  - action: must be one of "plan", "migrate", "status", "drift"');
     expect(failed.payload.errorMessage).toContain('  - bundle.key: is required');
     expect(failed.payload.errorMessage).toMatch(/\nwhat to do: .+\ndetails: \{.*\}$/);
   });

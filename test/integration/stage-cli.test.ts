@@ -80,6 +80,22 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     expect(result.stderr).toMatch(/invoking again \(2\/20\)/);
   });
 
+  it('drift --stage: the function reports a column added by hand, then accepts it with the reason', async () => {
+    // Prepare
+    ws.migrations(shop);
+    await runCli(['migrate', '--stage', 'local'], { cwd: ws.dir, env: env() });
+    await stage.db.query('ALTER TABLE stage_orders ADD COLUMN by_hand integer');
+    // Act
+    const shown = await runCli(['drift', '--stage', 'local'], { cwd: ws.dir, env: env() });
+    const accepted = await runCli(['drift', '--stage', 'local', '--accept', '--reason', 'hotfix on the stage', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toContain('error DRIFT_DETECTED');
+    expect(shown.stderr).toContain('column public.stage_orders.by_hand added outside migrations (integer)');
+    expect(accepted.code).toBe(0);
+    expect(json(accepted.stdout)).toMatchObject({ ok: true, action: 'drift', stage: 'local', reason: 'hotfix on the stage', accepted: [{ name: 'public.stage_orders.by_hand' }] });
+  });
+
   it('goes back with --to, invoking again with the same target while the function comes back incomplete', async () => {
     // Prepare: the slow app of the test before, now with reverse scripts of 0.8 s each
     const files: Record<string, string> = { ...shop };

@@ -78,7 +78,7 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     // Assess
     expect(result.status).toBe('applied');
     expect(await db.query("select key, value from stagegate.meta where key like 'ledger_%' order by key")).toEqual([
-      { key: 'ledger_revision', value: '2' },
+      { key: 'ledger_revision', value: '3' },
       { key: 'ledger_version', value: '1' },
     ]);
     expect(await db.query("select stage_override->>'reason' as reason from stagegate.runs where stage_override is not null")).toEqual([{ reason: 'upgrade test' }]);

@@ -6,7 +6,7 @@ describe('Function: parseConfig', () => {
     // Act
     const config = parseConfig(configFromEnv({ DATABASE_URL: 'postgres://u:p@h:5432/d', STAGEGATE_LOCK_WAIT_MS: '30s', OTHER: 'x' }));
     // Assess
-    expect(config).toEqual({ databaseUrl: 'postgres://u:p@h:5432/d', schema: 'stagegate', lockWaitMs: 30_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, rehearsalLockTimeoutMs: 2_000, embeddedPort: 54329 });
+    expect(config).toEqual({ databaseUrl: 'postgres://u:p@h:5432/d', schema: 'stagegate', lockWaitMs: 30_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, rehearsalLockTimeoutMs: 2_000, embeddedPort: 54329, drift: 'fail' });
   });
 
   it('reports every problem at once and never repeats the database URL', () => {
@@ -25,6 +25,14 @@ describe('Function: parseConfig', () => {
     expect(problems).toEqual(['colour', 'databaseUrl', 'embeddedPort', 'lockWaitMs', 'schema']);
     expect(JSON.stringify((error as ConfigInvalidError).toJSON())).not.toContain('hunter2');
     expect((error as Error).message).not.toContain('hunter2');
+  });
+
+  it('reads the drift setting from STAGEGATE_DRIFT and refuses anything but fail or warn', () => {
+    // Act
+    const warn = parseConfig(configFromEnv({ STAGEGATE_DRIFT: 'warn' }));
+    // Assess
+    expect(warn.drift).toBe('warn');
+    expect(() => parseConfig({ drift: 'ignore' })).toThrow(/drift: must be fail or warn; got "ignore"/);
   });
 
   it('accepts a schema name with quotes and spaces (it is always quoted) but not over 63 bytes', () => {

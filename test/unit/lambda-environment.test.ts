@@ -23,7 +23,7 @@ describe('Function: parseLambdaEnvironment', () => {
     expect(config).toEqual({
       database: { kind: 'url', url: URL_ENV.DATABASE_URL, tls: 'url' },
       schema: 'stagegate',
-      settings: { lockWaitMs: 120_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, rehearsalLockTimeoutMs: 2_000 },
+      settings: { lockWaitMs: 120_000, lockTimeoutMs: 10_000, statementTimeoutMs: 1_800_000, rehearsalLockTimeoutMs: 2_000, drift: 'fail' },
       safetyMarginMs: 30_000,
       s3Endpoint: null,
       region: null,

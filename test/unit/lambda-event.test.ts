@@ -27,6 +27,16 @@ describe('Function: parseEvent', () => {
     expect(parsed).toEqual({ action, bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA } });
   });
 
+  it('accepts a drift event with an accepted reason, and refuses accept on other actions or without a reason', () => {
+    // Act
+    const drift = parseEvent({ ...valid(), action: 'drift', accept: { reason: ' hotfix ' } });
+    // Assess
+    expect(drift).toEqual({ action: 'drift', bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA }, accept: { reason: 'hotfix' } });
+    expect(parseEvent({ ...valid(), action: 'drift' })).not.toHaveProperty('accept');
+    expect(problemsOf({ ...valid(), accept: { reason: 'x' } })).toEqual([{ field: 'accept', problem: 'goes only with action "drift"' }]);
+    expect(problemsOf({ ...valid(), action: 'drift', accept: { reason: '  ' } })).toEqual([{ field: 'accept.reason', problem: 'must say why the live schema becomes the baseline' }]);
+  });
+
   it('passes rehearse: true of a plan event on, and drops rehearse: false', () => {
     // Act
     const rehearsal = parseEvent({ ...valid(), action: 'plan', rehearse: true });
@@ -79,7 +89,7 @@ describe('Function: parseEvent', () => {
     const problems = problemsOf({ action: 'drop', bundle: { bucket: 7, key: null, sha256: ['x'] } });
     // Assess
     expect(problems).toEqual([
-      { field: 'action', problem: 'must be one of "plan", "migrate", "status"' },
+      { field: 'action', problem: 'must be one of "plan", "migrate", "status", "drift"' },
       { field: 'bundle.bucket', problem: 'must be a string' },
       { field: 'bundle.key', problem: 'must be a string' },
       { field: 'bundle.sha256', problem: 'must be a string' },
@@ -184,9 +194,27 @@ describe('Function: parseEvent', () => {
     const tooLong = problemsOf({ ...valid(), stageOrderOverride: { reason: 'x'.repeat(501) } });
     const extra = problemsOf({ ...valid(), stageOrderOverride: { reason: 'x', force: true } });
     // Assess
-    expect(parsed.stageOrderOverride).toEqual({ reason: 'hotfix INC-123' });
+    expect(parsed).toMatchObject({ stageOrderOverride: { reason: 'hotfix INC-123' } });
     expect(onPlan).toEqual([{ field: 'stageOrderOverride', problem: 'goes with action "migrate" only' }]);
     expect(tooLong).toEqual([{ field: 'stageOrderOverride.reason', problem: 'must be at most 500 characters' }]);
     expect(extra).toEqual([{ field: 'stageOrderOverride.force', problem: 'unknown field' }]);
+  });
+
+  it.each([
+    ['target', { target: 'zero' }, 'goes with the actions plan and migrate only'],
+    ['rehearse', { rehearse: true }, 'goes only with action "plan"'],
+    ['stageOrderOverride', { stageOrderOverride: { reason: 'x' } }, 'goes with action "migrate" only'],
+  ])('refuses %s with action drift', (field, extra, problem) => {
+    // Act
+    const problems = problemsOf({ ...valid(), action: 'drift', ...extra });
+    // Assess
+    expect(problems).toEqual([{ field, problem }]);
+  });
+
+  it.each(['plan', 'status'])('refuses accept with action %s', (action) => {
+    // Act
+    const problems = problemsOf({ ...valid(), action, accept: { reason: 'hotfix' } });
+    // Assess
+    expect(problems).toEqual([{ field: 'accept', problem: 'goes only with action "drift"' }]);
   });
 });

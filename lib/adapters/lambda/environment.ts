@@ -44,7 +44,7 @@ const VARIABLE_OF: Record<string, string> = Object.fromEntries(Object.entries(EN
  *
  * Variables: the database (see {@link parseDatabaseSettings}),
  * `STAGEGATE_SCHEMA`, `STAGEGATE_LOCK_WAIT_MS`, `STAGEGATE_LOCK_TIMEOUT_MS`,
- * `STAGEGATE_STATEMENT_TIMEOUT_MS`, `STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS`, `STAGEGATE_SAFETY_MARGIN_MS` (default
+ * `STAGEGATE_STATEMENT_TIMEOUT_MS`, `STAGEGATE_REHEARSAL_LOCK_TIMEOUT_MS`, `STAGEGATE_DRIFT`, `STAGEGATE_SAFETY_MARGIN_MS` (default
  * 30 s), `STAGEGATE_S3_ENDPOINT`, `STAGEGATE_STAGE`, `STAGEGATE_STAGES` and `AWS_REGION`.
  *
  * @example
@@ -62,6 +62,7 @@ export function parseLambdaEnvironment(env: Environment): LambdaConfig {
       lockTimeoutMs: shared.lockTimeoutMs,
       statementTimeoutMs: shared.statementTimeoutMs,
       rehearsalLockTimeoutMs: shared.rehearsalLockTimeoutMs,
+      drift: shared.drift,
     },
     safetyMarginMs: reader.parse('STAGEGATE_SAFETY_MARGIN_MS', parseDuration) ?? DEFAULT_SAFETY_MARGIN_MS,
     s3Endpoint: reader.parse('STAGEGATE_S3_ENDPOINT', parseEndpoint) ?? null,
@@ -122,7 +123,10 @@ export function parseDatabaseEnvironment(env: Environment): DatabaseEnvironment 
 }
 
 /** Schema, lock wait and timeouts, checked by the shared `parseConfig`; its problems renamed to their variables. */
-function sharedSettings(env: Environment, problems: ConfigProblem[]): Pick<Config, 'schema' | 'lockWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'rehearsalLockTimeoutMs'> {
+function sharedSettings(
+  env: Environment,
+  problems: ConfigProblem[],
+): Pick<Config, 'schema' | 'lockWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'rehearsalLockTimeoutMs' | 'drift'> {
   // The database URL and the embedded server are this module's business, not parseConfig's.
   const { databaseUrl: _url, embeddedPort: _port, ...raw } = configFromEnv(env);
   try {

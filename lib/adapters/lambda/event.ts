@@ -12,20 +12,29 @@ export const EventAction = {
   PLAN: 'plan',
   MIGRATE: 'migrate',
   STATUS: 'status',
+  /** Compare the schema with the drift baseline; with `accept`, make the live schema the baseline. */
+  DRIFT: 'drift',
 } as const;
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 
 /** A checked invocation event: the only form of the event past the handler. */
-export interface MigrateEvent {
-  action: EventAction;
-  bundle: BundleRef;
-  /** `plan` and `migrate`: the target to go to, forwards or back (a migration id, `<app>/zero` or `zero`). */
-  target?: string;
-  /** With action `plan` only: rehearse the pending migrations (run them, then roll back). */
-  rehearse?: boolean;
-  /** `migrate` only: proceed although the previous stage lacks migrations; the reason is recorded. */
-  stageOrderOverride?: { reason: string };
-}
+export type MigrateEvent =
+  | {
+      action: typeof EventAction.PLAN | typeof EventAction.MIGRATE | typeof EventAction.STATUS;
+      bundle: BundleRef;
+      /** `plan` and `migrate`: the target to go to, forwards or back (a migration id, `<app>/zero` or `zero`). */
+      target?: string;
+      /** With action `plan` only: rehearse the pending migrations (run them, then roll back). */
+      rehearse?: boolean;
+      /** `migrate` only: proceed although the previous stage lacks migrations; the reason is recorded. */
+      stageOrderOverride?: { reason: string };
+    }
+  | {
+      action: typeof EventAction.DRIFT;
+      bundle: BundleRef;
+      /** Accept the live schema as the baseline, for this reason. */
+      accept?: { reason: string };
+    };
 
 /** S3's limit on an object key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -63,20 +72,34 @@ const reasonSchema = string()
   .min(1, { error: 'must say why the stage order is overridden (it is recorded)', abort: true })
   .max(MAX_OVERRIDE_REASON, { error: `must be at most ${MAX_OVERRIDE_REASON} characters` });
 
+/** The longest reason accepted: it is kept in the run history. */
+const MAX_REASON_CHARS = 1000;
+
+const acceptSchema = strictObject({
+  reason: string()
+    .refine((reason) => reason.trim() !== '', { error: 'must say why the live schema becomes the baseline', abort: true })
+    .refine((reason) => reason.length <= MAX_REASON_CHARS, `must be at most ${MAX_REASON_CHARS} characters`),
+});
+
 const eventSchema = strictObject({
-  action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS]),
+  action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS, EventAction.DRIFT]),
   bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
   target: targetSchema.optional(),
   rehearse: boolean().optional(),
   stageOrderOverride: strictObject({ reason: reasonSchema }).optional(),
+  accept: acceptSchema.optional(),
 })
-  .refine((event) => event.target === undefined || event.action !== EventAction.STATUS, { path: ['target'], message: 'goes with the actions plan and migrate only' })
+  .refine((event) => event.target === undefined || event.action === EventAction.PLAN || event.action === EventAction.MIGRATE, {
+    path: ['target'],
+    message: 'goes with the actions plan and migrate only',
+  })
   .refine((event) => event.rehearse === undefined || event.action === EventAction.PLAN, { path: ['rehearse'], error: 'goes only with action "plan"' })
   .refine((event) => event.rehearse === undefined || event.target === undefined, { path: ['rehearse'], error: 'cannot be combined with target: a rehearsal runs the pending migrations' })
   .refine((event) => event.stageOrderOverride === undefined || event.action === EventAction.MIGRATE, {
     error: 'goes with action "migrate" only',
     path: ['stageOrderOverride'],
-  });
+  })
+  .refine((event) => event.accept === undefined || event.action === EventAction.DRIFT, { error: 'goes only with action "drift"', path: ['accept'] });
 
 /** Messages for zod's built-in issues; none of them repeats the value it refused. */
 const errorMap: core.$ZodErrorMap = (issue) => {
@@ -118,10 +141,12 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 export function parseEvent(event: unknown): MigrateEvent {
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
-  const { action, bundle, target, rehearse, stageOrderOverride } = parsed.data;
+  const { action, bundle, target, rehearse, stageOrderOverride, accept } = parsed.data;
+  const ref = { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 };
+  if (action === EventAction.DRIFT) return { action, bundle: ref, ...(accept ? { accept: { reason: accept.reason.trim() } } : {}) };
   return {
     action,
-    bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 },
+    bundle: ref,
     ...(target === undefined ? {} : { target }),
     ...(rehearse ? { rehearse } : {}),
     ...(stageOrderOverride ? { stageOrderOverride: { reason: stageOrderOverride.reason } } : {}),

@@ -23,7 +23,7 @@ export type MigrateResponse = RunResult & { target: string };
  * // { action: 'migrate', actor: 'lambda:svc-prod-migrate:8f0e…', deadline: 1767225600000, safetyMarginMs: 30000 }
  */
 export function runRequestFor(
-  event: MigrateEvent,
+  event: Exclude<MigrateEvent, { action: 'drift' }>,
   context: Pick<Context, 'functionName' | 'awsRequestId' | 'getRemainingTimeInMillis'>,
   config: Pick<LambdaConfig, 'safetyMarginMs'>,
   clock: Clock,

@@ -200,11 +200,11 @@ export async function applyMigration(
 }
 
 /**
- * Writes an `applied` row with method `recorded` and duration 0, running no SQL.
+ * Writes an `applied` row with method `recorded` (or `adopted`) and duration 0, running no SQL.
  *
  * @example
  * await recordMigration(client, ledgerTables('stagegate'), { migration, bundleId, runId, appliedBy });
  */
-export async function recordMigration(client: pg.Client, t: LedgerTables, request: RecordRequest): Promise<void> {
-  await writeRow(client, t, rowOf(request, 'applied', 'recorded', 0));
+export async function recordMigration(client: pg.Client, t: LedgerTables, request: RecordRequest, method: 'recorded' | 'adopted' = 'recorded'): Promise<void> {
+  await writeRow(client, t, rowOf(request, 'applied', method, 0));
 }

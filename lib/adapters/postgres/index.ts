@@ -10,3 +10,4 @@ export { APPLICATION_NAME, withClient, type PgConnection } from './connect';
 export { describeConnection, formatTarget, type ConnectionTarget } from './target';
 export { LOCK_CLASS_ID, lockKey, withAdvisoryLock, type LockKey } from './lock';
 export { LEDGER_REVISION, LEDGER_VERSION, ledgerDdl, ledgerTables, type LedgerTables } from './ledger';
+export { PgScratchDatabases } from './pg-scratch-databases';

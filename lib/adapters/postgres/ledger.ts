@@ -1,5 +1,5 @@
 /**
- * The ledger: three tables in their own schema. Every value is a bound
+ * The ledger: four tables in their own schema. Every value is a bound
  * parameter; the only text spliced into SQL is the schema name from
  * configuration, always quoted with `escapeIdentifier`.
  */
@@ -15,9 +15,16 @@ export const LEDGER_VERSION = 1;
  * Additive changes within {@link LEDGER_VERSION}, stored in
  * `meta.ledger_revision`: a stagegate that knows only the version reads and
  * writes such a ledger unchanged, so the version stays. 1: `runs.reverted`;
- * 2: `runs.stage_override` (a run that proceeded under a stage-order override).
+ * 2: `runs.stage_override` (a run that proceeded under a stage-order override);
+ * 3: `schema_objects` (the drift baseline), `runs.details`, method `adopted`.
+ * An older stagegate that applies or reverts on a revision-3 ledger leaves the
+ * baseline behind; the baseline records the ledger's digest, so it is then
+ * stale and not compared (see `baseline.ts`).
  */
-export const LEDGER_REVISION = 2;
+export const LEDGER_REVISION = 3;
+
+/** The first revision with the drift baseline: upgrading from below it drops the complete mark. */
+const BASELINE_REVISION = 3;
 
 /** Quoted, schema-qualified names of the ledger tables. */
 export interface LedgerTables {
@@ -26,6 +33,7 @@ export interface LedgerTables {
   migrations: string;
   runs: string;
   meta: string;
+  schemaObjects: string;
 }
 
 /**
@@ -42,6 +50,7 @@ export function ledgerTables(schema: string): LedgerTables {
     migrations: `${quotedSchema}.migrations`,
     runs: `${quotedSchema}.runs`,
     meta: `${quotedSchema}.meta`,
+    schemaObjects: `${quotedSchema}.schema_objects`,
   };
 }
 
@@ -84,12 +93,37 @@ export function ledgerDdl(t: LedgerTables): string[] {
   ];
 }
 
-/** The changes of every revision up to {@link LEDGER_REVISION}, idempotent. */
+/**
+ * The changes of every revision up to {@link LEDGER_REVISION}, idempotent:
+ * each may run again on a ledger that has it. The method check is replaced
+ * by name (PostgreSQL named the column's check `migrations_method_check`).
+ */
 function revisionDdl(t: LedgerTables): string[] {
   return [
     `alter table ${t.runs} add column if not exists reverted text[] not null default '{}'`,
     `alter table ${t.runs} add column if not exists stage_override jsonb`,
+    `alter table ${t.runs} add column if not exists details jsonb`,
+    schemaObjectsDdl(t),
+    schemaObjectsIndexDdl(t),
+    `alter table ${t.migrations} drop constraint if exists migrations_method_check`,
+    `alter table ${t.migrations} add constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted'))`,
   ];
+}
+
+/** The drift baseline: the managed schemas' objects after the last run (see `baseline.ts`). */
+function schemaObjectsDdl(t: LedgerTables): string {
+  return `create table if not exists ${t.schemaObjects} (
+       kind text not null,
+       name text not null,
+       definition text not null)`;
+}
+
+/**
+ * Not unique: names are joined with dots, so a table named "a.b" could in
+ * theory meet a column "b" of table "a"; a duplicate must never fail a run.
+ */
+function schemaObjectsIndexDdl(t: LedgerTables): string {
+  return `create index if not exists schema_objects_kind_name on ${t.schemaObjects} (kind, name)`;
 }
 
 async function tableExists(client: pg.Client, qualifiedName: string): Promise<boolean> {
@@ -155,10 +189,15 @@ async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
   }
 }
 
-/** Brings a ledger of this version to this revision; idempotent. */
-function upgradeLedger(client: pg.Client, t: LedgerTables): Promise<void> {
+/**
+ * Brings a ledger of this version from `revision` (0 when none is stored) to
+ * this one; idempotent. From below revision 3 the complete mark goes, so that
+ * the next run takes the full path once and stores the first baseline.
+ */
+function upgradeLedger(client: pg.Client, t: LedgerTables, revision: number): Promise<void> {
   return inLedgerTransaction(client, async () => {
     for (const statement of revisionDdl(t)) await client.query(statement);
+    if (revision < BASELINE_REVISION) await client.query(`delete from ${t.meta} where key = $1`, [COMPLETE_KEY]);
     await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
   });
 }
@@ -177,7 +216,8 @@ export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<
     throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
   }
   // A newer revision is fine: its additions are optional for this code.
-  if (revision === null || !/^[0-9]+$/.test(revision) || Number(revision) < LEDGER_REVISION) await upgradeLedger(client, t);
+  const stored = revision !== null && /^[0-9]+$/.test(revision) ? Number(revision) : 0;
+  if (stored < LEDGER_REVISION) await upgradeLedger(client, t, stored);
   // TODO [>=2.0.0] upgrade older ledger versions here, in order.
   return false;
 }
@@ -186,7 +226,7 @@ interface LedgerRow {
   id: string;
   checksum: string;
   state: LedgerState;
-  method: 'executed' | 'recorded';
+  method: AppliedMigration['method'];
   applied_at: string;
   duration_ms: number | null;
   bundle_id: string;
@@ -228,8 +268,12 @@ const COMPLETE_KEY = 'complete_bundle';
  * The ledger's digest, computed by the server: sha256 of every row's id,
  * checksum and state, in bytewise id order. The plan of a bundle depends on
  * nothing else in the ledger, so an unchanged digest means an unchanged plan.
+ * The drift baseline records it too, to tell whether a migration ran since.
+ *
+ * @example
+ * await client.query(`select (${ledgerDigest(ledgerTables('stagegate'))}) as digest`);
  */
-function ledgerDigest(t: LedgerTables): string {
+export function ledgerDigest(t: LedgerTables): string {
   return `select coalesce(encode(sha256(convert_to(string_agg(id || ' ' || checksum || ' ' || state, E'\n' order by id collate "C"), 'UTF8')), 'hex'), '') from ${t.migrations}`;
 }
 
@@ -266,7 +310,7 @@ export interface MigrationRow {
   id: string;
   checksum: string;
   state: LedgerState;
-  method: 'executed' | 'recorded';
+  method: AppliedMigration['method'];
   durationMs: number | null;
   bundleId: string;
   runId: number;
@@ -342,7 +386,11 @@ export async function insertRun(client: pg.Client, t: LedgerTables, run: RunStar
 /** Records how a run ended: outcome, applied ids and the error's JSON form. */
 export async function updateRun(client: pg.Client, t: LedgerTables, runId: number, finish: RunFinish): Promise<void> {
   await client.query(
-    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb, reverted = $5 where id = $1`,
-    [runId, finish.outcome, finish.applied, finish.error === undefined ? null : JSON.stringify(finish.error), finish.reverted ?? []],
+    `update ${t.runs} set finished_at = now(), outcome = $2, applied = $3, error = $4::jsonb, reverted = $5, details = $6::jsonb where id = $1`,
+    [runId, finish.outcome, finish.applied, jsonOrNull(finish.error), finish.reverted ?? [], jsonOrNull(finish.details)],
   );
+}
+
+function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
 }

@@ -15,7 +15,11 @@ import type {
   RunStart,
   StageFacts,
 } from '../../ports';
+import type { DriftReport } from '../../core/drift';
+import type { SchemaObject } from '../../core/schema';
 import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
+import { keepingBaselineCurrent, readDrift, replaceBaselineObjects, storeBaseline } from './baseline';
+import { readSchemaObjects } from './schema-objects';
 import { withClient, type PgConnection } from './connect';
 import { mappingErrors } from './errors';
 import {
@@ -144,6 +148,29 @@ class PgLedgerSession implements LedgerSession {
     });
   }
 
+  readDrift(): Promise<DriftReport> {
+    return mappingErrors('comparing the schema with its baseline', () => readDrift(this.client, this.tables));
+  }
+
+  storeBaseline(onlyIfUnusable?: boolean): Promise<void> {
+    return mappingErrors('storing the schema baseline', () => storeBaseline(this.client, this.tables, onlyIfUnusable));
+  }
+
+  readSchemaObjects(): Promise<SchemaObject[]> {
+    return mappingErrors('reading the schema', () => readSchemaObjects(this.client, [this.tables.schema]));
+  }
+
+  replaceBaselineObjects(keys: readonly string[], objects: readonly SchemaObject[], underTables = true): Promise<boolean> {
+    return mappingErrors('updating the schema baseline', () => replaceBaselineObjects(this.client, this.tables, keys, objects, underTables));
+  }
+
+  adopt(request: RecordRequest): Promise<void> {
+    // Adopting changes the ledger, not the schema: the baseline stays comparable.
+    return mappingErrors(`adopting ${request.migration.id}`, () =>
+      keepingBaselineCurrent(this.client, this.tables, () => recordMigration(this.client, this.tables, request, 'adopted')),
+    );
+  }
+
   readStageFacts(): Promise<StageFacts> {
     return mappingErrors('reading the stage facts', () => readStageFacts(this.client, this.tables));
   }
@@ -152,7 +179,7 @@ class PgLedgerSession implements LedgerSession {
 /**
  * The PostgreSQL adapter of {@link MigrationDatabase}: one connection per
  * session, a polled session advisory lock per ledger schema, and the ledger
- * in its own schema (`migrations`, `runs`, `meta`).
+ * in its own schema (`migrations`, `runs`, `meta`, `schema_objects`).
  *
  * @example
  * const db = new PgMigrationDatabase({ connectionString: process.env.DATABASE_URL!, schema: 'stagegate' });
@@ -197,6 +224,7 @@ export class PgMigrationDatabase implements MigrationDatabase {
     return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
       const reader: LedgerReader = {
         readLedger: () => mappingErrors('reading the ledger', () => readLedgerRows(client, this.tables)),
+        readDrift: () => mappingErrors('comparing the schema with its baseline', () => readDrift(client, this.tables)),
       };
       return fn(reader);
     });

@@ -102,17 +102,31 @@ select 'trigger', r.nspname || '.' || r.relname || '.' || tg.tgname, pg_get_trig
 from pg_trigger tg join rel r on r.oid = tg.tgrelid
 where not tg.tgisinternal and tg.tgparentid = 0`;
 
-/** The canonical hash over the same rows, computed on the server (see `schemaHash` in core). */
-const SCHEMA_HASH_SQL = `
+/**
+ * The canonical hash (see `schemaHash` in core) of the rows (kind, name,
+ * definition) of `rowsSql`, computed on the server: of the live objects, or
+ * of a stored baseline.
+ *
+ * @example
+ * await client.query(schemaHashSql('select kind, name, definition from "stagegate".schema_objects'));
+ */
+export function schemaHashSql(rowsSql: string): string {
+  return `
 select encode(sha256(convert_to(coalesce(string_agg(line, E'\\n' order by line collate "C"), ''), 'UTF8')), 'hex') as hash
-from (select kind || E'\\t' || name || E'\\t' || definition as line from (${SCHEMA_OBJECTS_SQL}) o) lines`;
+from (select kind || E'\\t' || name || E'\\t' || definition as line from (${rowsSql}) o) lines`;
+}
+
+const SCHEMA_HASH_SQL = schemaHashSql(SCHEMA_OBJECTS_SQL);
 
 /**
  * Runs `fn` with `search_path` set to `pg_catalog` for this session, and puts
  * the previous value back afterwards. Inside a transaction that fails, the
- * rollback restores it.
+ * rollback restores it. Every query using `SCHEMA_OBJECTS_SQL` runs in it.
+ *
+ * @example
+ * await withCatalogSearchPath(client, () => client.query(`select count(*) from (${SCHEMA_OBJECTS_SQL}) o`, [['stagegate']]));
  */
-async function withCatalogSearchPath<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
+export async function withCatalogSearchPath<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
   const saved = await client.query<{ path: string }>("select current_setting('search_path') as path, set_config('search_path', 'pg_catalog', false)");
   try {
     return await fn();

@@ -1,0 +1,32 @@
+import { PgScratchDatabases } from '../adapters/postgres';
+import { adoptMigration } from '../adopt';
+import { UsageError } from '../core/errors';
+import type { Config } from '../config';
+import type { BundleSource } from '../ports';
+import type { ParsedArgs } from './args';
+import { sourceFor, withDatabase, type CommandContext, type CommandOutput } from './commands';
+import { renderAdopt } from './drift-render';
+
+/**
+ * `stagegate adopt <id> [--force --reason TEXT]`: records a migration whose
+ * objects were made by hand as applied, once they are proven to be what it
+ * makes (on a scratch database the command creates and drops).
+ *
+ * @example
+ * await adoptCliCommand(args, ctx, config, 'cli:me@host');
+ */
+export async function adoptCliCommand(args: ParsedArgs, ctx: CommandContext, config: Config, actor: string): Promise<CommandOutput> {
+  const reason = typeof args.options.reason === 'string' ? args.options.reason.trim() : null;
+  if (args.options.force === true && !reason) throw new UsageError('stagegate adopt --force needs --reason "…": the reason is kept in the run history.');
+  if (args.options.force !== true && reason !== null) throw new UsageError('stagegate adopt: --reason goes with --force.');
+  // Verified before any database work, as for migrate.
+  const bundle = await sourceFor(args, ctx).load();
+  const source: BundleSource = { load: async () => bundle };
+  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
+  return withDatabase(config, ctx, async (db, target, url) => {
+    const scratch = new PgScratchDatabases(url, config.schema);
+    const request = { id: args.positionals[0] as string, actor, force: reason ? { reason } : undefined };
+    const result = await adoptMigration({ source, db, scratch, logger: ctx.logger }, request, settings);
+    return { json: { ...result }, target, render: (style) => renderAdopt(result, style) };
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * What `stagegate adopt <id>` may do, decided on plain data: the migration
+ * must be pending, every migration it depends on applied, and it must be a
+ * migration whose effect can be replayed (not a squash).
+ */
+import { AdoptRefusedError } from './errors-drift';
+import { topologicalOrder } from './graph';
+import { compareIds, LedgerState, type AppliedMigration, type Migration } from './migration';
+
+/** The migration to adopt and the history to replay before it, in dependency order. */
+export interface AdoptionPlan {
+  target: Migration;
+  /** Every migration the target depends on, directly or not, in the order they ran. */
+  history: Migration[];
+}
+
+function closureOf(target: Migration, byId: ReadonlyMap<string, Migration>): { found: Migration[]; unknown: string[] } {
+  const seen = new Set<string>();
+  const unknown: string[] = [];
+  const queue = [...target.dependencies];
+  while (queue.length > 0) {
+    const id = queue.pop() as string;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const migration = byId.get(id);
+    if (migration === undefined) unknown.push(id);
+    else queue.push(...migration.dependencies);
+  }
+  const found = [...seen].filter((id) => byId.has(id)).sort(compareIds).map((id) => byId.get(id) as Migration);
+  return { found, unknown: unknown.sort(compareIds) };
+}
+
+function refuseState(id: string, row: AppliedMigration): never {
+  if (row.state === LedgerState.APPLIED) {
+    throw new AdoptRefusedError(id, `it is already applied (${row.method} ${row.appliedAt}).`, { remedy: 'Nothing to adopt; `stagegate status` shows every migration.' });
+  }
+  throw new AdoptRefusedError(id, `its ledger row is ${row.state}: a no-transaction run of it failed or was interrupted.`, {
+    remedy: `Settle it with \`stagegate resolve ${id} --applied\` or \`--rolled-back\`.`,
+  });
+}
+
+/**
+ * Checks that `id` can be adopted and returns it with the history to
+ * replay. Throws `AdoptRefusedError` when it is unknown, already in the
+ * ledger, a squash, or when a migration it depends on is not applied (each
+ * is named).
+ *
+ * @example
+ * const { target, history } = adoptionPlan(bundle.migrations, ledger.rows, 'app/0002_org');
+ */
+export function adoptionPlan(migrations: readonly Migration[], ledger: readonly AppliedMigration[], id: string): AdoptionPlan {
+  const byId = new Map(migrations.map((m) => [m.id, m]));
+  const target = byId.get(id);
+  if (target === undefined) throw new AdoptRefusedError(id, 'the bundle has no such migration.', { remedy: 'Check the id with `stagegate status`.' });
+  const row = ledger.find((r) => r.id === id);
+  if (row !== undefined) refuseState(id, row);
+  if (target.directives.replaces.length > 0) {
+    throw new AdoptRefusedError(id, `it is a squash of ${target.directives.replaces.join(', ')}; a squash is recorded by \`migrate\` once its originals are applied.`, {
+      remedy: 'Adopt the migrations it replaces instead.',
+    });
+  }
+  const { found, unknown } = closureOf(target, byId);
+  const applied = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
+  const missing = [...found.map((m) => m.id).filter((d) => !applied.has(d)), ...unknown];
+  if (missing.length > 0) {
+    throw new AdoptRefusedError(id, `${missing.length} migration(s) it depends on are not applied: ${missing.join(', ')}.`, {
+      remedy: 'Run `stagegate migrate` (or adopt those first, in order), then adopt this one.',
+      details: { missing },
+    });
+  }
+  const graph = new Map(found.map((m) => [m.id, m.dependencies]));
+  const { order } = topologicalOrder(found.map((m) => m.id), graph, new Map(found.map((m, i) => [m.id, i])));
+  return { target, history: order.map((d) => byId.get(d) as Migration) };
+}

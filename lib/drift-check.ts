@@ -1,0 +1,76 @@
+/**
+ * Drift around a run: checked before a run applies anything, and the
+ * baseline stored again after it. The up-to-date fast path does neither:
+ * it changes nothing, so nothing can go wrong because of drift there.
+ */
+import { driftLines, DriftMode, type DriftReport } from './core/drift';
+import { asRunnerError, DriftDetectedError } from './core/errors';
+import { objectKey } from './core/schema';
+import type { LedgerReader, LedgerSession, Logger } from './ports';
+
+/**
+ * Compares the live schemas with the baseline. No baseline: nothing to
+ * compare (logged). Differences: `fail` throws `DriftDetectedError`
+ * (nothing has run yet); `warn` logs `drift.detected` and returns them.
+ *
+ * @example
+ * const before = await checkDrift(session, logger, 'fail');
+ */
+export async function checkDrift(reader: LedgerReader, logger: Logger, mode: DriftMode): Promise<DriftReport> {
+  const report = await reader.readDrift();
+  if (!report.baseline) {
+    const reason = report.stale
+      ? 'the baseline is older than the ledger (a run ended before storing it): this run stores a new one'
+      : 'no baseline yet: this run stores the first one';
+    logger.info('drift.skipped', { reason });
+    return report;
+  }
+  if (report.differences.length === 0) {
+    logger.debug('drift.checked', { differences: 0 });
+    return report;
+  }
+  if (mode === DriftMode.FAIL) throw new DriftDetectedError(report.ledgerSchema, report.differences, true);
+  logger.warn('drift.detected', { ledgerSchema: report.ledgerSchema, count: report.differences.length, differences: driftLines(report.differences) });
+  return report;
+}
+
+/**
+ * Stores the live schemas as the new baseline after a run that changed
+ * them. Drift reported before the run (setting `warn`) stays drift: those
+ * objects keep their old baseline definitions, so the next run reports them
+ * again. A baseline that cannot be stored fails nothing: the migrations are
+ * applied; the next run may then report their objects as drift.
+ *
+ * @example
+ * await storeBaselineAfterRun(session, logger, before);
+ */
+export async function storeBaselineAfterRun(session: LedgerSession, logger: Logger, before: DriftReport): Promise<void> {
+  try {
+    await session.storeBaseline();
+    if (before.differences.length > 0) {
+      const expected = before.differences.flatMap((d) => (d.expected === null ? [] : [{ kind: d.kind, name: d.name, definition: d.expected }]));
+      await session.replaceBaselineObjects(before.differences.map(objectKey), expected, false);
+    }
+    logger.debug('drift.baseline_stored', {});
+  } catch (error) {
+    logger.warn('drift.baseline_not_stored', {
+      reason: asRunnerError(error).message,
+      remedy: 'The next run may report objects of this run as drift; check with `stagegate drift` and accept them.',
+    });
+  }
+}
+
+/**
+ * A run with nothing to do stores a first baseline on a ledger that has none
+ * usable (none, or a stale one); one that cannot be stored fails nothing.
+ *
+ * @example
+ * await storeFirstBaseline(session, logger);
+ */
+export async function storeFirstBaseline(session: LedgerSession, logger: Logger): Promise<void> {
+  try {
+    await session.storeBaseline(true);
+  } catch (error) {
+    logger.warn('drift.baseline_not_stored', { reason: asRunnerError(error).message });
+  }
+}

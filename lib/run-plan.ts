@@ -1,0 +1,37 @@
+/** What a run will do: the verified plan, and what explanations may know about the bundle. */
+import { verifyClaims } from './core/bundle-claims';
+import type { BundleKnowledge } from './core/explain';
+import { LedgerState, type AppliedMigration } from './core/migration';
+import { plan, type PlanStep } from './core/plan';
+import { planTo } from './core/reverse-plan';
+import type { LoadedBundle } from './ports';
+
+/**
+ * The plan, once what it would run is known to say what its SQL says: a
+ * bundle pinned by its hash was loaded without recomputing its claims, so
+ * they are recomputed here for the steps (nothing, when nothing is pending).
+ * With a target, what is reverted depends on every applied migration's
+ * dependencies and directives, so the whole bundle is verified first.
+ *
+ * @example
+ * const steps = planVerified(bundle, ledger.rows, request.target);
+ */
+export function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigration[], target?: string): PlanStep[] {
+  if (target !== undefined) {
+    if (!bundle.allVerified) verifyClaims(bundle.migrations, bundle.migrations, bundle.origin);
+    return planTo(bundle.migrations, ledger, target);
+  }
+  const steps = plan(bundle.migrations, ledger);
+  if (!bundle.allVerified) verifyClaims(bundle.migrations, steps.map((s) => s.migration), bundle.origin);
+  return steps;
+}
+
+/**
+ * What explanations may say about the bundle's other migrations.
+ *
+ * @example
+ * const knowledge = knowledgeOf(bundle, ledger.rows);
+ */
+export function knowledgeOf(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): BundleKnowledge {
+  return { migrations: bundle.migrations, applied: new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id)) };
+}

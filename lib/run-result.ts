@@ -1,0 +1,58 @@
+/** The orchestrator's result pieces: plain data built from the plan and the request. */
+import { checksumOf } from './core/checksum';
+import { reverseFile } from './core/migration';
+import type { PlanStep } from './core/plan';
+import type { AppliedEntry, PlannedEntry, RevertedEntry, RunResult, RunStatus } from './core/result';
+
+/**
+ * A successful result; `extra` holds what only some actions report.
+ *
+ * @example
+ * return result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], 12);
+ */
+export function result(
+  action: RunResult['action'],
+  bundleId: string,
+  status: RunStatus,
+  applied: AppliedEntry[],
+  pending: string[],
+  durationMs: number,
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal' | 'drift'> = {},
+): RunResult {
+  return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
+}
+
+/**
+ * One step as `plan` shows it; a reverse names its `.down.sql` and that script's checksum.
+ *
+ * @example
+ * const plan = steps.map(toPlannedEntry);
+ */
+export function toPlannedEntry(step: PlanStep): PlannedEntry {
+  const { migration } = step;
+  if (step.kind === 'revert') {
+    return { id: migration.id, file: reverseFile(migration.file), kind: step.kind, noTransaction: migration.directives.noTransaction, downChecksum: checksumOf(migration.downSql ?? '') };
+  }
+  return { id: migration.id, file: migration.file, kind: step.kind, noTransaction: migration.directives.noTransaction };
+}
+
+/**
+ * `to` (and, for `migrate`, `reverted`) in a result, only when the run had a target.
+ *
+ * @example
+ * result(Action.PLAN, id, status, [], pending, ms, { plan, ...targetFields(request.target) });
+ */
+export function targetFields(target: string | undefined, reverted?: RevertedEntry[]): Pick<RunResult, 'to' | 'reverted'> {
+  if (target === undefined) return {};
+  return reverted === undefined ? { to: target } : { to: target, reverted };
+}
+
+/**
+ * With a target, the steps in the plan event, so that a reverse is shown before it runs.
+ *
+ * @example
+ * logger.info('plan.ready', { steps: steps.length, ...stepOrder(request.target, steps) });
+ */
+export function stepOrder(target: string | undefined, steps: PlanStep[]): { order?: { kind: PlanStep['kind']; id: string }[] } {
+  return target === undefined ? {} : { order: steps.map((s) => ({ kind: s.kind, id: s.migration.id })) };
+}

@@ -1,0 +1,84 @@
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createWorkspace, runCli, type Workspace } from '../support/workspace';
+
+/** The one object `--json` prints. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
+const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
+
+const ORG = { 'app/0001_org.sql': 'CREATE TABLE org (id bigserial PRIMARY KEY, name text NOT NULL);' };
+const TYPE = 'CREATE TABLE org_type (id bigserial PRIMARY KEY, code bigint NOT NULL);';
+
+describe('Integration: stagegate drift and adopt as a process', () => {
+  let db: TestDatabase;
+  let ws: Workspace;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+    ws = createWorkspace();
+  });
+  afterEach(async () => {
+    await db.drop();
+    ws.remove();
+  });
+  const env = (): Record<string, string> => ({ DATABASE_URL: db.url, NO_COLOR: '1' });
+
+  it('drift: exit 1 naming the object, --accept needs a reason, then records it and exits 0', async () => {
+    // Prepare
+    ws.migrations(ORG);
+    await runCli(['migrate'], { cwd: ws.dir, env: env() });
+    await db.query('ALTER TABLE org ADD COLUMN type_id integer');
+    // Act
+    const shown = await runCli(['drift'], { cwd: ws.dir, env: env() });
+    const noReason = await runCli(['drift', '--accept'], { cwd: ws.dir, env: env() });
+    const accepted = await runCli(['drift', '--accept', '--reason', 'hotfix during the incident', '--json'], { cwd: ws.dir, env: env() });
+    const clean = await runCli(['drift'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toContain('error DRIFT_DETECTED');
+    expect(shown.stderr).toContain('column public.org.type_id added outside migrations (integer)');
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain('--reason');
+    expect(accepted.code).toBe(0);
+    expect(json(accepted.stdout)).toMatchObject({ ok: true, action: 'drift', reason: 'hotfix during the incident', accepted: [{ name: 'public.org.type_id', change: 'added' }] });
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('No drift');
+  });
+
+  it('adopt: migrate stops on a table made by hand, adopt proves and records it, migrate goes on', async () => {
+    // Prepare
+    ws.migrations(ORG);
+    await runCli(['migrate'], { cwd: ws.dir, env: env() });
+    await db.query(TYPE);
+    ws.migrations({ ...ORG, 'app/0002_org_type.sql': TYPE, 'app/0003_slug.sql': 'ALTER TABLE org ADD COLUMN slug text;' });
+    // Act
+    const stopped = await runCli(['migrate'], { cwd: ws.dir, env: env() });
+    const plan = await runCli(['plan'], { cwd: ws.dir, env: env() });
+    const forceless = await runCli(['adopt', 'app/0002_org_type', '--force'], { cwd: ws.dir, env: env() });
+    const adopted = await runCli(['adopt', 'app/0002_org_type'], { cwd: ws.dir, env: env() });
+    const rest = await runCli(['migrate', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toContain('table public.org_type added outside migrations');
+    expect(plan.stdout).toContain('Drift: ');
+    expect(forceless.code).toBe(2);
+    expect(adopted.code).toBe(0);
+    expect(adopted.stdout).toMatch(/Adopted app\/0002_org_type: its \d+ object\(s\) on the database are exactly what it makes/);
+    expect(json(rest.stdout)).toMatchObject({ ok: true, status: 'applied', applied: [{ id: 'app/0003_slug' }] });
+  });
+
+  it('migrate --drift warn runs despite drift and reports it', async () => {
+    // Prepare
+    ws.migrations(ORG);
+    await runCli(['migrate'], { cwd: ws.dir, env: env() });
+    await db.query('ALTER TABLE org ADD COLUMN by_hand integer');
+    ws.migrations({ ...ORG, 'app/0002_slug.sql': 'ALTER TABLE org ADD COLUMN slug text;' });
+    // Act
+    const run = await runCli(['migrate', '--drift', 'warn', '--json'], { cwd: ws.dir, env: env() });
+    const bad = await runCli(['migrate', '--drift', 'ignore'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('column public.org.by_hand added outside migrations');
+    expect(json(run.stdout)).toMatchObject({ status: 'applied', drift: { baseline: true, differences: [{ name: 'public.org.by_hand' }] } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('CONFIG_INVALID');
+  });
+});
