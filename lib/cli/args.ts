@@ -39,7 +39,6 @@ const OPTIONS = {
   from: { type: 'string' },
   'with-data': { type: 'boolean' },
   prune: { type: 'boolean' },
-  force: { type: 'boolean' },
   stage: { type: 'string' },
   function: { type: 'string' },
   bucket: { type: 'string' },
