@@ -8,11 +8,7 @@ import { LOCK_CLASS_ID } from '../../lib/adapters/postgres';
 import { holdBlocker, type Blocker } from '../support/blocker';
 import { createFaultDatabase, filesOf, step, type FaultDatabase } from '../support/faults';
 import { startOwnPostgres, type OwnPostgres } from '../support/own-postgres';
-import { createWorkspace, type ProcessResult, type Workspace } from '../support/workspace';
-
-/** The one JSON object `--json` prints. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
+import { cliJson, createWorkspace, type ProcessResult, type Workspace } from '../support/workspace';
 
 /** Polls `probe` every 50 ms until it is true; false after `ms`. */
 async function eventually(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
@@ -59,7 +55,7 @@ describe('Faults: the migrating process dies, races or loses its server', () => 
     expect(await fdb.runs()).toEqual(['running']);
     await blocker.release();
     const next = await fdb.cli(['migrate', '--json', '--lock-wait', '5s'], ws.dir);
-    expect([next.code, json(next.stdout).applied.map((a: { id: string }) => a.id)]).toEqual([0, ['fault/0002_step', 'fault/0003_step']]);
+    expect([next.code, cliJson(next.stdout).applied.map((a: { id: string }) => a.id)]).toEqual([0, ['fault/0002_step', 'fault/0003_step']]);
     expect(await fdb.runs()).toEqual(['abandoned', 'succeeded']);
     await fdb.expectFollowingRunCompletes(join(ws.dir, 'migrations'), steps);
   });
@@ -87,8 +83,8 @@ describe('Faults: the migrating process dies, races or loses its server', () => 
     // Assess
     expect([waiting, freed]).toEqual([true, true]);
     expect(await fdb.admin.query("select indisvalid as valid from pg_index where indexrelid = 'fault_name'::regclass")).toEqual([{ valid: false }]);
-    expect([refused.code, json(refused.stdout).error.code]).toEqual([1, 'MIGRATION_DIRTY']);
-    expect(json(refused.stdout).error.remedy).toContain('INVALID index');
+    expect([refused.code, cliJson(refused.stdout).error.code]).toEqual([1, 'MIGRATION_DIRTY']);
+    expect(cliJson(refused.stdout).error.remedy).toContain('INVALID index');
     await fdb.expectConsistent(steps, { [index.id]: 'running' });
 
     // Act: the human drops the invalid index and settles the row
@@ -109,7 +105,7 @@ describe('Faults: the migrating process dies, races or loses its server', () => 
     // Act
     const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => launch(i)));
     // Assess
-    const results = outcomes.map((o) => ({ code: o.code, out: json(o.stdout) }));
+    const results = outcomes.map((o) => ({ code: o.code, out: cliJson(o.stdout) }));
     expect(results.filter(({ out }) => out.status === 'applied')).toHaveLength(1);
     for (const { code, out } of results) {
       if (code === 0) expect(['applied', 'up-to-date']).toContain(out.status);
@@ -129,7 +125,7 @@ describe('Faults: the migrating process dies, races or loses its server', () => 
     // Act
     const refused = await fdb.cli(['migrate', '--json', '--verbose'], ws.dir, { DATABASE_URL: url.toString() });
     // Assess
-    expect([refused.code, json(refused.stdout).error.code]).toEqual([1, 'DATABASE_AUTH_FAILED']);
+    expect([refused.code, cliJson(refused.stdout).error.code]).toEqual([1, 'DATABASE_AUTH_FAILED']);
     expect(refused.stdout + refused.stderr).not.toContain('but wrong');
     expect(await fdb.ledger()).toEqual([]);
     await fdb.expectConsistent([step(1)]);
@@ -165,8 +161,8 @@ describe('Faults: the server restarts during a run', () => {
     await server.up();
     await blocker.release();
     // Assess
-    expect([interrupted.code, json(interrupted.stdout).error]).toEqual([1, expect.objectContaining({ code: 'MIGRATION_FAILED', migration: 'fault/0002_step', sqlstate: '57P01', connectionLost: true })]);
-    expect([whileDown.code, json(whileDown.stdout).error.code]).toEqual([1, 'DATABASE_UNREACHABLE']);
+    expect([interrupted.code, cliJson(interrupted.stdout).error]).toEqual([1, expect.objectContaining({ code: 'MIGRATION_FAILED', migration: 'fault/0002_step', sqlstate: '57P01', connectionLost: true })]);
+    expect([whileDown.code, cliJson(whileDown.stdout).error.code]).toEqual([1, 'DATABASE_UNREACHABLE']);
     await fdb.expectConsistent(steps);
     await fdb.expectFollowingRunCompletes(folder, steps);
   });

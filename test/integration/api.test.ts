@@ -1,13 +1,11 @@
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import { handler } from '../../handlers/api';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bodyOf, httpEvent, type HttpEventOptions } from '../support/http-event';
 import { lambdaContext } from '../support/lambda-context';
 import { captureOutput, setEnv, type CapturedOutput } from '../support/lambda-invoke';
-import { runOnFolder } from '../support/workspace';
+import { REPO_MIGRATIONS, runOnFolder } from '../support/workspace';
 
-const MIGRATIONS = resolve(__dirname, '../../migrations');
 const LAST_APPLIED = 'organization/0003_organization_name_index';
 
 interface Organization {
@@ -41,7 +39,7 @@ describe('Integration: the example API handler over the migrated example schema'
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    await runOnFolder(MIGRATIONS, db.url, { action: 'migrate' });
+    await runOnFolder(REPO_MIGRATIONS, db.url, { action: 'migrate' });
     restoreEnv = setEnv({
       DATABASE_URL: db.url,
       STAGEGATE_DB_TLS: 'disable',

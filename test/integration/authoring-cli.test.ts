@@ -1,28 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
-import { createTestDatabase, urlFor, type TestDatabase } from '../support/database';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
-
-/** The last line of stdout as JSON: the one object `--json` prints. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
-
-const REPO_MIGRATIONS = resolve(__dirname, '../../migrations');
+import { urlFor, useTestDatabase } from '../support/database';
+import { cliJson, REPO_MIGRATIONS, runCli, useWorkspace } from '../support/workspace';
 
 describe('Integration: stagegate new', () => {
-  let ws: Workspace;
-  beforeEach(() => {
-    ws = createWorkspace();
-  });
-  afterEach(() => ws.remove());
+  const ws = useWorkspace();
 
   it('starts a new app at 0001 with an empty reverse script', async () => {
     // Act
     const result = await runCli(['new', 'billing', 'invoices', '--json'], { cwd: ws.dir });
     // Assess
     expect(result.code).toBe(0);
-    const out = json(result.stdout);
+    const out = cliJson(result.stdout);
     expect(out).toMatchObject({ ok: true, action: 'new', id: 'billing/0001_invoices' });
     expect(out.file).toBe(join(ws.dir, 'migrations', 'billing', '0001_invoices.sql'));
     expect(readFileSync(out.downFile, 'utf8')).toBe('');
@@ -34,7 +24,7 @@ describe('Integration: stagegate new', () => {
     ws.migrations({ 'shop/0001_a.sql': '', 'shop/0009_b.sql': '', 'shop/0009_b.down.sql': '', 'wide/00007_x.sql': '', 'other/0001_base.sql': '' });
     // Act
     const human = await runCli(['new', 'shop', 'orders', '--depends-on', 'other/0001_base', '--depends-on', 'wide/00007_x'], { cwd: ws.dir });
-    const wide = json((await runCli(['new', 'wide', 'y', '--json'], { cwd: ws.dir })).stdout);
+    const wide = cliJson((await runCli(['new', 'wide', 'y', '--json'], { cwd: ws.dir })).stdout);
     // Assess
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('Created shop/0010_orders\n  migrations/shop/0010_orders.sql\n  migrations/shop/0010_orders.down.sql');
@@ -54,7 +44,7 @@ describe('Integration: stagegate new', () => {
     const badName = await runCli(['new', 'shop', 'Items'], { cwd: ws.dir });
     // Assess
     expect(again.code).toBe(1);
-    expect(json(again.stdout).error).toMatchObject({ code: 'MIGRATION_EXISTS', file: 'shop/0001_orders.sql' });
+    expect(cliJson(again.stdout).error).toMatchObject({ code: 'MIGRATION_EXISTS', file: 'shop/0001_orders.sql' });
     expect([unknown.code, badName.code]).toEqual([2, 2]);
     expect(unknown.stderr).toContain('shop/0007_nope: no such migration');
     expect(existsSync(join(ws.dir, 'migrations', 'shop', '0002_orders.sql'))).toBe(false);
@@ -64,23 +54,15 @@ describe('Integration: stagegate new', () => {
 });
 
 describe('Integration: stagegate lint and check', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(() => db.drop());
-  beforeEach(() => {
-    ws = createWorkspace();
-  });
-  afterEach(() => ws.remove());
+  const db = useTestDatabase('file');
+  const ws = useWorkspace();
 
   /** `stagegate check --json --database-url` on these files: the exit code and the error (or result) object. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
   const check = async (files: Record<string, string>): Promise<{ code: number | null; error: Record<string, any>; out: Record<string, any> }> => {
     ws.migrations(files);
     const result = await runCli(['check', '--json', '--database-url', db.url], { cwd: ws.dir });
-    const out = json(result.stdout);
+    const out = cliJson(result.stdout);
     return { code: result.code, error: out.error, out };
   };
 
@@ -95,7 +77,7 @@ describe('Integration: stagegate lint and check', () => {
     const human = await runCli(['lint'], { cwd: ws.dir });
     // Assess
     expect(machine.code).toBe(1);
-    const error = json(machine.stdout).error;
+    const error = cliJson(machine.stdout).error;
     expect(error.code).toBe('LINT_FAILED');
     expect(error.findings.map((f: { rule: string; line: number }) => [f.rule, f.line])).toEqual([
       ['drop-column', 2],
@@ -205,7 +187,7 @@ describe('Integration: stagegate lint and check', () => {
     const human = await runCli(['check', '--dir', REPO_MIGRATIONS], { cwd: ws.dir });
     // Assess
     expect(result.code).toBe(0);
-    const out = json(result.stdout);
+    const out = cliJson(result.stdout);
     expect(out).toMatchObject({ ok: true, action: 'check', migrations: 4, problems: [], database: { applied: 4, reverted: 4, reverseSkipped: null } });
     expect(out.reverse).toBe('reverted 4 migration(s); compared with the empty database');
     expect(human.code).toBe(0);
@@ -227,7 +209,7 @@ describe('Integration: stagegate lint and check', () => {
       const result = await runCli(['check', '--json', '--database-url', url.toString()], { cwd: ws.dir });
       // Assess
       expect(result.code).toBe(1);
-      const error = json(result.stdout).error;
+      const error = cliJson(result.stdout).error;
       expect(error).toMatchObject({ code: 'SCRATCH_DATABASE_FAILED', sqlstate: '42501' });
       expect(error.remedy).toContain('CREATEDB');
       expect(result.stdout + result.stderr).not.toContain(':pw@');

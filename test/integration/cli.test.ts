@@ -1,25 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
-
-/** The last line of stdout as JSON: the one object `--json` prints. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
+import { useTestDatabase } from '../support/database';
+import { cliEnv, cliJson, runCli, useWorkspace } from '../support/workspace';
 
 describe('Integration: the stagegate CLI as a process', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(() => db.drop());
-  beforeEach(() => {
-    ws = createWorkspace();
-  });
-  afterEach(() => ws.remove());
+  const db = useTestDatabase('file');
+  const ws = useWorkspace();
 
-  const env = (): { DATABASE_URL: string; STAGEGATE_SCHEMA: string } => ({ DATABASE_URL: db.url, STAGEGATE_SCHEMA: `cli_${Math.random().toString(36).slice(2, 8)}` });
+  const env = () => cliEnv(db.url);
 
   it('plans, migrates with a line per migration, then reports up to date', async () => {
     // Prepare
@@ -37,7 +25,7 @@ describe('Integration: the stagegate CLI as a process', () => {
     expect(migrate.stdout).toMatch(/Applied 2 migrations in \d+ ms/);
     expect(migrate.stdout).not.toContain('\u001b[');
     expect(again.code).toBe(0);
-    expect(json(again.stdout)).toMatchObject({ ok: true, action: 'migrate', status: 'up-to-date', applied: [], pending: [] });
+    expect(cliJson(again.stdout)).toMatchObject({ ok: true, action: 'migrate', status: 'up-to-date', applied: [], pending: [] });
     expect(again.stdout.trim().split('\n')).toHaveLength(1);
   });
 
@@ -67,10 +55,10 @@ describe('Integration: the stagegate CLI as a process', () => {
     expect(back.stdout.indexOf('Plan to shop/0001_orders')).toBeLessThan(back.stdout.indexOf('↩ member/0001_init'));
     expect(back.stdout).toMatch(/↩ shop\/0002_items {2}reverted, \d+ ms/);
     expect(back.stdout).toMatch(/At shop\/0001_orders: reverted 2 migrations in \d+ ms/);
-    expect(json(forward.stdout)).toMatchObject({ ok: true, status: 'applied', to: 'member/0001_init', reverted: [], applied: [{ id: 'shop/0002_items' }, { id: 'member/0001_init' }] });
+    expect(cliJson(forward.stdout)).toMatchObject({ ok: true, status: 'applied', to: 'member/0001_init', reverted: [], applied: [{ id: 'shop/0002_items' }, { id: 'member/0001_init' }] });
     expect(usage.code).toBe(2);
     expect(refused.code).toBe(1);
-    expect(json(refused.stdout)).toMatchObject({ ok: false, error: { code: 'IRREVERSIBLE', migrations: [{ id: 'member/0001_init' }, { id: 'shop/0001_orders' }, { id: 'shop/0002_items' }] } });
+    expect(cliJson(refused.stdout)).toMatchObject({ ok: false, error: { code: 'IRREVERSIBLE', migrations: [{ id: 'member/0001_init' }, { id: 'shop/0001_orders' }, { id: 'shop/0002_items' }] } });
     expect(refused.stderr).toContain('shop/0001_orders.down.sql');
   });
 
@@ -92,7 +80,7 @@ describe('Integration: the stagegate CLI as a process', () => {
     expect(human.stderr).toContain('a/0002_left.sql and a/0002_right.sql');
     expect(human.stderr).toMatch(/dependency cycle: (b\/0001_p -> c\/0001_q -> b\/0001_p|c\/0001_q -> b\/0001_p -> c\/0001_q)/);
     expect(machine.code).toBe(1);
-    const out = json(machine.stdout);
+    const out = cliJson(machine.stdout);
     expect(out.ok).toBe(false);
     expect(out.error.code).toBe('MIGRATIONS_INVALID');
     expect(out.error.problems.map((p: { code: string }) => p.code).sort()).toEqual(['CONFLICT', 'CYCLE']);
@@ -114,8 +102,8 @@ describe('Integration: the stagegate CLI as a process', () => {
     ws.migrations({ 'a/0001_x.sql': 'CREATE TABLE bundled (id int);' });
     const e = env();
     // Act
-    const first = json((await runCli(['bundle', '--json'], { cwd: ws.dir })).stdout);
-    const second = json((await runCli(['bundle', '--json'], { cwd: ws.dir })).stdout);
+    const first = cliJson((await runCli(['bundle', '--json'], { cwd: ws.dir })).stdout);
+    const second = cliJson((await runCli(['bundle', '--json'], { cwd: ws.dir })).stdout);
     const migrate = await runCli(['migrate', '--bundle', first.file, '--json'], { cwd: ws.dir, env: e });
     const bytes = readFileSync(first.file);
     bytes[bytes.length - 5] ^= 0xff;
@@ -127,9 +115,9 @@ describe('Integration: the stagegate CLI as a process', () => {
     // Assess
     expect(second.bundleId).toBe(first.bundleId);
     expect(first.file).toBe(join(ws.dir, '.stagegate', 'bundles', `${first.bundleId}.json.gz`));
-    expect(json(migrate.stdout)).toMatchObject({ ok: true, bundleId: first.bundleId, status: 'applied' });
-    expect([tampered.code, json(tampered.stdout).error.code]).toEqual([1, 'BUNDLE_INTEGRITY']);
-    expect([corrupt.code, json(corrupt.stdout).error.code]).toEqual([1, 'BUNDLE_INVALID']);
+    expect(cliJson(migrate.stdout)).toMatchObject({ ok: true, bundleId: first.bundleId, status: 'applied' });
+    expect([tampered.code, cliJson(tampered.stdout).error.code]).toEqual([1, 'BUNDLE_INTEGRITY']);
+    expect([corrupt.code, cliJson(corrupt.stdout).error.code]).toEqual([1, 'BUNDLE_INVALID']);
   });
 
   it('never prints the password, and says the credentials were refused', async () => {
@@ -142,7 +130,7 @@ describe('Integration: the stagegate CLI as a process', () => {
     const result = await runCli(['migrate', '--json', '--verbose'], { cwd: ws.dir, env: { DATABASE_URL: url.toString() } });
     // Assess
     expect(result.code).toBe(1);
-    expect(json(result.stdout).error.code).toBe('DATABASE_AUTH_FAILED');
+    expect(cliJson(result.stdout).error.code).toBe('DATABASE_AUTH_FAILED');
     expect(result.stdout + result.stderr).not.toContain(password);
     expect(result.stdout + result.stderr).not.toContain(encodeURIComponent(password));
   });
@@ -157,7 +145,7 @@ describe('Integration: the stagegate CLI as a process', () => {
     const results = await Promise.all(Array.from({ length: 6 }, () => runCli(['migrate', '--json'], { cwd: ws.dir, env: e })));
     // Assess
     expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 0]);
-    const applied = results.flatMap((r) => json(r.stdout).applied.map((a: { id: string }) => a.id)).sort();
+    const applied = results.flatMap((r) => cliJson(r.stdout).applied.map((a: { id: string }) => a.id)).sort();
     expect(applied).toEqual(Object.keys(files).map((f) => f.replace('.sql', '')).sort());
     const rows = await db.query<{ n: string }>(`select count(*)::text as n from "${e.STAGEGATE_SCHEMA}".migrations`);
     expect(rows[0]?.n).toBe('5');

@@ -12,15 +12,11 @@ import type { PreparedBundle } from '../../lib/gate/prepare-bundle';
 import { startLocalStage, type LocalStage } from '../support/local-stage';
 import { startLambdaAliasStandIn, type LambdaAliasStandIn } from '../support/lambda-aliases';
 import { S3_CREDENTIALS } from '../support/s3';
-import { createWorkspace, MemoryLogger, runCli, type Workspace } from '../support/workspace';
+import { cliJson, createWorkspace, MemoryLogger, runCli, type Workspace } from '../support/workspace';
 
 const BUCKET = 'stagegate-deploy-rehearse';
 const API = 'stagegate-local-api';
 const ALIAS = 'live';
-
-/** The last line of stdout as JSON: the one object `--json` prints. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
 
 /**
  * `custom.stagegate.rehearse: true` on a deploy, through the gate's own
@@ -95,7 +91,7 @@ describe('Integration: the deploy gate rehearses before it migrates', () => {
     const { result, moved } = await run.outcome;
     // Assess
     expect(remote.code).toBe(0);
-    expect(json(remote.stdout)).toMatchObject({ ok: true, action: 'plan', status: 'rehearsed', stage: 'local', rehearsal: [{ id: 'shop/0001_orders', status: 'rehearsed' }, { id: 'shop/0002_items', status: 'rehearsed' }] });
+    expect(cliJson(remote.stdout)).toMatchObject({ ok: true, action: 'plan', status: 'rehearsed', stage: 'local', rehearsal: [{ id: 'shop/0001_orders', status: 'rehearsed' }, { id: 'shop/0002_items', status: 'rehearsed' }] });
     expect(run.logger.events.some((e) => e.event === 'gate.rehearsed')).toBe(true);
     expect(result.applied.map((a) => a.id)).toEqual(['shop/0001_orders', 'shop/0002_items']);
     expect(moved).toEqual([{ functionName: API, from: expect.any(String), to: run.newVersion }]);

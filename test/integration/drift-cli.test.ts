@@ -1,24 +1,12 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
-
-/** The one object `--json` prints. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
+import { useTestDatabase } from '../support/database';
+import { cliJson, runCli, useWorkspace } from '../support/workspace';
 
 const ORG = { 'app/0001_org.sql': 'CREATE TABLE org (id bigserial PRIMARY KEY, name text NOT NULL);' };
 const TYPE = 'CREATE TABLE org_type (id bigserial PRIMARY KEY, code bigint NOT NULL);';
 
 describe('Integration: stagegate drift and adopt as a process', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    ws = createWorkspace();
-  });
-  afterEach(async () => {
-    await db.drop();
-    ws.remove();
-  });
+  const db = useTestDatabase();
+  const ws = useWorkspace();
   const env = (): Record<string, string> => ({ DATABASE_URL: db.url, NO_COLOR: '1' });
 
   it('drift: exit 1 naming the object, --accept needs a reason, then records it and exits 0', async () => {
@@ -38,7 +26,7 @@ describe('Integration: stagegate drift and adopt as a process', () => {
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toContain('--reason');
     expect(accepted.code).toBe(0);
-    expect(json(accepted.stdout)).toMatchObject({ ok: true, action: 'drift', reason: 'hotfix during the incident', accepted: [{ name: 'public.org.type_id', change: 'added' }] });
+    expect(cliJson(accepted.stdout)).toMatchObject({ ok: true, action: 'drift', reason: 'hotfix during the incident', accepted: [{ name: 'public.org.type_id', change: 'added' }] });
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('No drift');
   });
@@ -62,7 +50,7 @@ describe('Integration: stagegate drift and adopt as a process', () => {
     expect(forceless.code).toBe(2);
     expect(adopted.code).toBe(0);
     expect(adopted.stdout).toMatch(/Adopted app\/0002_org_type: its \d+ object\(s\) on the database are exactly what it makes/);
-    expect(json(rest.stdout)).toMatchObject({ ok: true, status: 'applied', applied: [{ id: 'app/0003_slug' }] });
+    expect(cliJson(rest.stdout)).toMatchObject({ ok: true, status: 'applied', applied: [{ id: 'app/0003_slug' }] });
   });
 
   it('migrate --drift warn runs despite drift and reports it', async () => {
@@ -77,7 +65,7 @@ describe('Integration: stagegate drift and adopt as a process', () => {
     // Assess
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('column public.org.by_hand added outside migrations');
-    expect(json(run.stdout)).toMatchObject({ status: 'applied', drift: { baseline: true, differences: [{ name: 'public.org.by_hand' }] } });
+    expect(cliJson(run.stdout)).toMatchObject({ status: 'applied', drift: { baseline: true, differences: [{ name: 'public.org.by_hand' }] } });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('CONFIG_INVALID');
   });

@@ -1,24 +1,16 @@
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { driftCommand } from '../../lib/drift';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
-import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
+import { MemoryLogger, runOnFolder, useWorkspace } from '../support/workspace';
 
 const V1 = { 'org/0001_initial.sql': 'CREATE TABLE organization (id bigserial PRIMARY KEY, name text NOT NULL);' };
 const V2 = { ...V1, 'org/0002_slug.sql': 'ALTER TABLE organization ADD COLUMN slug text;' };
 const V3 = { ...V2, 'org/0003_index.sql': 'CREATE INDEX organization_slug ON organization (slug);' };
 
 describe('Integration: drift detection on a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    ws = createWorkspace();
-  });
-  afterEach(async () => {
-    await db.drop();
-    ws.remove();
-  });
+  const db = useTestDatabase();
+  const ws = useWorkspace();
 
   const ledgerIds = async (): Promise<string[]> => (await db.query<{ id: string }>('select id from stagegate.migrations order by id')).map((r) => r.id);
   const columns = async (): Promise<string[]> =>

@@ -2,9 +2,9 @@ import { ledgerDigest, ledgerTables } from '../../lib/adapters/postgres/ledger';
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { checksumOf } from '../../lib/core/checksum';
 import { driftCommand } from '../../lib/drift';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
-import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
+import { MemoryLogger, runOnFolder, useWorkspace } from '../support/workspace';
 
 /** The ledger as stagegate 0.1.0 created it: version 1, no revision. */
 const REVISION_0 = [
@@ -38,16 +38,8 @@ const WITH_Y = { ...ORG, 'app/0002_y.sql': 'CREATE TABLE y (id int);' };
 const WITH_Z = { ...WITH_Y, 'app/0003_z.sql': 'CREATE TABLE z (id int);' };
 
 describe('Integration: upgrading a ledger to revision 3 (the drift baseline)', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    ws = createWorkspace();
-  });
-  afterEach(async () => {
-    await db.drop();
-    ws.remove();
-  });
+  const db = useTestDatabase();
+  const ws = useWorkspace();
 
   /** The complete mark as every revision writes it: the bundle and the ledger's digest, computed by the server. */
   const writeCompleteMark = (bundleId: string): Promise<unknown> =>

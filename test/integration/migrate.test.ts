@@ -1,8 +1,6 @@
-import { cpSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { createTestDatabase, type TestDatabase, useTestDatabase } from '../support/database';
 import { schemaSnapshot } from '../support/schema';
-import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
+import { copyExampleApps, MemoryLogger, runOnFolder, useWorkspace } from '../support/workspace';
 import { failure } from '../support/failure';
 
 const ledgerIds = async (db: TestDatabase, schema = 'stagegate'): Promise<string[]> =>
@@ -12,21 +10,12 @@ const tableExists = async (db: TestDatabase, name: string): Promise<boolean> =>
   (await db.query<{ t: string | null }>('select to_regclass($1)::text as t', [name]))[0]?.t !== null;
 
 describe('Integration: migrate on a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    ws = createWorkspace();
-  });
-  afterEach(async () => {
-    await db.drop();
-    ws.remove();
-  });
+  const db = useTestDatabase();
+  const ws = useWorkspace();
 
   it('applies the example migrations, records them, then reports up to date', async () => {
     // Prepare
-    const folder = join(ws.dir, 'migrations');
-    cpSync(resolve(__dirname, '../../migrations'), folder, { recursive: true });
+    const folder = copyExampleApps(ws.dir);
     // Act
     const first = await runOnFolder(folder, db.url, { action: 'migrate' });
     const second = await runOnFolder(folder, db.url, { action: 'migrate' });

@@ -1,23 +1,11 @@
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
-
-/** The last line of stdout as JSON: the one object `--json` prints. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
+import { useTestDatabase } from '../support/database';
+import { cliEnv, cliJson, runCli, useWorkspace } from '../support/workspace';
 
 describe('Integration: stagegate plan --rehearse as a process', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(() => db.drop());
-  beforeEach(() => {
-    ws = createWorkspace();
-  });
-  afterEach(() => ws.remove());
+  const db = useTestDatabase('file');
+  const ws = useWorkspace();
 
-  const env = (): Record<string, string> => ({ DATABASE_URL: db.url, STAGEGATE_SCHEMA: `cli_${Math.random().toString(36).slice(2, 8)}` });
+  const env = () => cliEnv(db.url);
 
   it('prints a line per migration and exits 0 when every migration rehearses', async () => {
     // Prepare
@@ -51,7 +39,7 @@ describe('Integration: stagegate plan --rehearse as a process', () => {
     expect(human.stderr).toContain('stagegate adopt shop/0001_items');
     expect(machine.code).toBe(1);
     expect(machine.stdout.trim().split('\n')).toHaveLength(1);
-    const failure = json(machine.stdout);
+    const failure = cliJson(machine.stdout);
     expect(failure).toMatchObject({ ok: false, action: 'plan', error: { code: 'REHEARSAL_FAILED', pending: ['shop/0001_items'] } });
     expect(failure.error.rehearsal).toEqual([
       expect.objectContaining({ id: 'shop/0001_items', status: 'failed', failure: expect.objectContaining({ sqlstate: '42P07', line: 2, explanation: expect.objectContaining({ object: 'table public.rcli_items' }) }) }),

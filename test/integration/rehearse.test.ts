@@ -1,9 +1,9 @@
 import { RehearsalFailedError, MigrationFailedError } from '../../lib/core/errors';
 import type { RehearsalOutcome } from '../../lib/core/rehearsal';
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { type TestDatabase, useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
-import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
+import { runOnFolder, useWorkspace } from '../support/workspace';
 
 /** The catalog of the managed and ledger schemas, and every ledger and runs row: what "no trace" compares. */
 async function snapshot(db: TestDatabase): Promise<unknown> {
@@ -41,16 +41,8 @@ const failedOne = (outcomes: RehearsalOutcome[]): NonNullable<RehearsalOutcome['
 };
 
 describe('Integration: plan --rehearse on a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    ws = createWorkspace();
-  });
-  afterEach(async () => {
-    await db.drop();
-    ws.remove();
-  });
+  const db = useTestDatabase();
+  const ws = useWorkspace();
 
   const ORG = { 'org/0001_initial.sql': 'CREATE TABLE org (id bigint PRIMARY KEY, name text);\n' };
 

@@ -1,10 +1,8 @@
-import { cpSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { MigrationFailedError } from '../../lib/core/errors';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { type TestDatabase, useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 import { schemaSnapshot } from '../support/schema';
-import { createWorkspace, MemoryLogger, runOnFolder, type Workspace } from '../support/workspace';
+import { copyExampleApps, MemoryLogger, runOnFolder, useWorkspace } from '../support/workspace';
 
 const ledgerIds = async (db: TestDatabase): Promise<string[]> =>
   (await db.query<{ id: string }>('select id from stagegate.migrations order by id')).map((r) => r.id);
@@ -16,21 +14,12 @@ const columnExists = async (db: TestDatabase, table: string, column: string): Pr
   (await db.query('select 1 from information_schema.columns where table_name = $1 and column_name = $2', [table, column])).length > 0;
 
 describe('Integration: migrate --to on a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    ws = createWorkspace();
-  });
-  afterEach(async () => {
-    await db.drop();
-    ws.remove();
-  });
+  const db = useTestDatabase();
+  const ws = useWorkspace();
 
   it('goes back across two apps with dependencies, dependents first, records the run, then forwards again', async () => {
     // Prepare: the example apps; membership/0001 depends on organization/0002
-    const folder = join(ws.dir, 'migrations');
-    cpSync(resolve(__dirname, '../../migrations'), folder, { recursive: true });
+    const folder = copyExampleApps(ws.dir);
     await runOnFolder(folder, db.url, { action: 'migrate' });
     const afterFirst = await schemaSnapshot(db);
     const logger = new MemoryLogger();

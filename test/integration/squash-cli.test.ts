@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminUrl } from '../support/database';
-import { copyExampleApps } from '../support/squash-run';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
+import { copyExampleApps, createWorkspace, runCli, type Workspace } from '../support/workspace';
 
 describe('Integration: stagegate squash as a process', () => {
   let ws: Workspace;

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { adminUrl } from '../support/database';
 import { failure } from '../support/failure';
-import { copyExampleApps, fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
-import { runOnFolder } from '../support/workspace';
+import { fingerprint, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
+import { copyExampleApps, REPO_MIGRATIONS, runOnFolder } from '../support/workspace';
 
 describe('Integration: stagegate squash carries rows and privileges, and proves them', () => {
   const context = useSquashWorkspace();

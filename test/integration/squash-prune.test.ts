@@ -8,8 +8,8 @@ import { STAGE_RECORD_FORMAT, type StageRecord } from '../../lib/core/stage-reco
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
 import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
 import { setEnv } from '../support/lambda-invoke';
-import { copyExampleApps, fingerprint } from '../support/squash-run';
-import { createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
+import { fingerprint } from '../support/squash-run';
+import { copyExampleApps, createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
 
 const BUCKET = 'squash-prune';
 const SQUASH = 'organization/0001_squashed_0001_0001';

@@ -1,5 +1,5 @@
-import { copyExampleApps, fingerprint, squashFolder, useSquashWorkspace } from '../support/squash-run';
-import { runOnFolder } from '../support/workspace';
+import { fingerprint, squashFolder, useSquashWorkspace } from '../support/squash-run';
+import { copyExampleApps, runOnFolder } from '../support/workspace';
 
 describe('Integration: a squash and reverse migrations', () => {
   const context = useSquashWorkspace();

@@ -4,8 +4,8 @@ import { buildCatalog } from '../../lib/core/catalog';
 import { readMigrationsFolder } from '../../lib/adapters/fs/read-migrations-folder';
 import { failure } from '../support/failure';
 import { generatedHistory } from '../support/squash-fixtures';
-import { copyExampleApps, fingerprint, REPO_MIGRATIONS, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
-import { runOnFolder } from '../support/workspace';
+import { fingerprint, squashFolder as squash, useSquashWorkspace } from '../support/squash-run';
+import { copyExampleApps, REPO_MIGRATIONS, runOnFolder } from '../support/workspace';
 
 describe('Integration: stagegate squash builds, proves and writes a squash', () => {
   const context = useSquashWorkspace();

@@ -1,13 +1,9 @@
 import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startLocalStage, type LocalStage } from '../support/local-stage';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
+import { cliJson, createWorkspace, runCli, type Workspace } from '../support/workspace';
 
 const BUCKET = 'stagegate-stage-cli';
-
-/** The last line of stdout as JSON: the one object `--json` prints. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
 
 /**
  * End to end with no AWS account: the CLI with --stage publishes to S3
@@ -48,7 +44,7 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     expect(human.stdout).toMatch(/✓ shop\/0001_orders {2}\d+ ms/);
     expect(human.stdout).toMatch(/Applied 2 migrations/);
     expect(again.code).toBe(0);
-    expect(json(again.stdout)).toMatchObject({ ok: true, action: 'status', status: 'up-to-date', stage: 'local' });
+    expect(cliJson(again.stdout)).toMatchObject({ ok: true, action: 'status', status: 'up-to-date', stage: 'local' });
     expect((await stage.db.query<{ n: number }>('select count(*)::int as n from stagegate.migrations'))[0]?.n).toBe(2);
   });
 
@@ -59,7 +55,7 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     const result = await runCli(['migrate', '--stage', 'local', '--json'], { cwd: ws.dir, env: env() });
     // Assess
     expect(result.code).toBe(1);
-    const out = json(result.stdout);
+    const out = cliJson(result.stdout);
     expect(out.ok).toBe(false);
     expect(out.error).toMatchObject({ code: 'MIGRATION_FAILED', migration: 'shop/0003_broken', file: 'shop/0003_broken.sql', line: 2, sqlstate: '42703' });
     expect(result.stderr).toContain('error MIGRATION_FAILED');
@@ -74,7 +70,7 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     const result = await runCli(['migrate', '--stage', 'local', '--json'], { cwd: ws.dir, env: env() });
     // Assess
     expect(result.code).toBe(0);
-    const out = json(result.stdout);
+    const out = cliJson(result.stdout);
     expect(out.status).toBe('applied');
     expect(out.applied.map((a: { id: string }) => a.id)).toEqual(['slow/0001_step', 'slow/0002_step', 'slow/0003_step', 'slow/0004_step']);
     expect(result.stderr).toMatch(/invoking again \(2\/20\)/);
@@ -93,7 +89,7 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     expect(shown.stderr).toContain('error DRIFT_DETECTED');
     expect(shown.stderr).toContain('column public.stage_orders.by_hand added outside migrations (integer)');
     expect(accepted.code).toBe(0);
-    expect(json(accepted.stdout)).toMatchObject({ ok: true, action: 'drift', stage: 'local', reason: 'hotfix on the stage', accepted: [{ name: 'public.stage_orders.by_hand' }] });
+    expect(cliJson(accepted.stdout)).toMatchObject({ ok: true, action: 'drift', stage: 'local', reason: 'hotfix on the stage', accepted: [{ name: 'public.stage_orders.by_hand' }] });
   });
 
   it('goes back with --to, invoking again with the same target while the function comes back incomplete', async () => {
@@ -108,7 +104,7 @@ describe('Integration: stagegate --stage, CLI to Lambda to S3 to Postgres', () =
     const result = await runCli(['migrate', '--stage', 'local', '--to', 'slow/zero', '--json'], { cwd: ws.dir, env: env() });
     // Assess
     expect(result.code).toBe(0);
-    const out = json(result.stdout);
+    const out = cliJson(result.stdout);
     expect(out).toMatchObject({ status: 'reverted', to: 'slow/zero', applied: [], pending: [], stage: 'local' });
     expect(out.reverted.map((r: { id: string }) => r.id)).toEqual(['slow/0004_step', 'slow/0003_step', 'slow/0002_step', 'slow/0001_step']);
     expect(result.stderr).toMatch(/invoking again \(2\/20\)/);

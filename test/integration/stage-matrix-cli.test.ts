@@ -6,7 +6,7 @@ import { buildCatalog } from '../../lib/core/catalog';
 import type { Migration } from '../../lib/core/migration';
 import { buildStageRecord } from '../../lib/core/stage-record';
 import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
+import { cliJson, createWorkspace, runCli, type Workspace } from '../support/workspace';
 
 // The bucket serverless.yml's params name for every stage.
 const BUCKET = 'example-stagegate-123456789012';
@@ -14,9 +14,6 @@ const FILES = {
   'app/0001_init.sql': 'CREATE TABLE matrix_widget (id int);',
   'app/0002_colour.sql': 'ALTER TABLE matrix_widget ADD COLUMN colour text;',
 };
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
 
 describe('Integration: stagegate status --all-stages through the built CLI (s3rver)', () => {
   let s3: LocalS3;
@@ -61,7 +58,7 @@ describe('Integration: stagegate status --all-stages through the built CLI (s3rv
     const result = await runCli(['status', '--all-stages', '--json'], { cwd: ws.dir, env: env('json') });
     // Assess
     expect(result.code).toBe(0);
-    const out = json(result.stdout);
+    const out = cliJson(result.stdout);
     expect(out).toMatchObject({ ok: true, action: 'status', allStages: true, bucket: BUCKET, prefix: 'json' });
     const states = out.rows.map((r: { id: string; cells: Record<string, { state: string }> }) => [r.id, r.cells.dev?.state, r.cells.staging?.state, r.cells.production?.state]);
     expect(states).toEqual([
@@ -106,6 +103,6 @@ describe('Integration: stagegate status --all-stages through the built CLI (s3rv
     // Assess
     expect(usage.code).toBe(2);
     expect(unreadable.code).toBe(1);
-    expect(json(unreadable.stdout).error).toMatchObject({ code: 'STAGE_RECORD_INVALID', stage: 'staging', problem: 'not-json' });
+    expect(cliJson(unreadable.stdout).error).toMatchObject({ code: 'STAGE_RECORD_INVALID', stage: 'staging', problem: 'not-json' });
   });
 });

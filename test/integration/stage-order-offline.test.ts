@@ -2,12 +2,9 @@ import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readStageRecord } from '../../lib/adapters/s3/stage-records';
 import { startLocalStage, type LocalStage } from '../support/local-stage';
-import { createWorkspace, runCli, type Workspace } from '../support/workspace';
+import { cliJson, createWorkspace, runCli, type Workspace } from '../support/workspace';
 
 const BUCKET = 'stagegate-stage-order';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
-const json = (stdout: string): Record<string, any> => JSON.parse(stdout.trim().split('\n').pop() as string);
 
 /**
  * The stage order end to end, with no AWS account: the CLI publishes to
@@ -37,12 +34,12 @@ describe('Integration: stage order through the CLI and the migrate function (ser
     const overridden = await runCli(['migrate', '--stage', 'local', '--override-stage-order', '--reason', 'hotfix INC-42', '--json'], { cwd: ws.dir, env: stage.cliEnv() });
     // Assess
     expect(refused.code).toBe(1);
-    expect(json(refused.stdout).error).toMatchObject({ code: 'STAGE_ORDER', stage: 'local', previousStage: 'dev', missing: ['shop/0001_orders'] });
+    expect(cliJson(refused.stdout).error).toMatchObject({ code: 'STAGE_ORDER', stage: 'local', previousStage: 'dev', missing: ['shop/0001_orders'] });
     expect(refused.stderr).toContain('dev has never recorded a run');
     expect(noReason.code).toBe(2);
     expect(tablesBefore).toEqual([{ t: null }]);
     expect(overridden.code).toBe(0);
-    expect(json(overridden.stdout)).toMatchObject({
+    expect(cliJson(overridden.stdout)).toMatchObject({
       status: 'applied',
       stageOrderOverride: { reason: 'hotfix INC-42', previousStage: 'dev', missing: ['shop/0001_orders'] },
       stageRecord: { written: true },

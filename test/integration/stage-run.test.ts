@@ -4,23 +4,15 @@ import { StageRecordAccessDeniedError } from '../../lib/core/errors';
 import type { StageRecord } from '../../lib/core/stage-record';
 import type { StageRecords } from '../../lib/ports';
 import { runMigrations, type RunDependencies } from '../../lib/run';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
-import { createWorkspace, MemoryLogger, TEST_SETTINGS, type Workspace } from '../support/workspace';
+import { MemoryLogger, TEST_SETTINGS, useWorkspace } from '../support/workspace';
 
 const FILES = { 'app/0001_init.sql': 'CREATE TABLE gadget (id int);' };
 
 describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let ws: Workspace;
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    ws = createWorkspace();
-  });
-  afterEach(async () => {
-    ws.remove();
-    await db.drop();
-  });
+  const db = useTestDatabase();
+  const ws = useWorkspace();
 
   /** The engine's dependencies on this test's database, with a stage order. */
   const depsWith = (stages: StageRecords, files: Record<string, string> = FILES, logger = new MemoryLogger()): RunDependencies => ({

@@ -73,3 +73,39 @@ export async function createTestDatabase(base = adminUrl()): Promise<TestDatabas
     },
   };
 }
+
+/** When {@link useTestDatabase} makes its database: one per test, or one for the whole file. */
+export type DatabaseScope = 'test' | 'file';
+
+/**
+ * Registers the hooks that create a fresh database (for each test, or once
+ * for the file) and drop it afterwards. The returned handle always points
+ * at the current database, so it can be kept in a `const`.
+ *
+ * @example
+ * const db = useTestDatabase();
+ * it('…', async () => { await db.query('select 1'); });
+ */
+export function useTestDatabase(scope: DatabaseScope = 'test'): TestDatabase {
+  let current: TestDatabase | undefined;
+  const now = (): TestDatabase => {
+    if (!current) throw new Error('The test database exists only while a test runs.');
+    return current;
+  };
+  const [before, after] = scope === 'test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    current = await createTestDatabase();
+  });
+  after(() => now().drop());
+  return {
+    get url() {
+      return now().url;
+    },
+    get name() {
+      return now().name;
+    },
+    query: <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => now().query<R>(sql, params),
+    connect: (config) => now().connect(config),
+    drop: () => now().drop(),
+  };
+}

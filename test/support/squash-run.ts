@@ -1,25 +1,8 @@
-import { cpSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
 import { readSchemaHash } from '../../lib/adapters/postgres/schema-objects';
 import { buildSquash, type SquashResult } from '../../lib/squash/build-squash';
 import { adminUrl, createTestDatabase, type TestDatabase } from './database';
 import { createWorkspace, MemoryLogger, type Workspace } from './workspace';
-
-/** The repository's example migrations (copy them; never change them in a test). */
-export const REPO_MIGRATIONS = join(__dirname, '../../migrations');
-
-/**
- * Copies the example apps into `<dir>/migrations` and returns that folder.
- *
- * @example
- * const folder = copyExampleApps(ws.dir);
- */
-export function copyExampleApps(dir: string): string {
-  const folder = join(dir, 'migrations');
-  cpSync(REPO_MIGRATIONS, folder, { recursive: true });
-  return folder;
-}
 
 /**
  * The schema fingerprint of a database, ledger schema `stagegate` left out.

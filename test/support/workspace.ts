@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { FolderBundleSource } from '../../lib/adapters/fs/folder-bundle-source';
@@ -14,6 +14,21 @@ export interface Workspace {
   /** Writes migration files (paths relative to `migrations/`), replacing the folder's contents. */
   migrations(files: Record<string, string>): string;
   remove(): void;
+}
+
+/** The repository's example migrations (copy them; never change them in a test). */
+export const REPO_MIGRATIONS = resolve(__dirname, '../../migrations');
+
+/**
+ * Copies the example apps into `<dir>/migrations` and returns that folder.
+ *
+ * @example
+ * const folder = copyExampleApps(ws.dir);
+ */
+export function copyExampleApps(dir: string): string {
+  const folder = join(dir, 'migrations');
+  cpSync(REPO_MIGRATIONS, folder, { recursive: true });
+  return folder;
 }
 
 export function createWorkspace(): Workspace {
@@ -32,6 +47,33 @@ export function createWorkspace(): Workspace {
       return root;
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Registers the hooks that give each test a new workspace and remove it
+ * afterwards. The returned handle always points at the current workspace.
+ *
+ * @example
+ * const ws = useWorkspace();
+ * it('…', () => { ws.migrations({ 'app/0001_init.sql': 'create table t (id int);' }); });
+ */
+export function useWorkspace(): Workspace {
+  let current: Workspace | undefined;
+  const now = (): Workspace => {
+    if (!current) throw new Error('The workspace exists only while a test runs.');
+    return current;
+  };
+  beforeEach(() => {
+    current = createWorkspace();
+  });
+  afterEach(() => now().remove());
+  return {
+    get dir() {
+      return now().dir;
+    },
+    migrations: (files) => now().migrations(files),
+    remove: () => now().remove(),
   };
 }
 
@@ -106,4 +148,25 @@ export function startCli(args: string[], options: { cwd: string; env?: Record<st
 /** Runs the built CLI as a separate process. */
 export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<ProcessResult> {
   return startCli(args, options).done;
+}
+
+/**
+ * The last line of a CLI's stdout as JSON: the one object `--json` prints.
+ *
+ * @example
+ * expect(cliJson(result.stdout)).toMatchObject({ ok: true });
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions walk arbitrary JSON
+export function cliJson(stdout: string): Record<string, any> {
+  return JSON.parse(stdout.trim().split('\n').pop() as string);
+}
+
+/**
+ * CLI environment for `url` with a ledger schema of its own, so runs on one shared database do not meet.
+ *
+ * @example
+ * await runCli(['migrate'], { cwd: ws.dir, env: cliEnv(db.url) });
+ */
+export function cliEnv(url: string): { DATABASE_URL: string; STAGEGATE_SCHEMA: string } {
+  return { DATABASE_URL: url, STAGEGATE_SCHEMA: `cli_${Math.random().toString(36).slice(2, 8)}` };
 }
