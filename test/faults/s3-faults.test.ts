@@ -16,7 +16,7 @@ import { runMigrations } from '../../lib/run';
 import { startFakeS3, type FakeS3 } from '../support/fake-s3';
 import { failure } from '../support/failure';
 import { createFaultDatabase, filesOf, step, type FaultDatabase } from '../support/faults';
-import { captureOutput, failed, invoke, setEnv, type CapturedOutput } from '../support/lambda-invoke';
+import { captureOutput, failed, functionEnv, invoke, setEnv, type CapturedOutput } from '../support/lambda-invoke';
 import { createWorkspace, MemoryLogger, TEST_SETTINGS, type Workspace } from '../support/workspace';
 
 const BUCKET = 'stagegate-faults';
@@ -42,18 +42,7 @@ describe('Faults: S3 fails while the bundle is fetched', () => {
   beforeEach(async () => {
     fdb = await createFaultDatabase();
     ws = createWorkspace();
-    restoreEnv = setEnv({
-      DATABASE_URL: fdb.url,
-      STAGEGATE_S3_ENDPOINT: s3.endpoint,
-      STAGEGATE_STAGE: 'faults',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'FAKE',
-      AWS_SECRET_ACCESS_KEY: 'FAKE',
-      STAGEGATE_DB_IAM: undefined,
-      STAGEGATE_DB_SECRET_ARN: undefined,
-      STAGEGATE_DB_TLS: undefined,
-      POWERTOOLS_DEV: undefined,
-    });
+    restoreEnv = setEnv(functionEnv(s3.endpoint, { accessKeyId: 'FAKE', secretAccessKey: 'FAKE' }, { DATABASE_URL: fdb.url, STAGEGATE_STAGE: 'faults' }));
     output = captureOutput();
   });
   afterEach(async () => {

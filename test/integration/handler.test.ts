@@ -6,7 +6,7 @@ import { publishBundle } from '../../lib/adapters/s3/publish-bundle';
 import { describeConnection } from '../../lib/adapters/postgres';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { lambdaContext, TEST_FUNCTION_NAME } from '../support/lambda-context';
-import { captureOutput, failed, invoke, publishMigrations, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
+import { captureOutput, failed, functionEnv, invoke, publishMigrations, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
 import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
 
 const BUCKET = 'stagegate-deploys';
@@ -28,20 +28,9 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
   afterAll(() => s3.stop());
   beforeEach(async () => {
     db = await createTestDatabase();
-    restoreEnv = setEnv({
-      DATABASE_URL: db.url,
-      STAGEGATE_S3_ENDPOINT: s3.endpoint,
-      STAGEGATE_STAGE: 'test',
-      STAGEGATE_SAFETY_MARGIN_MS: '500',
-      STAGEGATE_LOCK_WAIT_MS: '20s',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-      STAGEGATE_DB_IAM: undefined,
-      STAGEGATE_DB_SECRET_ARN: undefined,
-      STAGEGATE_DB_TLS: undefined,
-      POWERTOOLS_DEV: undefined,
-    });
+    restoreEnv = setEnv(
+      functionEnv(s3.endpoint, S3_CREDENTIALS, { DATABASE_URL: db.url, STAGEGATE_STAGE: 'test', STAGEGATE_SAFETY_MARGIN_MS: '500', STAGEGATE_LOCK_WAIT_MS: '20s' }),
+    );
     output = captureOutput();
   });
   afterEach(async () => {

@@ -5,7 +5,7 @@ import { readStageRecord } from '../../lib/adapters/s3/stage-records';
 import { encodeBundle } from '../../lib/core/bundle-format';
 import { buildCatalog } from '../../lib/core/catalog';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { captureOutput, failed, invoke, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
+import { captureOutput, failed, functionEnv, invoke, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
 import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
 import { schemaSnapshot } from '../support/schema';
 
@@ -30,18 +30,7 @@ describe('Integration: stage order in the migrate function (real PostgreSQL per 
     dbs = { dev: await createTestDatabase(), staging: await createTestDatabase(), production: await createTestDatabase() };
     // Each test has its own prefix, so no record of another test is seen.
     prefix = `stages-${++counter}`;
-    restoreEnv = setEnv({
-      STAGEGATE_S3_ENDPOINT: s3.endpoint,
-      STAGEGATE_STAGES: STAGES.join(','),
-      STAGEGATE_SAFETY_MARGIN_MS: '500',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
-      STAGEGATE_DB_IAM: undefined,
-      STAGEGATE_DB_SECRET_ARN: undefined,
-      STAGEGATE_DB_TLS: undefined,
-      POWERTOOLS_DEV: undefined,
-    });
+    restoreEnv = setEnv(functionEnv(s3.endpoint, S3_CREDENTIALS, { STAGEGATE_STAGES: STAGES.join(','), STAGEGATE_SAFETY_MARGIN_MS: '500' }));
     output = captureOutput();
   });
   afterEach(async () => {

@@ -117,3 +117,29 @@ export async function publishMigrations(s3: S3Client, bucket: string, files: Rec
   const ref = await publishBundle(s3, { bucket, prefix: 'stagegate', bytes, bundleId: id });
   return { ref: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 }, bytes };
 }
+
+/**
+ * The environment of the migrate function talking to S3 at `endpoint`,
+ * plus `vars`. Connection settings a developer's shell may carry (IAM,
+ * secrets, TLS, Powertools dev mode) are removed.
+ *
+ * @example
+ * const restore = setEnv(functionEnv(s3.endpoint, S3_CREDENTIALS, { DATABASE_URL: db.url }));
+ */
+export function functionEnv(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  vars: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  return {
+    ...vars,
+    STAGEGATE_S3_ENDPOINT: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    STAGEGATE_DB_IAM: undefined,
+    STAGEGATE_DB_SECRET_ARN: undefined,
+    STAGEGATE_DB_TLS: undefined,
+    POWERTOOLS_DEV: undefined,
+  };
+}
