@@ -9,6 +9,7 @@ import type { DriftReport } from '../../core/drift';
 import { ChangeKind, ObjectKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
 import { ledgerDigest, type LedgerTables } from './ledger';
 import { readSchemaHash, SCHEMA_OBJECTS_SQL, schemaHashSql, withCatalogSearchPath } from './schema-objects';
+import { withTransaction } from './transaction';
 
 /** The `meta` key of the baseline: `<schema sha256> <ledger digest when it was stored>`. */
 const BASELINE_KEY = 'schema_baseline';
@@ -83,17 +84,6 @@ async function writeHash(client: pg.ClientBase, t: LedgerTables): Promise<void> 
   );
 }
 
-async function inTransaction(client: pg.ClientBase, fn: () => Promise<void>): Promise<void> {
-  await client.query('begin');
-  try {
-    await fn();
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  }
-}
-
 /**
  * Replaces the baseline with the live schemas, in one transaction and
  * without sending a row to the client. `onlyIfUnusable`: only when there is
@@ -105,7 +95,7 @@ async function inTransaction(client: pg.ClientBase, fn: () => Promise<void>): Pr
 export async function storeBaseline(client: pg.ClientBase, t: LedgerTables, onlyIfUnusable = false): Promise<void> {
   if (onlyIfUnusable && (await storedBaseline(client, t))?.current === true) return;
   await withCatalogSearchPath(client, () =>
-    inTransaction(client, async () => {
+    withTransaction(client, async () => {
       // Truncate, not delete: the table is rewritten whole at every change, and must not bloat.
       await client.query(`truncate ${t.schemaObjects}`);
       await client.query(`insert into ${t.schemaObjects} (kind, name, definition) select kind, name, definition from (${SCHEMA_OBJECTS_SQL}) o`, [[t.schema]]);
@@ -133,7 +123,7 @@ export async function replaceBaselineObjects(
   if ((await storedBaseline(client, t))?.current !== true) return false;
   const tablePrefix = `${ObjectKind.TABLE}\t`;
   const tables = underTables ? keys.filter((k) => k.startsWith(tablePrefix)).map((k) => `${k.slice(tablePrefix.length)}.`) : [];
-  await inTransaction(client, async () => {
+  await withTransaction(client, async () => {
     await client.query(
       `delete from ${t.schemaObjects}
         where kind || E'\\t' || name = any($1::text[])

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
+import { withTransaction } from './transaction';
 
 /** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
 export const LEDGER_VERSION = 1;
@@ -159,17 +160,6 @@ async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredF
 const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: string, replace: boolean): Promise<unknown> =>
   client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do ${replace ? 'update set value = excluded.value' : 'nothing'}`, [key, value]);
 
-async function inLedgerTransaction(client: pg.Client, fn: () => Promise<void>): Promise<void> {
-  await client.query('begin');
-  try {
-    await fn();
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  }
-}
-
 /** Creates the ledger at this version and revision; returns true (it then holds no row). */
 async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
   try {
@@ -195,7 +185,7 @@ async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
  * the next run takes the full path once and stores the first baseline.
  */
 function upgradeLedger(client: pg.Client, t: LedgerTables, revision: number): Promise<void> {
-  return inLedgerTransaction(client, async () => {
+  return withTransaction(client, async () => {
     for (const statement of revisionDdl(t)) await client.query(statement);
     if (revision < BASELINE_REVISION) await client.query(`delete from ${t.meta} where key = $1`, [COMPLETE_KEY]);
     await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
