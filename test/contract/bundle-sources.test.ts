@@ -6,7 +6,7 @@ import { FileBundleSource } from '../../lib/adapters/fs/file-bundle-source';
 import { BundleCache } from '../../lib/adapters/s3/bundle-cache';
 import { bundleKey } from '../../lib/adapters/s3/bundle-ref';
 import { S3BundleSource } from '../../lib/adapters/s3/s3-bundle-source';
-import { startS3, type LocalS3 } from '../support/s3';
+import { useS3 } from '../support/s3';
 import { describeBundleSourceContract } from './bundle-source.contract';
 
 const dirs: string[] = [];
@@ -24,12 +24,7 @@ describeBundleSourceContract('FileBundleSource', async () => {
   };
 });
 
-let s3: LocalS3;
-beforeAll(async () => {
-  s3 = await startS3();
-  await s3.createBucket('contract');
-});
-afterAll(() => s3.stop());
+const s3 = useS3('contract');
 
 describeBundleSourceContract('S3BundleSource', async () => {
   // A fresh cache per test, so no test sees another's verified bundle.

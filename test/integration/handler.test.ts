@@ -7,7 +7,7 @@ import { describeConnection } from '../../lib/adapters/postgres';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { lambdaContext, TEST_FUNCTION_NAME } from '../support/lambda-context';
 import { captureOutput, failed, functionEnv, invoke, publishMigrations, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
-import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import { S3_CREDENTIALS, useS3 } from '../support/s3';
 
 const BUCKET = 'stagegate-deploys';
 const TWO = {
@@ -16,16 +16,11 @@ const TWO = {
 };
 
 describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP', () => {
-  let s3: LocalS3;
   let db: TestDatabase;
   let output: CapturedOutput;
   let restoreEnv: () => void;
 
-  beforeAll(async () => {
-    s3 = await startS3();
-    await s3.createBucket(BUCKET);
-  });
-  afterAll(() => s3.stop());
+  const s3 = useS3(BUCKET);
   beforeEach(async () => {
     db = await createTestDatabase();
     restoreEnv = setEnv(

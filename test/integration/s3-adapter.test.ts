@@ -4,18 +4,13 @@ import { encodeBundle } from '../../lib/core/bundle-format';
 import { BundleCache } from '../../lib/adapters/s3/bundle-cache';
 import { publishBundle } from '../../lib/adapters/s3/publish-bundle';
 import { S3BundleSource } from '../../lib/adapters/s3/s3-bundle-source';
-import { startS3, type LocalS3 } from '../support/s3';
+import { useS3 } from '../support/s3';
 import { failure } from '../support/failure';
 
 const bundle = encodeBundle(buildCatalog([{ path: 'a/0001_x.sql', content: 'CREATE TABLE x (id int);' }]));
 
 describe('Integration: S3 adapter over HTTP (s3rver)', () => {
-  let s3: LocalS3;
-  beforeAll(async () => {
-    s3 = await startS3();
-    await s3.createBucket('deploys');
-  });
-  afterAll(() => s3.stop());
+  const s3 = useS3('deploys');
 
   it('publishes under the content-addressed key once; publishing again is a no-op', async () => {
     // Act

@@ -6,7 +6,7 @@ import { writeStageRecord } from '../../lib/adapters/s3/stage-records';
 import { runCli } from '../../lib/cli/main';
 import { STAGE_RECORD_FORMAT, type StageRecord } from '../../lib/core/stage-record';
 import { adminUrl, createTestDatabase, type TestDatabase } from '../support/database';
-import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import { S3_CREDENTIALS, useS3 } from '../support/s3';
 import { setEnv } from '../support/lambda-invoke';
 import { fingerprint } from '../support/squash-run';
 import { copyExampleApps, createWorkspace, runOnFolder, type Workspace } from '../support/workspace';
@@ -36,13 +36,8 @@ describe('Integration: stagegate squash --prune', () => {
   let ws: Workspace;
   let dir: string;
   let database: TestDatabase;
-  let s3: LocalS3;
 
-  beforeAll(async () => {
-    s3 = await startS3();
-    await s3.createBucket(BUCKET);
-  });
-  afterAll(() => s3.stop());
+  const s3 = useS3(BUCKET);
   beforeEach(async () => {
     ws = createWorkspace();
     dir = copyExampleApps(ws.dir);

@@ -5,7 +5,7 @@ import { writeStageRecord } from '../../lib/adapters/s3/stage-records';
 import { buildCatalog } from '../../lib/core/catalog';
 import type { Migration } from '../../lib/core/migration';
 import { buildStageRecord } from '../../lib/core/stage-record';
-import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import { S3_CREDENTIALS, useS3 } from '../support/s3';
 import { cliJson, createWorkspace, runCli, type Workspace } from '../support/workspace';
 
 // The bucket serverless.yml's params name for every stage.
@@ -16,14 +16,9 @@ const FILES = {
 };
 
 describe('Integration: stagegate status --all-stages through the built CLI (s3rver)', () => {
-  let s3: LocalS3;
   let ws: Workspace;
   let catalog: Migration[];
-  beforeAll(async () => {
-    s3 = await startS3();
-    await s3.createBucket(BUCKET);
-  });
-  afterAll(() => s3.stop());
+  const s3 = useS3(BUCKET);
   beforeEach(() => {
     ws = createWorkspace();
     ws.migrations(FILES);

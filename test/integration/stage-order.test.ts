@@ -6,7 +6,7 @@ import { encodeBundle } from '../../lib/core/bundle-format';
 import { buildCatalog } from '../../lib/core/catalog';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { captureOutput, failed, functionEnv, invoke, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
-import { S3_CREDENTIALS, startS3, type LocalS3 } from '../support/s3';
+import { S3_CREDENTIALS, useS3 } from '../support/s3';
 import { schemaSnapshot } from '../support/schema';
 
 const BUCKET = 'stagegate-stages';
@@ -16,16 +16,11 @@ const STAGES = ['dev', 'staging', 'production'] as const;
 type Stage = (typeof STAGES)[number];
 
 describe('Integration: stage order in the migrate function (real PostgreSQL per stage, one s3rver bucket)', () => {
-  let s3: LocalS3;
   let dbs: Record<Stage, TestDatabase>;
   let output: CapturedOutput;
   let restoreEnv: () => void;
 
-  beforeAll(async () => {
-    s3 = await startS3();
-    await s3.createBucket(BUCKET);
-  });
-  afterAll(() => s3.stop());
+  const s3 = useS3(BUCKET);
   beforeEach(async () => {
     dbs = { dev: await createTestDatabase(), staging: await createTestDatabase(), production: await createTestDatabase() };
     // Each test has its own prefix, so no record of another test is seen.

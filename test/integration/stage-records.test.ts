@@ -3,7 +3,7 @@ import { createS3Client } from '../../lib/adapters/s3/s3-client';
 import { readStageRecord, stageRecordKey, writeStageRecord } from '../../lib/adapters/s3/stage-records';
 import { buildStageRecord, type StageRecord } from '../../lib/core/stage-record';
 import { failure } from '../support/failure';
-import { startS3, type LocalS3 } from '../support/s3';
+import { useS3 } from '../support/s3';
 
 const BUCKET = 'stage-records';
 
@@ -23,12 +23,7 @@ function sampleRecord(stage: string): StageRecord {
 }
 
 describe('Integration: stage records in S3 (s3rver)', () => {
-  let s3: LocalS3;
-  beforeAll(async () => {
-    s3 = await startS3();
-    await s3.createBucket(BUCKET);
-  });
-  afterAll(() => s3.stop());
+  const s3 = useS3(BUCKET);
 
   const putRaw = (prefix: string, stage: string, body: string) =>
     s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: stageRecordKey(prefix, stage), Body: body }));
