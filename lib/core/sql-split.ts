@@ -80,6 +80,27 @@ export function locate(text: string, offset: number): { line: number; column: nu
   return advance(newCursor(text), clamped);
 }
 
+/**
+ * The 0-based UTF-16 index of Postgres' 1-based character `position` in
+ * `text`. Postgres counts characters (code points), so a character outside
+ * the BMP counts once here but takes two UTF-16 units. A position of 1 or
+ * less is the start; one past the end is the text length.
+ *
+ * @example
+ * indexOfPosition('SELECT 1', 8); // 7
+ * indexOfPosition('😀 x', 3); // 3
+ */
+export function indexOfPosition(text: string, position: number): number {
+  let index = 0;
+  let character = 1;
+  for (const symbol of text) {
+    if (character >= position) break;
+    index += symbol.length;
+    character += 1;
+  }
+  return index;
+}
+
 /** Where line counting stands; `nextLF` and `nextCR` are the next unread `\n` and `\r` (or the text length). */
 type LineCursor = { readonly text: string; line: number; lineStart: number; nextLF: number; nextCR: number };
 

@@ -1,4 +1,5 @@
 import { loadModule, parseSync, type Node } from 'libpg-query';
+import { indexOfPosition } from '../core/sql-split';
 
 /** One statement the parser read, with where it starts. */
 export interface ParsedStatement {
@@ -33,9 +34,10 @@ export async function loadSqlParser(): Promise<ParseSql> {
       const toUtf16 = byteOffsets(sql);
       return { ok: true, stmts: raw.flatMap((r) => (r.stmt ? [{ node: r.stmt, offset: toUtf16(r.stmt_location ?? 0) }] : [])) };
     } catch (error) {
-      // Error positions, unlike statement locations, count characters (code points).
+      // Error positions, unlike statement locations, count characters (code points);
+      // libpg-query makes Postgres' 1-based position 0-based, so add the 1 back.
       const details = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails;
-      return { ok: false, message: (error as Error).message, position: codePointOffset(sql, details?.cursorPosition ?? 0) };
+      return { ok: false, message: (error as Error).message, position: indexOfPosition(sql, (details?.cursorPosition ?? 0) + 1) };
     }
   };
 }
@@ -46,16 +48,4 @@ function byteOffsets(text: string): (bytes: number) => number {
   if (/^[\u0000-\u007f]*$/.test(text)) return (bytes) => bytes;
   const utf8 = Buffer.from(text, 'utf8');
   return (bytes) => utf8.subarray(0, bytes).toString('utf8').length;
-}
-
-/** The UTF-16 offset of the character (code point) at `codePoints`. */
-function codePointOffset(text: string, codePoints: number): number {
-  let offset = 0;
-  let count = 0;
-  for (const char of text) {
-    if (count >= codePoints) break;
-    offset += char.length;
-    count += 1;
-  }
-  return offset;
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { locate, splitStatements, type SqlStatement } from '../../lib/core/sql-split';
+import { indexOfPosition, locate, splitStatements, type SqlStatement } from '../../lib/core/sql-split';
 
 /** The statement expected at `offset`; on a one-line text its column is `offset + 1`. */
 const at = (sql: string, offset: number, line = 1, column = offset + 1): SqlStatement => ({ sql, offset, line, column });
@@ -429,5 +429,22 @@ describe('Function: locate', () => {
     const place = locate(text, offset);
     // Assess
     expect(place).toEqual(expected);
+  });
+});
+
+describe('Function: indexOfPosition', () => {
+  it.each([
+    ['the first character', 'abc', 1, 0],
+    ['a later character', 'abc', 3, 2],
+    ['one past the end', 'abc', 4, 3],
+    ['a position past the end, clamped', 'abc', 99, 3],
+    ['a position below 1, as the start', 'abc', 0, 0],
+    ['a character after one outside the BMP', '😀x', 2, 2],
+    ['a character after accented letters', 'é€x', 3, 2],
+  ])('finds %s', (_name, text, position, expected) => {
+    // Act
+    const index = indexOfPosition(text, position);
+    // Assess
+    expect(index).toBe(expected);
   });
 });

@@ -14,7 +14,7 @@ import {
 } from '../../core/errors';
 import type { PgObjectFields } from '../../core/failure-subject';
 import type { Migration } from '../../core/migration';
-import { locate, type SqlStatement } from '../../core/sql-split';
+import { indexOfPosition, locate, type SqlStatement } from '../../core/sql-split';
 import { formatTarget, type ConnectionTarget } from './target';
 
 /** SQLSTATEs this adapter reacts to (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
@@ -104,18 +104,6 @@ export function databaseError(error: unknown, operation: string): MigrationRunne
   const lost = isConnectionLost(error);
   const message = lost ? `the connection to the database was lost (${messageOf(error)})` : messageOf(error);
   return new DatabaseOperationError(operation, sqlstateOf(error), message, error, lost);
-}
-
-/** 0-based UTF-16 index of Postgres' 1-based character `position` (it counts code points). */
-function indexOfPosition(text: string, position: number): number {
-  let index = 0;
-  let character = 1;
-  for (const symbol of text) {
-    if (character >= position) break;
-    index += symbol.length;
-    character += 1;
-  }
-  return index;
 }
 
 function placeOf(migration: Migration, statement: SqlStatement, error: unknown): { line: number; column: number | null } {
