@@ -7,15 +7,12 @@
 import pg from 'pg';
 import type { DriftReport } from '../../core/drift';
 import { ChangeKind, ObjectKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
-import { ledgerDigest, type LedgerTables } from './ledger';
+import { isLedgerMissing, ledgerDigest, type LedgerTables } from './ledger';
 import { readSchemaHash, SCHEMA_OBJECTS_SQL, schemaHashSql, withCatalogSearchPath } from './schema-objects';
 import { withTransaction } from './transaction';
 
 /** The `meta` key of the baseline: `<schema sha256> <ledger digest when it was stored>`. */
 const BASELINE_KEY = 'schema_baseline';
-
-/** SQLSTATEs of a ledger that does not have a baseline table: no such table, no such schema. */
-const MISSING = new Set(['42P01', '3F000']);
 
 const storedRows = (t: LedgerTables): string => `select kind, name, definition from ${t.schemaObjects}`;
 
@@ -29,7 +26,7 @@ async function storedBaseline(client: pg.ClientBase, t: LedgerTables): Promise<{
     return result.rows[0] ?? null;
   } catch (error) {
     // A reader on a fresh database, or on a ledger not yet upgraded: no baseline.
-    if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return null;
+    if (isLedgerMissing(error)) return null;
     throw error;
   }
 }

@@ -132,8 +132,18 @@ async function tableExists(client: pg.Client, qualifiedName: string): Promise<bo
   return result.rows[0]?.found === true;
 }
 
-/** SQLSTATEs of a ledger that is not there yet: no such table, no such schema. */
+/** SQLSTATEs of a ledger (or a table of it) that is not there yet: no such table, no such schema. */
 const MISSING = new Set(['42P01', '3F000']);
+
+/**
+ * True when `error` says the ledger, or the table queried, does not exist yet.
+ *
+ * @example
+ * await client.query(`select 1 from ${t.meta}`).catch((error) => { if (!isLedgerMissing(error)) throw error; });
+ */
+export function isLedgerMissing(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && MISSING.has(error.code ?? '');
+}
 
 /** What `meta` says about the ledger's format; both null when the ledger does not exist. */
 interface StoredFormat {
@@ -152,7 +162,7 @@ async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredF
     const value = (key: string): string | null => result.rows.find((row) => row.key === key)?.value ?? null;
     return { version: value('ledger_version'), revision: value('ledger_revision') };
   } catch (error) {
-    if (error instanceof pg.DatabaseError && MISSING.has(error.code ?? '')) return { version: null, revision: null };
+    if (isLedgerMissing(error)) return { version: null, revision: null };
     throw error;
   }
 }
