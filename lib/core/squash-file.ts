@@ -72,7 +72,7 @@ function directiveLines(name: string, ids: readonly string[]): string[] {
 }
 
 /** Whether every replaced migration can be reversed: each has a reverse script and none is marked irreversible. */
-export function isReversible(range: readonly Migration[]): boolean {
+function isReversible(range: readonly Migration[]): boolean {
   return range.every((m) => m.downSql !== null && !m.directives.irreversible);
 }
 

@@ -89,7 +89,7 @@ const typeChangeRewrite: LintRule = {
  * @example
  * isVacuumFull(nodeOf(stmt, 'VacuumStmt')); // true for VACUUM (FULL, ANALYZE) t
  */
-export function isVacuumFull(vacuum: VacuumStmt | undefined): boolean {
+function isVacuumFull(vacuum: VacuumStmt | undefined): boolean {
   return (vacuum?.options ?? []).some((o) => {
     const option = nodeOf<DefElem>(o, 'DefElem');
     if (option?.defname !== 'full') return false;

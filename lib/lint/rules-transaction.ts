@@ -21,7 +21,7 @@ const NEVER_IN_TRANSACTION: Record<string, string> = {
  * @example
  * outsideTransactionOnly(parse('CREATE INDEX CONCURRENTLY i ON t (a)')); // 'CREATE INDEX CONCURRENTLY'
  */
-export function outsideTransactionOnly(stmt: Node): string | null {
+function outsideTransactionOnly(stmt: Node): string | null {
   const kind = kindOf(stmt);
   if (kind in NEVER_IN_TRANSACTION) return NEVER_IN_TRANSACTION[kind] as string;
   if (nodeOf<IndexStmt>(stmt, 'IndexStmt')?.concurrent) return 'CREATE INDEX CONCURRENTLY';
