@@ -120,9 +120,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
  * and no runs row: the report is the result, or the `RehearsalFailedError`.
  */
 async function rehearse(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
-  const remaining = remainingMs(deps.clock, request);
-  const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remaining ?? Infinity));
-  return deps.db.withLock({ waitMs: lockWaitMs, readOnly: true }, async (session) => {
+  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), readOnly: true }, async (session) => {
     const ledger = await session.readLedger();
     const steps = planVerified(bundle, ledger.rows);
     const plan = steps.map(toPlannedEntry);
@@ -144,9 +142,7 @@ async function rehearse(deps: RunDependencies, request: RunRequest, settings: Ru
 }
 
 async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
-  const lockWaitMs = Math.max(0, Math.min(settings.lockWaitMs, remainingMs(deps.clock, request) ?? Infinity));
-  const timeouts = { lockTimeoutMs: settings.lockTimeoutMs, statementTimeoutMs: settings.statementTimeoutMs };
-  return deps.db.withLock({ waitMs: lockWaitMs, timeouts }, async (session) => {
+  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), timeouts: settingsTimeouts(settings) }, async (session) => {
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
     // The stage record is written after every successful run, up to date included.
     const withRecord = async (done: RunResult): Promise<RunResult> =>
@@ -230,6 +226,10 @@ const settingsTimeouts = (settings: RunSettings): { lockTimeoutMs: number; state
   lockTimeoutMs: settings.lockTimeoutMs,
   statementTimeoutMs: settings.statementTimeoutMs,
 });
+
+/** How long to wait for the lock: the configured wait, but never past the deadline. */
+const lockWaitMs = (clock: Clock, request: RunRequest, settings: RunSettings): number =>
+  Math.max(0, Math.min(settings.lockWaitMs, remainingMs(clock, request) ?? Infinity));
 
 /** Milliseconds left before the deadline minus the safety margin, or null without a deadline. */
 function remainingMs(clock: Clock, request: RunRequest): number | null {
