@@ -34,9 +34,7 @@ export function kindOf(node: Node | undefined): string {
  * tableKey({ schemaname: 'public', relname: 'organization' }); // 'organization'
  */
 export function tableKey(relation: RangeVar | undefined): string {
-  if (!relation?.relname) return '';
-  const schema = relation.schemaname;
-  return schema && schema !== 'public' ? `${schema}.${relation.relname}` : relation.relname;
+  return relation?.relname ? keyOf(relation.schemaname, relation.relname) : '';
 }
 
 /**
@@ -48,7 +46,10 @@ export function tableKey(relation: RangeVar | undefined): string {
 export function tableKeyOfNames(names: readonly Node[]): string {
   const parts = names.map((n) => nodeOf<{ sval?: string }>(n, 'String')?.sval ?? '');
   const relname = parts[parts.length - 1] ?? '';
-  const schema = parts.length > 1 ? parts[parts.length - 2] : undefined;
+  return keyOf(parts.length > 1 ? parts[parts.length - 2] : undefined, relname);
+}
+
+function keyOf(schema: string | undefined, relname: string): string {
   return schema && schema !== 'public' ? `${schema}.${relname}` : relname;
 }
 

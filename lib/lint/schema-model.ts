@@ -60,8 +60,8 @@ export class SchemaModel {
     if (!table || !rename.newname) return;
     if (rename.renameType === 'OBJECT_TABLE') {
       this.tables.delete(key);
-      const schema = key.includes('.') ? `${key.slice(0, key.lastIndexOf('.'))}.` : '';
-      this.tables.set(`${schema}${rename.newname}`, table);
+      // RENAME TO keeps the schema.
+      this.tables.set(tableKey({ ...rename.relation, relname: rename.newname }), table);
     } else if (rename.renameType === 'OBJECT_COLUMN' && rename.subname) {
       const type = table.get(rename.subname);
       table.delete(rename.subname);
