@@ -1,7 +1,7 @@
 import { PgScratchDatabases } from '../adapters/postgres';
 import { adoptMigration } from '../adopt';
-import { UsageError } from '../core/errors';
 import type { Config } from '../config';
+import { parseFlagReason } from '../gate/flag-reason';
 import type { BundleSource } from '../ports';
 import type { ParsedArgs } from './args';
 import { sourceFor, withDatabase, type CommandContext, type CommandOutput } from './commands';
@@ -16,16 +16,17 @@ import { renderAdopt } from './drift-render';
  * await adoptCliCommand(args, ctx, config, 'cli:me@host');
  */
 export async function adoptCliCommand(args: ParsedArgs, ctx: CommandContext, config: Config, actor: string): Promise<CommandOutput> {
-  const reason = typeof args.options.reason === 'string' ? args.options.reason.trim() : null;
-  if (args.options.force === true && !reason) throw new UsageError('stagegate adopt --force needs --reason "…": the reason is kept in the run history.');
-  if (args.options.force !== true && reason !== null) throw new UsageError('stagegate adopt: --reason goes with --force.');
+  const force = parseFlagReason(args.options.force, args.options.reason, {
+    needs: ['stagegate adopt --force needs --reason "…": the reason is kept in the run history.'],
+    goesWith: ['stagegate adopt: --reason goes with --force.'],
+  });
   // Verified before any database work, as for migrate.
   const bundle = await sourceFor(args, ctx).load();
   const source: BundleSource = { load: async () => bundle };
   const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
   return withDatabase(config, ctx, async (db, target, url) => {
     const scratch = new PgScratchDatabases(url, config.schema);
-    const request = { id: args.positionals[0] as string, actor, force: reason ? { reason } : undefined };
+    const request = { id: args.positionals[0] as string, actor, force };
     const result = await adoptMigration({ source, db, scratch, logger: ctx.logger }, request, settings);
     return { json: { ...result }, target, render: (style) => renderAdopt(result, style) };
   });

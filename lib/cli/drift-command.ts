@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors';
 import type { Config } from '../config';
 import { driftCommand } from '../drift';
+import { parseFlagReason } from '../gate/flag-reason';
 import type { ParsedArgs } from './args';
 import { withDatabase, type CommandContext, type CommandOutput } from './commands';
 import { renderDrift } from './drift-render';
@@ -31,8 +32,8 @@ export async function driftCliCommand(args: ParsedArgs, ctx: CommandContext, con
  * driftAcceptance(parseCommandLine(['drift', '--accept', '--reason', 'hotfix'])); // → { reason: 'hotfix' }
  */
 export function driftAcceptance(args: ParsedArgs): { reason: string } | undefined {
-  const reason = typeof args.options.reason === 'string' ? args.options.reason.trim() : null;
-  if (args.options.accept === true && !reason) throw new UsageError('stagegate drift --accept needs --reason "…": the reason is kept in the run history.');
-  if (args.options.accept !== true && reason !== null) throw new UsageError('stagegate drift: --reason goes with --accept.');
-  return reason ? { reason } : undefined;
+  return parseFlagReason(args.options.accept, args.options.reason, {
+    needs: ['stagegate drift --accept needs --reason "…": the reason is kept in the run history.'],
+    goesWith: ['stagegate drift: --reason goes with --accept.'],
+  });
 }

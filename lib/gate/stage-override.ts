@@ -1,5 +1,5 @@
-import { UsageError } from '../core/errors';
 import { MAX_OVERRIDE_REASON } from '../core/stage-record';
+import { parseFlagReason } from './flag-reason';
 
 /**
  * The stage-order override of a command line: `--override-stage-order`
@@ -12,14 +12,12 @@ import { MAX_OVERRIDE_REASON } from '../core/stage-record';
  * parseStageOrderOverride(true, 'hotfix INC-123'); // { reason: 'hotfix INC-123' }
  */
 export function parseStageOrderOverride(flag: unknown, reason: unknown, reasonGoesAlone = false): { reason: string } | undefined {
-  const text = typeof reason === 'string' ? reason.trim() : '';
-  if (flag !== true) {
-    if (text !== '' && !reasonGoesAlone) throw new UsageError('--reason goes with --override-stage-order.', 'Add --override-stage-order, or leave --reason out.');
-    return undefined;
-  }
-  if (text === '') {
-    throw new UsageError('--override-stage-order needs --reason "<why>": the override is recorded with the run.', 'Run again with --override-stage-order --reason "hotfix INC-123" (say why this stage goes before the previous one).');
-  }
-  if (text.length > MAX_OVERRIDE_REASON) throw new UsageError(`--reason is ${text.length} characters; at most ${MAX_OVERRIDE_REASON} are kept.`, 'Shorten the reason and run again.');
-  return { reason: text };
+  return parseFlagReason(flag, reason, {
+    needs: [
+      '--override-stage-order needs --reason "<why>": the override is recorded with the run.',
+      'Run again with --override-stage-order --reason "hotfix INC-123" (say why this stage goes before the previous one).',
+    ],
+    ...(reasonGoesAlone ? {} : { goesWith: ['--reason goes with --override-stage-order.', 'Add --override-stage-order, or leave --reason out.'] as [string, string] }),
+    maxLength: MAX_OVERRIDE_REASON,
+  });
 }
