@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { buildCatalog, type SourceFile } from '../core/catalog';
 import { MigrationFailedError, MigrationsInvalidError, SquashNotEquivalentError, SquashRefusedError } from '../core/errors';
 import { assertEquivalent, contentLabel, type BuiltState } from '../core/squash-proof';
-import type { Migration } from '../core/migration';
+import { reverseFile, type Migration } from '../core/migration';
 import { ChangeKind, describeDifference, diffSchemas, objectKey, schemaHash, type SchemaDifference, type SchemaObject } from '../core/schema';
 import { orderDump, squashDownText, squashFileText, type DumpNode } from '../core/squash-file';
 import { selectSquashRange, type SquashRange, type SquashSelection } from '../core/squash-range';
@@ -70,7 +70,7 @@ export interface SquashResult {
 export async function buildSquash(deps: SquashDependencies, request: SquashRequest): Promise<SquashResult> {
   const files = await readMigrationsFolder(request.dir);
   const selection = selectSquashRange(buildCatalog(files), request);
-  const downFile = `${selection.squashId}.down.sql`;
+  const downFile = reverseFile(selection.file);
   for (const file of [selection.file, downFile]) {
     if (await pathExists(join(request.dir, file))) throw new SquashRefusedError(request.app, [{ id: selection.squashId, file, message: `${file} already exists` }]);
   }
@@ -113,7 +113,7 @@ function toResult(selection: SquashSelection, original: OriginalBuild, written: 
 /** The catalog with the squash added; a problem it has (a cycle, a bad directive) refuses the squash. */
 function acceptedCatalog(files: readonly SourceFile[], selection: SquashSelection, text: string, down: string | null): Migration[] {
   const added: SourceFile[] = [{ path: selection.file, content: text }];
-  if (down !== null) added.push({ path: `${selection.squashId}.down.sql`, content: down });
+  if (down !== null) added.push({ path: reverseFile(selection.file), content: down });
   try {
     return buildCatalog([...files, ...added]);
   } catch (error) {

@@ -6,6 +6,7 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCatalog } from '../core/catalog';
 import { PruneRefusedError } from '../core/errors';
+import { reverseFile } from '../core/migration';
 import { planPrune, type AppliedEvidence } from '../core/squash-prune';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import type { Logger } from '../ports';
@@ -48,7 +49,7 @@ export async function pruneSquash(deps: { logger: Logger }, request: PruneReques
     if (shortfalls.length > 0) throw new PruneRefusedError(request.app, shortfalls);
   }
   if (request.force !== null && shortfalls.length > 0) deps.logger.warn('prune.forced', { reason: request.force.reason, shortfalls });
-  const doomed = new Set(squashes.flatMap((s) => s.originals.flatMap((m) => [m.file, m.file.replace(/\.sql$/, '.down.sql')])));
+  const doomed = new Set(squashes.flatMap((s) => s.originals.flatMap((m) => [m.file, reverseFile(m.file)])));
   // The folder must stay valid without them (the squash carries their cross-app dependencies).
   buildCatalog(files.filter((f) => !doomed.has(f.path)));
   const removed: string[] = [];
