@@ -27,7 +27,7 @@ export interface DriftResult {
 }
 
 /** The runs-table action of an accepted drift. */
-export const DRIFT_ACCEPT_ACTION = 'drift-accept';
+const DRIFT_ACCEPT_ACTION = 'drift-accept';
 
 /**
  * `stagegate drift`: compares the live schemas with the baseline and throws

@@ -6,7 +6,7 @@
 import { ChangeKind, describeDifference, diffSchemas, objectKey, objectsUnder, type SchemaDifference, type SchemaObject } from './schema';
 
 /** How many differences a message lists; the JSON form (`details`) has them all. */
-export const MAX_LISTED_DIFFERENCES = 20;
+const MAX_LISTED_DIFFERENCES = 20;
 
 /** What a drift check found. */
 export interface DriftReport {

@@ -9,7 +9,7 @@ import { LedgerState, type AppliedMigration } from './migration';
 /** The record format this version writes and reads. */
 export const STAGE_RECORD_FORMAT = 1;
 /** At most this many overrides are kept in a record (the newest); the runs table keeps them all. */
-export const MAX_RECORDED_OVERRIDES = 50;
+const MAX_RECORDED_OVERRIDES = 50;
 
 /** One applied migration, as the stage's ledger has it. */
 export interface StageRecordEntry {

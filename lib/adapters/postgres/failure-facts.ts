@@ -146,11 +146,8 @@ async function lookUp(client: pg.Client, subject: FailureSubject): Promise<LiveF
  * to the migration's savepoint); otherwise it is idle. Either way nothing is
  * changed: the lookups run in a savepoint or transaction that is rolled back.
  * Resolves to undefined when there is nothing to look up or the lookup failed.
- *
- * @example
- * const facts = await gatherFacts(client, subjectOf(error.failure), false);
  */
-export async function gatherFacts(client: pg.Client, subject: FailureSubject | null, inTransaction: boolean): Promise<LiveFacts | undefined> {
+async function gatherFacts(client: pg.Client, subject: FailureSubject | null, inTransaction: boolean): Promise<LiveFacts | undefined> {
   if (subject === null) return undefined;
   const [open, close] = inTransaction ? ['savepoint stagegate_facts', 'rollback to savepoint stagegate_facts'] : ['begin', 'rollback'];
   try {

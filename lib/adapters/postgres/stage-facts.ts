@@ -14,11 +14,8 @@ interface OverrideRow {
 /**
  * The overrides recorded in the runs table, oldest first: every run that
  * proceeded although the previous stage lacked migrations it applied.
- *
- * @example
- * const overrides = await readStageOverrides(client, ledgerTables('stagegate'));
  */
-export async function readStageOverrides(client: pg.Client, t: LedgerTables): Promise<StageOverride[]> {
+async function readStageOverrides(client: pg.Client, t: LedgerTables): Promise<StageOverride[]> {
   const result = await client.query<OverrideRow>(
     `select to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, bundle_id, actor, stage_override
        from ${t.runs} where stage_override is not null order by id`,
