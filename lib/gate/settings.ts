@@ -88,14 +88,24 @@ export function parseGateSettings(raw: unknown, functionKeys: readonly string[])
 
 function parseStages(raw: unknown, problems: ConfigProblem[]): string[] | null {
   if (raw === undefined || raw === null) return null;
-  if (!Array.isArray(raw) || raw.length === 0 || raw.some((stage) => typeof stage !== 'string')) {
-    problems.push({ key: 'custom.stagegate.stages', problem: 'must be a list of stage names in deploy order, such as [dev, staging, production]' });
-    return null;
-  }
-  // One name per item: a comma inside one would split it.
-  const parsed = (raw as string[]).some((stage) => stage.includes(',')) ? parseStageList(',') : parseStageList(raw.join(','));
+  const parsed = parseStageArray(raw);
   if (!parsed.ok) problems.push({ key: 'custom.stagegate.stages', problem: parsed.problem });
   return parsed.ok ? parsed.stages : null;
+}
+
+/**
+ * `custom.stagegate.stages` (a YAML list, one name per item), checked like
+ * `STAGEGATE_STAGES`. Returns the list, or the problem in words.
+ *
+ * @example
+ * parseStageArray(['dev', 'staging', 'production']); // { ok: true, stages: ['dev', 'staging', 'production'] }
+ */
+export function parseStageArray(raw: unknown): ReturnType<typeof parseStageList> {
+  if (!Array.isArray(raw) || raw.length === 0 || raw.some((stage) => typeof stage !== 'string')) {
+    return { ok: false, problem: 'must be a list of stage names in deploy order, such as [dev, staging, production]' };
+  }
+  // One name per item: a comma inside one would split it.
+  return (raw as string[]).some((stage) => stage.includes(',')) ? parseStageList(',') : parseStageList(raw.join(','));
 }
 
 function parsePromote(raw: unknown, functionKeys: readonly string[], migrateFunction: string, problems: ConfigProblem[]): string[] {

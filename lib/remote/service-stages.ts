@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors';
-import { parseStageList } from '../core/stage-order';
+import { parseStageArray } from '../gate/settings';
 
 /** What `status --all-stages` takes from serverless.yml's `custom.stagegate`. */
 export interface ServiceStages {
@@ -33,8 +33,8 @@ export async function readServiceStages(cwd: string): Promise<ServiceStages> {
   }
   const root = (document ?? {}) as { custom?: { stagegate?: Record<string, unknown> }; params?: Record<string, Record<string, unknown> | undefined> };
   const settings = root.custom?.stagegate ?? {};
-  const list = Array.isArray(settings.stages) && settings.stages.every((s) => typeof s === 'string') ? parseStageList(settings.stages.join(',')) : null;
-  if (list === null || !list.ok) {
+  const list = parseStageArray(settings.stages);
+  if (!list.ok) {
     throw new UsageError('serverless.yml declares no valid custom.stagegate.stages, so there is no stage order to show.', 'Add `stages: [dev, staging, production]` (in deploy order) under custom.stagegate.');
   }
   return { stages: list.stages, bucket: resolveValue(settings.bucket, list.stages, root.params ?? {}), prefix: literal(settings.prefix) };
