@@ -197,7 +197,7 @@ async function runPlan(
   const runId = await session.startRun({ action: Action.MIGRATE, bundleId: bundle.id, actor: request.actor, ...(stageOverride ? { stageOverride } : {}) });
   const progress: StepProgress = { applied: [], reverted: [] };
   const ran = (): number => progress.applied.length + progress.reverted.length;
-  const stopAt = request.deadline === undefined ? null : request.deadline - (request.safetyMarginMs ?? 0);
+  const stopAt = stopAtOf(request);
   // A no-transaction step may fail part-way: the baseline is stored before it, never with its partial effects.
   const checkpoint = (): Promise<void> => (ran() > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
   const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings) };
@@ -231,8 +231,11 @@ const settingsTimeouts = (settings: RunSettings): { lockTimeoutMs: number; state
 const lockWaitMs = (clock: Clock, request: RunRequest, settings: RunSettings): number =>
   Math.max(0, Math.min(settings.lockWaitMs, remainingMs(clock, request) ?? Infinity));
 
-/** Milliseconds left before the deadline minus the safety margin, or null without a deadline. */
+/** The epoch ms after which no migration may start: the deadline minus the safety margin, or null without a deadline. */
+const stopAtOf = (request: RunRequest): number | null => (request.deadline === undefined ? null : request.deadline - (request.safetyMarginMs ?? 0));
+
+/** Milliseconds left before {@link stopAtOf}, or null without a deadline. */
 function remainingMs(clock: Clock, request: RunRequest): number | null {
-  if (request.deadline === undefined) return null;
-  return request.deadline - (request.safetyMarginMs ?? 0) - clock.now();
+  const stopAt = stopAtOf(request);
+  return stopAt === null ? null : stopAt - clock.now();
 }
