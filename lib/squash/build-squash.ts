@@ -18,7 +18,7 @@ import { withScratchDatabase } from '../adapters/postgres/scratch-database';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import { pathExists, writeSquashFiles } from '../adapters/fs/write-squash-files';
 import type { Logger } from '../ports';
-import { fingerprintObjects, replay, withScratchClient, type ReplayTarget } from './replay';
+import { readScratchState, replay, withScratchClient, type ReplayTarget } from './replay';
 
 const PURPOSE = 'stagegate squash';
 
@@ -134,14 +134,12 @@ interface OriginalBuild {
 /** Scratch database 1: what the range needs, then the range; the range's objects, as DDL nodes. */
 async function buildFromOriginals(target: ReplayTarget, selection: SquashSelection, withData: boolean): Promise<OriginalBuild> {
   await replay(target, selection.prerequisites);
-  const before = await fingerprintObjects(target);
-  const earlier = new Set(before.map(objectKey));
-  const rowsBefore = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlier));
+  const before = await readScratchState(target);
+  const earlier = new Set(before.objects.map(objectKey));
   await replay(target, [...selection.prerequisites, ...selection.range]);
-  const after = await fingerprintObjects(target);
-  const rowsAfter = await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], earlier));
-  const changes = diffSchemas(before, after);
-  refuseChangesToEarlierObjects(selection, rowsBefore, rowsAfter, changes.filter((c) => c.change !== ChangeKind.ADDED));
+  const { objects: after, contents: rowsAfter } = await readScratchState(target, earlier);
+  const changes = diffSchemas(before.objects, after);
+  refuseChangesToEarlierObjects(selection, before.contents, rowsAfter, changes.filter((c) => c.change !== ChangeKind.ADDED));
   const keys = new Set(changes.map(objectKey));
   const { nodes, contents } = await withScratchClient(target, async (client) => ({
     nodes: [
@@ -185,6 +183,5 @@ async function buildFromSquash(target: ReplayTarget, catalog: readonly Migration
     const where = typeof error.details.line === 'number' ? ` at line ${error.details.line}` : '';
     throw new SquashNotEquivalentError(selection.squashId, [`the generated squash failed${where}: ${error.message}`], [error.toJSON()]);
   }
-  const objects = await fingerprintObjects(target);
-  return { objects, contents: await withScratchClient(target, (client) => readContents(client, [target.ledgerSchema], keys)) };
+  return readScratchState(target, keys);
 }

@@ -5,8 +5,9 @@
 import type pg from 'pg';
 import { encodeBundle } from '../core/bundle-format';
 import type { Migration } from '../core/migration';
-import type { SchemaObject } from '../core/schema';
+import { objectKey, type SchemaObject } from '../core/schema';
 import { withClient } from '../adapters/postgres/connect';
+import { readContents } from '../adapters/postgres/dump-data';
 import { PgMigrationDatabase } from '../adapters/postgres/pg-migration-database';
 import { readSchemaObjects } from '../adapters/postgres/schema-objects';
 import { runMigrations } from '../run';
@@ -46,13 +47,18 @@ export async function replay(target: ReplayTarget, migrations: readonly Migratio
 }
 
 /**
- * Every object of the scratch database but the ledger's.
+ * Every object of the scratch database but the ledger's, and the contents
+ * (rows, sequence values) of the objects in `keys` (by default, of every
+ * object read), on one connection.
  *
  * @example
- * const objects = await fingerprintObjects({ url, ledgerSchema: 'stagegate', logger });
+ * const { objects, contents } = await readScratchState({ url, ledgerSchema: 'stagegate', logger });
  */
-export function fingerprintObjects(target: ReplayTarget): Promise<SchemaObject[]> {
-  return withScratchClient(target, (client) => readSchemaObjects(client, [target.ledgerSchema]));
+export function readScratchState(target: ReplayTarget, keys?: ReadonlySet<string>): Promise<{ objects: SchemaObject[]; contents: Map<string, string> }> {
+  return withScratchClient(target, async (client) => {
+    const objects = await readSchemaObjects(client, [target.ledgerSchema]);
+    return { objects, contents: await readContents(client, [target.ledgerSchema], keys ?? new Set(objects.map(objectKey))) };
+  });
 }
 
 /** Runs `fn` with a client on the scratch database. */
