@@ -167,8 +167,8 @@ async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredF
   }
 }
 
-const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: string, replace: boolean): Promise<unknown> =>
-  client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do ${replace ? 'update set value = excluded.value' : 'nothing'}`, [key, value]);
+const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: string): Promise<unknown> =>
+  client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value`, [key, value]);
 
 /** Creates the ledger at this version and revision; returns true (it then holds no row). */
 async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
@@ -198,7 +198,7 @@ function upgradeLedger(client: pg.Client, t: LedgerTables, revision: number): Pr
   return withTransaction(client, async () => {
     for (const statement of revisionDdl(t)) await client.query(statement);
     if (revision < BASELINE_REVISION) await client.query(`delete from ${t.meta} where key = $1`, [COMPLETE_KEY]);
-    await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION), true);
+    await upsertMeta(client, t, 'ledger_revision', String(LEDGER_REVISION));
   });
 }
 
