@@ -12,13 +12,13 @@ import type { CommandContext, CommandOutput } from './commands';
 import { driftAcceptance } from './drift-command';
 import { renderDrift } from './drift-render';
 
-/** The remote settings of a command: `--bucket`, `--prefix`, `--region`, then the environment. */
-export function remoteConfig(args: ParsedArgs, ctx: CommandContext): RemoteConfig {
+/** The remote settings of a command: `--bucket`, `--prefix`, `--region`, then the environment, then `fallback` (serverless.yml's). */
+export function remoteConfig(args: ParsedArgs, ctx: CommandContext, fallback?: { bucket: string | null; prefix: string | null }): RemoteConfig {
   const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => {
     const value = args.options[name];
     return typeof value === 'string' ? value : undefined;
   };
-  return parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env);
+  return parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env, fallback);
 }
 
 export const clientOptions = (config: RemoteConfig, endpoint: string | null): { region?: string; endpoint?: string } => ({

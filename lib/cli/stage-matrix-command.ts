@@ -5,19 +5,13 @@ import { buildStageMatrix } from '../core/stage-matrix';
 import { createS3Client } from '../adapters/s3/s3-client';
 import { readStageRecord } from '../adapters/s3/stage-records';
 import { displayPath } from '../adapters/fs/fs-errors';
-import { parseRemoteConfig } from '../remote/remote-config';
 import { readServiceStages } from '../remote/service-stages';
 import type { ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
 import type { CommandContext, CommandOutput } from './commands';
 import { matrixHtml } from './matrix-html';
-import { clientOptions } from './remote-commands';
+import { clientOptions, remoteConfig } from './remote-commands';
 import { renderStageMatrix } from './render-matrix';
-
-const flag = (args: ParsedArgs, name: 'bucket' | 'prefix' | 'region'): string | undefined => {
-  const value = args.options[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
 /**
  * `stagegate status --all-stages`: the local bundle against the record of
@@ -32,14 +26,7 @@ const flag = (args: ParsedArgs, name: 'bucket' | 'prefix' | 'region'): string | 
  */
 export async function stageMatrixCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const service = await readServiceStages(ctx.cwd);
-  const config = parseRemoteConfig(
-    {
-      bucket: flag(args, 'bucket') ?? ctx.env.STAGEGATE_BUCKET ?? service.bucket ?? undefined,
-      prefix: flag(args, 'prefix') ?? ctx.env.STAGEGATE_PREFIX ?? service.prefix ?? undefined,
-      region: flag(args, 'region'),
-    },
-    ctx.env,
-  );
+  const config = remoteConfig(args, ctx, service);
   const bundle = await bundleBytes(args, ctx.cwd);
   const s3 = createS3Client(clientOptions(config, config.s3Endpoint));
   const target = `s3://${config.bucket}/${config.prefix}/stages`;

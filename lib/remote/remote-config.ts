@@ -24,16 +24,21 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 /**
  * Reads the remote settings from flags, then the environment:
  * `STAGEGATE_BUCKET`, `STAGEGATE_PREFIX` (default `stagegate`), `AWS_REGION`,
+ * then `fallback` (what serverless.yml gives, for the bucket and prefix),
  * and `STAGEGATE_S3_ENDPOINT` / `STAGEGATE_LAMBDA_ENDPOINT` for local
  * emulators. Every problem is reported at once.
  *
  * @example
  * parseRemoteConfig({ bucket: 'deploys' }, process.env);
  */
-export function parseRemoteConfig(flags: RawRemoteConfig, env: Record<string, string | undefined>): RemoteConfig {
+export function parseRemoteConfig(
+  flags: RawRemoteConfig,
+  env: Record<string, string | undefined>,
+  fallback: { bucket?: string | null; prefix?: string | null } = {},
+): RemoteConfig {
   const problems: ConfigProblem[] = [];
-  const bucket = flags.bucket ?? env.STAGEGATE_BUCKET ?? '';
-  const prefix = flags.prefix ?? env.STAGEGATE_PREFIX ?? 'stagegate';
+  const bucket = flags.bucket ?? env.STAGEGATE_BUCKET ?? fallback.bucket ?? '';
+  const prefix = flags.prefix ?? env.STAGEGATE_PREFIX ?? fallback.prefix ?? 'stagegate';
   const region = flags.region ?? env.AWS_REGION ?? null;
   if (bucket === '') problems.push({ key: 'bucket', problem: 'is required: pass --bucket or set STAGEGATE_BUCKET (the bucket that holds bundles)' });
   else if (!BUCKET.test(bucket)) problems.push({ key: 'bucket', problem: `"${bucket.slice(0, 80)}" is not a valid S3 bucket name` });
