@@ -8,23 +8,13 @@ import { insertStatement, setvalStatement } from '../../core/squash-ddl';
 import { DumpPhase, type DumpNode } from '../../core/squash-file';
 import { DUMP_COMMENTS_SQL, DUMP_SEQUENCE_VALUES_SQL, DUMP_TABLES_SQL } from './dump-queries';
 import { readPrivilegeNodes, readPrivileges } from './dump-privileges';
+import { withCatalogTransaction } from './dump-transaction';
 
 interface TableRow {
   oid: string;
   name: string;
   qn: string;
   columns: string[] | null;
-}
-
-/** Runs `fn` in a read-only transaction with `search_path` set to `pg_catalog` (qualified names everywhere). */
-async function inCatalogTransaction<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  await client.query('begin read only');
-  try {
-    await client.query("select set_config('search_path', 'pg_catalog', true)");
-    return await fn();
-  } finally {
-    await client.query('rollback');
-  }
 }
 
 async function tablesIn(client: pg.ClientBase, excludeSchemas: readonly string[], keys: ReadonlySet<string>): Promise<TableRow[]> {
@@ -41,7 +31,7 @@ async function tablesIn(client: pg.ClientBase, excludeSchemas: readonly string[]
  * const contents = await readContents(client, ['stagegate'], new Set(['table\tpublic.kind']));
  */
 export async function readContents(client: pg.ClientBase, excludeSchemas: readonly string[], keys: ReadonlySet<string>): Promise<Map<string, string>> {
-  return inCatalogTransaction(client, async () => {
+  return withCatalogTransaction(client, async () => {
     const contents = new Map<string, string>();
     for (const table of await tablesIn(client, excludeSchemas, keys)) {
       const result = await client.query<{ rows: string; hash: string }>(
@@ -69,7 +59,7 @@ export async function readContents(client: pg.ClientBase, excludeSchemas: readon
  * const nodes = [...await readDumpNodes(client, schemas, keys), ...await readDataNodes(client, schemas, keys)];
  */
 export async function readDataNodes(client: pg.ClientBase, excludeSchemas: readonly string[], keys: ReadonlySet<string>): Promise<DumpNode[]> {
-  return inCatalogTransaction(client, async () => {
+  return withCatalogTransaction(client, async () => {
     const nodes: DumpNode[] = [];
     for (const table of await tablesIn(client, excludeSchemas, keys)) {
       const result = await client.query<{ rows: string | null }>(`select jsonb_agg(to_jsonb(t))::text as rows from ${table.qn} t`);
@@ -94,5 +84,5 @@ export async function readDataNodes(client: pg.ClientBase, excludeSchemas: reado
  * nodes.push(...(await readGrantNodes(client, ['stagegate'], keys)));
  */
 export function readGrantNodes(client: pg.ClientBase, excludeSchemas: readonly string[], keys: ReadonlySet<string>): Promise<DumpNode[]> {
-  return inCatalogTransaction(client, () => readPrivilegeNodes(client, excludeSchemas, keys));
+  return withCatalogTransaction(client, () => readPrivilegeNodes(client, excludeSchemas, keys));
 }

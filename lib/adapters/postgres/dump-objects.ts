@@ -22,6 +22,7 @@ import {
 } from '../../core/squash-ddl';
 import { DumpPhase, type DumpNode } from '../../core/squash-file';
 import { DUMP_COMMENTS_SQL, DUMP_DEPENDENCIES_SQL, DUMP_OBJECTS_SQL } from './dump-queries';
+import { withCatalogTransaction } from './dump-transaction';
 
 interface ObjectRow {
   kind: string;
@@ -112,18 +113,11 @@ function resolver(nodes: ReadonlyMap<string, DumpNode>, alias: ReadonlyMap<strin
  * const sql = orderDump(nodes).flatMap((n) => n.statements);
  */
 export async function readDumpNodes(client: pg.ClientBase, excludeSchemas: readonly string[], keys: ReadonlySet<string>): Promise<DumpNode[]> {
-  await client.query('begin read only');
-  let rows: ObjectRow[];
-  let edges: { dependent: string; referenced: string }[];
-  let comments: { key: string; target: string; description: string }[];
-  try {
-    await client.query("select set_config('search_path', 'pg_catalog', true)");
-    rows = (await client.query<ObjectRow>(DUMP_OBJECTS_SQL, [[...excludeSchemas]])).rows;
-    edges = (await client.query<{ dependent: string; referenced: string }>(DUMP_DEPENDENCIES_SQL)).rows;
-    comments = (await client.query<{ key: string; target: string; description: string }>(DUMP_COMMENTS_SQL, [[...excludeSchemas]])).rows;
-  } finally {
-    await client.query('rollback');
-  }
+  const { rows, edges, comments } = await withCatalogTransaction(client, async () => ({
+    rows: (await client.query<ObjectRow>(DUMP_OBJECTS_SQL, [[...excludeSchemas]])).rows,
+    edges: (await client.query<{ dependent: string; referenced: string }>(DUMP_DEPENDENCIES_SQL)).rows,
+    comments: (await client.query<{ key: string; target: string; description: string }>(DUMP_COMMENTS_SQL, [[...excludeSchemas]])).rows,
+  }));
   const { nodes, alias } = buildNodes(rows, keys);
   const keyOfId = new Map<string, string>();
   // A column row also stands for its identity sequence, a constraint row for its index: they create them.
