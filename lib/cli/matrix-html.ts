@@ -8,7 +8,7 @@ th{background:#f6f8fa}td.id{font-family:ui-monospace,monospace}
 .absent,.no-record{color:#656d76}.agree{color:#1a7f37}.differ{color:#cf222e}tr.extra td.id{font-style:italic}`;
 
 /** Text made safe for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
