@@ -57,7 +57,7 @@ export type TypeFacts =
   | { variant: 'composite'; name: string; attributes: { name: string; type: string; collation: string | null }[] };
 
 /** A string as an SQL literal (standard_conforming_strings, on since PostgreSQL 9.1). */
-export function literal(text: string): string {
+function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
