@@ -105,8 +105,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     const local = ['database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift'].filter((name) => name in parsed.values);
     if (local.length > 0) throw new UsageError(`stagegate ${command} --stage runs on the stage's own function; --${local[0]} does not apply (the function's configuration does).`);
   } else {
-    const remote = ['function', 'region'].filter((name) => name in parsed.values);
-    if (remote.length > 0 && command !== 'publish' && command !== 'squash' && parsed.values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
+    // Only where --stage is an option: publish and squash take --region for S3 alone.
+    const remote = allowed.includes('stage') ? ['function', 'region'].filter((name) => name in parsed.values) : [];
+    if (remote.length > 0 && parsed.values['all-stages'] === undefined) throw new UsageError(`stagegate ${command}: --${remote[0]} goes with --stage.`);
   }
   return { command, positionals: parsed.positionals, options: parsed.values };
 }
