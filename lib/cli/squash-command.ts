@@ -13,7 +13,7 @@ import { rawConfig, withServerUrl, type CommandContext, type CommandOutput } fro
 import { renderSquash } from './squash-render';
 import { version } from '../../package.json';
 
-function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'dir'): string | undefined {
+function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'dir' | 'bucket' | 'prefix' | 'region'): string | undefined {
   const value = args.options[name];
   return typeof value === 'string' ? value : undefined;
 }
@@ -69,9 +69,8 @@ async function stagesEvidence(args: ParsedArgs, ctx: CommandContext): Promise<Ap
   const { readStageList, stageEvidence } = await import('../squash/stage-evidence');
   const service = await readStageList(ctx.cwd, ctx.env);
   if (service === null) return [];
-  const flag = (name: 'bucket' | 'prefix' | 'region'): string | undefined => (typeof args.options[name] === 'string' ? (args.options[name] as string) : undefined);
   const config = parseRemoteConfig(
-    { bucket: flag('bucket') ?? ctx.env.STAGEGATE_BUCKET ?? service.bucket ?? undefined, prefix: flag('prefix') ?? ctx.env.STAGEGATE_PREFIX ?? service.prefix ?? undefined, region: flag('region') },
+    { bucket: option(args, 'bucket') ?? ctx.env.STAGEGATE_BUCKET ?? service.bucket ?? undefined, prefix: option(args, 'prefix') ?? ctx.env.STAGEGATE_PREFIX ?? service.prefix ?? undefined, region: option(args, 'region') },
     ctx.env,
   );
   const s3 = createS3Client({ ...(config.region ? { region: config.region } : {}), ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
