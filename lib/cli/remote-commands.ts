@@ -56,11 +56,20 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
       return { json: { ...result, stage }, target, render: (style) => renderDrift(result, style) };
     }
     const action = args.command as 'plan' | 'migrate' | 'status';
-    const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
-    const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
-    const stageOrderOverride = parseStageOrderOverride(args.options['override-stage-order'], args.options.reason);
-    const override = stageOrderOverride ? { stageOrderOverride } : {};
-    const result = await runRemote({ s3, lambda, logger: ctx.logger }, { action, stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, ...to, ...rehearse, ...override });
+    const result = await runRemote(
+      { s3, lambda, logger: ctx.logger },
+      {
+        action,
+        stage,
+        functionName,
+        bucket: config.bucket,
+        prefix: config.prefix,
+        bundle,
+        target: typeof args.options.to === 'string' ? args.options.to : undefined,
+        rehearse: action === 'plan' && args.options.rehearse === true,
+        stageOrderOverride: parseStageOrderOverride(args.options['override-stage-order'], args.options.reason),
+      },
+    );
     return { json: { ...result, stage }, target };
   } finally {
     s3.destroy();

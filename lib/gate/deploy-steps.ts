@@ -82,14 +82,14 @@ export async function migrateStage(
   const { bundle, target } = request;
   return runRemote(deps, {
     action: request.action,
-    ...(request.rehearse ? { rehearse: true } : {}),
+    rehearse: request.rehearse,
     stage: target.stage,
     functionName: target.migrateFunction,
     bucket: target.bucket,
     prefix: target.prefix,
     bundle: { bytes: bundle.bytes, id: bundle.id },
     maxInvocations: target.maxInvocations,
-    ...(target.stageOrderOverride ? { stageOrderOverride: target.stageOrderOverride } : {}),
+    stageOrderOverride: target.stageOrderOverride,
   });
 }
 

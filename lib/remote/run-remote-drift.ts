@@ -27,5 +27,5 @@ export async function runRemoteDrift(deps: { s3: S3Client; lambda: LambdaClient;
   const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
   deps.logger.info('function.invoked', { function: request.functionName, stage: request.stage, attempt: 1 });
   const bundle = { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 };
-  return invokeMigrate<DriftResult>(deps.lambda, request.functionName, { action: 'drift', bundle, ...(request.accept ? { accept: request.accept } : {}) });
+  return invokeMigrate<DriftResult>(deps.lambda, request.functionName, { action: 'drift', bundle, accept: request.accept });
 }

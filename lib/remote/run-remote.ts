@@ -39,10 +39,14 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
   const started = Date.now();
   const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
   deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
-  const override = request.action === 'migrate' && request.stageOrderOverride ? { stageOrderOverride: request.stageOrderOverride } : {};
-  const target = request.target === undefined ? {} : { target: request.target };
-  const rehearse = request.rehearse ? { rehearse: true } : {};
-  const event = { action: request.action, bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 }, ...target, ...rehearse, ...override };
+  // An unset field is undefined, which the event's JSON leaves out.
+  const event = {
+    action: request.action,
+    bundle: { bucket: ref.bucket, key: ref.key, sha256: ref.sha256 },
+    target: request.target,
+    rehearse: request.rehearse === true ? true : undefined,
+    stageOrderOverride: request.action === 'migrate' ? request.stageOrderOverride : undefined,
+  };
   const applied: AppliedEntry[] = [];
   const reverted: RevertedEntry[] = [];
   const limit = request.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;
