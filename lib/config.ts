@@ -1,5 +1,6 @@
 import { ConfigInvalidError, type ConfigProblem } from './core/errors';
 import { DriftMode } from './core/drift';
+import type { RunSettings } from './run';
 
 /** Parsed, trusted configuration. Every field is set; nothing downstream re-checks. */
 export interface Config {
@@ -45,6 +46,17 @@ export const ENVIRONMENT: Record<string, keyof Config> = {
   STAGEGATE_EMBEDDED_PORT: 'embeddedPort',
   STAGEGATE_DRIFT: 'drift',
 };
+
+/**
+ * The settings of a run, taken from a parsed configuration.
+ *
+ * @example
+ * await runMigrations(deps, request, runSettingsOf(parseConfig(raw)));
+ */
+export function runSettingsOf(config: Pick<Config, 'lockWaitMs' | 'lockTimeoutMs' | 'statementTimeoutMs' | 'rehearsalLockTimeoutMs' | 'drift'>): RunSettings {
+  const { lockWaitMs, lockTimeoutMs, statementTimeoutMs, rehearsalLockTimeoutMs, drift } = config;
+  return { lockWaitMs, lockTimeoutMs, statementTimeoutMs, rehearsalLockTimeoutMs, drift };
+}
 
 /** Picks the stagegate settings out of an environment; empty values count as unset. */
 export function configFromEnv(env: Record<string, string | undefined>): RawConfig {

@@ -1,6 +1,6 @@
 import { PgScratchDatabases } from '../adapters/postgres';
 import { adoptMigration } from '../adopt';
-import type { Config } from '../config';
+import { runSettingsOf, type Config } from '../config';
 import { parseFlagReason } from '../gate/flag-reason';
 import type { BundleSource } from '../ports';
 import type { ParsedArgs } from './args';
@@ -23,11 +23,10 @@ export async function adoptCliCommand(args: ParsedArgs, ctx: CommandContext, con
   // Verified before any database work, as for migrate.
   const bundle = await sourceFor(args, ctx).load();
   const source: BundleSource = { load: async () => bundle };
-  const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
   return withDatabase(config, ctx, async (db, target, url) => {
     const scratch = new PgScratchDatabases(url, config.schema);
     const request = { id: args.positionals[0] as string, actor, force };
-    const result = await adoptMigration({ source, db, scratch, logger: ctx.logger }, request, settings);
+    const result = await adoptMigration({ source, db, scratch, logger: ctx.logger }, request, runSettingsOf(config));
     return { json: { ...result }, target, render: (style) => renderAdopt(result, style) };
   });
 }

@@ -2,7 +2,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors';
-import { configFromEnv, parseConfig, type Config, type RawConfig } from '../config';
+import { configFromEnv, parseConfig, runSettingsOf, type Config, type RawConfig } from '../config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
 import { displayPath } from '../adapters/fs/fs-errors';
 import { FolderBundleSource } from '../adapters/fs/folder-bundle-source';
@@ -47,13 +47,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   if (args.command === 'squash') return (await import('./squash-command')).squashCommand(args, ctx);
   const config = parseConfig(rawConfig(args, ctx.env));
-  const settings = {
-    lockWaitMs: config.lockWaitMs,
-    lockTimeoutMs: config.lockTimeoutMs,
-    statementTimeoutMs: config.statementTimeoutMs,
-    rehearsalLockTimeoutMs: config.rehearsalLockTimeoutMs,
-    drift: config.drift,
-  };
+  const settings = runSettingsOf(config);
   const actor = actorName();
   if (args.command === 'drift') return (await import('./drift-command')).driftCliCommand(args, ctx, config, actor);
   if (args.command === 'adopt') return (await import('./adopt-command')).adoptCliCommand(args, ctx, config, actor);

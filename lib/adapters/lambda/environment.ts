@@ -1,4 +1,4 @@
-import { DEFAULTS, ENVIRONMENT, configFromEnv, parseConfig, parseDuration, type Config } from '../../config';
+import { DEFAULTS, ENVIRONMENT, configFromEnv, parseConfig, parseDuration, runSettingsOf, type Config } from '../../config';
 import { ConfigInvalidError, type ConfigProblem } from '../../core/errors';
 import { parseStageList, placeInOrder } from '../../core/stage-order';
 import type { RunSettings } from '../../run';
@@ -57,13 +57,7 @@ export function parseLambdaEnvironment(env: Environment): LambdaConfig {
   const config: LambdaConfig = {
     database: parseDatabaseSettings(reader),
     schema: shared.schema,
-    settings: {
-      lockWaitMs: shared.lockWaitMs,
-      lockTimeoutMs: shared.lockTimeoutMs,
-      statementTimeoutMs: shared.statementTimeoutMs,
-      rehearsalLockTimeoutMs: shared.rehearsalLockTimeoutMs,
-      drift: shared.drift,
-    },
+    settings: runSettingsOf(shared),
     safetyMarginMs: reader.parse('STAGEGATE_SAFETY_MARGIN_MS', parseDuration) ?? DEFAULT_SAFETY_MARGIN_MS,
     s3Endpoint: reader.parse('STAGEGATE_S3_ENDPOINT', parseEndpoint) ?? null,
     region: reader.parse('AWS_REGION', parseRegion) ?? null,
