@@ -69,10 +69,7 @@ async function stagesEvidence(args: ParsedArgs, ctx: CommandContext): Promise<Ap
   const { readStageList, stageEvidence } = await import('../squash/stage-evidence');
   const service = await readStageList(ctx.cwd, ctx.env);
   if (service === null) return [];
-  const config = parseRemoteConfig(
-    { bucket: option(args, 'bucket') ?? ctx.env.STAGEGATE_BUCKET ?? service.bucket ?? undefined, prefix: option(args, 'prefix') ?? ctx.env.STAGEGATE_PREFIX ?? service.prefix ?? undefined, region: option(args, 'region') },
-    ctx.env,
-  );
+  const config = parseRemoteConfig({ bucket: option(args, 'bucket'), prefix: option(args, 'prefix'), region: option(args, 'region') }, ctx.env, service);
   const s3 = createS3Client({ ...(config.region ? { region: config.region } : {}), ...(config.s3Endpoint ? { endpoint: config.s3Endpoint } : {}) });
   try {
     return await stageEvidence(s3, config.bucket, config.prefix, service.stages);
