@@ -33,9 +33,9 @@ export function runRequestFor(
     actor: `lambda:${context.functionName}:${context.awsRequestId}`,
     deadline: clock.now() + context.getRemainingTimeInMillis(),
     safetyMarginMs: config.safetyMarginMs,
-    ...(event.target === undefined ? {} : { target: event.target }),
-    ...(event.rehearse ? { rehearse: true } : {}),
-    ...(event.stageOrderOverride ? { stageOrderOverride: event.stageOrderOverride } : {}),
+    target: event.target,
+    rehearse: event.rehearse,
+    stageOrderOverride: event.stageOrderOverride,
   };
 }
 
