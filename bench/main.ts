@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './contenders';
-import { functionInProcess, planInProcess } from './in-process';
+import { functionInProcess, planInProcess, type InProcessResults } from './in-process';
 import { describeMachine } from './machine';
 import { writeMigrationSet, type MigrationSet } from './migration-set';
 import { parseBenchOptions } from './options';
@@ -42,12 +42,17 @@ async function main(): Promise<void> {
     await freshAndUpToDate(ctx, await setOf(Math.min(...options.sizes)), 1);
     ctx.samples = samples;
     ctx.log = log;
-    for (const n of options.sizes) await freshAndUpToDate(ctx, await setOf(n), n >= 10_000 ? options.bigReps : options.reps);
+    if (options.only.has('w1')) {
+      for (const n of options.sizes) await freshAndUpToDate(ctx, await setOf(n), n >= 10_000 ? options.bigReps : options.reps);
+    }
     const { applied, pending } = options.incremental;
-    await incremental(ctx, await setOf(applied + pending), applied, options.reps);
-    log('W4 in-process');
-    await planInProcess(samples, await setOf(options.inProcessSize), options.inProcessReps, log);
-    const inProcess = await functionInProcess(ctx, await setOf(options.inProcessSize), options.inProcessReps);
+    if (options.only.has('w3')) await incremental(ctx, await setOf(applied + pending), applied, options.reps);
+    let inProcess: InProcessResults | null = null;
+    if (options.only.has('w4')) {
+      log('W4 in-process');
+      await planInProcess(samples, await setOf(options.inProcessSize), options.inProcessReps, log);
+      inProcess = await functionInProcess(ctx, await setOf(options.inProcessSize), options.inProcessReps);
+    }
     const machine = describeMachine();
     const pgServer = await server.describe();
     const rows = targetRows(samples, options, inProcess);
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
     const dir = join(ROOT, 'bench', 'results');
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${new Date(started).toISOString().replace(/[:.]/g, '-')}${options.quick ? '-quick' : ''}.json`);
-    const json = { startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, options, machine, server: { ...pgServer, settings: SERVER_SETTINGS }, targets: rows, inProcess, samples: samples.toJSON() };
+    const json = { startedAt: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000, options: { ...options, only: [...options.only] }, machine, server: { ...pgServer, settings: SERVER_SETTINGS }, targets: rows, inProcess, samples: samples.toJSON() };
     await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
     log(`raw numbers: ${file} (${json.seconds.toFixed(0)} s)`);
   } finally {

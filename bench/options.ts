@@ -14,7 +14,14 @@ export interface BenchOptions {
   inProcessSize: number;
   /** Runs of the in-process and cold-start measurements (each in a fresh process). */
   inProcessReps: number;
+  /** Which workloads run: `w1` (W1 and W2), `w3`, `w4`; all unless `--only` narrows them. */
+  only: ReadonlySet<Workload>;
 }
+
+/** The workload groups `--only` can pick. */
+export const WORKLOADS = ['w1', 'w3', 'w4'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
 
 const FULL: BenchOptions = {
   quick: false,
@@ -24,6 +31,7 @@ const FULL: BenchOptions = {
   incremental: { applied: 990, pending: 10 },
   inProcessSize: 10_000,
   inProcessReps: 7,
+  only: new Set(WORKLOADS),
 };
 
 const QUICK: BenchOptions = {
@@ -34,10 +42,12 @@ const QUICK: BenchOptions = {
   incremental: { applied: 45, pending: 5 },
   inProcessSize: 1_000,
   inProcessReps: 3,
+  only: new Set(WORKLOADS),
 };
 
 /**
- * `--quick` for the CI smoke run; `--reps N` and `--sizes 100,1000` override.
+ * `--quick` for the CI smoke run; `--reps N`, `--sizes 100,1000` and
+ * `--only w1,w3` (a profiling session's narrower run) override.
  *
  * @example
  * parseBenchOptions(['--quick']).sizes; // [20, 100]
@@ -48,6 +58,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     const value = argv[i + 1];
     if (argv[i] === '--reps' && value) options.reps = options.bigReps = positive(value, '--reps');
     if (argv[i] === '--sizes' && value) options.sizes = value.split(',').map((n) => positive(n, '--sizes'));
+    if (argv[i] === '--only' && value) options.only = new Set(value.split(',').map(workloadOf));
   }
   return options;
 }
@@ -56,4 +67,10 @@ function positive(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes positive whole numbers, not "${text}"`);
   return n;
+}
+
+function workloadOf(text: string): Workload {
+  const found = WORKLOADS.find((w) => w === text.toLowerCase());
+  if (!found) throw new Error(`--only takes ${WORKLOADS.join(', ')}, not "${text}"`);
+  return found;
 }
