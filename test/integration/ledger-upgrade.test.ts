@@ -1,4 +1,4 @@
-import { ledgerDigest, ledgerTables } from '../../lib/adapters/postgres/ledger';
+import { LEDGER_REVISION, ledgerDigest, ledgerTables } from '../../lib/adapters/postgres/ledger';
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { checksumOf } from '../../lib/core/checksum';
 import { driftCommand } from '../../lib/drift';
@@ -74,7 +74,7 @@ describe('Integration: upgrading a ledger to revision 3 (the drift baseline)', (
     expect(result.status).toBe('up-to-date');
     expect(again.status).toBe('up-to-date');
     expect(upgraded).toEqual([
-      { key: 'ledger_revision', value: '3' },
+      { key: 'ledger_revision', value: String(LEDGER_REVISION) },
       { key: 'ledger_version', value: '1' },
     ]);
     expect(await meta()).toEqual(upgraded);

@@ -172,7 +172,7 @@ describe('ledger schema', () => {
       'select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relkind = $2 order by 1',
       [schema, 'r'],
     );
-    expect(tables.map((t) => t.relname)).toEqual(['meta', 'migrations', 'runs', 'schema_objects']);
+    expect(tables.map((t) => t.relname)).toEqual(['meta', 'migrations', 'runs', 'schema_objects', 'schema_units']);
     expect(await database.query("select to_regclass('public.x') is not null as found")).toEqual([{ found: true }]);
     expect(snapshot.rows.map((row) => row.id)).toEqual([m.id]);
   });

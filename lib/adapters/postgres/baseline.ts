@@ -1,29 +1,52 @@
 /**
  * The drift baseline: the managed schemas' objects as the last run left them,
- * kept in the ledger table `schema_objects` with their hash in `meta`. Stored
- * and compared on the server: a fingerprint of 10,000 tables is some 100,000
- * rows, and only the objects that differ ever reach the client.
+ * kept in the ledger table `schema_objects`, with each unit's catalog stamp in
+ * `schema_units` and the stamp of the whole in `meta` (see `schema-units.ts`).
+ * Stored and compared on the server: a fingerprint of 10,000 tables is some
+ * 100,000 rows, and only the objects that differ ever reach the client. A
+ * check that finds the stamp unchanged reads no definition at all.
  */
 import pg from 'pg';
 import type { DriftReport } from '../../core/drift';
 import { ChangeKind, ObjectKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
 import { isLedgerMissing, ledgerDigest, type LedgerTables } from './ledger';
-import { readSchemaHash, SCHEMA_OBJECTS_SQL, schemaHashSql, withCatalogSearchPath } from './schema-objects';
+import { SCHEMA_OBJECTS_SQL, withCatalogSearchPath } from './schema-objects';
+import { DEPENDENT_UNITS_SQL, LIVE_STAMP_SQL, STAMP_ROWS_CTE, UNIT_STAMPS_SQL } from './schema-units';
 import { withTransaction } from './transaction';
 
-/** The `meta` key of the baseline: `<schema sha256> <ledger digest when it was stored>`. */
+/**
+ * The `meta` key of the baseline: `<stamp> <ledger digest when it was
+ * stored>`. The stamp (see `schema-units.ts`) is `-` when the baseline's
+ * units are not to be trusted (objects patched by hand, or stored by an older
+ * stagegate, which wrote a sha256 there): then the definitions are compared
+ * in full, and the next store rewrites the whole baseline.
+ */
 const BASELINE_KEY = 'schema_baseline';
+const NO_STAMP = '-';
+const STAMP = /^-?[0-9]+$/;
 
 const storedRows = (t: LedgerTables): string => `select kind, name, definition from ${t.schemaObjects}`;
 
-/** The stored hash and whether the ledger is as it was then; null without a baseline. One query. */
-async function storedBaseline(client: pg.ClientBase, t: LedgerTables): Promise<{ hash: string; current: boolean } | null> {
+interface StoredBaseline {
+  /** The stored stamp, or null when it is not one (see {@link BASELINE_KEY}). */
+  stamp: string | null;
+  /** The ledger is as it was when the baseline was stored. */
+  current: boolean;
+  /** The live stamp equals the stored one (computed only when asked for). */
+  unchanged: boolean;
+}
+
+/** The stored baseline's stamp and whether the ledger is as it was then; null without a baseline. One query. */
+async function storedBaseline(client: pg.ClientBase, t: LedgerTables, withLive = false): Promise<StoredBaseline | null> {
   try {
-    const result = await client.query<{ hash: string; current: boolean }>(
-      `select split_part(value, ' ', 1) as hash, split_part(value, ' ', 2) = (${ledgerDigest(t)}) as current from ${t.meta} where key = $1`,
-      [BASELINE_KEY],
+    const result = await client.query<{ stamp: string; current: boolean; unchanged: boolean }>(
+      `select split_part(value, ' ', 1) as stamp, split_part(value, ' ', 2) = (${ledgerDigest(t)}) as current,
+              ${withLive ? `split_part(value, ' ', 1) = (${LIVE_STAMP_SQL})` : 'false'} as unchanged
+         from ${t.meta} where key = $${withLive ? 2 : 1}`,
+      withLive ? [[t.schema], BASELINE_KEY] : [BASELINE_KEY],
     );
-    return result.rows[0] ?? null;
+    const row = result.rows[0];
+    return row ? { stamp: STAMP.test(row.stamp) ? row.stamp : null, current: row.current, unchanged: row.unchanged && STAMP.test(row.stamp) } : null;
   } catch (error) {
     // A reader on a fresh database, or on a ledger not yet upgraded: no baseline.
     if (isLedgerMissing(error)) return null;
@@ -57,46 +80,104 @@ async function differingObjects(client: pg.ClientBase, t: LedgerTables): Promise
 }
 
 /**
- * Compares the live schemas with the baseline: the stored hash against one
- * computed on the server, then, only when they differ, the differing objects.
+ * Compares the live schemas with the baseline: the stored stamp against the
+ * live one, in one query that reads no definition; only when they differ,
+ * the definitions, and only the differing objects reach the client.
  *
  * @example
  * const { baseline, differences } = await readDrift(client, ledgerTables('stagegate'));
  */
 export async function readDrift(client: pg.ClientBase, t: LedgerTables): Promise<DriftReport> {
-  const stored = await storedBaseline(client, t);
+  const stored = await storedBaseline(client, t, true);
   const none = { ledgerSchema: t.schema, baseline: false, stale: stored !== null, differences: [] };
   if (stored === null || !stored.current) return none;
   const same = { ledgerSchema: t.schema, baseline: true, stale: false, differences: [] };
-  if ((await readSchemaHash(client, [t.schema])) === stored.hash) return same;
+  if (stored.unchanged) return same;
   return { ...same, differences: await differingObjects(client, t) };
 }
 
-/** Stores the hash of the table's rows as they now are, and the ledger's digest, in the same transaction. */
-async function writeHash(client: pg.ClientBase, t: LedgerTables): Promise<void> {
+/** Stores the stamp of the stored units and the ledger's digest, in the caller's transaction; `-` when the units are not to be trusted. */
+async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true): Promise<void> {
+  const stamp = trusted ? `coalesce((select bit_xor(stamp) from ${t.schemaUnits}), 0)::text` : `'${NO_STAMP}'`;
   await client.query(
-    `insert into ${t.meta} (key, value) select $1, hash || ' ' || (${ledgerDigest(t)}) from (${schemaHashSql(storedRows(t))}) h
+    `insert into ${t.meta} (key, value) select $1, ${stamp} || ' ' || (${ledgerDigest(t)})
      on conflict (key) do update set value = excluded.value`,
     [BASELINE_KEY],
   );
 }
 
+/** Inserts the live objects of the units `$2` (all when `$2` is null) into the baseline. */
+const insertObjects = (t: LedgerTables): string =>
+  `insert into ${t.schemaObjects} (kind, name, definition, unit)
+   select kind, name, definition, unit from (${SCHEMA_OBJECTS_SQL}) o where $2::bigint[] is null or unit = any($2::bigint[])`;
+
+/** The whole baseline again: every object and every unit's stamp. */
+async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {
+  // Truncate, not delete: the tables are rewritten whole, and must not bloat.
+  await client.query(`truncate ${t.schemaObjects}, ${t.schemaUnits}`);
+  await client.query(insertObjects(t), [[t.schema], null]);
+  await client.query(`insert into ${t.schemaUnits} (unit, stamp) ${UNIT_STAMPS_SQL}`, [[t.schema]]);
+}
+
 /**
- * Replaces the baseline with the live schemas, in one transaction and
- * without sending a row to the client. `onlyIfUnusable`: only when there is
- * none, or it is older than the ledger (see `DriftReport.stale`).
+ * Stores the stamps of the units that changed (new, changed or gone) and
+ * returns those units. One statement: the live stamps are read once.
+ */
+async function restampChangedUnits(client: pg.ClientBase, t: LedgerTables): Promise<string[]> {
+  const result = await client.query<{ units: string[] }>(
+    `with ${STAMP_ROWS_CTE},
+     live as (select unit, bit_xor(h) as stamp from stamp_rows group by unit),
+     changed as (
+       select coalesce(l.unit, s.unit) as unit, l.stamp from live l full join ${t.schemaUnits} s on s.unit = l.unit
+        where l.stamp is distinct from s.stamp),
+     gone as (delete from ${t.schemaUnits} s using changed c where s.unit = c.unit and c.stamp is null),
+     restamped as (
+       insert into ${t.schemaUnits} (unit, stamp) select unit, stamp from changed where stamp is not null
+       on conflict (unit) do update set stamp = excluded.stamp)
+     select coalesce(array_agg(unit), '{}') as units from changed`,
+    [[t.schema]],
+  );
+  return result.rows[0]?.units ?? [];
+}
+
+/**
+ * The baseline brought up to date unit by unit: the units whose stamp
+ * changed, and those whose definitions name one of them, are read again;
+ * every other unit keeps its stored objects, which its unchanged stamp
+ * proves current. The cost follows what changed, not the schema's size.
+ */
+async function storeChanged(client: pg.ClientBase, t: LedgerTables): Promise<void> {
+  const changed = await restampChangedUnits(client, t);
+  if (changed.length === 0) return;
+  const dependents = await client.query<{ units: string[] }>(DEPENDENT_UNITS_SQL, [changed]);
+  const units = [...new Set([...changed, ...(dependents.rows[0]?.units ?? [])])];
+  await client.query(`delete from ${t.schemaObjects} where unit = any($1::bigint[])`, [units]);
+  await client.query(insertObjects(t), [[t.schema], units]);
+}
+
+/** Objects stored without their unit (by an older stagegate, or patched): only a whole new baseline is then right. */
+async function hasObjectsWithoutUnit(client: pg.ClientBase, t: LedgerTables): Promise<boolean> {
+  const result = await client.query<{ found: boolean }>(`select exists (select 1 from ${t.schemaObjects} where unit is null) as found`);
+  return result.rows[0]?.found === true;
+}
+
+/**
+ * Makes the baseline the live schemas, in one transaction and without
+ * sending a row to the client: unit by unit when the stored units can be
+ * trusted (see {@link BASELINE_KEY}), else in full. `onlyIfUnusable`: only
+ * when there is none, or it is older than the ledger (see `DriftReport.stale`).
  *
  * @example
  * await storeBaseline(client, ledgerTables('stagegate'));
  */
 export async function storeBaseline(client: pg.ClientBase, t: LedgerTables, onlyIfUnusable = false): Promise<void> {
-  if (onlyIfUnusable && (await storedBaseline(client, t))?.current === true) return;
+  const stored = await storedBaseline(client, t);
+  if (onlyIfUnusable && stored?.current === true) return;
+  const byUnit = stored?.stamp != null && !(await hasObjectsWithoutUnit(client, t));
   await withCatalogSearchPath(client, () =>
     withTransaction(client, async () => {
-      // Truncate, not delete: the table is rewritten whole at every change, and must not bloat.
-      await client.query(`truncate ${t.schemaObjects}`);
-      await client.query(`insert into ${t.schemaObjects} (kind, name, definition) select kind, name, definition from (${SCHEMA_OBJECTS_SQL}) o`, [[t.schema]]);
-      await writeHash(client, t);
+      await (byUnit ? storeChanged(client, t) : storeAll(client, t));
+      await writeStamp(client, t);
     }),
   );
 }
@@ -132,7 +213,8 @@ export async function replaceBaselineObjects(
       objects.map((o) => o.name),
       objects.map((o) => o.definition),
     ]);
-    await writeHash(client, t);
+    // Patched objects have no unit: until the next store rewrites the whole baseline, comparisons read every definition.
+    await writeStamp(client, t, false);
   });
   return true;
 }

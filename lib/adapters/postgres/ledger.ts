@@ -17,12 +17,13 @@ export const LEDGER_VERSION = 1;
  * `meta.ledger_revision`: a stagegate that knows only the version reads and
  * writes such a ledger unchanged, so the version stays. 1: `runs.reverted`;
  * 2: `runs.stage_override` (a run that proceeded under a stage-order override);
- * 3: `schema_objects` (the drift baseline), `runs.details`, method `adopted`.
+ * 3: `schema_objects` (the drift baseline), `runs.details`, method `adopted`;
+ * 4: `schema_objects.unit` and `schema_units` (the baseline's catalog stamps).
  * An older stagegate that applies or reverts on a revision-3 ledger leaves the
  * baseline behind; the baseline records the ledger's digest, so it is then
  * stale and not compared (see `baseline.ts`).
  */
-export const LEDGER_REVISION = 3;
+export const LEDGER_REVISION = 4;
 
 /** The first revision with the drift baseline: upgrading from below it drops the complete mark. */
 const BASELINE_REVISION = 3;
@@ -35,6 +36,7 @@ export interface LedgerTables {
   runs: string;
   meta: string;
   schemaObjects: string;
+  schemaUnits: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export function ledgerTables(schema: string): LedgerTables {
     runs: `${quotedSchema}.runs`,
     meta: `${quotedSchema}.meta`,
     schemaObjects: `${quotedSchema}.schema_objects`,
+    schemaUnits: `${quotedSchema}.schema_units`,
   };
 }
 
@@ -106,6 +109,11 @@ function revisionDdl(t: LedgerTables): string[] {
     `alter table ${t.runs} add column if not exists details jsonb`,
     schemaObjectsDdl(t),
     schemaObjectsIndexDdl(t),
+    `alter table ${t.schemaObjects} add column if not exists unit bigint`,
+    `create index if not exists schema_objects_unit on ${t.schemaObjects} (unit)`,
+    `create table if not exists ${t.schemaUnits} (
+       unit bigint primary key,
+       stamp bigint not null)`,
     `alter table ${t.migrations} drop constraint if exists migrations_method_check`,
     `alter table ${t.migrations} add constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted'))`,
   ];

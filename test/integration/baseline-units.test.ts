@@ -1,0 +1,120 @@
+import pg from 'pg';
+import { PgMigrationDatabase } from '../../lib/adapters/postgres';
+import { readSchemaObjects } from '../../lib/adapters/postgres/schema-objects';
+import type { SchemaObject } from '../../lib/core/schema';
+import { driftCommand } from '../../lib/drift';
+import { useTestDatabase } from '../support/database';
+import { failure } from '../support/failure';
+import { MemoryLogger, runOnFolder, useWorkspace } from '../support/workspace';
+
+/**
+ * One history touching every kind of object the fingerprint reads, including
+ * changes that alter the definition of an object elsewhere without writing a
+ * row of its own (a renamed column inside another table's foreign key, a
+ * renamed table inside a view, a renamed type in a column, a renamed
+ * function in a trigger, a dropped foreign key).
+ */
+const STEPS: Array<[string, string]> = [
+  ['app/0001_base.sql', `CREATE TABLE account (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);
+CREATE TABLE invoice (id bigserial PRIMARY KEY, account_id bigint NOT NULL REFERENCES account (id), total numeric(12, 2) DEFAULT 0);
+CREATE TABLE untouched (id int PRIMARY KEY, note text);`],
+  ['app/0002_rename_referenced.sql', 'ALTER TABLE account RENAME COLUMN id TO account_key;'],
+  ['app/0003_view.sql', 'CREATE VIEW invoice_totals AS SELECT account_id, sum(total) AS total FROM invoice GROUP BY account_id;'],
+  ['app/0004_rename_viewed.sql', 'ALTER TABLE invoice RENAME TO bill;'],
+  ['app/0005_enum.sql', `CREATE TYPE status AS ENUM ('open', 'paid');
+ALTER TABLE bill ADD COLUMN status status NOT NULL DEFAULT 'open';`],
+  ['app/0006_rename_enum.sql', "ALTER TYPE status RENAME TO bill_status;\nALTER TYPE bill_status ADD VALUE 'void';"],
+  ['app/0007_domain_function.sql', `CREATE DOMAIN positive AS numeric CHECK (VALUE > 0);
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER bill_touch BEFORE UPDATE ON bill FOR EACH ROW EXECUTE FUNCTION touch();`],
+  ['app/0008_rename_function.sql', 'ALTER FUNCTION touch() RENAME TO touch_row;'],
+  ['app/0009_sequence.sql', `CREATE SEQUENCE bill_number START 1000;
+ALTER TABLE bill ADD COLUMN number bigint DEFAULT nextval('bill_number');
+ALTER SEQUENCE bill_number RENAME TO bill_no;`],
+  ['app/0010_drop_fk_index.sql', `ALTER TABLE bill DROP CONSTRAINT invoice_account_id_fkey;
+CREATE INDEX bill_status_idx ON bill (status);`],
+  ['app/0011_drop_index_alter.sql', `DROP INDEX bill_status_idx;
+ALTER TABLE bill ALTER COLUMN total SET NOT NULL, ALTER COLUMN number TYPE numeric(20);
+ALTER TABLE account ALTER COLUMN email TYPE varchar(320), ALTER COLUMN email DROP NOT NULL;`],
+  ['app/0012_schema.sql', `CREATE SCHEMA billing;
+CREATE TABLE billing.ledger (id int PRIMARY KEY, amount positive);
+CREATE TYPE billing.pair AS (a int, b text);`],
+  ['app/0013_rename_schema.sql', 'ALTER SCHEMA billing RENAME TO finance;'],
+  ['app/0014_partitions.sql', `CREATE TABLE event (id int, at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE event_2026 PARTITION OF event FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+ALTER TABLE event RENAME TO happening;`],
+  ['app/0015_drop_cascade.sql', 'DROP TABLE bill CASCADE;\nDROP TYPE finance.pair;'],
+];
+
+const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();
+
+describe('Integration: the drift baseline stored unit by unit', () => {
+  const db = useTestDatabase();
+  const ws = useWorkspace();
+
+  const stored = async (): Promise<string[]> => ordered(await db.query<SchemaObject>('select kind, name, definition from stagegate.schema_objects'));
+  const live = async (): Promise<string[]> => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return ordered(await readSchemaObjects(client, ['stagegate']));
+    } finally {
+      await client.end();
+    }
+  };
+  /** The differences `stagegate drift` reports: none, or those of its DRIFT_DETECTED error. */
+  const driftNow = async (): Promise<Array<{ change: string; name: string }>> => {
+    const command = driftCommand({ db: new PgMigrationDatabase({ connectionString: db.url, lockPollMs: 20 }), logger: new MemoryLogger() }, { actor: 'test' }, { lockWaitMs: 5_000 });
+    const outcome = await command.then((r) => r.differences, (error: unknown) => error);
+    if (Array.isArray(outcome)) return outcome;
+    const error = await failure(Promise.reject(outcome));
+    expect(error.code).toBe('DRIFT_DETECTED');
+    return error.details.differences as Array<{ change: string; name: string }>;
+  };
+
+  it('equals a full read of the catalog after every step of a history that renames, retypes and drops', async () => {
+    // Prepare
+    const files: Record<string, string> = {};
+    const mismatches: string[] = [];
+    for (const [file, sql] of STEPS) {
+      files[file] = sql;
+      // Act
+      await runOnFolder(ws.migrations(files), db.url, { action: 'migrate' });
+      // Assess (collected, so that one failure shows every step it happened at)
+      const [want, got] = [await live(), await stored()];
+      if (want.join('\n') !== got.join('\n')) {
+        mismatches.push(`${file}: missing ${JSON.stringify(want.filter((l) => !got.includes(l)))}, stale ${JSON.stringify(got.filter((l) => !want.includes(l)))}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+    expect(await driftNow()).toEqual([]);
+  });
+
+  it('rewrites only the units a run changed: the baseline rows of a table no migration touched are not written again', async () => {
+    // Prepare
+    const files = { [STEPS[0]![0]]: STEPS[0]![1] };
+    await runOnFolder(ws.migrations(files), db.url, { action: 'migrate' });
+    const rowsOf = "select xmin::text as x from stagegate.schema_objects where name like 'public.untouched%' order by name";
+    const before = await db.query<{ x: string }>(rowsOf);
+    // Act
+    await runOnFolder(ws.migrations({ ...files, 'app/0002_more.sql': 'ALTER TABLE account ADD COLUMN name text;' }), db.url, { action: 'migrate' });
+    // Assess
+    expect(before.length).toBeGreaterThan(1);
+    expect(await db.query<{ x: string }>(rowsOf)).toEqual(before);
+    expect(await stored()).toEqual(await live());
+  });
+
+  it('still finds a change made by hand after a run, and a GRANT alone is not drift', async () => {
+    // Prepare
+    const files = { [STEPS[0]![0]]: STEPS[0]![1] };
+    await runOnFolder(ws.migrations(files), db.url, { action: 'migrate' });
+    // Act
+    await db.query('GRANT SELECT ON account TO PUBLIC');
+    const afterGrant = await driftNow();
+    await db.query('ALTER TABLE untouched RENAME COLUMN note TO remark');
+    const afterRename = await driftNow();
+    // Assess
+    expect(afterGrant).toEqual([]);
+    expect(afterRename.map((d) => `${d.change} ${d.name}`).sort()).toEqual(['added public.untouched.remark', 'removed public.untouched.note']);
+  });
+});
