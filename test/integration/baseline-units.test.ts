@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { readSchemaObjects } from '../../lib/adapters/postgres/schema-objects';
+import { LIVE_STAMP_SQL } from '../../lib/adapters/postgres/schema-units';
 import type { SchemaObject } from '../../lib/core/schema';
 import { driftCommand } from '../../lib/drift';
 import { useTestDatabase } from '../support/database';
@@ -52,6 +53,12 @@ describe('Integration: the drift baseline stored unit by unit', () => {
   const db = useTestDatabase();
   const ws = useWorkspace();
 
+  /** The stored stamp and the live one: equal means the next check reads no definition. */
+  const stamps = async (): Promise<[string | undefined, string | undefined]> => {
+    const [row] = await db.query<{ value: string }>("select value from stagegate.meta where key = 'schema_baseline'");
+    const [live] = await db.query<{ stamp: string }>(`select (${LIVE_STAMP_SQL}) as stamp`, [['stagegate']]);
+    return [row?.value.split(' ')[0], live?.stamp];
+  };
   const stored = async (): Promise<string[]> => ordered(await db.query<SchemaObject>('select kind, name, definition from stagegate.schema_objects'));
   const live = async (): Promise<string[]> => {
     const client = new pg.Client({ connectionString: db.url });
@@ -82,6 +89,8 @@ describe('Integration: the drift baseline stored unit by unit', () => {
       await runOnFolder(ws.migrations(files), db.url, { action: 'migrate' });
       // Assess (collected, so that one failure shows every step it happened at)
       const [want, got] = [await live(), await stored()];
+      const [storedStamp, liveStamp] = await stamps();
+      if (storedStamp !== liveStamp) mismatches.push(`${file}: stored stamp ${storedStamp}, live ${liveStamp}`);
       if (want.join('\n') !== got.join('\n')) {
         mismatches.push(`${file}: missing ${JSON.stringify(want.filter((l) => !got.includes(l)))}, stale ${JSON.stringify(got.filter((l) => !want.includes(l)))}`);
       }
@@ -110,11 +119,14 @@ describe('Integration: the drift baseline stored unit by unit', () => {
     await runOnFolder(ws.migrations(files), db.url, { action: 'migrate' });
     // Act
     await db.query('GRANT SELECT ON account TO PUBLIC');
+    const grantStamps = await stamps();
     const afterGrant = await driftNow();
     await db.query('ALTER TABLE untouched RENAME COLUMN note TO remark');
     const afterRename = await driftNow();
     // Assess
     expect(afterGrant).toEqual([]);
+    // The GRANT wrote a catalog row: the stamps differ, and the full comparison found nothing.
+    expect(grantStamps[0]).not.toEqual(grantStamps[1]);
     expect(afterRename.map((d) => `${d.change} ${d.name}`).sort()).toEqual(['added public.untouched.remark', 'removed public.untouched.note']);
   });
 });

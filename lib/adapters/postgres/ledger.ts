@@ -230,16 +230,17 @@ export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<
   return false;
 }
 
-interface LedgerRow {
-  id: string;
-  checksum: string;
-  state: LedgerState;
-  method: AppliedMigration['method'];
-  applied_at: string;
-  duration_ms: number | null;
-  bundle_id: string;
-  applied_by: string;
-}
+/** One ledger row as the server sends it: the columns in the order of the query's `json_build_array`. */
+type LedgerTuple = [
+  id: string,
+  checksum: string,
+  state: LedgerState,
+  method: AppliedMigration['method'],
+  durationMs: number | null,
+  bundleId: string,
+  appliedBy: string,
+  appliedAt: string,
+];
 
 /**
  * Every ledger row in one query; a missing ledger is `{ exists: false }`, and
@@ -248,23 +249,16 @@ interface LedgerRow {
  */
 export async function readLedgerRows(client: pg.Client, t: LedgerTables, known = false): Promise<LedgerSnapshot> {
   if (!known && !(await tableExists(client, t.migrations))) return { exists: false, rows: [] };
-  // The server formats the ISO time: parsing 10,000 timestamps into Dates costs more than the query.
-  const result = await client.query<LedgerRow>(
-    `select id, checksum, state, method, duration_ms, bundle_id, applied_by,
-            to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as applied_at
+  // One row holding every row as JSON: 10,000 rows of 8 columns cost pg's protocol parser more than the
+  // query, and JSON.parse reads them at native speed. The server formats the ISO time, for the same reason.
+  const result = await client.query<{ rows: string }>(
+    `select coalesce(json_agg(json_build_array(id, checksum, state, method, duration_ms, bundle_id, applied_by,
+              to_char(applied_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))), '[]')::text as rows
        from ${t.migrations}`,
   );
-  const rows = result.rows.map(
-    (row): AppliedMigration => ({
-      id: row.id,
-      checksum: row.checksum,
-      state: row.state,
-      appliedAt: row.applied_at,
-      durationMs: row.duration_ms,
-      bundleId: row.bundle_id,
-      appliedBy: row.applied_by,
-      method: row.method,
-    }),
+  const raw = JSON.parse(result.rows[0]?.rows ?? '[]') as LedgerTuple[];
+  const rows = raw.map(
+    ([id, checksum, state, method, durationMs, bundleId, appliedBy, appliedAt]): AppliedMigration => ({ id, checksum, state, appliedAt, durationMs, bundleId, appliedBy, method }),
   );
   return { exists: true, rows };
 }

@@ -45,6 +45,44 @@ const RELATION_UNIT = `case when c.relkind in ('i', 'I') then ${UNIT.relation} +
 /** One hashed row: its xmin, seeded with the row's key and catalog number, so equal xmins of different rows differ. */
 const h = (xmin: string, key: string, catalog: number): string => `hashxidextended(${xmin}, (${key}) * 32 + ${catalog})`;
 
+/** One catalog's rows behind the fingerprint. */
+interface Source {
+  /** The catalog (and, for rows not tied to a relation, the join that keeps the managed schemas' rows). */
+  from: string;
+  /** The column naming the relation a row belongs to; null for rows not tied to one. */
+  relation: string | null;
+  hash: string;
+  /** The unit of a row not tied to a relation. */
+  unit?: string;
+  /** The relation such a row may still belong to (a table's constraint or row type), joined to `relunit` as `u`. */
+  owner?: string;
+}
+
+const SOURCES: Source[] = [
+  { from: 'ns', relation: null, hash: h('ns.xmin', 'ns.oid::bigint', 1), unit: `${UNIT.namespace} + ns.oid::bigint` },
+  { from: 'pg_extension e', relation: null, hash: h('e.xmin', 'e.oid::bigint', 2), unit: `${UNIT.extension} + e.oid::bigint` },
+  { from: 'pg_class c', relation: 'c.oid', hash: h('c.xmin', 'c.oid::bigint', 3) },
+  { from: 'pg_attribute a', relation: 'a.attrelid', hash: h('a.xmin', 'a.attrelid::bigint * 65536 + a.attnum', 4) },
+  { from: 'pg_attrdef ad', relation: 'ad.adrelid', hash: h('ad.xmin', 'ad.oid::bigint', 5) },
+  { from: 'pg_index ix', relation: 'ix.indexrelid', hash: h('ix.xmin', 'ix.indexrelid::bigint', 7) },
+  { from: 'pg_trigger tg', relation: 'tg.tgrelid', hash: h('tg.xmin', 'tg.oid::bigint', 8) },
+  { from: 'pg_rewrite rw', relation: 'rw.ev_class', hash: h('rw.xmin', 'rw.oid::bigint', 9) },
+  { from: 'pg_sequence s', relation: 's.seqrelid', hash: h('s.xmin', 's.seqrelid::bigint', 10) },
+  { from: 'pg_inherits ih', relation: 'ih.inhrelid', hash: h('ih.xmin', 'ih.inhrelid::bigint * 65536 + ih.inhseqno', 11) },
+  { from: 'pg_partitioned_table pt', relation: 'pt.partrelid', hash: h('pt.xmin', 'pt.partrelid::bigint', 12) },
+  // A table's constraints and row type are its own; a domain's constraints and a standalone type are the type's.
+  { from: 'pg_constraint co join ns on ns.oid = co.connamespace', relation: null, hash: h('co.xmin', 'co.oid::bigint', 6), unit: `coalesce(u.unit, ${UNIT.type} + co.contypid::bigint)`, owner: 'co.conrelid' },
+  { from: 'pg_type t join ns on ns.oid = t.typnamespace', relation: null, hash: h('t.xmin', 't.oid::bigint', 13), unit: `coalesce(u.unit, ${UNIT.type} + t.oid::bigint)`, owner: 't.typrelid' },
+  {
+    from: 'pg_enum en join pg_type et on et.oid = en.enumtypid join ns on ns.oid = et.typnamespace',
+    relation: null,
+    hash: h('en.xmin', 'en.oid::bigint', 14),
+    unit: `${UNIT.type} + en.enumtypid::bigint`,
+  },
+  { from: 'pg_proc p join ns on ns.oid = p.pronamespace', relation: null, hash: h('p.xmin', 'p.oid::bigint', 15), unit: `${UNIT.function} + p.oid::bigint` },
+  { from: 'pg_collation cl join ns on ns.oid = cl.collnamespace', relation: null, hash: h('cl.xmin', 'cl.oid::bigint', 16), unit: `${UNIT.collation} + cl.oid::bigint` },
+];
+
 /**
  * CTEs ending in `stamp_rows (unit, h)`: every catalog row behind the
  * fingerprint, with its unit and hash. `$1` as in {@link SYSTEM_SCHEMAS}.
@@ -52,33 +90,29 @@ const h = (xmin: string, key: string, catalog: number): string => `hashxidextend
 export const STAMP_ROWS_CTE = `
 ns as (select n.oid, n.xmin from pg_namespace n where ${SYSTEM_SCHEMAS}),
 relunit as (
-  select c.oid, c.xmin, ${RELATION_UNIT} as unit
+  select c.oid, ${RELATION_UNIT} as unit
   from pg_class c join ns on ns.oid = c.relnamespace left join pg_index i on i.indexrelid = c.oid
 ),
 stamp_rows (unit, h) as (
-  select ${UNIT.namespace} + ns.oid::bigint, ${h('ns.xmin', 'ns.oid::bigint', 1)} from ns
-  union all select ${UNIT.extension} + e.oid::bigint, ${h('e.xmin', 'e.oid::bigint', 2)} from pg_extension e
-  union all select u.unit, ${h('u.xmin', 'u.oid::bigint', 3)} from relunit u
-  union all select u.unit, ${h('a.xmin', 'a.attrelid::bigint * 65536 + a.attnum', 4)} from pg_attribute a join relunit u on u.oid = a.attrelid where a.attnum > 0
-  union all select u.unit, ${h('ad.xmin', 'ad.oid::bigint', 5)} from pg_attrdef ad join relunit u on u.oid = ad.adrelid
-  union all select coalesce(u.unit, ${UNIT.type} + co.contypid::bigint), ${h('co.xmin', 'co.oid::bigint', 6)}
-    from pg_constraint co join ns on ns.oid = co.connamespace left join relunit u on u.oid = co.conrelid
-  union all select u.unit, ${h('i.xmin', 'i.indexrelid::bigint', 7)} from pg_index i join relunit u on u.oid = i.indexrelid
-  union all select u.unit, ${h('tg.xmin', 'tg.oid::bigint', 8)} from pg_trigger tg join relunit u on u.oid = tg.tgrelid
-  union all select u.unit, ${h('rw.xmin', 'rw.oid::bigint', 9)} from pg_rewrite rw join relunit u on u.oid = rw.ev_class
-  union all select u.unit, ${h('s.xmin', 's.seqrelid::bigint', 10)} from pg_sequence s join relunit u on u.oid = s.seqrelid
-  union all select u.unit, ${h('ih.xmin', 'ih.inhrelid::bigint * 65536 + ih.inhseqno', 11)} from pg_inherits ih join relunit u on u.oid = ih.inhrelid
-  union all select u.unit, ${h('pt.xmin', 'pt.partrelid::bigint', 12)} from pg_partitioned_table pt join relunit u on u.oid = pt.partrelid
-  union all select coalesce(u.unit, ${UNIT.type} + t.oid::bigint), ${h('t.xmin', 't.oid::bigint', 13)}
-    from pg_type t join ns on ns.oid = t.typnamespace left join relunit u on u.oid = t.typrelid
-  union all select ${UNIT.type} + en.enumtypid::bigint, ${h('en.xmin', 'en.oid::bigint', 14)}
-    from pg_enum en join pg_type t on t.oid = en.enumtypid join ns on ns.oid = t.typnamespace
-  union all select ${UNIT.function} + p.oid::bigint, ${h('p.xmin', 'p.oid::bigint', 15)} from pg_proc p join ns on ns.oid = p.pronamespace
-  union all select ${UNIT.collation} + co.oid::bigint, ${h('co.xmin', 'co.oid::bigint', 16)} from pg_collation co join ns on ns.oid = co.collnamespace
+  ${SOURCES.map((source) => {
+    if (source.relation !== null) return `select u.unit, ${source.hash} from ${source.from} join relunit u on u.oid = ${source.relation}`;
+    return `select ${source.unit}, ${source.hash} from ${source.from}${source.owner ? ` left join relunit u on u.oid = ${source.owner}` : ''}`;
+  }).join('\n  union all ')}
 )`;
 
-/** The stamp of the managed schemas as they are: one bigint, as text. `$1` as in {@link SYSTEM_SCHEMAS}. */
-export const LIVE_STAMP_SQL = `with ${STAMP_ROWS_CTE} select coalesce(bit_xor(h), 0)::text from stamp_rows`;
+/**
+ * The stamp of the managed schemas as they are: one bigint, as text; the XOR
+ * of every unit's stamp, computed from the same rows without grouping them
+ * by unit (semi-joins instead of the unit mapping: a third cheaper). `$1` as
+ * in {@link SYSTEM_SCHEMAS}.
+ */
+export const LIVE_STAMP_SQL = `with ns as (select n.oid, n.xmin from pg_namespace n where ${SYSTEM_SCHEMAS}),
+rel as (select c.oid from pg_class c where c.relnamespace in (select oid from ns))
+select coalesce(bit_xor(h), 0)::text from (
+  ${SOURCES.map((source) =>
+    source.relation !== null ? `select ${source.hash} as h from ${source.from} where ${source.relation} in (select oid from rel)` : `select ${source.hash} as h from ${source.from}`,
+  ).join('\n  union all ')}
+) s`;
 
 /** Each unit's stamp: rows (unit, stamp). */
 export const UNIT_STAMPS_SQL = `with ${STAMP_ROWS_CTE} select unit, bit_xor(h) as stamp from stamp_rows group by unit`;
