@@ -45,6 +45,9 @@ CREATE TYPE billing.pair AS (a int, b text);`],
 CREATE TABLE event_2026 PARTITION OF event FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 ALTER TABLE event RENAME TO happening;`],
   ['app/0015_drop_cascade.sql', 'DROP TABLE bill CASCADE;\nDROP TYPE finance.pair;'],
+  // Outside a transaction nothing says what changed: every unit is stamped again.
+  ['app/0016_concurrently.sql', '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY account_email ON account (email);'],
+  ['app/0017_after.sql', 'ALTER TABLE account ADD COLUMN plan text;'],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();
@@ -128,5 +131,18 @@ describe('Integration: the drift baseline stored unit by unit', () => {
     // The GRANT wrote a catalog row: the stamps differ, and the full comparison found nothing.
     expect(grantStamps[0]).not.toEqual(grantStamps[1]);
     expect(afterRename.map((d) => `${d.change} ${d.name}`).sort()).toEqual(['added public.untouched.remark', 'removed public.untouched.note']);
+  });
+
+  it('stamps every unit again after a run whose check found the stamps different, so a GRANT costs one full comparison, not every one', async () => {
+    // Prepare
+    const files = { [STEPS[0]![0]]: STEPS[0]![1] };
+    await runOnFolder(ws.migrations(files), db.url, { action: 'migrate' });
+    await db.query('GRANT SELECT ON untouched TO PUBLIC');
+    // Act: a run that touches another table only
+    await runOnFolder(ws.migrations({ ...files, 'app/0002_more.sql': 'ALTER TABLE account ADD COLUMN name text;' }), db.url, { action: 'migrate' });
+    // Assess
+    const [storedStamp, liveStamp] = await stamps();
+    expect(storedStamp).toEqual(liveStamp);
+    expect(await stored()).toEqual(await live());
   });
 });

@@ -10,6 +10,7 @@ import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
 import { insertMigrationRow, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
+import { LOCKED_RELATIONS_SQL } from './schema-units';
 
 /** A `lock_timeout` / `statement_timeout` value: whole milliseconds, `'0'` for none. */
 function timeoutSetting(ms: number): string {
@@ -183,20 +184,32 @@ function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: Ap
  * A failing statement throws `MigrationFailedError` naming file, line and SQLSTATE.
  * `session`: the timeouts the session already has (set with `setTimeouts`),
  * which a request asking for the same need not set again.
+ * `touched`: the relations the migration's transaction locked (null for a
+ * `no-transaction` migration, which runs in several), so that the drift
+ * baseline is stamped again only for them (see `storeBaseline`).
  *
  * @example
- * const { durationMs } = await applyMigration(client, ledgerTables('stagegate'), request);
+ * const { durationMs, touched } = await applyMigration(client, ledgerTables('stagegate'), request);
  */
 export async function applyMigration(
   client: pg.Client,
   t: LedgerTables,
   request: ApplyRequest,
   session?: Timeouts,
-): Promise<{ durationMs: number }> {
-  const durationMs = request.migration.directives.noTransaction
-    ? await applyOutsideTransaction(client, t, request, session)
-    : await inTransaction(client, request, session, (durationMs) => writeRow(client, t, rowOf(request, 'applied', 'executed', durationMs)));
-  return { durationMs };
+): Promise<{ durationMs: number; touched: string[] | null }> {
+  if (request.migration.directives.noTransaction) return { durationMs: await applyOutsideTransaction(client, t, request, session), touched: null };
+  let touched: string[] = [];
+  const durationMs = await inTransaction(client, request, session, async (durationMs) => {
+    await writeRow(client, t, rowOf(request, 'applied', 'executed', durationMs));
+    touched = await lockedRelations(client);
+  });
+  return { durationMs, touched };
+}
+
+/** The relations the current transaction holds locks on (see `LOCKED_RELATIONS_SQL`), as oids in text. */
+async function lockedRelations(client: pg.Client): Promise<string[]> {
+  const result = await client.query<{ oids: string[] }>(LOCKED_RELATIONS_SQL);
+  return result.rows[0]?.oids ?? [];
 }
 
 /**

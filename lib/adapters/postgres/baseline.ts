@@ -11,7 +11,7 @@ import type { DriftReport } from '../../core/drift';
 import { ChangeKind, ObjectKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
 import { isLedgerMissing, ledgerDigest, type LedgerTables } from './ledger';
 import { SCHEMA_OBJECTS_SQL, withCatalogSearchPath } from './schema-objects';
-import { DEPENDENT_UNITS_SQL, LIVE_STAMP_SQL, STAMP_ROWS_CTE, UNIT_STAMPS_SQL } from './schema-units';
+import { DEPENDENT_UNITS_SQL, inTouchedScope, LIVE_STAMP_SQL, stampRowsCte, UNIT_STAMPS_SQL } from './schema-units';
 import { withTransaction } from './transaction';
 
 /**
@@ -83,17 +83,28 @@ async function differingObjects(client: pg.ClientBase, t: LedgerTables): Promise
  * Compares the live schemas with the baseline: the stored stamp against the
  * live one, in one query that reads no definition; only when they differ,
  * the definitions, and only the differing objects reach the client.
+ * `stampMatched`: the stamps were equal, so every stored unit stamp is live.
+ *
+ * @example
+ * const { report, stampMatched } = await readDriftStamped(client, ledgerTables('stagegate'));
+ */
+export async function readDriftStamped(client: pg.ClientBase, t: LedgerTables): Promise<{ report: DriftReport; stampMatched: boolean }> {
+  const stored = await storedBaseline(client, t, true);
+  const none = { ledgerSchema: t.schema, baseline: false, stale: stored !== null, differences: [] };
+  if (stored === null || !stored.current) return { report: none, stampMatched: false };
+  const same = { ledgerSchema: t.schema, baseline: true, stale: false, differences: [] };
+  if (stored.unchanged) return { report: same, stampMatched: true };
+  return { report: { ...same, differences: await differingObjects(client, t) }, stampMatched: false };
+}
+
+/**
+ * {@link readDriftStamped}'s report alone.
  *
  * @example
  * const { baseline, differences } = await readDrift(client, ledgerTables('stagegate'));
  */
 export async function readDrift(client: pg.ClientBase, t: LedgerTables): Promise<DriftReport> {
-  const stored = await storedBaseline(client, t, true);
-  const none = { ledgerSchema: t.schema, baseline: false, stale: stored !== null, differences: [] };
-  if (stored === null || !stored.current) return none;
-  const same = { ledgerSchema: t.schema, baseline: true, stale: false, differences: [] };
-  if (stored.unchanged) return same;
-  return { ...same, differences: await differingObjects(client, t) };
+  return (await readDriftStamped(client, t)).report;
 }
 
 /** Stores the stamp of the stored units and the ledger's digest, in the caller's transaction; `-` when the units are not to be trusted. */
@@ -122,20 +133,22 @@ async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {
 /**
  * Stores the stamps of the units that changed (new, changed or gone) and
  * returns those units. One statement: the live stamps are read once.
+ * `touched`: only those units can have changed (see {@link storeBaseline}).
  */
-async function restampChangedUnits(client: pg.ClientBase, t: LedgerTables): Promise<string[]> {
+async function restampChangedUnits(client: pg.ClientBase, t: LedgerTables, touched: readonly string[] | null): Promise<string[]> {
   const result = await client.query<{ units: string[] }>(
-    `with ${STAMP_ROWS_CTE},
+    `with ${stampRowsCte(touched !== null)},
      live as (select unit, bit_xor(h) as stamp from stamp_rows group by unit),
+     stored as (select s.unit, s.stamp from ${t.schemaUnits} s${touched !== null ? ` where ${inTouchedScope('s')}` : ''}),
      changed as (
-       select coalesce(l.unit, s.unit) as unit, l.stamp from live l full join ${t.schemaUnits} s on s.unit = l.unit
+       select coalesce(l.unit, s.unit) as unit, l.stamp from live l full join stored s on s.unit = l.unit
         where l.stamp is distinct from s.stamp),
      gone as (delete from ${t.schemaUnits} s using changed c where s.unit = c.unit and c.stamp is null),
      restamped as (
        insert into ${t.schemaUnits} (unit, stamp) select unit, stamp from changed where stamp is not null
        on conflict (unit) do update set stamp = excluded.stamp)
      select coalesce(array_agg(unit), '{}') as units from changed`,
-    [[t.schema]],
+    touched !== null ? [[t.schema], touched] : [[t.schema]],
   );
   return result.rows[0]?.units ?? [];
 }
@@ -146,8 +159,8 @@ async function restampChangedUnits(client: pg.ClientBase, t: LedgerTables): Prom
  * every other unit keeps its stored objects, which its unchanged stamp
  * proves current. The cost follows what changed, not the schema's size.
  */
-async function storeChanged(client: pg.ClientBase, t: LedgerTables): Promise<void> {
-  const changed = await restampChangedUnits(client, t);
+async function storeChanged(client: pg.ClientBase, t: LedgerTables, touched: readonly string[] | null): Promise<void> {
+  const changed = await restampChangedUnits(client, t, touched);
   if (changed.length === 0) return;
   const dependents = await client.query<{ units: string[] }>(DEPENDENT_UNITS_SQL, [changed]);
   const units = [...new Set([...changed, ...(dependents.rows[0]?.units ?? [])])];
@@ -166,20 +179,26 @@ async function hasObjectsWithoutUnit(client: pg.ClientBase, t: LedgerTables): Pr
  * sending a row to the client: unit by unit when the stored units can be
  * trusted (see {@link BASELINE_KEY}), else in full. `onlyIfUnusable`: only
  * when there is none, or it is older than the ledger (see `DriftReport.stale`).
+ * `touched`: the relations that can have changed since the stored stamps
+ * were last proven live (the locks of this session's migrations), so that
+ * only their units (and every unit that is not a relation's) are stamped
+ * again; null when unknown, which stamps every unit. False when nothing
+ * was stored (`onlyIfUnusable` and the baseline is usable).
  *
  * @example
  * await storeBaseline(client, ledgerTables('stagegate'));
  */
-export async function storeBaseline(client: pg.ClientBase, t: LedgerTables, onlyIfUnusable = false): Promise<void> {
+export async function storeBaseline(client: pg.ClientBase, t: LedgerTables, onlyIfUnusable = false, touched: readonly string[] | null = null): Promise<boolean> {
   const stored = await storedBaseline(client, t);
-  if (onlyIfUnusable && stored?.current === true) return;
+  if (onlyIfUnusable && stored?.current === true) return false;
   const byUnit = stored?.stamp != null && !(await hasObjectsWithoutUnit(client, t));
   await withCatalogSearchPath(client, () =>
     withTransaction(client, async () => {
-      await (byUnit ? storeChanged(client, t) : storeAll(client, t));
+      await (byUnit ? storeChanged(client, t, touched) : storeAll(client, t));
       await writeStamp(client, t);
     }),
   );
+  return true;
 }
 
 /**

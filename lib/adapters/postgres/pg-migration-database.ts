@@ -18,7 +18,7 @@ import type {
 import type { DriftReport } from '../../core/drift';
 import type { SchemaObject } from '../../core/schema';
 import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
-import { keepingBaselineCurrent, readDrift, replaceBaselineObjects, storeBaseline } from './baseline';
+import { keepingBaselineCurrent, readDrift, readDriftStamped, replaceBaselineObjects, storeBaseline } from './baseline';
 import { readSchemaObjects } from './schema-objects';
 import { withClient, type PgConnection } from './connect';
 import { mappingErrors } from './errors';
@@ -68,6 +68,13 @@ export type PgMigrationDatabaseOptions = CommonOptions &
 class PgLedgerSession implements LedgerSession {
   /** Whether `timeouts` are in force for the session yet: set with the first migration, not before. */
   private timeoutsSet = false;
+  /**
+   * The relations this session's migrations locked since the baseline's
+   * stamps were last proven live (by a drift check that found them equal, or
+   * a store); null when something else may have changed the schema (a
+   * `no-transaction` migration, a reverse script, no proof yet).
+   */
+  private touched: Set<string> | null = null;
 
   /**
    * @param created the ledger was created by this session, under its lock: until
@@ -104,13 +111,19 @@ class PgLedgerSession implements LedgerSession {
 
   apply(request: ApplyRequest): Promise<{ durationMs: number }> {
     this.created = false;
-    return mappingErrors(`applying ${request.migration.id}`, async () =>
-      applyMigration(this.client, this.tables, request, await this.sessionTimeouts()),
-    );
+    return mappingErrors(`applying ${request.migration.id}`, async () => {
+      const saved = this.touched;
+      // Until it is known what the migration locked, nothing is known: a failure leaves it so.
+      this.touched = null;
+      const { durationMs, touched } = await applyMigration(this.client, this.tables, request, await this.sessionTimeouts());
+      if (saved !== null && touched !== null) this.touched = new Set([...saved, ...touched]);
+      return { durationMs };
+    });
   }
 
   revert(request: RevertRequest): Promise<{ durationMs: number }> {
     this.created = false;
+    this.touched = null;
     return mappingErrors(`reverting ${request.migration.id}`, async () =>
       revertMigration(this.client, this.tables, request, await this.sessionTimeouts()),
     );
@@ -149,11 +162,21 @@ class PgLedgerSession implements LedgerSession {
   }
 
   readDrift(): Promise<DriftReport> {
-    return mappingErrors('comparing the schema with its baseline', () => readDrift(this.client, this.tables));
+    return mappingErrors('comparing the schema with its baseline', async () => {
+      const { report, stampMatched } = await readDriftStamped(this.client, this.tables);
+      this.touched = stampMatched ? new Set() : null;
+      return report;
+    });
   }
 
   storeBaseline(onlyIfUnusable?: boolean): Promise<void> {
-    return mappingErrors('storing the schema baseline', () => storeBaseline(this.client, this.tables, onlyIfUnusable));
+    return mappingErrors('storing the schema baseline', async () => {
+      const saved = this.touched;
+      this.touched = null;
+      const stored = await storeBaseline(this.client, this.tables, onlyIfUnusable, saved === null ? null : [...saved]);
+      // Stored: every unit stamp is live again (bar changes made meanwhile by others, which the next check finds).
+      this.touched = stored ? new Set() : saved;
+    });
   }
 
   readSchemaObjects(): Promise<SchemaObject[]> {

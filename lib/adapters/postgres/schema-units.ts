@@ -86,19 +86,41 @@ const SOURCES: Source[] = [
 /**
  * CTEs ending in `stamp_rows (unit, h)`: every catalog row behind the
  * fingerprint, with its unit and hash. `$1` as in {@link SYSTEM_SCHEMAS}.
+ * `touched`: only the relation units of the tables, views and sequences
+ * whose oids are in `$2` (a bigint[]), and every unit that is not a
+ * relation's (types, functions, schemas, extensions, collations: few, and
+ * never locked in a way that says a run changed them).
  */
-export const STAMP_ROWS_CTE = `
+export function stampRowsCte(touched = false): string {
+  const inScope = touched ? `where c.relkind = 'c' or coalesce(i.indrelid, c.oid)::bigint = any($2::bigint[])` : '';
+  const rows = SOURCES.map((source) => {
+    if (source.relation !== null) return `select u.unit, ${source.hash} from ${source.from} join relunit u on u.oid = ${source.relation}`;
+    if (!source.owner) return `select ${source.unit}, ${source.hash} from ${source.from}`;
+    // A row of a relation out of scope is left out, not counted as the type's.
+    return `select ${source.unit}, ${source.hash} from ${source.from} left join relunit u on u.oid = ${source.owner}${touched ? ` where ${source.owner} = 0 or u.unit is not null` : ''}`;
+  });
+  return `
 ns as (select n.oid, n.xmin from pg_namespace n where ${SYSTEM_SCHEMAS}),
 relunit as (
   select c.oid, ${RELATION_UNIT} as unit
-  from pg_class c join ns on ns.oid = c.relnamespace left join pg_index i on i.indexrelid = c.oid
+  from pg_class c join ns on ns.oid = c.relnamespace left join pg_index i on i.indexrelid = c.oid ${inScope}
 ),
 stamp_rows (unit, h) as (
-  ${SOURCES.map((source) => {
-    if (source.relation !== null) return `select u.unit, ${source.hash} from ${source.from} join relunit u on u.oid = ${source.relation}`;
-    return `select ${source.unit}, ${source.hash} from ${source.from}${source.owner ? ` left join relunit u on u.oid = ${source.owner}` : ''}`;
-  }).join('\n  union all ')}
+  ${rows.join('\n  union all ')}
 )`;
+}
+
+/** The units {@link stampRowsCte} covers with `touched`, as a condition on `<alias>.unit`. */
+export const inTouchedScope = (alias: string): string =>
+  `(${alias}.unit / 4294967296 <> 1 or ${alias}.unit - ${UNIT.relation} = any($2::bigint[]))`;
+
+/**
+ * The relations this transaction holds a lock on: every table, index, view
+ * and sequence a migration created, altered or dropped (PostgreSQL locks
+ * each until the end of the transaction), and some it only read.
+ */
+export const LOCKED_RELATIONS_SQL = `select coalesce(array_agg(distinct l.relation::bigint), '{}') as oids from pg_locks l
+  where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.database = (select d.oid from pg_database d where d.datname = current_database())`;
 
 /**
  * The stamp of the managed schemas as they are: one bigint, as text; the XOR
@@ -115,7 +137,7 @@ select coalesce(bit_xor(h), 0)::text from (
 ) s`;
 
 /** Each unit's stamp: rows (unit, stamp). */
-export const UNIT_STAMPS_SQL = `with ${STAMP_ROWS_CTE} select unit, bit_xor(h) as stamp from stamp_rows group by unit`;
+export const UNIT_STAMPS_SQL = `with ${stampRowsCte()} select unit, bit_xor(h) as stamp from stamp_rows group by unit`;
 
 /**
  * The units whose definitions name a unit of `$1` (a bigint[]): the objects
