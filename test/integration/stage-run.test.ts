@@ -1,5 +1,6 @@
 import { FolderBundleSource } from '../../lib/adapters/fs/folder-bundle-source';
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
+import { LEDGER_REVISION } from '../../lib/adapters/postgres/ledger';
 import { StageRecordAccessDeniedError } from '../../lib/core/errors';
 import type { StageRecord } from '../../lib/core/stage-record';
 import type { StageRecords } from '../../lib/ports';
@@ -70,7 +71,7 @@ describe('Integration: the engine with a stage order (real PostgreSQL)', () => {
     // Assess
     expect(result.status).toBe('applied');
     expect(await db.query("select key, value from stagegate.meta where key like 'ledger_%' order by key")).toEqual([
-      { key: 'ledger_revision', value: '3' },
+      { key: 'ledger_revision', value: String(LEDGER_REVISION) },
       { key: 'ledger_version', value: '1' },
     ]);
     expect(await db.query("select stage_override->>'reason' as reason from stagegate.runs where stage_override is not null")).toEqual([{ reason: 'upgrade test' }]);

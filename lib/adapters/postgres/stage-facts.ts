@@ -2,7 +2,8 @@ import pg from 'pg';
 import type { StageOverride } from '../../core/stage-record';
 import type { StageFacts } from '../../ports';
 import type { LedgerTables } from './ledger';
-import { readSchemaHash } from './schema-objects';
+import { SCHEMA_HASH_SQL, withCatalogSearchPath } from './schema-objects';
+import { LIVE_STAMP_SQL } from './schema-units';
 
 interface OverrideRow {
   at: string;
@@ -32,7 +33,8 @@ async function readStageOverrides(client: pg.Client, t: LedgerTables): Promise<S
 
 /**
  * The facts a stage record takes from the database: the overrides and the
- * schema fingerprint of every managed schema (the ledger's excluded).
+ * schema fingerprint of every managed schema (the ledger's excluded). Call
+ * it under the ledger lock: it may cache the fingerprint's hash in `meta`.
  *
  * @example
  * const facts = await readStageFacts(client, ledgerTables('stagegate'));
@@ -41,10 +43,34 @@ export async function readStageFacts(client: pg.Client, t: LedgerTables): Promis
   return { schemaHash: await fingerprint(client, t), overrides: await readStageOverrides(client, t) };
 }
 
+/**
+ * The `meta` key of the last fingerprint hash: `<catalog stamp> <sha256>`.
+ * The stamp (see `schema-units.ts`) changes with every change of schema, so
+ * while it is the same the hash is too, and a deploy with nothing to apply
+ * pays one pass over the catalog instead of reading every definition.
+ */
+const HASH_KEY = 'schema_hash';
+
+/** The live fingerprint's hash, from the cache in `meta` when the stamp says it is still right, else computed and cached. */
+async function cachedSchemaHash(client: pg.Client, t: LedgerTables): Promise<string> {
+  const cached = await client.query<{ hash: string }>(
+    `select split_part(value, ' ', 2) as hash from ${t.meta} where key = $2 and split_part(value, ' ', 1) = (${LIVE_STAMP_SQL})`,
+    [[t.schema], HASH_KEY],
+  );
+  if (cached.rows[0]) return cached.rows[0].hash;
+  // The stamp and the hash from one statement: one snapshot of the catalog.
+  const fresh = await withCatalogSearchPath(client, () =>
+    client.query<{ stamp: string; hash: string }>(`select (${LIVE_STAMP_SQL}) as stamp, h.hash from (${SCHEMA_HASH_SQL}) h`, [[t.schema]]),
+  );
+  const { stamp, hash } = fresh.rows[0] ?? { stamp: '', hash: '' };
+  await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value`, [HASH_KEY, `${stamp} ${hash}`]);
+  return hash;
+}
+
 /** A server that cannot compute the fingerprint (an old version, a catalog it may not read) only leaves it out. */
 async function fingerprint(client: pg.Client, t: LedgerTables): Promise<string | null> {
   try {
-    return await readSchemaHash(client, [t.schema]);
+    return await cachedSchemaHash(client, t);
   } catch (error) {
     if (error instanceof pg.DatabaseError) return null;
     throw error;
