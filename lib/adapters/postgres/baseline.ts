@@ -109,7 +109,7 @@ export async function readDrift(client: pg.ClientBase, t: LedgerTables): Promise
 
 /** Stores the stamp of the stored units and the ledger's digest, in the caller's transaction; `-` when the units are not to be trusted. */
 async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true): Promise<void> {
-  const stamp = trusted ? `coalesce((select bit_xor(stamp) from ${t.schemaUnits}), 0)::text` : `'${NO_STAMP}'`;
+  const stamp = trusted ? `coalesce((select sum(stamp) from ${t.schemaUnits}), 0)::text` : `'${NO_STAMP}'`;
   await client.query(
     `insert into ${t.meta} (key, value) select $1, ${stamp} || ' ' || (${ledgerDigest(t)})
      on conflict (key) do update set value = excluded.value`,
@@ -138,7 +138,7 @@ async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {
 async function restampChangedUnits(client: pg.ClientBase, t: LedgerTables, touched: readonly string[] | null): Promise<string[]> {
   const result = await client.query<{ units: string[] }>(
     `with ${stampRowsCte(touched !== null)},
-     live as (select unit, bit_xor(h) as stamp from stamp_rows group by unit),
+     live as (select unit, sum(h) as stamp from stamp_rows group by unit),
      stored as (select s.unit, s.stamp from ${t.schemaUnits} s${touched !== null ? ` where ${inTouchedScope('s')}` : ''}),
      changed as (
        select coalesce(l.unit, s.unit) as unit, l.stamp from live l full join stored s on s.unit = l.unit

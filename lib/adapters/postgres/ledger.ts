@@ -113,7 +113,7 @@ function revisionDdl(t: LedgerTables): string[] {
     `create index if not exists schema_objects_unit on ${t.schemaObjects} (unit)`,
     `create table if not exists ${t.schemaUnits} (
        unit bigint primary key,
-       stamp bigint not null)`,
+       stamp numeric not null)`,
     `alter table ${t.migrations} drop constraint if exists migrations_method_check`,
     `alter table ${t.migrations} add constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted'))`,
   ];

@@ -11,8 +11,9 @@
  * Rows are grouped in units, the catalog objects whose definitions
  * `schema-objects.ts` reads: a relation (a table with its columns,
  * constraints, indexes and triggers; a view; a sequence), a type, a
- * function, a schema, an extension, a collation. A unit's stamp is the XOR of
- * its rows' 64-bit hashes, and the stamp of the whole is the XOR of the
+ * function, a schema, an extension, a collation. A unit's stamp is the sum of
+ * its rows' 64-bit hashes (a numeric: no overflow, and unlike `bit_xor` it
+ * needs no PostgreSQL 14), and the stamp of the whole is the sum of the
  * units': after a run, only units whose stamp changed (and the units whose
  * definitions name them, found in `pg_depend`) are read again.
  */
@@ -123,21 +124,21 @@ export const LOCKED_RELATIONS_SQL = `select coalesce(array_agg(distinct l.relati
   where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.database = (select d.oid from pg_database d where d.datname = current_database())`;
 
 /**
- * The stamp of the managed schemas as they are: one bigint, as text; the XOR
+ * The stamp of the managed schemas as they are: one number, as text; the sum
  * of every unit's stamp, computed from the same rows without grouping them
  * by unit (semi-joins instead of the unit mapping: a third cheaper). `$1` as
  * in {@link SYSTEM_SCHEMAS}.
  */
 export const LIVE_STAMP_SQL = `with ns as (select n.oid, n.xmin from pg_namespace n where ${SYSTEM_SCHEMAS}),
 rel as (select c.oid from pg_class c where c.relnamespace in (select oid from ns))
-select coalesce(bit_xor(h), 0)::text from (
+select coalesce(sum(h), 0)::text from (
   ${SOURCES.map((source) =>
     source.relation !== null ? `select ${source.hash} as h from ${source.from} where ${source.relation} in (select oid from rel)` : `select ${source.hash} as h from ${source.from}`,
   ).join('\n  union all ')}
 ) s`;
 
 /** Each unit's stamp: rows (unit, stamp). */
-export const UNIT_STAMPS_SQL = `with ${stampRowsCte()} select unit, bit_xor(h) as stamp from stamp_rows group by unit`;
+export const UNIT_STAMPS_SQL = `with ${stampRowsCte()} select unit, sum(h) as stamp from stamp_rows group by unit`;
 
 /**
  * The units whose definitions name a unit of `$1` (a bigint[]): the objects
