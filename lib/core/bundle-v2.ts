@@ -1,0 +1,196 @@
+import { isUtf8 } from 'node:buffer';
+import { directivesShape } from './bundle-document';
+import { array, checkShape, describe, fail, integer, isObject, nullable, quotedKey, strictObject, string, type Check } from './bundle-shape';
+import { CHECKSUM_VERSION } from './checksum';
+import { BundleInvalidError } from './errors';
+import { compareNumbers, compareParsedIds, MAX_ID_LENGTH, parseMigrationId, type Directives, type Migration, type ParsedId } from './migration';
+
+/**
+ * Version 2 of the bundle content: one line of JSON with the metadata, then
+ * the SQL texts one after another (UTF-8):
+ *
+ *     {"format":"stagegate-bundle","formatVersion":2,"checksumVersion":1,"ids":[…],"checksums":[…],
+ *      "sqlLengths":[…],"downLengths":[…|null],"directives":{id: …},"dependencies":{id: […]}}\n
+ *     <sql of ids[0]><its .down.sql, if any><sql of ids[1]>…
+ *
+ * Lengths count UTF-16 code units (JavaScript string lengths), so the text
+ * is decoded once and each migration's SQL is a slice of it. `directives`
+ * holds only migrations with at least one directive, `dependencies` only
+ * those whose dependencies are not the implicit ones (the previous number
+ * of their app): 10,000 migrations load from a small JSON, without an object
+ * per migration to parse and check.
+ */
+export const FORMAT_VERSION_2 = 2;
+
+interface HeaderV2 {
+  format: string;
+  formatVersion: number;
+  checksumVersion: number;
+  ids: string[];
+  checksums: string[];
+  sqlLengths: number[];
+  downLengths: (number | null)[];
+  directives: Record<string, Directives>;
+  dependencies: Record<string, string[]>;
+}
+
+/** Shared by every migration without directives; frozen, so a mistaken edit throws instead of reaching all of them. */
+const NO_DIRECTIVES: Directives = Object.freeze({ dependsOn: Object.freeze([]) as unknown as string[], replaces: Object.freeze([]) as unknown as string[], noTransaction: false, irreversible: false, allow: Object.freeze([]) as unknown as Directives['allow'] });
+
+const hasDirectives = (d: Directives): boolean => d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0;
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * The content (before gzip) of a version 2 bundle of `migrations`, which
+ * must be sorted by id as `buildCatalog` returns them. Deterministic.
+ *
+ * @example
+ * const content = encodeContentV2(buildCatalog(files));
+ */
+export function encodeContentV2(migrations: readonly Migration[]): Buffer {
+  const implicit = implicitDependencies(migrations.map((m) => m.id), migrations);
+  const directives: Record<string, Directives> = {};
+  const dependencies: Record<string, string[]> = {};
+  const texts: string[] = [];
+  migrations.forEach((m, i) => {
+    if (hasDirectives(m.directives)) directives[m.id] = m.directives;
+    if (!sameList(m.dependencies, implicit[i] as string[])) dependencies[m.id] = m.dependencies;
+    texts.push(m.sql);
+    if (m.downSql !== null) texts.push(m.downSql);
+  });
+  // Fixed key order, and ids (never integer-like) as keys in bundle order: the JSON is deterministic.
+  const header = {
+    format: 'stagegate-bundle',
+    formatVersion: FORMAT_VERSION_2,
+    checksumVersion: CHECKSUM_VERSION,
+    ids: migrations.map((m) => m.id),
+    checksums: migrations.map((m) => m.checksum),
+    sqlLengths: migrations.map((m) => m.sql.length),
+    downLengths: migrations.map((m) => (m.downSql === null ? null : m.downSql.length)),
+    directives,
+    dependencies,
+  };
+  // JSON.stringify never writes a raw line break: the first one ends the header.
+  return Buffer.from(`${JSON.stringify(header)}\n${texts.join('')}`, 'utf8');
+}
+
+/**
+ * For each migration (in id order), the ids of the previous number of its
+ * app: what its dependencies are without `depends-on` and without squashes.
+ */
+function implicitDependencies(ids: readonly string[], parsed: readonly ParsedId[]): string[][] {
+  const result: string[][] = [];
+  let groupStart = 0;
+  let previousStart = -1;
+  for (let i = 0; i < parsed.length; i += 1) {
+    const m = parsed[i] as ParsedId;
+    const before = parsed[i - 1];
+    if (!before || before.app !== m.app) {
+      previousStart = -1;
+      groupStart = i;
+    } else if (compareNumbers(before.number, m.number) !== 0) {
+      previousStart = groupStart;
+      groupStart = i;
+    }
+    result.push(previousStart < 0 ? [] : ids.slice(previousStart, groupStart));
+  }
+  return result;
+}
+
+/** A column of the header: an array whose every item passes `ok`; `item` names the first that does not. */
+const column = (ok: (value: unknown) => boolean, item: Check): Check => (value, path) => {
+  if (!Array.isArray(value)) fail(path, `expected an array, found ${describe(value)}`);
+  for (let i = 0; i < value.length; i += 1) if (!ok(value[i])) item(value[i], `${path}.${i}`);
+};
+const isLength = (value: unknown): boolean => Number.isInteger(value) && (value as number) >= 0;
+const length: Check = (value, path) => {
+  integer(value, path);
+  if ((value as number) < 0) fail(path, 'is negative');
+};
+const byId = (check: Check): Check => (value, path) => {
+  if (!isObject(value)) fail(path, `expected an object, found ${describe(value)}`);
+  for (const key of Object.keys(value)) check(value[key], `${path}.${quotedKey(key)}`);
+};
+
+const headerShape = strictObject({
+  format: string(),
+  formatVersion: integer,
+  checksumVersion: integer,
+  ids: column((v) => typeof v === 'string' && v.length <= MAX_ID_LENGTH, string(MAX_ID_LENGTH)),
+  checksums: column((v) => typeof v === 'string', string()),
+  sqlLengths: column(isLength, length),
+  downLengths: column((v) => v === null || isLength(v), nullable(length)),
+  directives: byId(directivesShape),
+  dependencies: byId(array(string(MAX_ID_LENGTH))),
+});
+
+/**
+ * The migrations a version 2 bundle states, from its parsed header line and
+ * the bytes after it. Checks shape, that the columns agree and account for
+ * the text exactly, ids (valid, each once, in id order) and that every key
+ * of `directives` and `dependencies` is a migration of the bundle. Claims
+ * are not recomputed here (see `decodeBundle`). Throws `BundleInvalidError`.
+ *
+ * @example
+ * const migrations = decodeContentV2(JSON.parse(firstLine), rest, 'b.json.gz');
+ */
+export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: string): Migration[] {
+  checkShape(json, headerShape, origin);
+  const header = json as HeaderV2;
+  const { ids, checksums, sqlLengths, downLengths } = header;
+  if (checksums.length !== ids.length || sqlLengths.length !== ids.length || downLengths.length !== ids.length) {
+    throw new BundleInvalidError(origin, `its header lists ${ids.length} ids, ${checksums.length} checksums, ${sqlLengths.length} SQL lengths and ${downLengths.length} reverse lengths; they must agree`);
+  }
+  if (!isUtf8(sqlBytes)) throw new BundleInvalidError(origin, 'its SQL section is not valid UTF-8');
+  const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
+  const parsed = parsedIds(ids, origin);
+  const implicit = implicitDependencies(ids, parsed);
+  checkKeys(header.directives, 'directives', ids, origin);
+  checkKeys(header.dependencies, 'dependencies', ids, origin);
+  const migrations: Migration[] = [];
+  let offset = 0;
+  for (let i = 0; i < ids.length; i += 1) {
+    const id = ids[i] as string;
+    const { app, number, name } = parsed[i] as ParsedId;
+    const end = offset + (sqlLengths[i] as number);
+    const downLength = downLengths[i] as number | null;
+    const downEnd = downLength === null ? end : end + downLength;
+    if (downEnd > text.length) break;
+    const directives = Object.hasOwn(header.directives, id) ? (header.directives[id] as Directives) : NO_DIRECTIVES;
+    const dependencies = Object.hasOwn(header.dependencies, id) ? (header.dependencies[id] as string[]) : (implicit[i] as string[]);
+    const sql = text.slice(offset, end);
+    const downSql = downLength === null ? null : text.slice(end, downEnd);
+    migrations.push({ id, app, number, name, file: `${id}.sql`, sql, downSql, checksum: checksums[i] as string, directives, dependencies });
+    offset = downEnd;
+  }
+  if (migrations.length !== ids.length || offset !== text.length) {
+    throw new BundleInvalidError(origin, `its SQL section is ${text.length} characters long, but its header accounts for ${offset}${migrations.length === ids.length ? '' : ' and more'} (the bundle was edited or cut)`);
+  }
+  return migrations;
+}
+
+/** Each id parsed; valid, each once, in id order. */
+function parsedIds(ids: readonly string[], origin: string): ParsedId[] {
+  const parsed: ParsedId[] = [];
+  for (let i = 0; i < ids.length; i += 1) {
+    const id = ids[i] as string;
+    const p = parseMigrationId(id);
+    if (!p) throw new BundleInvalidError(origin, `${JSON.stringify(id)} is not a migration id (expected app/NNNN_name)`);
+    const previous = parsed[i - 1];
+    if (previous) {
+      if (ids[i - 1] === id) throw new BundleInvalidError(origin, `migration id ${id} appears twice`);
+      if ((compareParsedIds(previous, p) || ((ids[i - 1] as string) < id ? -1 : 1)) > 0) throw new BundleInvalidError(origin, `its migrations are not in id order (${id} after ${ids[i - 1]})`);
+    }
+    parsed.push(p);
+  }
+  return parsed;
+}
+
+/** Every key of a sparse section must be a migration of the bundle. */
+function checkKeys(section: Record<string, unknown>, name: string, ids: readonly string[], origin: string): void {
+  const keys = Object.keys(section);
+  if (keys.length === 0) return;
+  const known = new Set(ids);
+  const unknown = keys.find((key) => !known.has(key));
+  if (unknown !== undefined) throw new BundleInvalidError(origin, `its ${name} name ${JSON.stringify(quotedKey(unknown))}, which is not a migration of the bundle`);
+}
