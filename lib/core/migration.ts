@@ -100,6 +100,8 @@ export function isMigrationId(id: string): boolean {
 
 /** Compares two digit strings by numeric value, without overflow (`0010` > `0009`, `0003` = `00003`). */
 export function compareNumbers(a: string, b: string): number {
+  // Digits of one length compare as text: the usual case (ids zero-padded alike), without a loop.
+  if (a.length === b.length) return a < b ? -1 : a > b ? 1 : 0;
   // Hot in sorting 10,000 ids: skip leading zeros by index instead of building new strings.
   const i = firstSignificant(a);
   const j = firstSignificant(b);

@@ -51,14 +51,16 @@ export interface Analysis {
  * const { steps } = analyse(bundle.migrations, ledger.rows);
  */
 export function analyse(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): Analysis {
-  const byId = new Map(migrations.map((m) => [m.id, m]));
+  const byId = new Map<string, Migration>();
+  for (const m of migrations) byId.set(m.id, m);
   const applied = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
   const dirty = ledger.filter((r) => r.state !== LedgerState.APPLIED);
   const mismatches = findMismatches(ledger, byId);
   const replacedBy = new Map<string, string>();
   const recordOnly = new Set<string>();
   const incompleteSquashes: Analysis['incompleteSquashes'] = [];
-  for (const squash of migrations.filter((m) => m.directives.replaces.length > 0)) {
+  const squashes = migrations.filter((m) => m.directives.replaces.length > 0);
+  for (const squash of squashes) {
     const replaces = squash.directives.replaces;
     const done = replaces.filter((id) => applied.has(id));
     const inEffect = applied.has(squash.id) || done.length === 0 || done.length === replaces.length;
@@ -71,10 +73,10 @@ export function analyse(migrations: readonly Migration[], ledger: readonly Appli
     if (missing.length > 0) incompleteSquashes.push({ squash: squash.id, applied: done, missing });
     recordOnly.add(squash.id);
   }
-  const replacedIds = new Set(migrations.flatMap((m) => m.directives.replaces));
+  const replacedIds = new Set(squashes.flatMap((m) => m.directives.replaces));
   const ahead = ledger.filter((r) => r.state === LedgerState.APPLIED && !byId.has(r.id) && !replacedIds.has(r.id)).map((r) => r.id);
   const steps = incompleteSquashes.length > 0 ? [] : order(migrations, byId, applied, replacedBy, recordOnly);
-  const replaced = migrations.filter((m) => replacedBy.has(m.id)).map((m) => m.id);
+  const replaced = replacedBy.size === 0 ? [] : migrations.filter((m) => replacedBy.has(m.id)).map((m) => m.id);
   return { steps, dirty, mismatches, ahead, incompleteSquashes, replaced };
 }
 
@@ -126,6 +128,10 @@ function order(
   replacedBy: ReadonlyMap<string, string>,
   recordOnly: ReadonlySet<string>,
 ): PlanStep[] {
+  if (replacedBy.size === 0 && recordOnly.size === 0) {
+    const steps = inBundleOrder(migrations, byId, applied);
+    if (steps) return steps;
+  }
   const rank = new Map<string, number>();
   const graph = new Map<string, string[]>();
   const pending: string[] = [];
@@ -165,4 +171,29 @@ function followsOrder(pending: readonly string[], graph: ReadonlyMap<string, rea
     }
   }
   return true;
+}
+
+/**
+ * Without squashes in effect, the pending migrations in bundle order, when
+ * each depends only on migrations that are applied, unknown or before it
+ * (what {@link followsOrder} checks, without building the graph: the
+ * common case, and a fresh database's 10,000 steps); otherwise null.
+ */
+function inBundleOrder(migrations: readonly Migration[], byId: ReadonlyMap<string, Migration>, applied: ReadonlySet<string>): PlanStep[] | null {
+  const steps: PlanStep[] = [];
+  // Ids of the pending migrations walked so far, only when a dependency needs it: the usual one is the previous step.
+  let walked: Set<string> | null = null;
+  for (let i = 0; i < migrations.length; i += 1) {
+    const m = migrations[i] as Migration;
+    if (applied.has(m.id)) continue;
+    const previous = steps.length > 0 ? (steps[steps.length - 1] as PlanStep).migration.id : null;
+    for (const dep of m.dependencies) {
+      if (dep === previous || dep === m.id || applied.has(dep) || !byId.has(dep)) continue;
+      walked ??= new Set(steps.map((step) => step.migration.id));
+      if (!walked.has(dep)) return null;
+    }
+    walked?.add(m.id);
+    steps.push({ kind: 'apply', migration: m });
+  }
+  return steps;
 }
