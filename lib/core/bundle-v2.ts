@@ -3,7 +3,7 @@ import { directivesShape } from './bundle-document';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
 import { BundleInvalidError } from './errors';
-import { compareNumbers, compareParsedIds, MAX_ID_LENGTH, parseMigrationId, type Directives, type Migration, type ParsedId } from './migration';
+import { compareNumbers, compareParsedIds, isMigrationId, MAX_ID_LENGTH, type Directives, type Migration, type ParsedId } from './migration';
 
 /**
  * Version 2 of the bundle content: one line of JSON with the metadata, then
@@ -49,13 +49,14 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean => a.leng
  */
 export function encodeContentV2(migrations: readonly Migration[]): Buffer {
   const ids = migrations.map((m) => m.id);
-  const implicit = implicitRanges(migrations);
+  const groups = new NumberGroups();
   const directives: Record<string, Directives> = {};
   const dependencies: Record<string, string[]> = {};
   const texts: string[] = [];
   migrations.forEach((m, i) => {
     if (hasDirectives(m.directives)) directives[m.id] = m.directives;
-    if (!sameList(m.dependencies, implicitOf(ids, implicit, i))) dependencies[m.id] = m.dependencies;
+    groups.next(i, migrations[i - 1], m.app, m.number);
+    if (!sameList(m.dependencies, ids.slice(groups.start, groups.end))) dependencies[m.id] = m.dependencies;
     texts.push(m.sql);
     if (m.downSql !== null) texts.push(m.downSql);
   });
@@ -76,31 +77,29 @@ export function encodeContentV2(migrations: readonly Migration[]): Buffer {
 }
 
 /**
- * For each migration (in id order), where the previous number of its app
- * is: what its dependencies are without `depends-on` and without squashes.
- * Migration i's are ids [ranges[2i], ranges[2i + 1]) (empty for the first number of an app).
+ * Walks migrations in id order: after `next(i, …)`, [start, end) are the
+ * indexes of the previous number of migration i's app, what its
+ * dependencies are without `depends-on` and without squashes (empty for
+ * the first number of an app).
  */
-function implicitRanges(parsed: readonly ParsedId[]): Int32Array {
-  const ranges = new Int32Array(parsed.length * 2);
-  let groupStart = 0;
-  let previousStart = -1;
-  for (let i = 0; i < parsed.length; i += 1) {
-    const m = parsed[i] as ParsedId;
-    const before = parsed[i - 1];
-    if (!before || before.app !== m.app) {
-      previousStart = -1;
-      groupStart = i;
-    } else if (compareNumbers(before.number, m.number) !== 0) {
-      previousStart = groupStart;
-      groupStart = i;
-    }
-    ranges[2 * i] = previousStart < 0 ? i : previousStart;
-    ranges[2 * i + 1] = previousStart < 0 ? i : groupStart;
-  }
-  return ranges;
-}
+class NumberGroups {
+  start = 0;
+  end = 0;
+  private groupStart = 0;
+  private previousStart = -1;
 
-const implicitOf = (ids: readonly string[], ranges: Int32Array, i: number): string[] => ids.slice(ranges[2 * i], ranges[2 * i + 1]);
+  next(i: number, before: ParsedId | undefined, app: string, number: string): void {
+    if (!before || before.app !== app) {
+      this.previousStart = -1;
+      this.groupStart = i;
+    } else if (compareNumbers(before.number, number) !== 0) {
+      this.previousStart = this.groupStart;
+      this.groupStart = i;
+    }
+    this.start = this.previousStart < 0 ? i : this.previousStart;
+    this.end = this.previousStart < 0 ? i : this.groupStart;
+  }
+}
 
 /** Columns of the header, checked item by item in one loop each (10,000 items); the path is built only for the first bad one. */
 const strings = (max: number): Check => (value, path) => {
@@ -150,30 +149,34 @@ const headerShape = strictObject({
  * const migrations = decodeContentV2(JSON.parse(firstLine), rest, 'b.json.gz');
  */
 export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: string): Migration[] {
-  checkShape(json, headerShape, origin);
-  const header = json as HeaderV2;
+  const header = checkedHeader(json, origin);
   const { ids, checksums, sqlLengths, downLengths } = header;
-  if (checksums.length !== ids.length || sqlLengths.length !== ids.length || downLengths.length !== ids.length) {
-    throw new BundleInvalidError(origin, `its header lists ${ids.length} ids, ${checksums.length} checksums, ${sqlLengths.length} SQL lengths and ${downLengths.length} reverse lengths; they must agree`);
-  }
   if (!isUtf8(sqlBytes)) throw new BundleInvalidError(origin, 'its SQL section is not valid UTF-8');
   const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
-  const parsed = parsedIds(ids, origin);
-  const implicit = implicitRanges(parsed);
   // Usually both empty: then no lookup per migration.
   const statedDirectives = checkKeys(header.directives, 'directives', ids, origin);
   const statedDependencies = checkKeys(header.dependencies, 'dependencies', ids, origin);
   const migrations: Migration[] = [];
+  const groups = new NumberGroups();
   let offset = 0;
   for (let i = 0; i < ids.length; i += 1) {
     const id = ids[i] as string;
-    const { app, number, name } = parsed[i] as ParsedId;
+    const previous = migrations[i - 1];
+    if (!isMigrationId(id)) throw new BundleInvalidError(origin, `${JSON.stringify(id)} is not a migration id (expected app/NNNN_name)`);
+    // The app has no `/` and the number no `_`: the first of each separates the parts. The app string is shared when it repeats.
+    const slash = id.indexOf('/');
+    const underscore = id.indexOf('_', slash);
+    const app = previous && previous.app.length === slash && id.startsWith(previous.app) ? previous.app : id.slice(0, slash);
+    const number = id.slice(slash + 1, underscore);
+    const name = id.slice(underscore + 1);
+    if (previous) checkOrder(previous, id, app, number, name, origin);
+    groups.next(i, previous, app, number);
     const end = offset + (sqlLengths[i] as number);
     const downLength = downLengths[i] as number | null;
     const downEnd = downLength === null ? end : end + downLength;
     if (downEnd > text.length) break;
     const directives = statedDirectives && Object.hasOwn(statedDirectives, id) ? (statedDirectives[id] as Directives) : NO_DIRECTIVES;
-    const dependencies = statedDependencies && Object.hasOwn(statedDependencies, id) ? (statedDependencies[id] as string[]) : implicitOf(ids, implicit, i);
+    const dependencies = statedDependencies && Object.hasOwn(statedDependencies, id) ? (statedDependencies[id] as string[]) : ids.slice(groups.start, groups.end);
     const sql = text.slice(offset, end);
     const downSql = downLength === null ? null : text.slice(end, downEnd);
     migrations.push({ id, app, number, name, file: `${id}.sql`, sql, downSql, checksum: checksums[i] as string, directives, dependencies });
@@ -185,21 +188,20 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   return migrations;
 }
 
-/** Each id parsed; valid, each once, in id order. */
-function parsedIds(ids: readonly string[], origin: string): ParsedId[] {
-  const parsed: ParsedId[] = [];
-  for (let i = 0; i < ids.length; i += 1) {
-    const id = ids[i] as string;
-    const p = parseMigrationId(id);
-    if (!p) throw new BundleInvalidError(origin, `${JSON.stringify(id)} is not a migration id (expected app/NNNN_name)`);
-    const previous = parsed[i - 1];
-    if (previous) {
-      if (ids[i - 1] === id) throw new BundleInvalidError(origin, `migration id ${id} appears twice`);
-      if ((compareParsedIds(previous, p) || ((ids[i - 1] as string) < id ? -1 : 1)) > 0) throw new BundleInvalidError(origin, `its migrations are not in id order (${id} after ${ids[i - 1]})`);
-    }
-    parsed.push(p);
+function checkedHeader(json: unknown, origin: string): HeaderV2 {
+  checkShape(json, headerShape, origin);
+  const { ids, checksums, sqlLengths, downLengths } = json as HeaderV2;
+  if (checksums.length !== ids.length || sqlLengths.length !== ids.length || downLengths.length !== ids.length) {
+    throw new BundleInvalidError(origin, `its header lists ${ids.length} ids, ${checksums.length} checksums, ${sqlLengths.length} SQL lengths and ${downLengths.length} reverse lengths; they must agree`);
   }
-  return parsed;
+  return json as HeaderV2;
+}
+
+/** Refuses an id that repeats `previous` or comes before it in id order. */
+function checkOrder(previous: Migration, id: string, app: string, number: string, name: string, origin: string): void {
+  if (previous.id === id) throw new BundleInvalidError(origin, `migration id ${id} appears twice`);
+  const order = compareParsedIds(previous, { app, number, name }) || (previous.id < id ? -1 : 1);
+  if (order > 0) throw new BundleInvalidError(origin, `its migrations are not in id order (${id} after ${previous.id})`);
 }
 
 /** Every key of a sparse section must be a migration of the bundle; returns the section, or null when it is empty. */

@@ -95,7 +95,7 @@ export function reverseFile(file: string): string {
 }
 
 export function isMigrationId(id: string): boolean {
-  return parseMigrationId(id) !== null;
+  return id.length <= MAX_ID_LENGTH && ID_PATTERN.test(id);
 }
 
 /** Compares two digit strings by numeric value, without overflow (`0010` > `0009`, `0003` = `00003`). */

@@ -51,8 +51,7 @@ export interface Analysis {
  * const { steps } = analyse(bundle.migrations, ledger.rows);
  */
 export function analyse(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): Analysis {
-  const byId = new Map<string, Migration>();
-  for (const m of migrations) byId.set(m.id, m);
+  const byId = lazyIndex(migrations);
   const applied = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
   const dirty = ledger.filter((r) => r.state !== LedgerState.APPLIED);
   const mismatches = findMismatches(ledger, byId);
@@ -109,7 +108,22 @@ export function refuseProblems(migrations: readonly Migration[], analysis: Analy
   return analysis;
 }
 
-function findMismatches(ledger: readonly AppliedMigration[], byId: Map<string, Migration>): ChecksumMismatch[] {
+/** Lookup of the bundle's migrations by id. */
+type MigrationIndex = Pick<ReadonlyMap<string, Migration>, 'get' | 'has'>;
+
+/** The index, built on first use: a fresh database's plan of 10,000 steps never needs it. */
+function lazyIndex(migrations: readonly Migration[]): MigrationIndex {
+  let map: Map<string, Migration> | undefined;
+  const built = (): Map<string, Migration> => {
+    if (map) return map;
+    map = new Map();
+    for (const m of migrations) map.set(m.id, m);
+    return map;
+  };
+  return { get: (id) => built().get(id), has: (id) => built().has(id) };
+}
+
+function findMismatches(ledger: readonly AppliedMigration[], byId: MigrationIndex): ChecksumMismatch[] {
   const mismatches: ChecksumMismatch[] = [];
   for (const row of ledger) {
     const migration = byId.get(row.id);
@@ -123,7 +137,7 @@ function findMismatches(ledger: readonly AppliedMigration[], byId: Map<string, M
 
 function order(
   migrations: readonly Migration[],
-  byId: ReadonlyMap<string, Migration>,
+  byId: MigrationIndex,
   applied: ReadonlySet<string>,
   replacedBy: ReadonlyMap<string, string>,
   recordOnly: ReadonlySet<string>,
@@ -179,7 +193,7 @@ function followsOrder(pending: readonly string[], graph: ReadonlyMap<string, rea
  * (what {@link followsOrder} checks, without building the graph: the
  * common case, and a fresh database's 10,000 steps); otherwise null.
  */
-function inBundleOrder(migrations: readonly Migration[], byId: ReadonlyMap<string, Migration>, applied: ReadonlySet<string>): PlanStep[] | null {
+function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, applied: ReadonlySet<string>): PlanStep[] | null {
   const steps: PlanStep[] = [];
   // Ids of the pending migrations walked so far, only when a dependency needs it: the usual one is the previous step.
   let walked: Set<string> | null = null;
