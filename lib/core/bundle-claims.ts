@@ -26,9 +26,9 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
   const seen = new Set<string>();
   const checked: Migration[] = [];
   const check = (m: Migration): void => {
-    if (seen.has(m.id)) return;
+    // Steps name each migration once; only squashes and their originals can come twice (and only then is the set used).
+    if (squashes.length > 0 && seen.has(m.id)) return;
     checkSql(m, origin, problems);
-    // Steps name each migration once; only squashes and their originals can come twice.
     if (squashes.length > 0) seen.add(m.id);
     checked.push(m);
   };

@@ -197,12 +197,14 @@ function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, a
   const steps: PlanStep[] = [];
   // Ids of the pending migrations walked so far, only when a dependency needs it: the usual one is the previous step.
   let walked: Set<string> | null = null;
+  // A fresh database has nothing applied: no lookup per migration then.
+  const none = applied.size === 0;
   for (let i = 0; i < migrations.length; i += 1) {
     const m = migrations[i] as Migration;
-    if (applied.has(m.id)) continue;
+    if (!none && applied.has(m.id)) continue;
     const previous = steps.length > 0 ? (steps[steps.length - 1] as PlanStep).migration.id : null;
     for (const dep of m.dependencies) {
-      if (dep === previous || dep === m.id || applied.has(dep) || !byId.has(dep)) continue;
+      if (dep === previous || dep === m.id || (!none && applied.has(dep)) || !byId.has(dep)) continue;
       walked ??= new Set(steps.map((step) => step.migration.id));
       if (!walked.has(dep)) return null;
     }
