@@ -153,9 +153,9 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   const { ids, checksums, sqlLengths, downLengths } = header;
   if (!isUtf8(sqlBytes)) throw new BundleInvalidError(origin, 'its SQL section is not valid UTF-8');
   const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
-  // Usually both empty: then no lookup per migration.
-  const statedDirectives = checkKeys(header.directives, 'directives', ids, origin);
-  const statedDependencies = checkKeys(header.dependencies, 'dependencies', ids, origin);
+  // Usually both empty: then no lookup per migration. Their keys are checked once the ids are.
+  const statedDirectives = Object.keys(header.directives).length > 0 ? header.directives : null;
+  const statedDependencies = Object.keys(header.dependencies).length > 0 ? header.dependencies : null;
   const migrations: Migration[] = [];
   const groups = new NumberGroups();
   let offset = 0;
@@ -185,6 +185,8 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   if (migrations.length !== ids.length || offset !== text.length) {
     throw new BundleInvalidError(origin, `its SQL section is ${text.length} characters long, but its header accounts for ${offset}${migrations.length === ids.length ? '' : ' and more'} (the bundle was edited or cut)`);
   }
+  if (statedDirectives) checkKeys(statedDirectives, 'directives', ids, origin);
+  if (statedDependencies) checkKeys(statedDependencies, 'dependencies', ids, origin);
   return migrations;
 }
 
@@ -204,12 +206,10 @@ function checkOrder(previous: Migration, id: string, app: string, number: string
   if (order > 0) throw new BundleInvalidError(origin, `its migrations are not in id order (${id} after ${previous.id})`);
 }
 
-/** Every key of a sparse section must be a migration of the bundle; returns the section, or null when it is empty. */
-function checkKeys<T>(section: Record<string, T>, name: string, ids: readonly string[], origin: string): Record<string, T> | null {
+/** Every key of a sparse section must be a migration of the bundle. */
+function checkKeys(section: Record<string, unknown>, name: string, ids: readonly string[], origin: string): void {
   const keys = Object.keys(section);
-  if (keys.length === 0) return null;
   const known = new Set(ids);
   const unknown = keys.find((key) => !known.has(key));
   if (unknown !== undefined) throw new BundleInvalidError(origin, `its ${name} name ${JSON.stringify(quotedKey(unknown))}, which is not a migration of the bundle`);
-  return section;
 }
