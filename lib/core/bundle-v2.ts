@@ -3,7 +3,7 @@ import { directivesShape } from './bundle-document';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
 import { BundleInvalidError } from './errors';
-import { compareNumbers, compareParsedIds, isMigrationId, MAX_ID_LENGTH, type Directives, type Migration, type ParsedId } from './migration';
+import { compareNumbers, isMigrationId, MAX_ID_LENGTH, type Directives, type Migration } from './migration';
 
 /**
  * Version 2 of the bundle content: one line of JSON with the metadata, then
@@ -55,7 +55,8 @@ export function encodeContentV2(migrations: readonly Migration[]): Buffer {
   const texts: string[] = [];
   migrations.forEach((m, i) => {
     if (hasDirectives(m.directives)) directives[m.id] = m.directives;
-    groups.next(i, migrations[i - 1], m.app, m.number);
+    const before = migrations[i - 1];
+    groups.next(i, before && before.app === m.app ? compareNumbers(before.number, m.number) : NaN);
     if (!sameList(m.dependencies, ids.slice(groups.start, groups.end))) dependencies[m.id] = m.dependencies;
     texts.push(m.sql);
     if (m.downSql !== null) texts.push(m.downSql);
@@ -88,11 +89,12 @@ class NumberGroups {
   private groupStart = 0;
   private previousStart = -1;
 
-  next(i: number, before: ParsedId | undefined, app: string, number: string): void {
-    if (!before || before.app !== app) {
+  /** `order`: how migration i - 1 compares with i by app and number (compareNumbers' sign), NaN for another app or none. */
+  next(i: number, order: number): void {
+    if (Number.isNaN(order)) {
       this.previousStart = -1;
       this.groupStart = i;
-    } else if (compareNumbers(before.number, number) !== 0) {
+    } else if (order !== 0) {
       this.previousStart = this.groupStart;
       this.groupStart = i;
     }
@@ -169,8 +171,9 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
     const app = previous && previous.app.length === slash && id.startsWith(previous.app) ? previous.app : id.slice(0, slash);
     const number = id.slice(slash + 1, underscore);
     const name = id.slice(underscore + 1);
-    if (previous) checkOrder(previous, id, app, number, name, origin);
-    groups.next(i, previous, app, number);
+    const byNumber = previous && previous.app === app ? compareNumbers(previous.number, number) : NaN;
+    if (previous) checkOrder(previous, id, app, byNumber, name, origin);
+    groups.next(i, byNumber);
     const end = offset + (sqlLengths[i] as number);
     const downLength = downLengths[i] as number | null;
     const downEnd = downLength === null ? end : end + downLength;
@@ -199,11 +202,12 @@ function checkedHeader(json: unknown, origin: string): HeaderV2 {
   return json as HeaderV2;
 }
 
-/** Refuses an id that repeats `previous` or comes before it in id order. */
-function checkOrder(previous: Migration, id: string, app: string, number: string, name: string, origin: string): void {
+/** Refuses an id that repeats `previous` or comes before it in id order (`byNumber` as for `NumberGroups.next`). */
+function checkOrder(previous: Migration, id: string, app: string, byNumber: number, name: string, origin: string): void {
   if (previous.id === id) throw new BundleInvalidError(origin, `migration id ${id} appears twice`);
-  const order = compareParsedIds(previous, { app, number, name }) || (previous.id < id ? -1 : 1);
-  if (order > 0) throw new BundleInvalidError(origin, `its migrations are not in id order (${id} after ${previous.id})`);
+  // As compareIds: app, number by value, name, and the text itself for numbers equal in value (0001 and 01).
+  const after = Number.isNaN(byNumber) ? previous.app < app : byNumber < 0 || (byNumber === 0 && (previous.name < name || (previous.name === name && previous.id < id)));
+  if (!after) throw new BundleInvalidError(origin, `its migrations are not in id order (${id} after ${previous.id})`);
 }
 
 /** Every key of a sparse section must be a migration of the bundle. */

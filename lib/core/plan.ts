@@ -203,7 +203,8 @@ function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, a
     const m = migrations[i] as Migration;
     if (!none && applied.has(m.id)) continue;
     const previous = steps.length > 0 ? (steps[steps.length - 1] as PlanStep).migration.id : null;
-    for (const dep of m.dependencies) {
+    for (let k = 0; k < m.dependencies.length; k += 1) {
+      const dep = m.dependencies[k] as string;
       if (dep === previous || dep === m.id || (!none && applied.has(dep)) || !byId.has(dep)) continue;
       walked ??= new Set(steps.map((step) => step.migration.id));
       if (!walked.has(dep)) return null;
