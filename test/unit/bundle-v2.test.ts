@@ -78,13 +78,17 @@ describe('Function: encodeBundle (format version 2)', () => {
     expect(() => verifyClaims(byId.migrations, byId.migrations, byId.origin)).not.toThrow();
   });
 
-  it('states merged numbers implicitly, and an empty bundle is a valid bundle', () => {
+  it('states merged numbers implicitly, orders numbers by value, and an empty bundle is a valid bundle', () => {
     // Prepare
     const merged = buildCatalog([
       { path: 'a/0001_x.sql', content: 'SELECT 1;' },
       { path: 'a/0002_left.sql', content: 'SELECT 2;' },
       { path: 'a/0002_right.sql', content: 'SELECT 3;' },
       { path: 'a/0003_merge.sql', content: 'SELECT 4;' },
+    ]);
+    const byValue = buildCatalog([
+      { path: 'b/0009_x.sql', content: 'SELECT 5;' },
+      { path: 'b/00010_y.sql', content: 'SELECT 6;' },
     ]);
     const encoded = encodeBundle(merged);
     // Act
@@ -95,6 +99,7 @@ describe('Function: encodeBundle (format version 2)', () => {
     expect(loaded.migrations).toEqual(merged);
     expect(loaded.migrations[3]?.dependencies).toEqual(['a/0002_left', 'a/0002_right']);
     expect(empty.migrations).toEqual([]);
+    expect(decodeBundle(encodeBundle(byValue).bytes, 'n.json.gz').migrations.map((m) => m.id)).toEqual(['b/0009_x', 'b/00010_y']);
   });
 });
 
@@ -132,6 +137,7 @@ describe('Function: decodeBundle refuses an edited version 2 bundle', () => {
     ['an id that is not an id', () => header((h) => (h.ids[0] = '../../etc/passwd')), /"\.\.\/\.\.\/etc\/passwd" is not a migration id/],
     ['a repeated id', () => header((h) => (h.ids[2] = h.ids[1] as string)), /migration id org\/0001_initial appears twice/],
     ['ids out of order', () => header((h) => h.ids.reverse()), /not in id order/],
+    ['ids in text order but not by number', () => header((h) => (h.ids[2] = 'org/00010_crlf')), /not in id order \(org\/0003_next after org\/00010_crlf\)/],
     ['directives of an unknown migration', () => header((h) => (h.directives['org/0009_x'] = { dependsOn: [], replaces: [], noTransaction: true, irreversible: false, allow: [] })), /its directives name "org\/0009_x", which is not a migration of the bundle/],
     ['directives of the wrong shape', () => header((h) => ((h.directives['member/0001_initial'] as Record<string, unknown>).noTransaction = 'yes')), /unexpected structure at directives\.member\/0001_initial\.noTransaction/],
     ['dependencies of an unknown migration', () => header((h) => (h.dependencies['x/0001_y'] = [])), /its dependencies name "x\/0001_y"/],
