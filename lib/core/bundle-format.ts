@@ -9,9 +9,9 @@ import { compareParsedIds, parseMigrationId, type Migration } from './migration'
 
 /**
  * The bundle file: gzip'd, deterministic (same migrations, same bytes),
- * identified by the sha256 of the file. Version 2 (written since 0.1.0's
- * second bundle format) is a header line of JSON and the SQL texts after it
- * (see `bundle-v2.ts`); version 1, one JSON document with an entry per
+ * identified by the sha256 of the file. Version 2, which {@link encodeBundle}
+ * writes, is a header line of JSON and the SQL texts after it (see
+ * `bundle-v2.ts`); version 1, one JSON document with an entry per
  * migration, is still read, so published bundles keep loading under their
  * ids. Loading verifies the hash, gzip, JSON, format version, shape and ids
  * before anything touches a database; checksums and dependencies are
