@@ -51,9 +51,14 @@ export interface Analysis {
  * const { steps } = analyse(bundle.migrations, ledger.rows);
  */
 export function analyse(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): Analysis {
-  const byId = lazyIndex(migrations);
-  const applied = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
-  const dirty = ledger.filter((r) => r.state !== LedgerState.APPLIED);
+  // With a ledger, every row is looked up; without one, a fresh database's plan may need no lookup at all.
+  const byId = ledger.length > 0 ? indexById(migrations) : lazyIndex(migrations);
+  const applied = new Set<string>();
+  const dirty: AppliedMigration[] = [];
+  for (const row of ledger) {
+    if (row.state === LedgerState.APPLIED) applied.add(row.id);
+    else dirty.push(row);
+  }
   const mismatches = findMismatches(ledger, byId);
   const replacedBy = new Map<string, string>();
   const recordOnly = new Set<string>();
@@ -111,16 +116,16 @@ export function refuseProblems(migrations: readonly Migration[], analysis: Analy
 /** Lookup of the bundle's migrations by id. */
 type MigrationIndex = Pick<ReadonlyMap<string, Migration>, 'get' | 'has'>;
 
+function indexById(migrations: readonly Migration[]): Map<string, Migration> {
+  const map = new Map<string, Migration>();
+  for (const m of migrations) map.set(m.id, m);
+  return map;
+}
+
 /** The index, built on first use: a fresh database's plan of 10,000 steps never needs it. */
 function lazyIndex(migrations: readonly Migration[]): MigrationIndex {
   let map: Map<string, Migration> | undefined;
-  const built = (): Map<string, Migration> => {
-    if (map) return map;
-    map = new Map();
-    for (const m of migrations) map.set(m.id, m);
-    return map;
-  };
-  return { get: (id) => built().get(id), has: (id) => built().has(id) };
+  return { get: (id) => (map ??= indexById(migrations)).get(id), has: (id) => (map ??= indexById(migrations)).has(id) };
 }
 
 function findMismatches(ledger: readonly AppliedMigration[], byId: MigrationIndex): ChecksumMismatch[] {
