@@ -29,12 +29,17 @@ export interface InProcessResults {
  */
 const CAPPED_FLAGS = '--max-old-space-size=64';
 
-/** Load + verify + plan in fresh processes; `fresh` plans every migration, `applied` finds them all applied, `floor` only inflates, parses and hashes. */
+/**
+ * Load + verify + plan in fresh processes; `fresh` plans every migration,
+ * `applied` finds them all applied, `floor` does only what any loader of
+ * the bundle format must (hash, inflate, parse, hash each SQL), `floor-v1`
+ * the same for format version 1.
+ */
 export async function planInProcess(samples: Samples, set: MigrationSet, reps: number, log: (line: string) => void): Promise<void> {
   const bundle = await set.bundle(set.size);
   const child = join(ROOT, 'dist/bench/inprocess-plan.cjs');
   for (let rep = 0; rep < reps; rep += 1) {
-    for (const mode of ['fresh', 'applied', 'floor']) {
+    for (const mode of ['fresh', 'applied', 'floor', 'floor-v1']) {
       const { stdout } = await timeProcess({ file: process.execPath, args: [child, bundle, mode, String(set.size)] });
       const { totalMs, warmMs } = JSON.parse(stdout) as { totalMs: number; warmMs: number };
       samples.add(`W4 load+verify+plan (${mode})`, set.size, 'stagegate', totalMs);

@@ -53,9 +53,13 @@ function loadRows(samples: Samples, options: BenchOptions): TargetRow[] {
   rows.push(limitRow('W4 load + verify + plan, all pending, first call', String(size), m('W4 load+verify+plan (fresh)', size, 'stagegate'), 50, 'ms'));
   rows.push(limitRow('W4 the same, compiled (median of the next 5 calls)', String(size), m('W4 load+verify+plan (fresh, warm)', size, 'stagegate'), 50, 'ms'));
   rows.push(limitRow('W4 load + plan, all applied, first call', String(size), m('W4 load+verify+plan (applied)', size, 'stagegate'), 50, 'ms'));
-  const floor = m('W4 load+verify+plan (floor)', size, 'stagegate');
-  rows.push({ workload: 'W4 floor: inflate + JSON.parse + sha256 of each SQL, no engine, first call', size: String(size), stagegateMs: floor, baseline: '', baselineMs: NaN, ratio: NaN, target: '(reference)', met: null });
+  rows.push(referenceRow('W4 floor of format 2: sha256 of the file + inflate + header JSON.parse + SQL text decode + sha256 of each SQL, no engine, first call', size, m('W4 load+verify+plan (floor)', size, 'stagegate')));
+  rows.push(referenceRow('W4 floor of format 1 (the one before): inflate + JSON.parse + sha256 of each SQL, first call', size, m('W4 load+verify+plan (floor-v1)', size, 'stagegate')));
   return rows;
+}
+
+function referenceRow(workload: string, size: number, ms: number): TargetRow {
+  return { workload, size: String(size), stagegateMs: ms, baseline: '', baselineMs: NaN, ratio: NaN, target: '(reference)', met: null };
 }
 
 function functionRows(samples: Samples, options: BenchOptions, inProcess: InProcessResults): TargetRow[] {

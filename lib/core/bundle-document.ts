@@ -1,7 +1,7 @@
-import { BundleInvalidError } from './errors';
+import { array, boolean, checkShape, fail, integer, isObject, nullable, string, strictObject, describe, type Check } from './bundle-shape';
 import { MAX_ID_LENGTH, type Directives } from './migration';
 
-/** The bundle's JSON, checked for shape: every field present, of its type, and nothing else. */
+/** The JSON of a version 1 bundle, checked for shape: every field present, of its type, and nothing else. */
 export interface BundleDocument {
   format: string;
   formatVersion: number;
@@ -20,79 +20,22 @@ export interface BundleEntry {
   downSql: string | null;
 }
 
-/** Keys are quoted in messages; a hostile bundle's keys are cut to this length. */
-const MAX_QUOTED_KEY = 40;
-
-/** A shape problem: where (`migrations.3.directives.replaces.0`) and what. */
-class ShapeProblem {
-  constructor(
-    readonly path: string,
-    readonly message: string,
-  ) {}
-}
-
-type Check = (value: unknown, path: string) => void;
-
-function fail(path: string, message: string): never {
-  throw new ShapeProblem(path, message);
-}
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const string = (max?: number): Check => (value, path) => {
-  if (typeof value !== 'string') fail(path, `expected a string, found ${describe(value)}`);
-  if (max !== undefined && value.length > max) fail(path, `is longer than ${max} characters`);
-};
-const integer: Check = (value, path) => {
-  if (!Number.isInteger(value)) fail(path, `expected an integer, found ${describe(value)}`);
-};
-const boolean: Check = (value, path) => {
-  if (typeof value !== 'boolean') fail(path, `expected true or false, found ${describe(value)}`);
-};
-const nullable = (check: Check): Check => (value, path) => {
-  if (value !== null) check(value, path);
-};
-const array = (item: Check): Check => (value, path) => {
-  if (!Array.isArray(value)) fail(path, `expected an array, found ${describe(value)}`);
-  for (let i = 0; i < value.length; i += 1) item(value[i], `${path}.${i}`);
-};
-
-/** An object with exactly these keys (none missing, none unknown), each passing its check. */
-function strictObject(fields: Record<string, Check>): Check {
-  const names = Object.keys(fields);
-  return (value, path) => {
-    if (!isObject(value)) fail(path, `expected an object, found ${describe(value)}`);
-    for (const name of names) {
-      const at = path === '' ? name : `${path}.${name}`;
-      if (!(name in value)) fail(at, 'is required');
-      (fields[name] as Check)(value[name], at);
-    }
-    if (Object.keys(value).length !== names.length) {
-      const unknown = Object.keys(value).find((key) => !(key in fields)) ?? '';
-      fail(path, `unrecognized key "${unknown.length > MAX_QUOTED_KEY ? `${unknown.slice(0, MAX_QUOTED_KEY)}…` : unknown}"`);
-    }
-  };
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : typeof value;
-}
-
 const ids = array(string(MAX_ID_LENGTH));
+
+/** The directives as both bundle versions write them. */
+export const directivesShape = strictObject({
+  dependsOn: ids,
+  replaces: ids,
+  noTransaction: boolean,
+  irreversible: boolean,
+  allow: array(strictObject({ rule: string(), reason: string() })),
+});
 
 const entry = strictObject({
   id: string(MAX_ID_LENGTH),
   file: string(MAX_ID_LENGTH + 16),
   checksum: string(),
-  directives: strictObject({
-    dependsOn: ids,
-    replaces: ids,
-    noTransaction: boolean,
-    irreversible: boolean,
-    allow: array(strictObject({ rule: string(), reason: string() })),
-  }),
+  directives: directivesShape,
   dependencies: ids,
   sql: string(),
   downSql: nullable(string()),
@@ -124,7 +67,7 @@ const entries: Check = (value, path) => {
 const document = strictObject({ format: string(), formatVersion: integer, checksumVersion: integer, migrations: entries });
 
 /**
- * Checks the shape of a parsed bundle JSON. Hand-written rather than a
+ * Checks the shape of a parsed version 1 bundle JSON. Hand-written rather than a
  * schema library: it runs on every deploy over every entry, and it stops at
  * the first problem, which the message names by its path.
  * Throws `BundleInvalidError` ("unexpected structure at migrations.3.id: …").
@@ -133,11 +76,6 @@ const document = strictObject({ format: string(), formatVersion: integer, checks
  * const doc = parseBundleDocument(JSON.parse(text), 's3://deploys/stagegate/bundles/ab….json.gz');
  */
 export function parseBundleDocument(json: unknown, origin: string): BundleDocument {
-  try {
-    document(json, '');
-  } catch (error) {
-    if (!(error instanceof ShapeProblem)) throw error;
-    throw new BundleInvalidError(origin, `unexpected structure at ${error.path || '(root)'}: ${error.message}`);
-  }
+  checkShape(json, document, origin);
   return json as BundleDocument;
 }

@@ -1,23 +1,28 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { LoadedBundle } from '../ports';
-import { parseBundleDocument, type BundleDocument, type BundleEntry } from './bundle-document';
+import { parseBundleDocument, type BundleEntry } from './bundle-document';
+import { decodeContentV2, encodeContentV2, FORMAT_VERSION_2 } from './bundle-v2';
 import { buildCatalog, type SourceFile } from './catalog';
 import { CHECKSUM_VERSION, sha256Hex } from './checksum';
 import { BundleIntegrityError, BundleInvalidError, MigrationsInvalidError } from './errors';
 import { compareParsedIds, parseMigrationId, type Migration } from './migration';
 
 /**
- * The bundle file: gzip'd JSON, deterministic (same migrations, same bytes),
- * identified by the sha256 of the file. Loading verifies the hash, gzip,
- * JSON, format version, shape and ids before anything touches a database;
- * checksums and dependencies are checked against the SQL itself as
- * {@link decodeBundle} describes.
+ * The bundle file: gzip'd, deterministic (same migrations, same bytes),
+ * identified by the sha256 of the file. Version 2, which {@link encodeBundle}
+ * writes, is a header line of JSON and the SQL texts after it (see
+ * `bundle-v2.ts`); version 1, one JSON document with an entry per
+ * migration, is still read, so published bundles keep loading under their
+ * ids. Loading verifies the hash, gzip, JSON, format version, shape and ids
+ * before anything touches a database; checksums and dependencies are
+ * checked against the SQL itself as {@link decodeBundle} describes.
  */
 export const BUNDLE_FORMAT = 'stagegate-bundle';
-export const BUNDLE_FORMAT_VERSION = 1;
+/** The version {@link encodeBundle} writes; {@link decodeBundle} reads this one and version 1. */
+export const BUNDLE_FORMAT_VERSION = FORMAT_VERSION_2;
 /** Largest bundle file accepted (compressed). */
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
-/** Largest JSON accepted after decompression: a gzip bomb stops here. */
+/** Largest content accepted after decompression: a gzip bomb stops here. */
 export const MAX_BUNDLE_JSON_BYTES = 256 * 1024 * 1024;
 
 /**
@@ -27,22 +32,7 @@ export const MAX_BUNDLE_JSON_BYTES = 256 * 1024 * 1024;
  * const { bytes, id } = encodeBundle(buildCatalog(files));
  */
 export function encodeBundle(migrations: readonly Migration[]): { bytes: Buffer; id: string } {
-  const document = {
-    format: BUNDLE_FORMAT,
-    formatVersion: BUNDLE_FORMAT_VERSION,
-    checksumVersion: CHECKSUM_VERSION,
-    // Fixed key order and sorted migrations make the JSON, and so the file, deterministic.
-    migrations: migrations.map((m) => ({
-      id: m.id,
-      file: m.file,
-      checksum: m.checksum,
-      directives: m.directives,
-      dependencies: m.dependencies,
-      sql: m.sql,
-      downSql: m.downSql,
-    })),
-  };
-  const bytes = gzipSync(Buffer.from(JSON.stringify(document), 'utf8'), { level: 9 });
+  const bytes = gzipSync(encodeContentV2(migrations), { level: 9 });
   // The gzip header's OS byte differs between platforms; pin it so the id does not.
   bytes[9] = 3;
   return { bytes, id: sha256Hex(bytes) };
@@ -67,8 +57,14 @@ export function decodeBundle(bytes: Uint8Array, origin: string, expectedId?: str
   const id = sha256Hex(bytes);
   if (expectedId !== undefined && expectedId.toLowerCase() !== id) throw new BundleIntegrityError(origin, expectedId, id);
   if (bytes.length > MAX_BUNDLE_BYTES) throw new BundleInvalidError(origin, `it is ${bytes.length} bytes; the limit is ${MAX_BUNDLE_BYTES}`);
-  if (expectedId === undefined) return { id, origin, migrations: rebuild(parseDocument(bytes, origin).migrations, origin), allVerified: true };
-  return pinnedBundle(id, origin, () => fromClaims(parseDocument(bytes, origin).migrations, origin));
+  if (expectedId === undefined) {
+    const content = readContent(bytes, origin);
+    return { id, origin, migrations: rebuild(content.version === 1 ? content.entries : content.migrations, origin), allVerified: true };
+  }
+  return pinnedBundle(id, origin, () => {
+    const content = readContent(bytes, origin);
+    return content.version === 1 ? fromClaims(content.entries, origin) : content.migrations;
+  });
 }
 
 /**
@@ -102,32 +98,41 @@ export function withOrigin(bundle: LoadedBundle, origin: string): LoadedBundle {
   return copy;
 }
 
-function parseDocument(bytes: Uint8Array, origin: string): BundleDocument {
-  let text: string;
+/** What a bundle states: version 1's entries as they are, version 2's migrations. */
+type Content = { version: 1; entries: BundleEntry[] } | { version: 2; migrations: Migration[] };
+
+function readContent(bytes: Uint8Array, origin: string): Content {
+  let content: Buffer;
   try {
-    text = gunzipSync(bytes, { maxOutputLength: MAX_BUNDLE_JSON_BYTES, chunkSize: inflateChunkSize(bytes) }).toString('utf8');
+    content = gunzipSync(bytes, { maxOutputLength: MAX_BUNDLE_JSON_BYTES, chunkSize: inflateChunkSize(bytes) });
   } catch (error) {
     const tooLarge = (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
     throw new BundleInvalidError(origin, tooLarge ? `it expands beyond ${MAX_BUNDLE_JSON_BYTES} bytes` : 'it is not valid gzip (truncated or corrupt)', error);
   }
+  // Version 2's header ends at the first line break; version 1 is one JSON document without any.
+  const lineEnd = content.indexOf(10);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(content.toString('utf8', 0, lineEnd < 0 ? content.length : lineEnd));
   } catch (error) {
     throw new BundleInvalidError(origin, 'it does not contain valid JSON', error);
   }
-  const header = json as { format?: unknown; formatVersion?: unknown } | null;
+  const header = json as { format?: unknown; formatVersion?: unknown; checksumVersion?: unknown } | null;
   if (typeof header !== 'object' || header === null || header.format !== BUNDLE_FORMAT || typeof header.formatVersion !== 'number') {
     throw new BundleInvalidError(origin, 'it is not a stagegate bundle (no "format": "stagegate-bundle")');
   }
-  if (header.formatVersion !== BUNDLE_FORMAT_VERSION) {
-    throw new BundleInvalidError(origin, `format version ${header.formatVersion} is not supported (this stagegate reads version ${BUNDLE_FORMAT_VERSION}); use the stagegate version that built it`);
+  if (header.formatVersion !== 1 && header.formatVersion !== FORMAT_VERSION_2) {
+    throw new BundleInvalidError(origin, `format version ${header.formatVersion} is not supported (this stagegate reads versions 1 and ${FORMAT_VERSION_2}); use the stagegate version that built it`);
   }
-  const document = parseBundleDocument(json, origin);
-  if (document.checksumVersion !== CHECKSUM_VERSION) {
-    throw new BundleInvalidError(origin, `checksum version ${document.checksumVersion} is not supported`);
+  if (header.checksumVersion !== CHECKSUM_VERSION && typeof header.checksumVersion === 'number') {
+    throw new BundleInvalidError(origin, `checksum version ${header.checksumVersion} is not supported`);
   }
-  return document;
+  if (header.formatVersion === 1) {
+    if (lineEnd >= 0) throw new BundleInvalidError(origin, 'it is not a stagegate bundle (a version 1 bundle is one JSON document)');
+    return { version: 1, entries: parseBundleDocument(json, origin).migrations };
+  }
+  if (lineEnd < 0) throw new BundleInvalidError(origin, 'it has no SQL section (version 2 puts the SQL after the header line)');
+  return { version: 2, migrations: decodeContentV2(json, content.subarray(lineEnd + 1), origin) };
 }
 
 /** Bounds of the output chunk of gunzip; beyond the largest, a large bundle inflates in several chunks. */

@@ -1,12 +1,12 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { handler } from '../../handlers/migrate';
 import { publishBundle } from '../../lib/adapters/s3/publish-bundle';
 import { describeConnection } from '../../lib/adapters/postgres';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { lambdaContext, TEST_FUNCTION_NAME } from '../support/lambda-context';
 import { captureOutput, failed, functionEnv, invoke, publishMigrations, setEnv, succeeded, type CapturedOutput } from '../support/lambda-invoke';
+import { editV2 } from '../support/bundle-edit';
 import { S3_CREDENTIALS, useS3 } from '../support/s3';
 
 const BUCKET = 'stagegate-deploys';
@@ -196,9 +196,9 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
   it('refuses a bundle whose recorded checksums do not match its SQL, runs nothing, and records the refusal', async () => {
     // Prepare: edit a checksum inside a real bundle, then publish it under its true sha256
     const original = await publishMigrations(s3.client, BUCKET, TWO);
-    const document = JSON.parse(gunzipSync(original.bytes).toString('utf8')) as { migrations: { checksum: string }[] };
-    (document.migrations[1] as { checksum: string }).checksum = `v1:${'0'.repeat(64)}`;
-    const bytes = gzipSync(Buffer.from(JSON.stringify(document)));
+    const bytes = editV2(original.bytes, (header) => {
+      header.checksums[1] = `v1:${'0'.repeat(64)}`;
+    });
     const bundleId = createHash('sha256').update(bytes).digest('hex');
     const ref = await publishBundle(s3.client, { bucket: BUCKET, prefix: 'stagegate', bytes, bundleId });
     // Act

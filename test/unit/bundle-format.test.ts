@@ -4,6 +4,7 @@ import { verifyClaims } from '../../lib/core/bundle-claims';
 import { decodeBundle, encodeBundle } from '../../lib/core/bundle-format';
 import { sha256Hex } from '../../lib/core/checksum';
 import { MigrationRunnerError } from '../../lib/core/errors';
+import { encodeBundleV1 } from '../support/bundle-v1';
 
 const files = [
   { path: 'org/0001_initial.sql', content: 'CREATE TABLE org (id int);' },
@@ -51,8 +52,8 @@ describe('Function: encodeBundle', () => {
   });
 });
 
-describe('Function: decodeBundle', () => {
-  const { bytes, id } = encodeBundle(buildCatalog(files));
+describe('Function: decodeBundle of a version 1 bundle', () => {
+  const { bytes, id } = encodeBundleV1(buildCatalog(files));
 
   it('refuses bytes whose hash is not the one requested', () => {
     // Act
@@ -94,14 +95,14 @@ describe('Function: decodeBundle', () => {
   });
 });
 
-describe('Function: decodeBundle of a bundle pinned by its id (verify what you use)', () => {
+describe('Function: decodeBundle of a version 1 bundle pinned by its id (verify what you use)', () => {
   const pinned = (bytes: Buffer) => decodeBundle(bytes, 'pinned.json.gz', sha256Hex(bytes));
   const edited = (edit: (entry: Record<string, unknown>) => void): Buffer =>
-    tamper(encodeBundle(buildCatalog(files)).bytes, (d) => edit(d.migrations[1] as Record<string, unknown>));
+    tamper(encodeBundleV1(buildCatalog(files)).bytes, (d) => edit(d.migrations[1] as Record<string, unknown>));
 
   it('loads what the bundle states, leaving the recomputation to the migrations that run', () => {
     // Prepare
-    const { bytes } = encodeBundle(buildCatalog(files));
+    const { bytes } = encodeBundleV1(buildCatalog(files));
     // Act
     const loaded = pinned(bytes);
     // Assess
@@ -134,7 +135,7 @@ describe('Function: decodeBundle of a bundle pinned by its id (verify what you u
       { path: 'a/0003_merge.sql', content: 'SELECT 3;' },
       { path: 'b/0001_initial.sql', content: '-- stagegate:depends-on a/0003_merge\nSELECT 4;' },
     ];
-    const { bytes } = encodeBundle(buildCatalog(merged));
+    const { bytes } = encodeBundleV1(buildCatalog(merged));
     const dropOne = tamper(bytes, (d) => ((d.migrations.find((m) => m.id === 'a/0003_merge') as Record<string, unknown>).dependencies = ['a/0002_left']));
     const skipBack = tamper(bytes, (d) => ((d.migrations.find((m) => m.id === 'a/0002_right') as Record<string, unknown>).dependencies = []));
     const loaded = pinned(bytes);
@@ -160,7 +161,7 @@ describe('Function: decodeBundle of a bundle pinned by its id (verify what you u
   it('checks every squash whatever runs, since its replaces decide what the plan skips', () => {
     // Prepare
     const squashed = [...files, { path: 'org/0002_squash.sql', content: '-- stagegate:replaces org/0001_initial\nCREATE TABLE org (id int);' }];
-    const { bytes } = encodeBundle(buildCatalog(squashed));
+    const { bytes } = encodeBundleV1(buildCatalog(squashed));
     const doc = tamper(bytes, (d) => ((d.migrations.find((m) => m.id === 'org/0002_squash') as Record<string, unknown>).sql = 'SELECT 1;'));
     const loaded = pinned(doc);
     const used = loaded.migrations.filter((m) => m.id === 'member/0001_initial');
@@ -172,7 +173,7 @@ describe('Function: decodeBundle of a bundle pinned by its id (verify what you u
 
   it('decodes its content on first use, checking shape, ids and order of every entry then', () => {
     // Prepare
-    const { bytes } = encodeBundle(buildCatalog(files));
+    const { bytes } = encodeBundleV1(buildCatalog(files));
     const broken = pinned(tamper(bytes, (d) => d.migrations.reverse()));
     // Act
     const unordered = failure(() => broken.migrations);

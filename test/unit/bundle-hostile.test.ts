@@ -7,9 +7,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { buildCatalog } from '../../lib/core/catalog';
 import { decodeBundle, encodeBundle, MAX_BUNDLE_BYTES } from '../../lib/core/bundle-format';
+import { encodeBundleV1 } from '../support/bundle-v1';
 import { MigrationRunnerError } from '../../lib/core/errors';
 
-const { bytes } = encodeBundle(
+// Edited as JSON, so a version 1 bundle: published ones must still be refused as before.
+const { bytes } = encodeBundleV1(
   buildCatalog([
     { path: 'org/0001_initial.sql', content: 'CREATE TABLE org (id int);' },
     { path: 'org/0002_next.sql', content: 'CREATE TABLE next (id int);' },

@@ -11,6 +11,7 @@ import { parseEvent } from '../../lib/adapters/lambda/event';
 import { buildCatalog } from '../../lib/core/catalog';
 import { checksumOf, sha256Hex } from '../../lib/core/checksum';
 import { decodeBundle, encodeBundle } from '../../lib/core/bundle-format';
+import { encodeBundleV1 } from '../support/bundle-v1';
 import { MigrationRunnerError } from '../../lib/core/errors';
 import { isMigrationId, type Migration } from '../../lib/core/migration';
 
@@ -81,10 +82,10 @@ const documentArb = fc.record({
   migrations: fc.array(entryArb, { maxLength: 6 }),
 });
 
-/** Valid bundles: a few migrations per app with consecutive numbers. */
+/** Valid bundles, in format version 2 or 1: a few migrations per app with consecutive numbers. */
 const validBundleArb = fc
-  .uniqueArray(fc.tuple(fc.constantFrom('org', 'member'), fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 6, selector: ([app, n]) => `${app}${n}` })
-  .map((pairs) => encodeBundle(buildCatalog(pairs.map(([app, n]) => ({ path: `${app}/${String(n).padStart(4, '0')}_m.sql`, content: `CREATE TABLE ${app}_${n} (id int);` })))));
+  .tuple(fc.uniqueArray(fc.tuple(fc.constantFrom('org', 'member'), fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 6, selector: ([app, n]) => `${app}${n}` }), fc.boolean())
+  .map(([pairs, v1]) => (v1 ? encodeBundleV1 : encodeBundle)(buildCatalog(pairs.map(([app, n]) => ({ path: `${app}/${String(n).padStart(4, '0')}_m.sql`, content: `CREATE TABLE ${app}_${n} (id int);` })))));
 
 describe('Property: decodeBundle never crashes or hangs', () => {
   it('on random bytes, raw and gzip\'d', () => {
@@ -152,8 +153,10 @@ function mutate(bytes: Buffer, change: Mutation): Buffer {
   }
   if (change.kind === 'cut') return copy.subarray(0, change.at % copy.length);
   if (change.kind === 'append') return Buffer.concat([copy, change.tail]);
-  // Walk into the document by index (keys in order) and replace what is there.
-  const document = JSON.parse(gunzipSync(copy).toString('utf8')) as unknown;
+  // Walk into the document (version 2: its header line) by index (keys in order) and replace what is there.
+  const content = gunzipSync(copy);
+  const lineEnd = content.indexOf(10);
+  const document = JSON.parse(content.toString('utf8', 0, lineEnd < 0 ? content.length : lineEnd)) as unknown;
   let node = document as Record<string, unknown>;
   for (const [depth, step] of change.path.entries()) {
     const keys = Object.keys(node);
@@ -166,7 +169,8 @@ function mutate(bytes: Buffer, change: Mutation): Buffer {
     }
     node = child as Record<string, unknown>;
   }
-  return gzipSync(JSON.stringify(document));
+  const rest = lineEnd < 0 ? Buffer.alloc(0) : content.subarray(lineEnd);
+  return gzipSync(Buffer.concat([Buffer.from(JSON.stringify(document), 'utf8'), rest]));
 }
 
 describe('Property: parseEvent never crashes or hangs', () => {
