@@ -7,6 +7,7 @@ import pg from 'pg';
 import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
+import { SERVER_MEASURED } from './script';
 import { withTransaction } from './transaction';
 
 /** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
@@ -311,24 +312,51 @@ export interface MigrationRow {
   checksum: string;
   state: LedgerState;
   method: AppliedMigration['method'];
-  durationMs: number | null;
+  /** `SERVER_MEASURED`: the time since the row's transaction began, as the server measures it on insert. */
+  durationMs: number | null | typeof SERVER_MEASURED;
   bundleId: string;
   runId: number;
   appliedBy: string;
 }
 
-/** Inserts one ledger row; `applied_at` is the server's `now()`. */
+/** Milliseconds since the transaction began (`now()` is its start), on the server's clock. */
+const SINCE_TRANSACTION_START = 'round(extract(epoch from clock_timestamp() - now()) * 1000)::integer';
+
+/**
+ * The query inserting one ledger row; `applied_at` is the server's `now()`.
+ * It returns the recorded `duration_ms`.
+ *
+ * @example
+ * await client.query(insertMigrationRowQuery(ledgerTables('stagegate'), row));
+ */
+export function insertMigrationRowQuery(t: LedgerTables, row: MigrationRow): pg.QueryConfig {
+  const measured = row.durationMs === SERVER_MEASURED;
+  const values = [row.id, row.checksum, row.state, row.method, row.bundleId, row.runId, row.appliedBy];
+  return {
+    text: `insert into ${t.migrations} (id, checksum, state, method, bundle_id, run_id, applied_by, duration_ms)
+           values ($1, $2, $3, $4, $5, $6, $7, ${measured ? SINCE_TRANSACTION_START : '$8'}) returning duration_ms`,
+    values: measured ? values : [...values, row.durationMs],
+  };
+}
+
+/** Inserts one ledger row (see {@link insertMigrationRowQuery}). */
 export async function insertMigrationRow(client: pg.Client, t: LedgerTables, row: MigrationRow): Promise<void> {
-  await client.query(
-    `insert into ${t.migrations} (id, checksum, state, method, duration_ms, bundle_id, run_id, applied_by)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [row.id, row.checksum, row.state, row.method, row.durationMs, row.bundleId, row.runId, row.appliedBy],
-  );
+  await client.query(insertMigrationRowQuery(t, row));
+}
+
+/**
+ * The query deleting the ledger rows `ids` (a reverted migration's).
+ *
+ * @example
+ * await client.query(deleteMigrationRowsQuery(ledgerTables('stagegate'), ['app/0002_x']));
+ */
+export function deleteMigrationRowsQuery(t: LedgerTables, ids: readonly string[]): pg.QueryConfig {
+  return { text: `delete from ${t.migrations} where id = any($1::text[])`, values: [ids] };
 }
 
 /** Deletes the ledger rows `ids` (a reverted migration's). */
 export async function deleteMigrationRows(client: pg.Client, t: LedgerTables, ids: readonly string[]): Promise<void> {
-  await client.query(`delete from ${t.migrations} where id = any($1::text[])`, [ids]);
+  await client.query(deleteMigrationRowsQuery(t, ids));
 }
 
 /** Moves a row to `state`; `error` is the failure's JSON form (or null). */
