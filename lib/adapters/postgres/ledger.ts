@@ -7,6 +7,7 @@ import pg from 'pg';
 import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
+import { resultOf, sendAll, type Answer } from './pipeline';
 import { SERVER_MEASURED } from './script';
 import { withTransaction } from './transaction';
 
@@ -173,16 +174,23 @@ const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: stri
 
 /** Creates the ledger at this version and revision; returns true (it then holds no row). */
 async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
+  const queries = [
+    // One message for the DDL (the simple protocol takes several statements; none has a value to bind).
+    ['begin', ...ledgerDdl(t)].join(';\n'),
+    {
+      text: `insert into ${t.meta} (key, value) values ($1, $2), ($3, $4) on conflict (key) do nothing`,
+      values: ['ledger_version', String(LEDGER_VERSION), 'ledger_revision', String(LEDGER_REVISION)],
+    },
+    'commit',
+  ];
   try {
-    // One round trip for the DDL (the simple protocol takes several statements; none has a value to bind).
-    await client.query(['begin', ...ledgerDdl(t)].join(';\n'));
-    await client.query(`insert into ${t.meta} (key, value) values ($1, $2), ($3, $4) on conflict (key) do nothing`, [
-      'ledger_version',
-      String(LEDGER_VERSION),
-      'ledger_revision',
-      String(LEDGER_REVISION),
-    ]);
-    await client.query('commit');
+    // On a pipelined client, one round trip: after a failure the rest fails with 25P02 and COMMIT answers ROLLBACK.
+    const answers = client.pipeline ? sendAll(client, queries) : null;
+    let committed: pg.QueryResult | undefined;
+    for (const [index, query] of queries.entries()) {
+      committed = answers ? await resultOf(answers[index] as Promise<Answer>) : await (typeof query === 'string' ? client.query(query) : client.query(query));
+    }
+    if (committed?.command !== 'COMMIT') throw new Error(`the server answered COMMIT with ${committed?.command}: the ledger was not created`);
     return true;
   } catch (error) {
     await client.query('rollback').catch(() => undefined);

@@ -8,25 +8,8 @@
 import type pg from 'pg';
 import { transactionControlIn, statementHead } from '../../core/transaction-control';
 import { databaseError, migrationFailedError } from './errors';
+import { resultOf, sendAll, type Answer } from './pipeline';
 import { SERVER_MEASURED, timeoutsQuery, type LedgerChange, type Script } from './script';
-
-type Answer = { ok: true; result: pg.QueryResult } | { ok: false; error: unknown };
-
-/** Sends a query; the answer never rejects, since the answers after a failure are never read. */
-function send(client: pg.Client, query: string | pg.QueryConfig): Promise<Answer> {
-  const sent = typeof query === 'string' ? client.query(query) : client.query(query);
-  return sent.then(
-    (result): Answer => ({ ok: true, result }),
-    (error: unknown): Answer => ({ ok: false, error }),
-  );
-}
-
-/** The result of an answer, or its error thrown as `fail` makes it. */
-async function resultOf(answer: Promise<Answer>, fail: (error: unknown) => unknown = (error) => error): Promise<pg.QueryResult> {
-  const settled = await answer;
-  if (settled.ok) return settled.result;
-  throw fail(settled.error);
-}
 
 /** `COPY … FROM STDIN` switches the connection into copy mode: messages sent behind it would be read as part of it. */
 const COPY = /^copy\b/i;
@@ -43,9 +26,16 @@ export function pipelinable(client: pg.Client, script: Script): boolean {
   return client.pipeline && transactionControlIn(script.statements) === null && !script.statements.some((s) => COPY.test(statementHead(s.sql)));
 }
 
-function durationOf(result: pg.QueryResult, started: number): number {
-  const recorded: unknown = result.rows[0]?.duration_ms;
-  return typeof recorded === 'number' ? recorded : Math.round(performance.now() - started);
+/** One query of the transaction and how its error becomes the step's (as it is, by default). */
+interface Step {
+  query: string | pg.QueryConfig;
+  fail?: (error: unknown) => unknown;
+}
+
+/** The duration the ledger change recorded, else the one measured here (until its answer came). */
+function durationOf(written: pg.QueryResult, measuredMs: number): number {
+  const recorded: unknown = written.rows[0]?.duration_ms;
+  return typeof recorded === 'number' ? recorded : Math.round(measuredMs);
 }
 
 /**
@@ -62,22 +52,26 @@ function durationOf(result: pg.QueryResult, started: number): number {
 export async function pipelinedTransaction(client: pg.Client, script: Script, withTimeouts: boolean, change: LedgerChange): Promise<number> {
   const started = performance.now();
   const { migration, reverting } = script;
-  const begin = send(client, 'begin');
-  const timeouts = withTimeouts ? send(client, timeoutsQuery(script, true)) : null;
-  const statements = script.statements.map((statement) => ({ statement, answer: send(client, statement.sql) }));
-  const written = send(client, change.query(SERVER_MEASURED));
-  const commit = send(client, 'commit');
-  await resultOf(begin);
-  if (timeouts) await resultOf(timeouts);
-  for (const { statement, answer } of statements) {
-    await resultOf(answer, (error) => migrationFailedError(error, migration, statement, reverting));
+  const steps: Step[] = [
+    { query: 'begin' },
+    ...(withTimeouts ? [{ query: timeoutsQuery(script, true) }] : []),
+    ...script.statements.map((statement) => ({ query: statement.sql, fail: (error: unknown) => migrationFailedError(error, migration, statement, reverting) })),
+    { query: change.query(SERVER_MEASURED), fail: (error) => databaseError(error, change.doing) },
+    // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
+    { query: 'commit', fail: (error) => migrationFailedError(error, migration, null, reverting) },
+  ];
+  const answers = sendAll(client, steps.map((step) => step.query));
+  const results: pg.QueryResult[] = [];
+  // In order: the first failure is the step's; the answers behind it (25P02, COMMIT answered ROLLBACK) are never read.
+  let writtenAt = started;
+  for (const [index, step] of steps.entries()) {
+    results.push(await resultOf(answers[index] as Promise<Answer>, step.fail));
+    if (index === steps.length - 2) writtenAt = performance.now();
   }
-  const durationMs = durationOf(await resultOf(written, (error) => databaseError(error, change.doing)), started);
-  // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
-  const committed = await resultOf(commit, (error) => migrationFailedError(error, migration, null, reverting));
+  const [written, committed] = results.slice(-2) as [pg.QueryResult, pg.QueryResult];
   if (committed.command !== 'COMMIT') {
     // Every answer before it was a success, so this cannot happen; if it does, nothing was committed.
     throw migrationFailedError(new Error(`the server answered COMMIT with ${committed.command}: nothing was committed`), migration, null, reverting);
   }
-  return durationMs;
+  return durationOf(written, writtenAt - started);
 }
