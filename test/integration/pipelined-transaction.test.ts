@@ -117,6 +117,24 @@ describe('a pipelined transactional migration', () => {
     expect(await ledgerRows(schema)).toEqual([{ id: m.id, duration_ms: durationMs }]);
   });
 
+  it('writes the next ledger row on the same session after a failure before the first row was ever written', async () => {
+    // Prepare: the first row's statement is prepared in an aborted transaction, so the server never keeps it.
+    const schema = freshSchema();
+    const broken = migration({ id: 'app/0001_broken', sql: 'select 1/0;\n' });
+    const fixed = migration({ id: 'app/0002_fixed', sql: 'create table after_failure (id int);\n' });
+    const later = migration({ id: 'app/0003_later', sql: 'create table after_failure_too (id int);\n' });
+
+    // Act
+    await adapter(schema).withLock({ waitMs: 1_000 }, async (s) => {
+      expect((await failure(s.apply(applyRequest(broken)))).code).toBe('MIGRATION_FAILED');
+      await s.apply(applyRequest(fixed));
+      await s.apply(applyRequest(later));
+    });
+
+    // Assess
+    expect((await ledgerRows(schema)).map((row) => row.id)).toEqual([fixed.id, later.id]);
+  });
+
   it('sets its own timeouts in the same round trip', async () => {
     // Prepare
     const schema = freshSchema();

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
+import { lockKey } from './lock';
 import { resultOf, sendAll, type Answer } from './pipeline';
 import { SERVER_MEASURED } from './script';
 import { withTransaction } from './transaction';
@@ -340,11 +341,20 @@ const SINCE_TRANSACTION_START = 'round(extract(epoch from clock_timestamp() - no
 export function insertMigrationRowQuery(t: LedgerTables, row: MigrationRow): pg.QueryConfig {
   const measured = row.durationMs === SERVER_MEASURED;
   const values = [row.id, row.checksum, row.state, row.method, row.bundleId, row.runId, row.appliedBy];
-  return {
-    text: `insert into ${t.migrations} (id, checksum, state, method, bundle_id, run_id, applied_by, duration_ms)
-           values ($1, $2, $3, $4, $5, $6, $7, ${measured ? SINCE_TRANSACTION_START : '$8'}) returning duration_ms`,
-    values: measured ? values : [...values, row.durationMs],
-  };
+  const text = `insert into ${t.migrations} (id, checksum, state, method, bundle_id, run_id, applied_by, duration_ms)
+           values ($1, $2, $3, $4, $5, $6, $7, ${measured ? SINCE_TRANSACTION_START : '$8'}) returning duration_ms`;
+  if (!measured) return { text, values: [...values, row.durationMs] };
+  // The row of every applied migration: prepared once per session, it is neither parsed nor planned again.
+  return { name: preparedName('stagegate_applied_row', t), text, values };
+}
+
+/**
+ * A prepared statement's name, one per ledger schema: a session that met two
+ * schemas must not reuse one name for two texts, and the server keeps only
+ * 63 bytes of a name, so the schema is hashed (as its lock key is).
+ */
+function preparedName(prefix: string, t: LedgerTables): string {
+  return `${prefix}_${(lockKey(t.schema).objectId >>> 0).toString(16)}`;
 }
 
 /** Inserts one ledger row (see {@link insertMigrationRowQuery}). */
