@@ -328,8 +328,11 @@ export interface MigrationRow {
   appliedBy: string;
 }
 
-/** Milliseconds since the transaction began (`now()` is its start), on the server's clock. */
-const SINCE_TRANSACTION_START = 'round(extract(epoch from clock_timestamp() - now()) * 1000)::integer';
+/**
+ * Milliseconds since the transaction began (`now()` is its start), on the server's clock. Qualified: a
+ * migration may have changed the session's search_path.
+ */
+const SINCE_TRANSACTION_START = 'pg_catalog.round(extract(epoch from pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer';
 
 /**
  * The query inserting one ledger row; `applied_at` is the server's `now()`.
