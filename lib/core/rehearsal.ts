@@ -5,6 +5,7 @@
  */
 import type { MigrationFailure } from './errors-database';
 import type { SqlStatement } from './sql-split';
+import { transactionControlIn } from './transaction-control';
 
 export const RehearsalStatus = {
   /** Ran to the end inside the rehearsal transaction (then rolled back with it). */
@@ -29,9 +30,6 @@ export interface RehearsalOutcome {
   reason?: string;
 }
 
-/** Statements that end, start or split a transaction: run inside a rehearsal they would commit it or break it. */
-const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(begin|commit|end|rollback|abort|start\s+transaction|savepoint|release|prepare\s+transaction)\b/i;
-
 /**
  * Why a transactional migration cannot be rehearsed, or null when it can: a
  * statement of its own controls the transaction (it would commit the
@@ -42,10 +40,9 @@ const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(begin|co
  * // → 'app/0002_x.sql:3 controls the transaction itself (COMMIT); run inside a rehearsal it would end it'
  */
 export function notRehearsableBecause(statements: readonly SqlStatement[], file: string): string | null {
-  const control = statements.find((s) => TRANSACTION_CONTROL.test(s.sql));
+  const control = transactionControlIn(statements);
   if (!control) return null;
-  const word = TRANSACTION_CONTROL.exec(control.sql)?.[1]?.toUpperCase() ?? '';
-  return `${file}:${control.line} controls the transaction itself (${word}); run inside a rehearsal it would end it`;
+  return `${file}:${control.statement.line} controls the transaction itself (${control.word}); run inside a rehearsal it would end it`;
 }
 
 /** The reason given for a `no-transaction` migration. */

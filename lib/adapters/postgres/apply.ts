@@ -4,61 +4,19 @@
  */
 import type pg from 'pg';
 import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
-import type { LedgerState, Migration } from '../../core/migration';
-import type { SqlStatement } from '../../core/sql-split';
+import type { LedgerState } from '../../core/migration';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
-import { insertMigrationRow, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
-import { LOCKED_RELATIONS_SQL } from './schema-units';
-
-/** A `lock_timeout` / `statement_timeout` value: whole milliseconds, `'0'` for none. */
-function timeoutSetting(ms: number): string {
-  return ms > 0 ? `${Math.ceil(ms)}ms` : '0';
-}
-
-/** Timeouts in ms (0 = none), as an `ApplyRequest` and `LockOptions.timeouts` carry them. */
-export interface Timeouts {
-  lockTimeoutMs: number;
-  statementTimeoutMs: number;
-}
-
-/** `local` settings end with the transaction; session settings last until reset. */
-export async function setTimeouts(client: pg.Client, timeouts: Timeouts, local: boolean): Promise<void> {
-  await client.query("select set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)", [
-    timeoutSetting(timeouts.lockTimeoutMs),
-    timeoutSetting(timeouts.statementTimeoutMs),
-    local,
-  ]);
-}
+import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
+import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
+import { setTimeouts, timeoutsInForce, type LedgerChange, type Script, type Timeouts } from './script';
 
 /** Back to the session's own timeouts when it has some, else to the server's. */
 async function resetTimeouts(client: pg.Client, session: Timeouts | undefined): Promise<void> {
   // On a broken connection there is nothing left to reset.
   const reset = session ? setTimeouts(client, session, false) : client.query('reset lock_timeout; reset statement_timeout');
   await reset.catch(() => undefined);
-}
-
-/**
- * What runs: one migration's statements with its timeouts, as an
- * `ApplyRequest` or a `RevertRequest` carries them. `migration.file` is the
- * file the statements come from, for errors; `reverting` marks a reverse script.
- */
-export interface Script {
-  migration: Migration;
-  statements: SqlStatement[];
-  lockTimeoutMs: number;
-  statementTimeoutMs: number;
-  reverting?: boolean;
-}
-
-/** True when the script asks for the timeouts the session already has: then nothing needs setting. */
-function inForce(session: Timeouts | undefined, script: Script): boolean {
-  return (
-    session !== undefined &&
-    timeoutSetting(session.lockTimeoutMs) === timeoutSetting(script.lockTimeoutMs) &&
-    timeoutSetting(session.statementTimeoutMs) === timeoutSetting(script.statementTimeoutMs)
-  );
 }
 
 /** Runs each statement on its own, without parameters (the simple protocol, as psql does). */
@@ -76,7 +34,7 @@ function rowOf(
   request: ApplyRequest | RecordRequest,
   state: LedgerState,
   method: MigrationRow['method'],
-  durationMs: number | null,
+  durationMs: MigrationRow['durationMs'],
 ): MigrationRow {
   return {
     id: request.migration.id,
@@ -100,29 +58,41 @@ function elapsedSince(started: number): number {
   return Math.round(performance.now() - started);
 }
 
-/**
- * Runs a script and its ledger change in one transaction; `ledger` gets the
- * statements' duration. Returns that duration.
- *
- * @example
- * await inTransaction(client, script, undefined, () => deleteMigrationRows(client, t, ['app/0002_x']));
- */
-export async function inTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, ledger: (durationMs: number) => Promise<void>): Promise<number> {
+/** One message per statement, each answered before the next is sent: for scripts that control the transaction themselves. */
+async function sequentialTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, change: LedgerChange): Promise<number> {
   const started = performance.now();
   await client.query('begin');
+  // Saves a round trip per migration, which psql does not pay either.
+  if (!timeoutsInForce(session, script)) await setTimeouts(client, script, true);
+  await runStatements(client, script);
+  const durationMs = elapsedSince(started);
+  const written = await client.query(change.query(durationMs)).catch((error: unknown) => {
+    throw databaseError(error, change.doing);
+  });
+  // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
+  await client.query('commit').catch((error: unknown) => {
+    throw migrationFailedError(error, script.migration, null, script.reverting);
+  });
+  change.written?.(written);
+  return durationMs;
+}
+
+/**
+ * Runs a script and its ledger change in one transaction and returns the
+ * statements' duration. On a pipelined client the whole transaction is sent
+ * at once (see `pipelined-transaction.ts`); a script that controls the
+ * transaction itself runs statement by statement.
+ *
+ * @example
+ * await inTransaction(client, script, undefined, { query: () => deleteMigrationRowsQuery(t, ['app/0002_x']), doing: 'deleting' });
+ */
+export async function inTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, change: LedgerChange): Promise<number> {
   try {
-    // Saves a round trip per migration, which psql does not pay either.
-    if (!inForce(session, script)) await setTimeouts(client, script, true);
-    await runStatements(client, script);
-    const durationMs = elapsedSince(started);
-    await ledger(durationMs);
-    // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
-    await client.query('commit').catch((error: unknown) => {
-      throw migrationFailedError(error, script.migration, null, script.reverting);
-    });
-    return durationMs;
+    return pipelinable(client, script)
+      ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change)
+      : await sequentialTransaction(client, script, session, change);
   } catch (error) {
-    // After a lost connection the server has already rolled back.
+    // After a lost connection the server has already rolled back; after a pipelined failure, its COMMIT did.
     await client.query('rollback').catch(() => undefined);
     // The facts are of the database as the migration found it: its own work is rolled back.
     throw error instanceof MigrationFailedError ? await withFacts(client, error, false) : error;
@@ -199,17 +169,14 @@ export async function applyMigration(
 ): Promise<{ durationMs: number; touched: string[] | null }> {
   if (request.migration.directives.noTransaction) return { durationMs: await applyOutsideTransaction(client, t, request, session), touched: null };
   let touched: string[] = [];
-  const durationMs = await inTransaction(client, request, session, async (durationMs) => {
-    await writeRow(client, t, rowOf(request, 'applied', 'executed', durationMs));
-    touched = await lockedRelations(client);
+  const durationMs = await inTransaction(client, request, session, {
+    query: (durationMs) => insertMigrationRowQuery(t, rowOf(request, 'applied', 'executed', durationMs)),
+    doing: `writing the ledger row of ${request.migration.id}`,
+    written: (result) => {
+      touched = (result.rows[0] as { touched?: string[] } | undefined)?.touched ?? [];
+    },
   });
   return { durationMs, touched };
-}
-
-/** The relations the current transaction holds locks on (see `LOCKED_RELATIONS_SQL`), as oids in text. */
-async function lockedRelations(client: pg.Client): Promise<string[]> {
-  const result = await client.query<{ oids: string[] }>(LOCKED_RELATIONS_SQL);
-  return result.rows[0]?.oids ?? [];
 }
 
 /**

@@ -31,7 +31,18 @@ function targetOf(client: pg.Client): ConnectionTarget {
   };
 }
 
-async function configOf(connection: PgConnection, connectTimeoutMs: number): Promise<pg.ClientConfig> {
+/** How to open a client: the limit on connecting, and whether to pipeline its queries. */
+export interface ClientOptions {
+  connectTimeoutMs: number;
+  /**
+   * pg's pipeline mode: a query is written at once, without waiting for the
+   * answers before it. Awaited one by one, queries behave as without it;
+   * cursors and the `rows` option are refused.
+   */
+  pipeline?: boolean;
+}
+
+async function configOf(connection: PgConnection, options: ClientOptions): Promise<pg.ClientConfig> {
   let base: pg.ClientConfig;
   try {
     base = typeof connection === 'string' ? { connectionString: connection } : await connection();
@@ -41,7 +52,7 @@ async function configOf(connection: PgConnection, connectTimeoutMs: number): Pro
     throw connectionError(error, UNKNOWN_TARGET, 'building the connection settings failed');
   }
   // A name set by the connection itself wins: it is the operator's choice.
-  return { application_name: APPLICATION_NAME, ...base, connectionTimeoutMillis: connectTimeoutMs };
+  return { application_name: APPLICATION_NAME, ...base, connectionTimeoutMillis: options.connectTimeoutMs, pipeline: options.pipeline === true };
 }
 
 function newClient(config: pg.ClientConfig): pg.Client {
@@ -68,6 +79,7 @@ async function watchForVanishedClient(client: pg.Client): Promise<void> {
 /**
  * Opens one `pg.Client`, runs `fn` with it and ends it on every path.
  * Connection failures become `DATABASE_UNREACHABLE` or `DATABASE_AUTH_FAILED`.
+ * `options.pipeline` opens it in pg's pipeline mode.
  * The session asks the server to end it soon after this process dies.
  *
  * @example
@@ -76,10 +88,10 @@ async function watchForVanishedClient(client: pg.Client): Promise<void> {
  */
 export async function withClient<T>(
   connection: PgConnection,
-  options: { connectTimeoutMs: number },
+  options: ClientOptions,
   fn: (client: pg.Client, target: ConnectionTarget) => Promise<T>,
 ): Promise<T> {
-  const client = newClient(await configOf(connection, options.connectTimeoutMs));
+  const client = newClient(await configOf(connection, options));
   const target = targetOf(client);
   // Without a listener, a backend terminated between queries would crash the
   // process; the next query on this client rejects anyway.

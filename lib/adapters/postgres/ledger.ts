@@ -7,6 +7,10 @@ import pg from 'pg';
 import { LedgerUnsupportedError } from '../../core/errors';
 import type { AppliedMigration, LedgerState } from '../../core/migration';
 import type { LedgerSnapshot, RunFinish, RunStart } from '../../ports';
+import { lockKey } from './lock';
+import { resultOf, sendAll, type Answer } from './pipeline';
+import { SERVER_MEASURED } from './script';
+import { LOCKED_RELATIONS_SQL } from './schema-units';
 import { withTransaction } from './transaction';
 
 /** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
@@ -180,16 +184,23 @@ const upsertMeta = (client: pg.Client, t: LedgerTables, key: string, value: stri
 
 /** Creates the ledger at this version and revision; returns true (it then holds no row). */
 async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
+  const queries = [
+    // One message for the DDL (the simple protocol takes several statements; none has a value to bind).
+    ['begin', ...ledgerDdl(t)].join(';\n'),
+    {
+      text: `insert into ${t.meta} (key, value) values ($1, $2), ($3, $4) on conflict (key) do nothing`,
+      values: ['ledger_version', String(LEDGER_VERSION), 'ledger_revision', String(LEDGER_REVISION)],
+    },
+    'commit',
+  ];
   try {
-    // One round trip for the DDL (the simple protocol takes several statements; none has a value to bind).
-    await client.query(['begin', ...ledgerDdl(t)].join(';\n'));
-    await client.query(`insert into ${t.meta} (key, value) values ($1, $2), ($3, $4) on conflict (key) do nothing`, [
-      'ledger_version',
-      String(LEDGER_VERSION),
-      'ledger_revision',
-      String(LEDGER_REVISION),
-    ]);
-    await client.query('commit');
+    // On a pipelined client, one round trip: after a failure the rest fails with 25P02 and COMMIT answers ROLLBACK.
+    const answers = client.pipeline ? sendAll(client, queries) : null;
+    let committed: pg.QueryResult | undefined;
+    for (const [index, query] of queries.entries()) {
+      committed = answers ? await resultOf(answers[index] as Promise<Answer>) : await (typeof query === 'string' ? client.query(query) : client.query(query));
+    }
+    if (committed?.command !== 'COMMIT') throw new Error(`the server answered COMMIT with ${committed?.command}: the ledger was not created`);
     return true;
   } catch (error) {
     await client.query('rollback').catch(() => undefined);
@@ -313,24 +324,63 @@ export interface MigrationRow {
   checksum: string;
   state: LedgerState;
   method: AppliedMigration['method'];
-  durationMs: number | null;
+  /** `SERVER_MEASURED`: the time since the row's transaction began, as the server measures it on insert. */
+  durationMs: number | null | typeof SERVER_MEASURED;
   bundleId: string;
   runId: number;
   appliedBy: string;
 }
 
-/** Inserts one ledger row; `applied_at` is the server's `now()`. */
+/**
+ * Milliseconds since the transaction began (`now()` is its start), on the server's clock. Qualified: a
+ * migration may have changed the session's search_path.
+ */
+const SINCE_TRANSACTION_START = 'pg_catalog.round(extract(epoch from pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer';
+
+/**
+ * The query inserting one ledger row; `applied_at` is the server's `now()`.
+ * It returns the recorded `duration_ms`.
+ *
+ * @example
+ * await client.query(insertMigrationRowQuery(ledgerTables('stagegate'), row));
+ */
+export function insertMigrationRowQuery(t: LedgerTables, row: MigrationRow): pg.QueryConfig {
+  const measured = row.durationMs === SERVER_MEASURED;
+  const values = [row.id, row.checksum, row.state, row.method, row.bundleId, row.runId, row.appliedBy];
+  const text = `insert into ${t.migrations} (id, checksum, state, method, bundle_id, run_id, applied_by, duration_ms)
+           values ($1, $2, $3, $4, $5, $6, $7, ${measured ? SINCE_TRANSACTION_START : '$8'}) returning duration_ms, (${LOCKED_RELATIONS_SQL}) as touched`;
+  if (!measured) return { text, values: [...values, row.durationMs] };
+  // The row of every applied migration: prepared once per session, it is neither parsed nor planned again.
+  return { name: preparedName('stagegate_applied_row', t), text, values };
+}
+
+/**
+ * A prepared statement's name, one per ledger schema: a session that met two
+ * schemas must not reuse one name for two texts, and the server keeps only
+ * 63 bytes of a name, so the schema is hashed (as its lock key is).
+ */
+function preparedName(prefix: string, t: LedgerTables): string {
+  return `${prefix}_${(lockKey(t.schema).objectId >>> 0).toString(16)}`;
+}
+
+/** Inserts one ledger row (see {@link insertMigrationRowQuery}). */
 export async function insertMigrationRow(client: pg.Client, t: LedgerTables, row: MigrationRow): Promise<void> {
-  await client.query(
-    `insert into ${t.migrations} (id, checksum, state, method, duration_ms, bundle_id, run_id, applied_by)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [row.id, row.checksum, row.state, row.method, row.durationMs, row.bundleId, row.runId, row.appliedBy],
-  );
+  await client.query(insertMigrationRowQuery(t, row));
+}
+
+/**
+ * The query deleting the ledger rows `ids` (a reverted migration's).
+ *
+ * @example
+ * await client.query(deleteMigrationRowsQuery(ledgerTables('stagegate'), ['app/0002_x']));
+ */
+export function deleteMigrationRowsQuery(t: LedgerTables, ids: readonly string[]): pg.QueryConfig {
+  return { text: `delete from ${t.migrations} where id = any($1::text[])`, values: [ids] };
 }
 
 /** Deletes the ledger rows `ids` (a reverted migration's). */
 export async function deleteMigrationRows(client: pg.Client, t: LedgerTables, ids: readonly string[]): Promise<void> {
-  await client.query(`delete from ${t.migrations} where id = any($1::text[])`, [ids]);
+  await client.query(deleteMigrationRowsQuery(t, ids));
 }
 
 /** Moves a row to `state`; `error` is the failure's JSON form (or null). */

@@ -17,7 +17,8 @@ import type {
 } from '../../ports';
 import type { DriftReport } from '../../core/drift';
 import type { SchemaObject } from '../../core/schema';
-import { applyMigration, recordMigration, setTimeouts, type Timeouts } from './apply';
+import { applyMigration, recordMigration } from './apply';
+import { setTimeouts, type Timeouts } from './script';
 import { keepingBaselineCurrent, readDrift, readDriftStamped, replaceBaselineObjects, storeBaseline } from './baseline';
 import { readSchemaObjects } from './schema-objects';
 import { withClient, type PgConnection } from './connect';
@@ -230,7 +231,9 @@ export class PgMigrationDatabase implements MigrationDatabase {
   }
 
   withLock<T>(options: LockOptions, fn: (session: LedgerSession) => Promise<T>): Promise<T> {
-    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
+    // Pipelined, so a migration's transaction is sent in one round trip (see pipelined-transaction.ts);
+    // everything else on this client awaits each query, as without pipelining.
+    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs, pipeline: true }, (client) => {
       const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs };
       return withAdvisoryLock(client, lock, async () => {
         if (options.readOnly) return fn(new PgLedgerSession(client, this.tables, options.timeouts, false));

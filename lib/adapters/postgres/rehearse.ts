@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { MigrationFailedError } from '../../core/errors';
 import { NO_TRANSACTION_REASON, RehearsalStatus, type RehearsalOutcome } from '../../core/rehearsal';
 import type { RehearsalLimits, RehearseRequest } from '../../ports';
-import { setTimeouts } from './apply';
+import { setTimeouts } from './script';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
 

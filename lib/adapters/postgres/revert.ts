@@ -5,13 +5,16 @@
 import type pg from 'pg';
 import { reverseFile } from '../../core/migration';
 import type { RevertRequest } from '../../ports';
-import { inTransaction, outsideTransaction, type Script, type Timeouts } from './apply';
+import { inTransaction, outsideTransaction } from './apply';
 import { databaseError } from './errors';
-import { deleteMigrationRows, updateMigrationState, type LedgerTables } from './ledger';
+import { deleteMigrationRows, deleteMigrationRowsQuery, updateMigrationState, type LedgerTables } from './ledger';
+import type { Script, Timeouts } from './script';
+
+const deleting = (request: RevertRequest): string => `deleting the ledger rows of ${request.migration.id}`;
 
 async function deleteRows(client: pg.Client, t: LedgerTables, request: RevertRequest): Promise<void> {
   await deleteMigrationRows(client, t, request.rows).catch((error: unknown) => {
-    throw databaseError(error, `deleting the ledger rows of ${request.migration.id}`);
+    throw databaseError(error, deleting(request));
   });
 }
 
@@ -32,7 +35,8 @@ async function markRows(client: pg.Client, t: LedgerTables, ids: string[], state
 export async function revertMigration(client: pg.Client, t: LedgerTables, request: RevertRequest, session?: Timeouts): Promise<{ durationMs: number }> {
   const script: Script = { ...request, migration: { ...request.migration, file: reverseFile(request.migration.file) }, reverting: true };
   if (!request.migration.directives.noTransaction) {
-    return { durationMs: await inTransaction(client, script, session, () => deleteRows(client, t, request)) };
+    const change = { query: () => deleteMigrationRowsQuery(t, request.rows), doing: deleting(request) };
+    return { durationMs: await inTransaction(client, script, session, change) };
   }
   const durationMs = await outsideTransaction(client, script, session, {
     before: () =>

@@ -118,10 +118,13 @@ export const inTouchedScope = (alias: string): string =>
 /**
  * The relations this transaction holds a lock on: every table, index, view
  * and sequence a migration created, altered or dropped (PostgreSQL locks
- * each until the end of the transaction), and some it only read.
+ * each until the end of the transaction), and some it only read. A scalar
+ * subquery, schema-qualified: it runs after the migration's own statements,
+ * whatever `search_path` they set.
  */
-export const LOCKED_RELATIONS_SQL = `select coalesce(array_agg(distinct l.relation::bigint), '{}') as oids from pg_locks l
-  where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.database = (select d.oid from pg_database d where d.datname = current_database())`;
+export const LOCKED_RELATIONS_SQL = `select coalesce(pg_catalog.array_agg(distinct l.relation::bigint), '{}') from pg_catalog.pg_locks l
+  where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation'
+    and l.database = (select d.oid from pg_catalog.pg_database d where d.datname = pg_catalog.current_database())`;
 
 /**
  * The stamp of the managed schemas as they are: one number, as text; the sum

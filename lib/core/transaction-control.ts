@@ -1,0 +1,45 @@
+/**
+ * Statements that end, start or split a transaction. Inside a transactional
+ * migration they change what a failure leaves behind: after a COMMIT of its
+ * own, the statements that follow run in another transaction (or in
+ * autocommit), so the engine must not treat the migration as one unit.
+ */
+import type { SqlStatement } from './sql-split';
+
+/** Whitespace and comments before a statement's first keyword. */
+const LEADING = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*/;
+
+const CONTROL = /^(begin|commit|end|rollback|abort|start\s+transaction|savepoint|release|prepare\s+transaction)\b/i;
+
+/**
+ * A statement's text from its first keyword on: leading whitespace and comments skipped.
+ *
+ * @example
+ * statementHead('-- note\n  COMMIT'); // → 'COMMIT'
+ */
+export function statementHead(sql: string): string {
+  return sql.replace(LEADING, '');
+}
+
+/** The first statement that controls the transaction, and its keyword in capitals. */
+export interface TransactionControl {
+  statement: SqlStatement;
+  word: string;
+}
+
+/**
+ * The first statement of `statements` that controls the transaction itself
+ * (BEGIN, COMMIT, END, ROLLBACK, ABORT, START TRANSACTION, SAVEPOINT,
+ * RELEASE, PREPARE TRANSACTION), or null when none does.
+ *
+ * @example
+ * transactionControlIn([{ sql: 'commit', offset: 0, line: 3, column: 1 }]);
+ * // → { statement: { sql: 'commit', … }, word: 'COMMIT' }
+ */
+export function transactionControlIn(statements: readonly SqlStatement[]): TransactionControl | null {
+  for (const statement of statements) {
+    const match = CONTROL.exec(statementHead(statement.sql));
+    if (match) return { statement, word: (match[1] ?? '').toUpperCase().replace(/\s+/g, ' ') };
+  }
+  return null;
+}

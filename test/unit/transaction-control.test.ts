@@ -1,0 +1,42 @@
+import { splitStatements } from '../../lib/core/sql-split';
+import { statementHead, transactionControlIn } from '../../lib/core/transaction-control';
+
+describe('transactionControlIn', () => {
+  it('finds the first statement that controls the transaction, behind comments, in capitals', () => {
+    // Prepare
+    const statements = splitStatements('create table a (id int);\n-- done\n/* really */ Start   Transaction;\nsavepoint s;\n');
+
+    // Act
+    const control = transactionControlIn(statements);
+
+    // Assess
+    expect(control).toMatchObject({ word: 'START TRANSACTION', statement: { line: 3 } });
+  });
+
+  it('finds none in ordinary DDL, a routine body with BEGIN, or PREPARE of a statement', () => {
+    // Prepare
+    const sql = [
+      'create table began (id int);',
+      "create function f() returns int language plpgsql as $$ begin return 1; end $$;",
+      'prepare q as select 1;',
+      'select 1 as commit;',
+      '',
+    ].join('\n');
+
+    // Act
+    const control = transactionControlIn(splitStatements(sql));
+
+    // Assess
+    expect(control).toBeNull();
+  });
+
+  it.each(['begin', 'COMMIT', 'end', 'rollback and chain', 'abort', 'release s', 'prepare transaction \'x\''])('treats %s as transaction control', (sql) => {
+    expect(transactionControlIn(splitStatements(`${sql};`))).not.toBeNull();
+  });
+});
+
+describe('statementHead', () => {
+  it('skips whitespace, line comments and block comments before the first keyword', () => {
+    expect(statementHead('  -- a\n/* b */\n  copy t from stdin')).toBe('copy t from stdin');
+  });
+});
