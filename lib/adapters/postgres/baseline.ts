@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { DriftReport } from '../../core/drift';
 import { ChangeKind, ObjectKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
 import { isLedgerMissing, ledgerDigest, type LedgerTables } from './ledger';
-import { SCHEMA_OBJECTS_SQL, withCatalogSearchPath } from './schema-objects';
+import { SCHEMA_OBJECTS_SQL, schemaObjectsSql, withCatalogSearchPath } from './schema-objects';
 import { DEPENDENT_UNITS_SQL, inTouchedScope, LIVE_STAMP_SQL, stampRowsCte, UNIT_STAMPS_SQL } from './schema-units';
 import { withTransaction } from './transaction';
 
@@ -117,10 +117,12 @@ async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true
   );
 }
 
+const BY_UNIT_SQL = schemaObjectsSql(true);
+
 /** Inserts the live objects of the units `$2` (all when `$2` is null) into the baseline. */
 const insertObjects = (t: LedgerTables): string =>
   `insert into ${t.schemaObjects} (kind, name, definition, unit)
-   select kind, name, definition, unit from (${SCHEMA_OBJECTS_SQL}) o where $2::bigint[] is null or unit = any($2::bigint[])`;
+   select kind, name, definition, unit from (${BY_UNIT_SQL}) o where $2::bigint[] is null or unit = any($2::bigint[])`;
 
 /** The whole baseline again: every object and every unit's stamp. */
 async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {

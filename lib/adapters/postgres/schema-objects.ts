@@ -21,7 +21,21 @@ const NOT_EXTENSION_MEMBER = (classId: string, oid: string): string =>
  * `unit` is the catalog object a row is read from (see `schema-units.ts`):
  * a table's columns, constraints, indexes and triggers are the table's unit.
  */
-export const SCHEMA_OBJECTS_SQL = `
+export const SCHEMA_OBJECTS_SQL = schemaObjectsSql(false);
+
+/** The relations of the relation units in `$2` (a bigint[]): each table, view or sequence, and a table's indexes. */
+const RELATIONS_OF_UNITS = `(select (u - ${UNIT.relation})::oid from unnest($2::bigint[]) u where u / 4294967296 = 1)`;
+
+/**
+ * {@link SCHEMA_OBJECTS_SQL}, or with `byUnit` the same rows read only for
+ * the relations of the units in `$2` (a bigint[]; null for every one), found
+ * by oid; the caller still keeps only the rows of those units.
+ */
+export function schemaObjectsSql(byUnit: boolean): string {
+  const inUnits = byUnit
+    ? `and ($2::bigint[] is null or c.oid in (${RELATIONS_OF_UNITS} union all select ix.indexrelid from pg_index ix where ix.indrelid in ${RELATIONS_OF_UNITS}))`
+    : '';
+  return `
 with ns as (
   select n.oid, n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS}
     and ${NOT_EXTENSION_MEMBER('pg_namespace', 'n.oid')}
@@ -29,7 +43,7 @@ with ns as (
 rel as (
   select c.oid, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, c.relispartition, ns.nspname
   from pg_class c join ns on ns.oid = c.relnamespace
-  where ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')}
+  where ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')} ${inUnits}
 )
 select 'schema'::text as kind, nspname::text as name, ''::text as definition, ${UNIT.namespace} + ns.oid::bigint as unit from ns where nspname <> 'public'
 union all
@@ -100,6 +114,7 @@ union all
 select 'trigger', r.nspname || '.' || r.relname || '.' || tg.tgname, pg_get_triggerdef(tg.oid), ${UNIT.relation} + r.oid::bigint
 from pg_trigger tg join rel r on r.oid = tg.tgrelid
 where not tg.tgisinternal and tg.tgparentid = 0`;
+}
 
 /**
  * The canonical hash (see `schemaHash` in core) of the rows (kind, name,

@@ -57,6 +57,14 @@ interface Source {
   unit?: string;
   /** The relation such a row may still belong to (a table's constraint or row type), joined to `relunit` as `u`. */
   owner?: string;
+  /**
+   * With an owner, read in two halves when only some relations are in scope:
+   * `unowned`, the condition of the rows of no relation (a domain's
+   * constraint, a standalone type) and their unit; `owned`, the join that
+   * finds the others from `relunit`.
+   */
+  unowned?: { where: string; unit: string };
+  owned?: string;
 }
 
 const SOURCES: Source[] = [
@@ -72,8 +80,10 @@ const SOURCES: Source[] = [
   { from: 'pg_inherits ih', relation: 'ih.inhrelid', hash: h('ih.xmin', 'ih.inhrelid::bigint * 65536 + ih.inhseqno', 11) },
   { from: 'pg_partitioned_table pt', relation: 'pt.partrelid', hash: h('pt.xmin', 'pt.partrelid::bigint', 12) },
   // A table's constraints and row type are its own; a domain's constraints and a standalone type are the type's.
-  { from: 'pg_constraint co join ns on ns.oid = co.connamespace', relation: null, hash: h('co.xmin', 'co.oid::bigint', 6), unit: `coalesce(u.unit, ${UNIT.type} + co.contypid::bigint)`, owner: 'co.conrelid' },
-  { from: 'pg_type t join ns on ns.oid = t.typnamespace', relation: null, hash: h('t.xmin', 't.oid::bigint', 13), unit: `coalesce(u.unit, ${UNIT.type} + t.oid::bigint)`, owner: 't.typrelid' },
+  { from: 'pg_constraint co join ns on ns.oid = co.connamespace', relation: null, hash: h('co.xmin', 'co.oid::bigint', 6), unit: `coalesce(u.unit, ${UNIT.type} + co.contypid::bigint)`, owner: 'co.conrelid',
+    unowned: { where: 'co.conrelid = 0', unit: `${UNIT.type} + co.contypid::bigint` }, owned: 'pg_constraint co join relunit u on u.oid = co.conrelid' },
+  { from: 'pg_type t join ns on ns.oid = t.typnamespace', relation: null, hash: h('t.xmin', 't.oid::bigint', 13), unit: `coalesce(u.unit, ${UNIT.type} + t.oid::bigint)`, owner: 't.typrelid',
+    unowned: { where: 't.typrelid = 0', unit: `${UNIT.type} + t.oid::bigint` }, owned: 'relunit u join pg_class rc on rc.oid = u.oid join pg_type t on t.oid = rc.reltype' },
   {
     from: 'pg_enum en join pg_type et on et.oid = en.enumtypid join ns on ns.oid = et.typnamespace',
     relation: null,
@@ -93,23 +103,39 @@ const SOURCES: Source[] = [
  * never locked in a way that says a run changed them).
  */
 export function stampRowsCte(touched = false): string {
-  const inScope = touched ? `where c.relkind = 'c' or coalesce(i.indrelid, c.oid)::bigint = any($2::bigint[])` : '';
   const rows = SOURCES.map((source) => {
     if (source.relation !== null) return `select u.unit, ${source.hash} from ${source.from} join relunit u on u.oid = ${source.relation}`;
     if (!source.owner) return `select ${source.unit}, ${source.hash} from ${source.from}`;
-    // A row of a relation out of scope is left out, not counted as the type's.
-    return `select ${source.unit}, ${source.hash} from ${source.from} left join relunit u on u.oid = ${source.owner}${touched ? ` where ${source.owner} = 0 or u.unit is not null` : ''}`;
+    if (!touched || !source.unowned || !source.owned) return `select ${source.unit}, ${source.hash} from ${source.from} left join relunit u on u.oid = ${source.owner}`;
+    // Two halves, each read through an index: the rows of no relation, and those of the relations in scope.
+    return `select ${source.unowned.unit}, ${source.hash} from ${source.from} where ${source.unowned.where}
+  union all select u.unit, ${source.hash} from ${source.owned}`;
   });
   return `
 ns as (select n.oid, n.xmin from pg_namespace n where ${SYSTEM_SCHEMAS}),
-relunit as (
-  select c.oid, ${RELATION_UNIT} as unit
-  from pg_class c join ns on ns.oid = c.relnamespace left join pg_index i on i.indexrelid = c.oid ${inScope}
-),
+relunit as (${touched ? TOUCHED_RELATIONS : ALL_RELATIONS}),
 stamp_rows (unit, h) as (
   ${rows.join('\n  union all ')}
 )`;
 }
+
+/** Every relation of the managed schemas with its unit. */
+const ALL_RELATIONS = `
+  select c.oid, ${RELATION_UNIT} as unit
+  from pg_class c join ns on ns.oid = c.relnamespace left join pg_index i on i.indexrelid = c.oid`;
+
+/**
+ * The relations of the units in scope, looked up by oid: the tables, views
+ * and sequences of `$2` with their indexes (an index only with its table),
+ * and every composite type's relation (a type's unit is always in scope).
+ */
+const TOUCHED_RELATIONS = `
+  select c.oid, ${RELATION_UNIT} as unit
+  from pg_class c join ns on ns.oid = c.relnamespace left join pg_index i on i.indexrelid = c.oid
+  where c.oid in (select unnest($2::bigint[])::oid union all select ix.indexrelid from pg_index ix where ix.indrelid = any($2::bigint[]::oid[]))
+    and c.relkind <> 'c' and coalesce(i.indrelid, c.oid)::bigint = any($2::bigint[])
+  union all
+  select c.oid, ${UNIT.type} + c.reltype::bigint from pg_class c join ns on ns.oid = c.relnamespace where c.relkind = 'c'`;
 
 /** The units {@link stampRowsCte} covers with `touched`, as a condition on `<alias>.unit`. */
 export const inTouchedScope = (alias: string): string =>
