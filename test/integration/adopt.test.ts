@@ -42,8 +42,9 @@ describe('Integration: stagegate adopt on a real PostgreSQL', () => {
     );
   const ledger = async (): Promise<Record<string, string>> =>
     Object.fromEntries((await db.query<{ id: string; method: string }>('select id, method from stagegate.migrations')).map((r) => [r.id, r.method]));
+  // Only adopt's own scratch databases: other test files create theirs (squash, check) at the same time.
   const scratchLeft = async (): Promise<number> =>
-    Number((await db.query<{ n: string }>("select count(*) as n from pg_database where datname like 'stagegate\\_scratch\\_%'"))[0]?.n);
+    Number((await db.query<{ n: string }>("select count(*) as n from pg_database where datname like 'stagegate\\_scratch\\_stagegate\\_adopt\\_%'"))[0]?.n);
 
   it('adopts a table made by hand that matches its migration, then migrate runs the rest', async () => {
     // Prepare: the field report: the table was made by hand, so migrate stops
