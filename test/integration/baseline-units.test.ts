@@ -116,6 +116,19 @@ describe('Integration: the drift baseline stored unit by unit', () => {
     expect(await stored()).toEqual(await live());
   });
 
+  it('after a run whose check proved the stamps live, stamps again only the units its migrations locked', async () => {
+    // Prepare: a stored stamp of a table no migration will touch is made wrong, the stamp of the whole left right
+    const files = { [STEPS[0]![0]]: STEPS[0]![1] };
+    await runOnFolder(ws.migrations(files), db.url, { action: 'migrate' });
+    await db.query("update stagegate.schema_units set stamp = stamp + 1 where unit - 4294967296 = 'public.untouched'::regclass::oid::bigint");
+    // Act
+    await runOnFolder(ws.migrations({ ...files, 'app/0002_more.sql': 'ALTER TABLE account ADD COLUMN name text;' }), db.url, { action: 'migrate' });
+    // Assess: the wrong unit was not read again (a pass over every unit would have mended it), the changed one was
+    const [storedStamp, liveStamp] = await stamps();
+    expect(BigInt(storedStamp ?? 0) - BigInt(liveStamp ?? 0)).toBe(1n);
+    expect(await stored()).toEqual(await live());
+  });
+
   it('still finds a change made by hand after a run, and a GRANT alone is not drift', async () => {
     // Prepare
     const files = { [STEPS[0]![0]]: STEPS[0]![1] };

@@ -154,26 +154,28 @@ function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: Ap
  * A failing statement throws `MigrationFailedError` naming file, line and SQLSTATE.
  * `session`: the timeouts the session already has (set with `setTimeouts`),
  * which a request asking for the same need not set again.
- * `touched`: the relations the migration's transaction locked (null for a
- * `no-transaction` migration, which runs in several), so that the drift
- * baseline is stamped again only for them (see `storeBaseline`).
+ * `touched` (with `withLocks`): the relations the migration's transaction
+ * locked, so that the drift baseline is stamped again only for them (see
+ * `storeBaseline`); null without `withLocks` and for a `no-transaction`
+ * migration, which runs in several transactions.
  *
  * @example
- * const { durationMs, touched } = await applyMigration(client, ledgerTables('stagegate'), request);
+ * const { durationMs, touched } = await applyMigration(client, ledgerTables('stagegate'), request, undefined, true);
  */
 export async function applyMigration(
   client: pg.Client,
   t: LedgerTables,
   request: ApplyRequest,
   session?: Timeouts,
+  withLocks = false,
 ): Promise<{ durationMs: number; touched: string[] | null }> {
   if (request.migration.directives.noTransaction) return { durationMs: await applyOutsideTransaction(client, t, request, session), touched: null };
-  let touched: string[] = [];
+  let touched: string[] | null = null;
   const durationMs = await inTransaction(client, request, session, {
-    query: (durationMs) => insertMigrationRowQuery(t, rowOf(request, 'applied', 'executed', durationMs)),
+    query: (durationMs) => insertMigrationRowQuery(t, rowOf(request, 'applied', 'executed', durationMs), withLocks),
     doing: `writing the ledger row of ${request.migration.id}`,
     written: (result) => {
-      touched = (result.rows[0] as { touched?: string[] } | undefined)?.touched ?? [];
+      touched = (result.rows[0] as { touched?: string[] } | undefined)?.touched ?? null;
     },
   });
   return { durationMs, touched };

@@ -116,7 +116,8 @@ class PgLedgerSession implements LedgerSession {
       const saved = this.touched;
       // Until it is known what the migration locked, nothing is known: a failure leaves it so.
       this.touched = null;
-      const { durationMs, touched } = await applyMigration(this.client, this.tables, request, await this.sessionTimeouts());
+      // The locks are read only while they can spare a pass over the catalog (see `touched`).
+      const { durationMs, touched } = await applyMigration(this.client, this.tables, request, await this.sessionTimeouts(), saved !== null);
       if (saved !== null && touched !== null) this.touched = new Set([...saved, ...touched]);
       return { durationMs };
     });
