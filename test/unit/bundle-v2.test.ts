@@ -11,6 +11,7 @@ import { sha256Hex } from '../../lib/core/checksum';
 import { MigrationRunnerError } from '../../lib/core/errors';
 import { editV2, splitV2, type HeaderV2 } from '../support/bundle-edit';
 import { encodeBundleV1 } from '../support/bundle-v1';
+import { thrown as failure } from '../support/failure';
 
 const files = [
   { path: 'org/0001_initial.sql', content: 'CREATE TABLE org (id int, name text DEFAULT \'café ☕ 𝄞\');' },
@@ -22,16 +23,6 @@ const files = [
 ];
 const catalog = buildCatalog(files);
 const { bytes, id } = encodeBundle(catalog);
-
-function failure(fn: () => unknown): MigrationRunnerError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof MigrationRunnerError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
 
 const pinned = (edited: Buffer) => decodeBundle(edited, 'pinned.json.gz', sha256Hex(edited));
 /** The error of loading `edited` unpinned (rebuilt in full), or of verifying every migration of it pinned. */
