@@ -130,8 +130,7 @@ select encode(sha256(convert_to(coalesce(string_agg(line, E'\\n' order by line c
 from (select kind || E'\\t' || name || E'\\t' || definition as line from (${rowsSql}) o) lines`;
 }
 
-/** The live fingerprint's hash, as `readSchemaHash` computes it: one row with `hash`. `$1` as in `SCHEMA_OBJECTS_SQL`. */
-export const SCHEMA_HASH_SQL = schemaHashSql(SCHEMA_OBJECTS_SQL);
+const SCHEMA_HASH_SQL = schemaHashSql(SCHEMA_OBJECTS_SQL);
 
 /**
  * Runs `fn` with `search_path` set to `pg_catalog` for this session, and puts

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { StageOverride } from '../../core/stage-record';
 import type { StageFacts } from '../../ports';
 import type { LedgerTables } from './ledger';
-import { SCHEMA_HASH_SQL, withCatalogSearchPath } from './schema-objects';
+import { readSchemaHash } from './schema-objects';
 import { LIVE_STAMP_SQL } from './schema-units';
 
 interface OverrideRow {
@@ -53,16 +53,15 @@ const HASH_KEY = 'schema_hash';
 
 /** The live fingerprint's hash, from the cache in `meta` when the stamp says it is still right, else computed and cached. */
 async function cachedSchemaHash(client: pg.Client, t: LedgerTables): Promise<string> {
-  const cached = await client.query<{ hash: string }>(
-    `select split_part(value, ' ', 2) as hash from ${t.meta} where key = $2 and split_part(value, ' ', 1) = (${LIVE_STAMP_SQL})`,
+  const live = await client.query<{ stamp: string; cached: string | null }>(
+    `select (${LIVE_STAMP_SQL}) as stamp, (select value from ${t.meta} where key = $2) as cached`,
     [[t.schema], HASH_KEY],
   );
-  if (cached.rows[0]) return cached.rows[0].hash;
-  // The stamp and the hash from one statement: one snapshot of the catalog.
-  const fresh = await withCatalogSearchPath(client, () =>
-    client.query<{ stamp: string; hash: string }>(`select (${LIVE_STAMP_SQL}) as stamp, h.hash from (${SCHEMA_HASH_SQL}) h`, [[t.schema]]),
-  );
-  const { stamp, hash } = fresh.rows[0] ?? { stamp: '', hash: '' };
+  const { stamp, cached } = live.rows[0] ?? { stamp: '', cached: null };
+  const [cachedStamp, cachedHash] = (cached ?? '').split(' ');
+  if (cachedStamp === stamp && cachedHash) return cachedHash;
+  // A change between the stamp and the hash caches a newer hash under an older stamp, which no later stamp equals.
+  const hash = await readSchemaHash(client, [t.schema]);
   await client.query(`insert into ${t.meta} (key, value) values ($1, $2) on conflict (key) do update set value = excluded.value`, [HASH_KEY, `${stamp} ${hash}`]);
   return hash;
 }
