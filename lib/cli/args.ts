@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
 import { isTarget } from '../core/target';
@@ -58,6 +59,20 @@ export interface ParsedArgs {
   command: Command | 'help' | 'version';
   positionals: string[];
   options: Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
+}
+
+/** The folder of migrations a command reads when `--dir` is not given, relative to the working directory. */
+export const DEFAULT_MIGRATIONS_DIR = 'migrations';
+
+/**
+ * The absolute path of the migrations folder a command names: `--dir`, else
+ * {@link DEFAULT_MIGRATIONS_DIR}, resolved against `cwd`.
+ *
+ * @example
+ * migrationsDir(parseCommandLine(['lint']), '/srv/api'); // → '/srv/api/migrations'
+ */
+export function migrationsDir(args: ParsedArgs, cwd: string): string {
+  return resolve(cwd, typeof args.options.dir === 'string' ? args.options.dir : DEFAULT_MIGRATIONS_DIR);
 }
 
 /**

@@ -5,7 +5,7 @@ import { displayPath } from '../adapters/fs/fs-errors';
 import { readBundleFile } from '../adapters/fs/read-bundle-file';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import type { Migration } from '../core/migration';
-import type { ParsedArgs } from './args';
+import { migrationsDir, type ParsedArgs } from './args';
 
 /** A bundle file's bytes with its id, verified. */
 export interface BundleBytes {
@@ -33,7 +33,7 @@ export async function bundleBytes(args: ParsedArgs, cwd: string): Promise<Bundle
     const catalog = decodeBundle(bytes, displayPath(path)).migrations;
     return { bytes, id, migrations: catalog.length, catalog };
   }
-  const dir = resolve(cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
+  const dir = migrationsDir(args, cwd);
   const migrations = buildCatalog(await readMigrationsFolder(dir));
   return { ...encodeBundle(migrations), migrations: migrations.length, catalog: migrations };
 }

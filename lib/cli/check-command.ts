@@ -1,11 +1,10 @@
-import { resolve } from 'node:path';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import { applyToScratch } from '../check/apply-to-scratch';
 import { checkMigrations } from '../check/check-migrations';
 import { configFromEnv, parseConfig } from '../config';
 import { CheckFailedError } from '../core/errors';
 import { loadSqlParser } from '../lint/parse-sql';
-import type { ParsedArgs } from './args';
+import { migrationsDir, type ParsedArgs } from './args';
 import { renderCheckPassed } from './authoring-render';
 import type { CommandContext, CommandOutput } from './commands';
 
@@ -19,7 +18,7 @@ import type { CommandContext, CommandOutput } from './commands';
  * await checkCommand(parseCommandLine(['check', '--database-url', url]), ctx);
  */
 export async function checkCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
-  const dir = resolve(ctx.cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
+  const dir = migrationsDir(args, ctx.cwd);
   const url = typeof args.options['database-url'] === 'string' ? args.options['database-url'] : null;
   const config = parseConfig({ ...configFromEnv(ctx.env), databaseUrl: url ?? undefined });
   const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };

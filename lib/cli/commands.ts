@@ -11,7 +11,7 @@ import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
 import { runMigrations } from '../run';
 import { resolveMigration } from '../resolve';
 import type { BundleSource, Logger } from '../ports';
-import type { ParsedArgs } from './args';
+import { migrationsDir, type ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
 import type { Style } from './style';
 
@@ -76,8 +76,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
 /** The bundle a command names: `--bundle FILE`, else the `--dir` folder (default `migrations`). */
 export function sourceFor(args: ParsedArgs, ctx: CommandContext): BundleSource {
   if (typeof args.options.bundle === 'string') return new FileBundleSource(resolve(ctx.cwd, args.options.bundle));
-  const dir = typeof args.options.dir === 'string' ? args.options.dir : 'migrations';
-  return new FolderBundleSource(resolve(ctx.cwd, dir));
+  return new FolderBundleSource(migrationsDir(args, ctx.cwd));
 }
 
 /** The command's settings: environment first, then its flags. */

@@ -1,9 +1,8 @@
-import { resolve } from 'node:path';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import { LintFailedError } from '../core/errors';
 import { lintFiles } from '../lint/lint-files';
 import { loadSqlParser } from '../lint/parse-sql';
-import type { ParsedArgs } from './args';
+import { migrationsDir, type ParsedArgs } from './args';
 import { renderLintClean } from './authoring-render';
 import type { CommandContext, CommandOutput } from './commands';
 
@@ -16,7 +15,7 @@ import type { CommandContext, CommandOutput } from './commands';
  * await lintCommand(parseCommandLine(['lint', '--dir', 'migrations']), ctx);
  */
 export async function lintCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
-  const dir = resolve(ctx.cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
+  const dir = migrationsDir(args, ctx.cwd);
   const report = lintFiles(await readMigrationsFolder(dir), await loadSqlParser());
   if (report.findings.length > 0) throw new LintFailedError(report.findings, { files: report.files, allowed: report.allowed });
   return {

@@ -1,7 +1,7 @@
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 import { listMigrationPaths, writeNewMigration } from '../adapters/fs/write-new-migration';
 import { nextMigration } from '../core/new-migration';
-import type { ParsedArgs } from './args';
+import { migrationsDir, type ParsedArgs } from './args';
 import { renderNew } from './authoring-render';
 import type { CommandContext, CommandOutput } from './commands';
 
@@ -13,7 +13,7 @@ import type { CommandContext, CommandOutput } from './commands';
  * await newCommand(parseCommandLine(['new', 'shop', 'add_orders']), ctx);
  */
 export async function newCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
-  const dir = resolve(ctx.cwd, typeof args.options.dir === 'string' ? args.options.dir : 'migrations');
+  const dir = migrationsDir(args, ctx.cwd);
   const [app, name] = args.positionals as [string, string];
   const given = args.options['depends-on'];
   // Repeated (--depends-on a --depends-on b) or comma-separated.

@@ -1,4 +1,4 @@
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { UsageError } from '../core/errors';
 import type { AppliedEvidence } from '../core/squash-prune';
 import { LedgerState } from '../core/migration';
@@ -8,12 +8,12 @@ import { buildSquash } from '../squash/build-squash';
 import { pruneSquash } from '../squash/prune-squash';
 import { createS3Client } from '../adapters/s3/s3-client';
 import { parseRemoteConfig } from '../remote/remote-config';
-import type { ParsedArgs } from './args';
+import { migrationsDir, type ParsedArgs } from './args';
 import { rawConfig, withServerUrl, type CommandContext, type CommandOutput } from './commands';
 import { renderSquash } from './squash-render';
 import { version } from '../../package.json';
 
-function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'dir' | 'bucket' | 'prefix' | 'region'): string | undefined {
+function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'bucket' | 'prefix' | 'region'): string | undefined {
   const value = args.options[name];
   return typeof value === 'string' ? value : undefined;
 }
@@ -27,7 +27,7 @@ function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'dir' | 'buck
  */
 export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const app = args.positionals[0] as string;
-  const dir = resolve(ctx.cwd, option(args, 'dir') ?? 'migrations');
+  const dir = migrationsDir(args, ctx.cwd);
   const config = parseConfig(rawConfig(args, ctx.env));
   if (args.options.prune === true) return prune(args, ctx, { app, dir, config });
   const to = option(args, 'to');
