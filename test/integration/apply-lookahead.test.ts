@@ -59,6 +59,13 @@ describe('Integration: the next migration sent while the previous one runs', () 
     expect(next.applied.map((a) => a.id)).toEqual(['app/0002_two', 'app/0003_three', 'app/0004_four']);
     expect(await existing(db, ['one', 'two', 'three', 'four'])).toEqual(['four', 'one', 'three', 'two']);
     expect(await runOutcomes(db)).toEqual(['failed', 'succeeded']);
+
+    // Act: one more; the baseline stored after the last run was restamped for every table it created
+    const fifth = await runOnFolder(ws.migrations({ ...fourWith('CREATE TABLE two (id int);'), 'app/0005_five.sql': 'CREATE TABLE five (id int);' }), db.url, { action: 'migrate' });
+
+    // Assess
+    expect(fifth.applied.map((a) => a.id)).toEqual(['app/0005_five']);
+    expect(fifth.drift).toBeUndefined();
   }
 
   it('stops at a migration whose statement fails: the one sent behind it never commits and is never reported', async () => {
