@@ -5,7 +5,9 @@
  * and is never reported, a `no-transaction` migration between them still
  * runs, and a deadline still stops the run cleanly.
  */
+import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import type { RunResult } from '../../lib/core/result';
+import { applyRequest, migration } from '../support/builders';
 import { useTestDatabase, type TestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 import { MemoryLogger, runOnFolder, useWorkspace } from '../support/workspace';
@@ -117,5 +119,42 @@ describe('Integration: the next migration sent while the previous one runs', () 
     expect(logger.events.find((e) => e.event === 'run.stopped')?.data).toMatchObject({ reason: 'deadline', next: 'app/0004_four', pending: 1 });
     expect(rest.applied.map((a) => a.id)).toEqual(['app/0004_four']);
     expect(await runOutcomes(db)).toEqual(['incomplete', 'succeeded']);
+  });
+});
+
+describe('Integration: a session asked for a migration before the previous one settled', () => {
+  const db = useTestDatabase();
+
+  /** Asks for both at once; returns whether each committed. */
+  async function bothAtOnce(firstSql: string, secondSql: string): Promise<[boolean, boolean]> {
+    const adapter = new PgMigrationDatabase({ connectionString: db.url, lockPollMs: 20 });
+    return adapter.withLock({ waitMs: 1_000 }, async (session) => {
+      const first = session.apply(applyRequest(migration({ id: 'app/0001_first', sql: firstSql })));
+      const second = session.apply(applyRequest(migration({ id: 'app/0002_second', sql: secondSql })));
+      const settled = await Promise.allSettled([first, second]);
+      return settled.map((s) => s.status === 'fulfilled') as [boolean, boolean];
+    });
+  }
+
+  // Controlling the transaction, it cannot be pipelined: it waits for the first one to settle.
+  const controlling = 'CREATE TABLE second_a (id int);\nCOMMIT;\nBEGIN;\nCREATE TABLE second_b (id int);';
+
+  it('runs one that cannot be pipelined after the one before it committed', async () => {
+    // Act
+    const committed = await bothAtOnce('CREATE TABLE first (id int);', controlling);
+
+    // Assess
+    expect(committed).toEqual([true, true]);
+    expect(await existing(db, ['first', 'second_a', 'second_b'])).toEqual(['first', 'second_a', 'second_b']);
+  });
+
+  it('runs nothing of one that cannot be pipelined when the one before it failed', async () => {
+    // Act
+    const committed = await bothAtOnce('CREATE TABLE first (id int);\nSELECT 1 / 0;', controlling);
+
+    // Assess
+    expect(committed).toEqual([false, false]);
+    expect(await existing(db, ['first', 'second_a', 'second_b'])).toEqual([]);
+    expect(await ledgerIds(db)).toEqual([]);
   });
 });
