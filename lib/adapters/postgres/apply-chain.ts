@@ -13,7 +13,7 @@ import { DatabaseOperationError } from '../../core/errors';
 interface Link {
   id: string;
   pipelined: boolean;
-  /** Resolves once its messages are written (a pipelined one) or it settled. */
+  /** Resolves once `start` said its messages are written, or it settled; only a pipelined one's is waited for. */
   written: Promise<void>;
   /** Resolves to whether it committed, once it settled. */
   committed: Promise<boolean>;
