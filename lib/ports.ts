@@ -183,6 +183,14 @@ export interface LedgerSession extends LedgerReader {
    * one, then the row becomes `applied` (or `failed` with the error).
    * Returns the duration. Throws `MigrationFailedError` (naming file, line,
    * SQLSTATE) when a statement fails; the connection stays usable.
+   * May be called again before the previous call settled (the engine sends
+   * the next transactional migration while one runs): the calls run in the
+   * order they were made, and a later one commits only if every earlier call
+   * that had not settled when it was made committed; otherwise it runs nothing
+   * and rejects with an error of its own, which the caller does not report
+   * (the earlier failure is the run's). The caller sends no other request
+   * on the session while an `apply` is unsettled, and none with
+   * `noTransaction` behind one.
    */
   apply(request: ApplyRequest): Promise<{ durationMs: number }>;
   /**

@@ -7,6 +7,7 @@ import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
 import type { LedgerState } from '../../core/migration';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
+import { isNotRun } from './apply-chain';
 import { withFacts } from './failure-facts';
 import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
@@ -92,6 +93,8 @@ export async function inTransaction(client: pg.Client, script: Script, session: 
       ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change)
       : await sequentialTransaction(client, script, session, change);
   } catch (error) {
+    // Not run behind a failed migration: the one that failed rolls back and reads the facts, nothing may come between.
+    if (isNotRun(error)) throw error;
     // After a lost connection the server has already rolled back; after a pipelined failure, its COMMIT did.
     await client.query('rollback').catch(() => undefined);
     // The facts are of the database as the migration found it: its own work is rolled back.
@@ -158,6 +161,8 @@ function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: Ap
  * locked, so that the drift baseline is stamped again only for them (see
  * `storeBaseline`); null without `withLocks` and for a `no-transaction`
  * migration, which runs in several transactions.
+ * `request.after`: see `Script.after`. A pipelined transaction is written
+ * before this returns its promise, so a later one may be written behind it.
  *
  * @example
  * const { durationMs, touched } = await applyMigration(client, ledgerTables('stagegate'), request, undefined, true);
@@ -165,7 +170,7 @@ function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: Ap
 export async function applyMigration(
   client: pg.Client,
   t: LedgerTables,
-  request: ApplyRequest,
+  request: ApplyRequest & Pick<Script, 'after'>,
   session?: Timeouts,
   withLocks = false,
 ): Promise<{ durationMs: number; touched: string[] | null }> {

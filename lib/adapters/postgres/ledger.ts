@@ -338,8 +338,18 @@ export interface MigrationRow {
 const SINCE_TRANSACTION_START = 'pg_catalog.round(extract(epoch from pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::integer';
 
 /**
+ * The session setting that holds the id of the last migration whose
+ * transaction committed on this session (a session setting set in a
+ * transaction is undone when it rolls back). A transaction pipelined behind
+ * another checks it first (see `pipelined-transaction.ts`).
+ */
+export const COMMITTED_SETTING = 'stagegate.committed';
+const COMMITTED_RETURNING = `, pg_catalog.set_config('${COMMITTED_SETTING}', $1, false) as committed`;
+
+/**
  * The query inserting one ledger row; `applied_at` is the server's `now()`.
- * It returns the recorded `duration_ms`.
+ * It returns the recorded `duration_ms`. The server-measured form, which
+ * pipelined transactions send, also sets {@link COMMITTED_SETTING} to the row's id.
  *
  * @example
  * await client.query(insertMigrationRowQuery(ledgerTables('stagegate'), row));
@@ -351,7 +361,7 @@ export function insertMigrationRowQuery(t: LedgerTables, row: MigrationRow, with
   // `touched` costs a read of the server's lock table (about 0.3 ms): only asked for when it is used.
   const text = `insert into ${t.migrations} (id, checksum, state, method, bundle_id, run_id, applied_by, duration_ms)
            values ($1, $2, $3, $4, $5, $6, $7, ${measured ? SINCE_TRANSACTION_START : '$8'})
-           returning duration_ms${withLocks ? `, (${LOCKED_RELATIONS_SQL}) as touched` : ''}`;
+           returning duration_ms${withLocks ? `, (${LOCKED_RELATIONS_SQL}) as touched` : ''}${measured ? COMMITTED_RETURNING : ''}`;
   if (!measured) return { text, values: [...values, row.durationMs] };
   // The row of every applied migration: prepared once per session, it is neither parsed nor planned again.
   return { name: preparedName(withLocks ? 'stagegate_applied_row_locks' : 'stagegate_applied_row', t), text, values };

@@ -18,6 +18,8 @@ import type {
 import type { DriftReport } from '../../core/drift';
 import type { SchemaObject } from '../../core/schema';
 import { applyMigration, recordMigration } from './apply';
+import { ApplyChain } from './apply-chain';
+import { pipelinable } from './pipelined-transaction';
 import { setTimeouts, type Timeouts } from './script';
 import { keepingBaselineCurrent, readDrift, readDriftStamped, replaceBaselineObjects, storeBaseline } from './baseline';
 import { readSchemaObjects } from './schema-objects';
@@ -76,6 +78,8 @@ class PgLedgerSession implements LedgerSession {
    * `no-transaction` migration, a reverse script, no proof yet).
    */
   private touched: Set<string> | null = null;
+  /** The order of migrations asked for before the previous one settled. */
+  private readonly chain = new ApplyChain();
 
   /**
    * @param created the ledger was created by this session, under its lock: until
@@ -112,15 +116,23 @@ class PgLedgerSession implements LedgerSession {
 
   apply(request: ApplyRequest): Promise<{ durationMs: number }> {
     this.created = false;
-    return mappingErrors(`applying ${request.migration.id}`, async () => {
-      const saved = this.touched;
-      // Until it is known what the migration locked, nothing is known: a failure leaves it so.
-      this.touched = null;
-      // The locks are read only while they can spare a pass over the catalog (see `touched`).
-      const { durationMs, touched } = await applyMigration(this.client, this.tables, request, await this.sessionTimeouts(), saved !== null);
-      if (saved !== null && touched !== null) this.touched = new Set([...saved, ...touched]);
-      return { durationMs };
-    });
+    const { migration } = request;
+    // The locks are read only while they can spare a pass over the catalog (see `touched`).
+    const withLocks = this.touched !== null;
+    const pipelined = !migration.directives.noTransaction && pipelinable(this.client, request);
+    return mappingErrors(`applying ${migration.id}`, () =>
+      this.chain.add(migration.id, pipelined, async (after, written) => {
+        const applying = applyMigration(this.client, this.tables, { ...request, after }, await this.sessionTimeouts(), withLocks);
+        written();
+        // Until it is known what the migration locked, nothing is known: a failure leaves it so.
+        const { durationMs, touched } = await applying.catch((error: unknown) => {
+          this.touched = null;
+          throw error;
+        });
+        this.touched = withLocks && this.touched !== null && touched !== null ? new Set([...this.touched, ...touched]) : null;
+        return { durationMs };
+      }),
+    );
   }
 
   revert(request: RevertRequest): Promise<{ durationMs: number }> {

@@ -4,10 +4,18 @@
  * mode), then their answers are read in order. The server still runs them
  * one by one: after a failure the rest of the transaction fails with 25P02
  * and its COMMIT answers ROLLBACK, so nothing of it stays.
+ *
+ * A transaction may be written behind another one not yet answered (its
+ * `after`): the server runs them in order, and after the first one's failure
+ * it goes on with the second one's messages. So the second one first checks
+ * that the first one committed (its ledger row set `COMMITTED_SETTING`), and
+ * fails there, before any of its statements, when it did not.
  */
 import type pg from 'pg';
 import { transactionControlIn, statementHead } from '../../core/transaction-control';
-import { databaseError, migrationFailedError } from './errors';
+import { notRunError } from './apply-chain';
+import { databaseError, migrationFailedError, sqlstateOf } from './errors';
+import { COMMITTED_SETTING } from './ledger';
 import { resultOf, sendAll, type Answer } from './pipeline';
 import { SERVER_MEASURED, timeoutsQuery, type LedgerChange, type Script } from './script';
 
@@ -24,6 +32,25 @@ const COPY = /^copy\b/i;
  */
 export function pipelinable(client: pg.Client, script: Script): boolean {
   return client.pipeline && transactionControlIn(script.statements) === null && !script.statements.some((s) => COPY.test(statementHead(s.sql)));
+}
+
+/**
+ * Fails (22P02, casting the reason to boolean) unless the migration `$1`
+ * committed on this session. `current_setting` is stable, so the CASE is not
+ * folded away when the statement is planned; the setting is null until the
+ * session's first row.
+ */
+const COMMITTED_BEFORE = `select (case when coalesce(pg_catalog.current_setting('${COMMITTED_SETTING}', true), '') = $1
+                                then 'true' else 'the migration before this one did not commit' end)::boolean as committed_before`;
+const INVALID_TEXT_REPRESENTATION = '22P02';
+
+/** The check that `after` committed, whose failure means that this transaction did not run. */
+function guardStep(id: string, after: string): Step {
+  return {
+    // Prepared once per session, as the ledger row is: the same text on every schema.
+    query: { name: 'stagegate_committed_before', text: COMMITTED_BEFORE, values: [after] },
+    fail: (error) => (sqlstateOf(error) === INVALID_TEXT_REPRESENTATION ? notRunError(id, after, error) : error),
+  };
 }
 
 /** One query of the transaction and how its error becomes the step's (as it is, by default). */
@@ -44,7 +71,9 @@ function durationOf(written: pg.QueryResult, measuredMs: number): number {
  * failure is the step's: a statement's names its line and SQLSTATE, a failing
  * COMMIT (a deferred constraint) names none. Success only when the server
  * answered COMMIT. On a throw the caller rolls back (a no-op when the
- * pipelined COMMIT already ended the transaction).
+ * pipelined COMMIT already ended the transaction), except after the check of
+ * `script.after` failed (`isNotRun`): then nothing ran, its COMMIT answers
+ * ROLLBACK, and it must send nothing more, as the one before it is reporting.
  *
  * @example
  * const durationMs = await pipelinedTransaction(client, script, true, change);
@@ -54,6 +83,7 @@ export async function pipelinedTransaction(client: pg.Client, script: Script, wi
   const { migration, reverting } = script;
   const steps: Step[] = [
     { query: 'begin' },
+    ...(script.after ? [guardStep(migration.id, script.after)] : []),
     ...(withTimeouts ? [{ query: timeoutsQuery(script, true) }] : []),
     ...script.statements.map((statement) => ({ query: statement.sql, fail: (error: unknown) => migrationFailedError(error, migration, statement, reverting) })),
     { query: change.query(SERVER_MEASURED), fail: (error) => databaseError(error, change.doing) },

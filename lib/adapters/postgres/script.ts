@@ -23,6 +23,11 @@ export interface Script {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
   reverting?: boolean;
+  /**
+   * The id of a migration pipelined just before this one and not yet
+   * answered: this one's transaction must not commit unless that one did.
+   */
+  after?: string | null;
 }
 
 /**
