@@ -1,5 +1,5 @@
 import { readSql } from './catalog';
-import { plainChecksumOf } from './checksum';
+import { isPlainChecksumOf } from './checksum';
 import { dependenciesOf, dependencyIndex, type DependencyIndex } from './dependencies';
 import { BundleInvalidError, MigrationsInvalidError, type FolderProblem } from './errors';
 import { invalidMigrations } from './bundle-format';
@@ -61,7 +61,7 @@ function checkSql(m: Migration, origin: string, problems: FolderProblem[]): void
   const { sql } = m;
   const plain = sql.indexOf('stagegate:') < 0 && sql.indexOf('\r') < 0 && sql.indexOf('\0') < 0 && sql.charCodeAt(0) !== 0xfeff;
   const facts = plain ? null : readSql(m.file, sql, problems);
-  if ((facts ? facts.checksum : plainChecksumOf(sql)) !== m.checksum) throw new BundleInvalidError(origin, `the checksum of ${m.id} does not match its SQL (the bundle was edited)`);
+  if (facts ? facts.checksum !== m.checksum : !isPlainChecksumOf(m.checksum, sql)) throw new BundleInvalidError(origin, `the checksum of ${m.id} does not match its SQL (the bundle was edited)`);
   if (facts ? !sameDirectives(facts.directives, m.directives) : hasDirectives(m.directives)) throw new BundleInvalidError(origin, `the directives of ${m.id} do not match its SQL (the bundle was edited)`);
 }
 
