@@ -23,13 +23,31 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
   // Built from what the bundle states, only when needed; whatever is used of it is checked below, before it counts.
   let index: DependencyIndex | undefined;
   const indexed = (): DependencyIndex => (index ??= dependencyIndex(migrations as Migration[], problems));
+  // Without squashes, each used migration is checked once, in order, and none other: no set, no copy of the list.
+  const checked = squashes.length === 0 ? used : checkWithSquashes(used, squashes, indexed, origin, problems);
+  if (squashes.length === 0) for (let k = 0; k < used.length; k += 1) checkSql(used[k] as Migration, origin, problems);
+  // Without squashes, the dependencies of a migration without depends-on are the previous number of its app.
+  const previous = squashes.length === 0 ? previousGroups(migrations, checked) : null;
+  for (let k = 0; k < checked.length; k += 1) {
+    const m = checked[k] as Migration;
+    const same = previous && m.directives.dependsOn.length === 0 ? sameIds(m.dependencies, migrations, previous.starts[k] as number, previous.ends[k] as number) : sameList(dependenciesOf(m, indexed(), problems), m.dependencies);
+    if (!same) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
+  }
+  if (problems.length > 0) throw invalidMigrations(new MigrationsInvalidError(problems), origin);
+}
+
+/**
+ * With squashes: checks the used migrations, every squash and the originals
+ * each replaces, each once, in that order, and returns what it checked.
+ */
+function checkWithSquashes(used: readonly Migration[], squashes: readonly Migration[], indexed: () => DependencyIndex, origin: string, problems: FolderProblem[]): Migration[] {
   const seen = new Set<string>();
   const checked: Migration[] = [];
   const check = (m: Migration): void => {
-    // Steps name each migration once; only squashes and their originals can come twice (and only then is the set used).
-    if (squashes.length > 0 && seen.has(m.id)) return;
+    // Steps name each migration once; only squashes and their originals can come twice.
+    if (seen.has(m.id)) return;
     checkSql(m, origin, problems);
-    if (squashes.length > 0) seen.add(m.id);
+    seen.add(m.id);
     checked.push(m);
   };
   for (const m of used) check(m);
@@ -41,14 +59,7 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
       if (original) check(original);
     }
   }
-  // Without squashes, the dependencies of a migration without depends-on are the previous number of its app.
-  const previous = squashes.length === 0 ? previousGroups(migrations, checked) : null;
-  for (let k = 0; k < checked.length; k += 1) {
-    const m = checked[k] as Migration;
-    const same = previous && m.directives.dependsOn.length === 0 ? sameIds(m.dependencies, migrations, previous.starts[k] as number, previous.ends[k] as number) : sameList(dependenciesOf(m, indexed(), problems), m.dependencies);
-    if (!same) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
-  }
-  if (problems.length > 0) throw invalidMigrations(new MigrationsInvalidError(problems), origin);
+  return checked;
 }
 
 /**
