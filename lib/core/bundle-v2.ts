@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { directivesShape } from './bundle-document';
+import { recordFacts } from './bundle-facts';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
 import { BundleInvalidError } from './errors';
@@ -176,7 +177,9 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
   const migrations = decodeMigrations(header, text, refuse);
   if (Object.keys(header.directives).length > 0) checkKeys(header.directives, 'directives', ids, origin);
-  if (Object.keys(header.dependencies).length > 0) checkKeys(header.dependencies, 'dependencies', ids, origin);
+  const dependenciesDerived = Object.keys(header.dependencies).length === 0;
+  if (!dependenciesDerived) checkKeys(header.dependencies, 'dependencies', ids, origin);
+  recordFacts(migrations, text, sqlLengths, downLengths, dependenciesDerived);
   return migrations;
 }
 
