@@ -1,5 +1,6 @@
+import { factsOf } from './bundle-facts';
 import { readSql } from './catalog';
-import { plainChecksumOf } from './checksum';
+import { isPlainChecksumOf } from './checksum';
 import { dependenciesOf, dependencyIndex, type DependencyIndex } from './dependencies';
 import { BundleInvalidError, MigrationsInvalidError, type FolderProblem } from './errors';
 import { invalidMigrations } from './bundle-format';
@@ -23,13 +24,38 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
   // Built from what the bundle states, only when needed; whatever is used of it is checked below, before it counts.
   let index: DependencyIndex | undefined;
   const indexed = (): DependencyIndex => (index ??= dependencyIndex(migrations as Migration[], problems));
+  // Without squashes, each used migration is checked once, in order, and none other: no set, no copy of the list.
+  const checked = squashes.length === 0 ? used : checkWithSquashes(used, squashes, indexed, origin, problems);
+  // What the decoder found applies to the used migrations found in its array, in bundle order (as `plan` returns them).
+  const facts = squashes.length === 0 ? factsOf(migrations) : undefined;
+  const at = facts ? positions(migrations, used) : null;
+  const marked = at && facts ? facts.marked : null;
+  if (squashes.length === 0) for (let k = 0; k < used.length; k += 1) checkSql(used[k] as Migration, origin, problems, marked !== null && marked[at?.[k] as number] === 0);
+  // Stated by no one, the dependencies of one without depends-on are what the decoder derived: the previous number of its app.
+  const derived = at !== null && facts?.dependenciesDerived === true;
+  // Without squashes, the dependencies of a migration without depends-on are the previous number of its app.
+  const previous = squashes.length === 0 && !derived ? previousGroups(migrations, checked) : null;
+  for (let k = 0; k < checked.length; k += 1) {
+    const m = checked[k] as Migration;
+    if (derived && m.directives.dependsOn.length === 0) continue;
+    const same = previous && m.directives.dependsOn.length === 0 ? sameIds(m.dependencies, migrations, previous.starts[k] as number, previous.ends[k] as number) : sameList(dependenciesOf(m, indexed(), problems), m.dependencies);
+    if (!same) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
+  }
+  if (problems.length > 0) throw invalidMigrations(new MigrationsInvalidError(problems), origin);
+}
+
+/**
+ * With squashes: checks the used migrations, every squash and the originals
+ * each replaces, each once, in that order, and returns what it checked.
+ */
+function checkWithSquashes(used: readonly Migration[], squashes: readonly Migration[], indexed: () => DependencyIndex, origin: string, problems: FolderProblem[]): Migration[] {
   const seen = new Set<string>();
   const checked: Migration[] = [];
   const check = (m: Migration): void => {
-    // Steps name each migration once; only squashes and their originals can come twice (and only then is the set used).
-    if (squashes.length > 0 && seen.has(m.id)) return;
+    // Steps name each migration once; only squashes and their originals can come twice.
+    if (seen.has(m.id)) return;
     checkSql(m, origin, problems);
-    if (squashes.length > 0) seen.add(m.id);
+    seen.add(m.id);
     checked.push(m);
   };
   for (const m of used) check(m);
@@ -41,27 +67,21 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
       if (original) check(original);
     }
   }
-  // Without squashes, the dependencies of a migration without depends-on are the previous number of its app.
-  const previous = squashes.length === 0 ? previousGroups(migrations, checked) : null;
-  for (let k = 0; k < checked.length; k += 1) {
-    const m = checked[k] as Migration;
-    const same = previous && m.directives.dependsOn.length === 0 ? sameIds(m.dependencies, migrations, previous.starts[k] as number, previous.ends[k] as number) : sameList(dependenciesOf(m, indexed(), problems), m.dependencies);
-    if (!same) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
-  }
-  if (problems.length > 0) throw invalidMigrations(new MigrationsInvalidError(problems), origin);
+  return checked;
 }
 
 /**
  * Refuses `m` when its checksum or directives are not what its SQL says.
  * Most SQL has no directive and no CR, BOM or NUL: then only the hash is
  * computed, without the objects `readSql` returns (10,000 of them on a
- * fresh database).
+ * fresh database). `knownPlain`: the decoder found none of them in its text
+ * (see `bundle-facts.ts`), so they are not searched for again.
  */
-function checkSql(m: Migration, origin: string, problems: FolderProblem[]): void {
+function checkSql(m: Migration, origin: string, problems: FolderProblem[], knownPlain = false): void {
   const { sql } = m;
-  const plain = sql.indexOf('stagegate:') < 0 && sql.indexOf('\r') < 0 && sql.indexOf('\0') < 0 && sql.charCodeAt(0) !== 0xfeff;
+  const plain = knownPlain || sql.indexOf('stagegate:') < 0 && sql.indexOf('\r') < 0 && sql.indexOf('\0') < 0 && sql.charCodeAt(0) !== 0xfeff;
   const facts = plain ? null : readSql(m.file, sql, problems);
-  if ((facts ? facts.checksum : plainChecksumOf(sql)) !== m.checksum) throw new BundleInvalidError(origin, `the checksum of ${m.id} does not match its SQL (the bundle was edited)`);
+  if (facts ? facts.checksum !== m.checksum : !isPlainChecksumOf(m.checksum, sql)) throw new BundleInvalidError(origin, `the checksum of ${m.id} does not match its SQL (the bundle was edited)`);
   if (facts ? !sameDirectives(facts.directives, m.directives) : hasDirectives(m.directives)) throw new BundleInvalidError(origin, `the directives of ${m.id} do not match its SQL (the bundle was edited)`);
 }
 
@@ -108,6 +128,19 @@ function previousGroups(migrations: readonly Migration[], used: readonly Migrati
     }
   }
   return found === used.length ? ranges : null;
+}
+
+/** The index of each of `used` in `migrations`, when all are there in that order; null otherwise. */
+function positions(migrations: readonly Migration[], used: readonly Migration[]): Int32Array | null {
+  const at = new Int32Array(used.length);
+  let found = 0;
+  for (let i = 0; i < migrations.length && found < used.length; i += 1) {
+    if (migrations[i] === used[found]) {
+      at[found] = i;
+      found += 1;
+    }
+  }
+  return found === used.length ? at : null;
 }
 
 /** True when `ids` are the ids of `migrations[start..end)`, in that order. */

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { directivesShape } from './bundle-document';
+import { recordFacts } from './bundle-facts';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
 import { BundleInvalidError } from './errors';
@@ -115,47 +116,77 @@ const length: Check = (value, path) => {
   integer(value, path);
   if ((value as number) < 0) fail(path, 'is negative');
 };
+const isLength = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value % 1 === 0;
 const lengths = (orNull: boolean): Check => (value, path) => {
   if (!Array.isArray(value)) fail(path, `expected an array, found ${describe(value)}`);
   for (let i = 0; i < value.length; i += 1) {
     const item: unknown = value[i];
-    if (orNull && item === null) continue;
-    if (typeof item !== 'number' || item < 0 || item % 1 !== 0) length(item, `${path}.${i}`);
+    if (!(orNull && item === null) && !isLength(item)) length(item, `${path}.${i}`);
   }
 };
 const byId = (check: Check): Check => (value, path) => {
   if (!isObject(value)) fail(path, `expected an object, found ${describe(value)}`);
   for (const key of Object.keys(value)) check(value[key], `${path}.${quotedKey(key)}`);
 };
+const anArray: Check = (value, path) => {
+  if (!Array.isArray(value)) fail(path, `expected an array, found ${describe(value)}`);
+};
 
-const headerShape = strictObject({
-  format: string(),
-  formatVersion: integer,
-  checksumVersion: integer,
-  ids: strings(MAX_ID_LENGTH),
-  checksums: strings(Infinity),
-  sqlLengths: lengths(false),
-  downLengths: lengths(true),
-  directives: byId(directivesShape),
-  dependencies: byId(array(string(MAX_ID_LENGTH))),
-});
+/** The header's shape, each column's items included. */
+const headerShape = (columns: (check: Check) => Check): Check =>
+  strictObject({
+    format: string(),
+    formatVersion: integer,
+    checksumVersion: integer,
+    ids: columns(strings(MAX_ID_LENGTH)),
+    checksums: columns(strings(Infinity)),
+    sqlLengths: columns(lengths(false)),
+    downLengths: columns(lengths(true)),
+    directives: byId(directivesShape),
+    dependencies: byId(array(string(MAX_ID_LENGTH))),
+  });
+const fullShape = headerShape((check) => check);
+/** Only that the columns are arrays: the decoding loop tests their items as it reads them (one pass, not five). */
+const outerShape = headerShape(() => anArray);
 
 /**
  * The migrations a version 2 bundle states, from its parsed header line and
  * the bytes after it. Checks shape, that the columns agree and account for
  * the text exactly, ids (valid, each once, in id order) and that every key
  * of `directives` and `dependencies` is a migration of the bundle. Claims
- * are not recomputed here (see `decodeBundle`). Throws `BundleInvalidError`.
+ * are not recomputed here (see `decodeBundle`). Throws `BundleInvalidError`;
+ * a problem of shape anywhere in the header comes first, as when the shape
+ * was checked in full before anything else.
  *
  * @example
  * const migrations = decodeContentV2(JSON.parse(firstLine), rest, 'b.json.gz');
  */
 export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: string): Migration[] {
-  const header = checkedHeader(json, origin);
+  checkShape(json, outerShape, origin);
+  const header = json as HeaderV2;
+  // Any refusal checks the full shape first, which throws instead when it finds a problem.
+  const refuse = (reason: string): never => {
+    checkShape(json, fullShape, origin);
+    throw new BundleInvalidError(origin, reason);
+  };
   const { ids, checksums, sqlLengths, downLengths } = header;
-  if (!isUtf8(sqlBytes)) throw new BundleInvalidError(origin, 'its SQL section is not valid UTF-8');
+  if (checksums.length !== ids.length || sqlLengths.length !== ids.length || downLengths.length !== ids.length) {
+    refuse(`its header lists ${ids.length} ids, ${checksums.length} checksums, ${sqlLengths.length} SQL lengths and ${downLengths.length} reverse lengths; they must agree`);
+  }
+  if (!isUtf8(sqlBytes)) refuse('its SQL section is not valid UTF-8');
   const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
-  // Usually both empty: then no lookup per migration. Their keys are checked once the ids are.
+  const migrations = decodeMigrations(header, text, refuse);
+  if (Object.keys(header.directives).length > 0) checkKeys(header.directives, 'directives', ids, origin);
+  const dependenciesDerived = Object.keys(header.dependencies).length === 0;
+  if (!dependenciesDerived) checkKeys(header.dependencies, 'dependencies', ids, origin);
+  recordFacts(migrations, text, sqlLengths, downLengths, dependenciesDerived);
+  return migrations;
+}
+
+/** One pass over the columns: each item tested as it is read, each migration built in one piece. */
+function decodeMigrations(header: HeaderV2, text: string, refuse: (reason: string) => never): Migration[] {
+  const { ids, checksums, sqlLengths, downLengths } = header;
+  // Usually both empty: then no lookup per migration.
   const statedDirectives = Object.keys(header.directives).length > 0 ? header.directives : null;
   const statedDependencies = Object.keys(header.dependencies).length > 0 ? header.dependencies : null;
   const migrations: Migration[] = [];
@@ -163,8 +194,11 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   let offset = 0;
   for (let i = 0; i < ids.length; i += 1) {
     const id = ids[i] as string;
+    const checksum = checksums[i] as string;
+    const downLength = downLengths[i] as number | null;
+    if (typeof id !== 'string' || typeof checksum !== 'string' || !isLength(sqlLengths[i]) || (downLength !== null && !isLength(downLength))) refuse('its header is malformed');
+    if (!isMigrationId(id)) refuse(`${JSON.stringify(id)} is not a migration id (expected app/NNNN_name)`);
     const previous = migrations[i - 1];
-    if (!isMigrationId(id)) throw new BundleInvalidError(origin, `${JSON.stringify(id)} is not a migration id (expected app/NNNN_name)`);
     // The app has no `/` and the number no `_`: the first of each separates the parts. The app string is shared when it repeats.
     const slash = id.indexOf('/');
     const underscore = id.indexOf('_', slash);
@@ -172,42 +206,31 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
     const number = id.slice(slash + 1, underscore);
     const name = id.slice(underscore + 1);
     const byNumber = previous && previous.app === app ? compareNumbers(previous.number, number) : NaN;
-    if (previous) checkOrder(previous, id, app, byNumber, name, origin);
+    // A higher number of the same app is in order and not a repeat: the usual case needs no other test.
+    if (previous && !(byNumber < 0)) checkOrder(previous, id, app, byNumber, name, refuse);
     groups.next(i, byNumber);
     const end = offset + (sqlLengths[i] as number);
-    const downLength = downLengths[i] as number | null;
     const downEnd = downLength === null ? end : end + downLength;
     if (downEnd > text.length) break;
     const directives = statedDirectives && Object.hasOwn(statedDirectives, id) ? (statedDirectives[id] as Directives) : NO_DIRECTIVES;
     const dependencies = statedDependencies && Object.hasOwn(statedDependencies, id) ? (statedDependencies[id] as string[]) : ids.slice(groups.start, groups.end);
     const sql = text.slice(offset, end);
     const downSql = downLength === null ? null : text.slice(end, downEnd);
-    migrations.push({ id, app, number, name, file: `${id}.sql`, sql, downSql, checksum: checksums[i] as string, directives, dependencies });
+    migrations.push({ id, app, number, name, file: `${id}.sql`, sql, downSql, checksum, directives, dependencies });
     offset = downEnd;
   }
   if (migrations.length !== ids.length || offset !== text.length) {
-    throw new BundleInvalidError(origin, `its SQL section is ${text.length} characters long, but its header accounts for ${offset}${migrations.length === ids.length ? '' : ' and more'} (the bundle was edited or cut)`);
+    refuse(`its SQL section is ${text.length} characters long, but its header accounts for ${offset}${migrations.length === ids.length ? '' : ' and more'} (the bundle was edited or cut)`);
   }
-  if (statedDirectives) checkKeys(statedDirectives, 'directives', ids, origin);
-  if (statedDependencies) checkKeys(statedDependencies, 'dependencies', ids, origin);
   return migrations;
 }
 
-function checkedHeader(json: unknown, origin: string): HeaderV2 {
-  checkShape(json, headerShape, origin);
-  const { ids, checksums, sqlLengths, downLengths } = json as HeaderV2;
-  if (checksums.length !== ids.length || sqlLengths.length !== ids.length || downLengths.length !== ids.length) {
-    throw new BundleInvalidError(origin, `its header lists ${ids.length} ids, ${checksums.length} checksums, ${sqlLengths.length} SQL lengths and ${downLengths.length} reverse lengths; they must agree`);
-  }
-  return json as HeaderV2;
-}
-
 /** Refuses an id that repeats `previous` or comes before it in id order (`byNumber` as for `NumberGroups.next`). */
-function checkOrder(previous: Migration, id: string, app: string, byNumber: number, name: string, origin: string): void {
-  if (previous.id === id) throw new BundleInvalidError(origin, `migration id ${id} appears twice`);
+function checkOrder(previous: Migration, id: string, app: string, byNumber: number, name: string, refuse: (reason: string) => never): void {
+  if (previous.id === id) refuse(`migration id ${id} appears twice`);
   // As compareIds: app, number by value, name, and the text itself for numbers equal in value (0001 and 01).
   const after = Number.isNaN(byNumber) ? previous.app < app : byNumber < 0 || (byNumber === 0 && (previous.name < name || (previous.name === name && previous.id < id)));
-  if (!after) throw new BundleInvalidError(origin, `its migrations are not in id order (${id} after ${previous.id})`);
+  if (!after) refuse(`its migrations are not in id order (${id} after ${previous.id})`);
 }
 
 /** Every key of a sparse section must be a migration of the bundle. */
