@@ -77,9 +77,47 @@ async function watchForVanishedClient(client: pg.Client): Promise<void> {
 }
 
 /**
+ * An opened client, or why it could not be opened (already a runner error).
+ * `watched`: the answer to the setting still on its way (pipelined): its error, or null.
+ */
+type Opened = { ok: true; client: pg.Client; target: ConnectionTarget; watched: Promise<unknown> } | { ok: false; error: unknown };
+
+/**
+ * Connects a new client. Pipelined, the `client_connection_check_interval`
+ * setting is not waited for: it goes out ahead of the session's first
+ * queries, and its answer is checked with theirs (see {@link withClient}).
+ * `abandoned()` true: the caller no longer wants the client, so it is closed.
+ */
+async function open(connection: PgConnection, options: ClientOptions, abandoned: () => boolean, opening: (client: pg.Client) => void): Promise<Opened> {
+  try {
+    const client = newClient(await configOf(connection, options));
+    const target = targetOf(client);
+    // Without a listener, a backend terminated between queries would crash the
+    // process; the next query on this client rejects anyway.
+    client.on('error', () => undefined);
+    opening(client);
+    try {
+      if (abandoned()) throw new Error('the connection was no longer needed');
+      await client.connect();
+      if (options.pipeline !== true) await watchForVanishedClient(client);
+      const watched = options.pipeline === true ? watchForVanishedClient(client).then(() => null, (error: unknown) => error) : Promise.resolve(null);
+      return { ok: true, client, target, watched };
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      return { ok: false, error: connectionError(error, target) };
+    }
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/**
  * Opens one `pg.Client`, runs `fn` with it and ends it on every path.
  * Connection failures become `DATABASE_UNREACHABLE` or `DATABASE_AUTH_FAILED`.
  * `options.pipeline` opens it in pg's pipeline mode.
+ * `options.ready`: the client connects while it settles, and `fn` runs only
+ * after; when it rejects, its error is thrown (whatever the connection does)
+ * and the connection is dropped without waiting for it.
  * The session asks the server to end it soon after this process dies.
  *
  * @example
@@ -88,23 +126,33 @@ async function watchForVanishedClient(client: pg.Client): Promise<void> {
  */
 export async function withClient<T>(
   connection: PgConnection,
-  options: ClientOptions,
+  options: ClientOptions & { ready?: Promise<unknown> },
   fn: (client: pg.Client, target: ConnectionTarget) => Promise<T>,
 ): Promise<T> {
-  const client = newClient(await configOf(connection, options));
-  const target = targetOf(client);
-  // Without a listener, a backend terminated between queries would crash the
-  // process; the next query on this client rejects anyway.
-  client.on('error', () => undefined);
+  let dropped = false;
+  let pending: pg.Client | undefined;
+  const opened = open(connection, options, () => dropped, (client) => (pending = client));
   try {
-    await client.connect();
-    await watchForVanishedClient(client);
+    await options.ready;
   } catch (error) {
-    await client.end().catch(() => undefined);
-    throw connectionError(error, target);
+    dropped = true;
+    // Destroying the socket ends a connect in progress at once; `open` then ends the client.
+    pending?.connection.stream.destroy();
+    void opened.then((o) => (o.ok ? o.client.end().catch(() => undefined) : undefined));
+    throw error;
   }
+  const o = await opened;
+  if (!o.ok) throw o.error;
+  const { client, target } = o;
   try {
-    return await fn(client, target);
+    const work = fn(client, target);
+    // Pipelined, the setting was sent ahead of fn's first queries: a failure there is the connection's.
+    const failed = await o.watched;
+    if (failed !== null) {
+      await work.catch(() => undefined);
+      throw connectionError(failed, target);
+    }
+    return await work;
   } finally {
     await client.end().catch(() => undefined);
   }
