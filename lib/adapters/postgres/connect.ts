@@ -78,26 +78,46 @@ async function watchForVanishedClient(client: pg.Client): Promise<void> {
 
 /**
  * An opened client, or why it could not be opened (already a runner error).
- * `watched`: the answer to the setting still on its way (pipelined): its error, or null.
+ * `watched`: the answer to the session setting, still on its way when pipelined: its error, or null.
  */
 type Opened = { ok: true; client: pg.Client; target: ConnectionTarget; watched: Promise<unknown> } | { ok: false; error: unknown };
 
-/**
- * Connects a new client. Pipelined, the `client_connection_check_interval`
- * setting is not waited for: it goes out ahead of the session's first
- * queries, and its answer is checked with theirs (see {@link withClient}).
- * `abandoned()` true: the caller no longer wants the client, so it is closed.
- */
-async function open(connection: PgConnection, options: ClientOptions, abandoned: () => boolean, opening: (client: pg.Client) => void): Promise<Opened> {
-  try {
-    const client = newClient(await configOf(connection, options));
+/** A connection being opened, which its caller may still give up (see {@link withClient}'s `ready`). */
+class Opening {
+  readonly opened: Promise<Opened>;
+  private client: pg.Client | undefined;
+  private dropped = false;
+
+  constructor(connection: PgConnection, options: ClientOptions) {
+    this.opened = this.open(connection, options);
+  }
+
+  /** Gives the connection up: a connect in progress ends at once (its socket is destroyed), an open client is ended. */
+  drop(): void {
+    this.dropped = true;
+    this.client?.connection.stream.destroy();
+    void this.opened.then((o) => (o.ok ? o.client.end().catch(() => undefined) : undefined));
+  }
+
+  /**
+   * Pipelined, the `client_connection_check_interval` setting is not waited
+   * for: it goes out ahead of the session's first queries, and its answer is
+   * checked with theirs.
+   */
+  private async open(connection: PgConnection, options: ClientOptions): Promise<Opened> {
+    let client: pg.Client;
+    try {
+      client = newClient(await configOf(connection, options));
+    } catch (error) {
+      return { ok: false, error };
+    }
+    this.client = client;
     const target = targetOf(client);
     // Without a listener, a backend terminated between queries would crash the
     // process; the next query on this client rejects anyway.
     client.on('error', () => undefined);
-    opening(client);
     try {
-      if (abandoned()) throw new Error('the connection was no longer needed');
+      if (this.dropped) throw new Error('the connection was given up before it was opened');
       await client.connect();
       if (options.pipeline !== true) await watchForVanishedClient(client);
       const watched = options.pipeline === true ? watchForVanishedClient(client).then(() => null, (error: unknown) => error) : Promise.resolve(null);
@@ -106,8 +126,6 @@ async function open(connection: PgConnection, options: ClientOptions, abandoned:
       await client.end().catch(() => undefined);
       return { ok: false, error: connectionError(error, target) };
     }
-  } catch (error) {
-    return { ok: false, error };
   }
 }
 
@@ -129,19 +147,14 @@ export async function withClient<T>(
   options: ClientOptions & { ready?: Promise<unknown> },
   fn: (client: pg.Client, target: ConnectionTarget) => Promise<T>,
 ): Promise<T> {
-  let dropped = false;
-  let pending: pg.Client | undefined;
-  const opened = open(connection, options, () => dropped, (client) => (pending = client));
+  const opening = new Opening(connection, options);
   try {
     await options.ready;
   } catch (error) {
-    dropped = true;
-    // Destroying the socket ends a connect in progress at once; `open` then ends the client.
-    pending?.connection.stream.destroy();
-    void opened.then((o) => (o.ok ? o.client.end().catch(() => undefined) : undefined));
+    opening.drop();
     throw error;
   }
-  const o = await opened;
+  const o = await opening.opened;
   if (!o.ok) throw o.error;
   const { client, target } = o;
   try {
