@@ -16,7 +16,7 @@ import type { LedgerReader, LedgerSession, Logger } from './ports';
  * @example
  * const before = await checkDrift(session, logger, 'fail');
  */
-export async function checkDrift(reader: LedgerReader, logger: Logger, mode: DriftMode): Promise<DriftReport> {
+export async function checkDrift(reader: Pick<LedgerReader, 'readDrift'>, logger: Logger, mode: DriftMode): Promise<DriftReport> {
   const report = await reader.readDrift();
   if (!report.baseline) {
     const reason = report.stale
@@ -32,6 +32,34 @@ export async function checkDrift(reader: LedgerReader, logger: Logger, mode: Dri
   if (mode === DriftMode.FAIL) throw new DriftDetectedError(report.ledgerSchema, report.differences, true);
   logger.warn('drift.detected', { ledgerSchema: report.ledgerSchema, count: report.differences.length, differences: driftLines(report.differences) });
   return report;
+}
+
+/** A drift read sent before it is needed (see {@link readDriftAhead}). */
+export interface DriftAhead {
+  /** {@link checkDrift} on the report read ahead. */
+  check(logger: Logger, mode: DriftMode): Promise<DriftReport>;
+  /** Resolves once the read is over, whatever its outcome: the session serves nothing else before. */
+  settled(): Promise<void>;
+}
+
+/**
+ * Starts reading the drift report now, for a {@link checkDrift} later: on a
+ * pipelined session, sent right behind the ledger read, the server compares
+ * the stamps while the client plans. Unused (a refused or empty plan), it
+ * cost a read and nothing else; its error, if any, is thrown by `check`.
+ *
+ * @example
+ * const drift = readDriftAhead(session);
+ * const steps = planVerified(bundle, (await session.readLedger()).rows);
+ * const report = await drift.check(logger, 'fail');
+ */
+export function readDriftAhead(reader: Pick<LedgerReader, 'readDrift'>): DriftAhead {
+  const read = reader.readDrift();
+  const over = read.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { check: (logger, mode) => checkDrift({ readDrift: () => read }, logger, mode), settled: () => over };
 }
 
 /**

@@ -281,6 +281,13 @@ export interface LockOptions {
    * ledger (`exists: false` when there is none) and rehearses.
    */
   readOnly?: boolean;
+  /**
+   * Work that must succeed before the session starts (reading the bundle):
+   * the connection opens meanwhile, and nothing is sent on it but the
+   * session's settings until it resolves. When it rejects, its error is
+   * thrown, whatever the connection did.
+   */
+  ready?: Promise<unknown>;
 }
 
 /**
@@ -313,8 +320,8 @@ export interface MigrationDatabase {
    * `DATABASE_UNREACHABLE` / `DATABASE_AUTH_FAILED` when it cannot connect.
    */
   withLock<T>(options: LockOptions, fn: (session: LedgerSession) => Promise<T>): Promise<T>;
-  /** Opens one connection without the lock and without creating anything; closes it on every path. */
-  withReader<T>(fn: (reader: LedgerReader) => Promise<T>): Promise<T>;
+  /** Opens one connection without the lock and without creating anything; closes it on every path. `ready` as in {@link LockOptions}. */
+  withReader<T>(fn: (reader: LedgerReader) => Promise<T>, ready?: Promise<unknown>): Promise<T>;
 }
 
 /** Throw-away databases on the same server as the target, to replay history in. */

@@ -7,7 +7,7 @@ import { rehearseSteps } from './run-rehearsal';
 import { Action, RunStatus, type RunResult } from './core/result';
 import { statusEntries } from './core/status';
 import { DriftMode, type DriftReport } from './core/drift';
-import { checkDrift, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
+import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
 import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
 import { result, stepOrder, targetFields, toPlannedEntry } from './run-result';
@@ -74,14 +74,19 @@ export interface RunRequest {
  */
 export async function runMigrations(deps: RunDependencies, request: RunRequest, settings: RunSettings): Promise<RunResult> {
   const started = deps.clock.now();
-  const bundle = await deps.source.load();
-  // No count of migrations here: a bundle pinned by its hash is decoded only if the run needs it.
-  deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin });
+  // The database connects while the bundle is read and verified (the session waits for it): a bad bundle still fails as itself.
+  const loading = deps.source.load().then((bundle) => {
+    // No count of migrations here: a bundle pinned by its hash is decoded only if the run needs it.
+    deps.logger.info('bundle.loaded', { bundle: bundle.id, origin: bundle.origin });
+    return bundle;
+  });
   try {
-    if (request.action === 'migrate') return await migrate(deps, request, settings, bundle, started);
-    if (request.action === 'plan' && request.rehearse) return await rehearse(deps, request, settings, bundle, started);
-    return await readOnly(deps, request, bundle, started);
+    if (request.action === 'migrate') return await migrate(deps, request, settings, loading, started);
+    if (request.action === 'plan' && request.rehearse) return await rehearse(deps, request, settings, loading, started);
+    return await readOnly(deps, request, loading, started);
   } catch (error) {
+    const bundle = await loading.catch(() => null);
+    if (bundle === null) throw error;
     // Every failure after loading says which bundle it was about.
     const runnerError = asRunnerError(error);
     runnerError.details.bundleId ??= bundle.id;
@@ -89,8 +94,9 @@ export async function runMigrations(deps: RunDependencies, request: RunRequest, 
   }
 }
 
-function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBundle, started: number): Promise<RunResult> {
+function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<LoadedBundle>, started: number): Promise<RunResult> {
   return deps.db.withReader(async (reader) => {
+    const bundle = await loading;
     const ledger = await reader.readLedger();
     // Reported in the result, never refused: plan and status change nothing.
     const drift = await reader.readDrift();
@@ -110,7 +116,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
       ...targetFields(request.target),
       drift,
     });
-  });
+  }, loading);
 }
 
 /**
@@ -119,8 +125,9 @@ function readOnly(deps: RunDependencies, request: RunRequest, bundle: LoadedBund
  * rehearses the steps in one transaction that is rolled back. No ledger row
  * and no runs row: the report is the result, or the `RehearsalFailedError`.
  */
-async function rehearse(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
-  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), readOnly: true }, async (session) => {
+async function rehearse(deps: RunDependencies, request: RunRequest, settings: RunSettings, loading: Promise<LoadedBundle>, started: number): Promise<RunResult> {
+  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), readOnly: true, ready: loading }, async (session) => {
+    const bundle = await loading;
     const ledger = await session.readLedger();
     const steps = planVerified(bundle, ledger.rows);
     const plan = steps.map(toPlannedEntry);
@@ -141,8 +148,9 @@ async function rehearse(deps: RunDependencies, request: RunRequest, settings: Ru
   });
 }
 
-async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, bundle: LoadedBundle, started: number): Promise<RunResult> {
-  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), timeouts: settingsTimeouts(settings) }, async (session) => {
+async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, loading: Promise<LoadedBundle>, started: number): Promise<RunResult> {
+  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), timeouts: settingsTimeouts(settings), ready: loading }, async (session) => {
+    const bundle = await loading;
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
     // The stage record is written after every successful run, up to date included.
     const withRecord = async (done: RunResult): Promise<RunResult> =>
@@ -153,21 +161,29 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       deps.logger.info('run.completed', { bundle: bundle.id, status: RunStatus.UP_TO_DATE, applied: 0 });
       return withRecord(result(Action.MIGRATE, bundle.id, RunStatus.UP_TO_DATE, [], [], deps.clock.now() - started));
     }
-    const ledger = await session.readLedger();
+    // Not this bundle's mark, so work is likely: the drift check goes out with the ledger read, and the server runs it while we plan.
+    const reading = session.readLedger();
+    const driftAhead = readDriftAhead(session);
     let steps: PlanStep[];
     let stageOverride: RunStart['stageOverride'];
     let drift: DriftReport | undefined;
+    const ledger = await reading.catch(async (error: unknown) => {
+      await driftAhead.settled();
+      throw error;
+    });
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
       // Only what the run applies needs the previous stage: reverting is never out of order.
       const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => s.migration.id);
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
-      // After planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
-      if (steps.length > 0) drift = await checkDrift(session, deps.logger, settings.drift ?? DriftMode.FAIL);
+      // Checked after planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
+      if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL);
     } catch (error) {
+      await driftAhead.settled();
       await recordRefusal(session, deps.logger, request.actor, bundle.id, error);
       throw error;
     }
+    await driftAhead.settled();
     deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request.target), ...stepOrder(request.target, steps) });
     if (steps.length === 0 || drift === undefined) return withRecord(await upToDate(deps, request, session, bundle.id, started));
     const outcome = await runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows), drift }, started, stageOverride);

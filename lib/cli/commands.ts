@@ -62,9 +62,13 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
     });
   }
   const action = args.command as 'plan' | 'migrate' | 'status';
-  // Load and verify the bundle (a folder in full, a file pinned by its hash by that hash) before any database work, so a bad folder never starts a server.
-  const bundle = await sourceFor(args, ctx).load();
-  const source: BundleSource = { load: async () => bundle };
+  // The bundle is loaded and verified (a folder in full, a file pinned by its hash by that hash) before the embedded server
+  // starts, so a bad folder never starts one; a configured database is connected to while it loads (see runMigrations).
+  let source = sourceFor(args, ctx);
+  if (config.databaseUrl === null) {
+    const bundle = await source.load();
+    source = { load: async () => bundle } satisfies BundleSource;
+  }
   return withDatabase(config, ctx, async (db, target) => {
     const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
     const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};

@@ -77,9 +77,65 @@ async function watchForVanishedClient(client: pg.Client): Promise<void> {
 }
 
 /**
+ * An opened client, or why it could not be opened (already a runner error).
+ * `watched`: the answer to the session setting, still on its way when pipelined: its error, or null.
+ */
+type Opened = { ok: true; client: pg.Client; target: ConnectionTarget; watched: Promise<unknown> } | { ok: false; error: unknown };
+
+/** A connection being opened, which its caller may still give up (see {@link withClient}'s `ready`). */
+class Opening {
+  readonly opened: Promise<Opened>;
+  private client: pg.Client | undefined;
+  private dropped = false;
+
+  constructor(connection: PgConnection, options: ClientOptions) {
+    this.opened = this.open(connection, options);
+  }
+
+  /** Gives the connection up: a connect in progress ends at once (its socket is destroyed), an open client is ended. */
+  drop(): void {
+    this.dropped = true;
+    this.client?.connection.stream.destroy();
+    void this.opened.then((o) => (o.ok ? o.client.end().catch(() => undefined) : undefined));
+  }
+
+  /**
+   * Pipelined, the `client_connection_check_interval` setting is not waited
+   * for: it goes out ahead of the session's first queries, and its answer is
+   * checked with theirs.
+   */
+  private async open(connection: PgConnection, options: ClientOptions): Promise<Opened> {
+    let client: pg.Client;
+    try {
+      client = newClient(await configOf(connection, options));
+    } catch (error) {
+      return { ok: false, error };
+    }
+    this.client = client;
+    const target = targetOf(client);
+    // Without a listener, a backend terminated between queries would crash the
+    // process; the next query on this client rejects anyway.
+    client.on('error', () => undefined);
+    try {
+      if (this.dropped) throw new Error('the connection was given up before it was opened');
+      await client.connect();
+      if (options.pipeline !== true) await watchForVanishedClient(client);
+      const watched = options.pipeline === true ? watchForVanishedClient(client).then(() => null, (error: unknown) => error) : Promise.resolve(null);
+      return { ok: true, client, target, watched };
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      return { ok: false, error: connectionError(error, target) };
+    }
+  }
+}
+
+/**
  * Opens one `pg.Client`, runs `fn` with it and ends it on every path.
  * Connection failures become `DATABASE_UNREACHABLE` or `DATABASE_AUTH_FAILED`.
  * `options.pipeline` opens it in pg's pipeline mode.
+ * `options.ready`: the client connects while it settles, and `fn` runs only
+ * after; when it rejects, its error is thrown (whatever the connection does)
+ * and the connection is dropped without waiting for it.
  * The session asks the server to end it soon after this process dies.
  *
  * @example
@@ -88,23 +144,28 @@ async function watchForVanishedClient(client: pg.Client): Promise<void> {
  */
 export async function withClient<T>(
   connection: PgConnection,
-  options: ClientOptions,
+  options: ClientOptions & { ready?: Promise<unknown> },
   fn: (client: pg.Client, target: ConnectionTarget) => Promise<T>,
 ): Promise<T> {
-  const client = newClient(await configOf(connection, options));
-  const target = targetOf(client);
-  // Without a listener, a backend terminated between queries would crash the
-  // process; the next query on this client rejects anyway.
-  client.on('error', () => undefined);
+  const opening = new Opening(connection, options);
   try {
-    await client.connect();
-    await watchForVanishedClient(client);
+    await options.ready;
   } catch (error) {
-    await client.end().catch(() => undefined);
-    throw connectionError(error, target);
+    opening.drop();
+    throw error;
   }
+  const o = await opening.opened;
+  if (!o.ok) throw o.error;
+  const { client, target } = o;
   try {
-    return await fn(client, target);
+    const work = fn(client, target);
+    // Pipelined, the setting was sent ahead of fn's first queries: a failure there is the connection's.
+    const failed = await o.watched;
+    if (failed !== null) {
+      await work.catch(() => undefined);
+      throw connectionError(failed, target);
+    }
+    return await work;
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -32,6 +32,9 @@ export const LEDGER_REVISION = 4;
 /** The first revision with the drift baseline: upgrading from below it drops the complete mark. */
 const BASELINE_REVISION = 3;
 
+/** The `meta` key of the complete mark: `<bundle sha256> <ledger digest>`. */
+const COMPLETE_KEY = 'complete_bundle';
+
 /** Quoted, schema-qualified names of the ledger tables. */
 export interface LedgerTables {
   schema: string;
@@ -157,24 +160,29 @@ export function isLedgerMissing(error: unknown): boolean {
   return error instanceof pg.DatabaseError && MISSING.has(error.code ?? '');
 }
 
-/** What `meta` says about the ledger's format; both null when the ledger does not exist. */
-interface StoredFormat {
+/** What `meta` says about the ledger's format, and its complete mark; all null when the ledger does not exist. */
+export interface StoredFormat {
   version: string | null;
   revision: string | null;
+  /** The complete mark as stored (`<bundle id> <ledger digest>`), or null. */
+  mark: string | null;
 }
 
 /**
- * The stored ledger version and revision. One query: the common case is a
- * ledger that exists, and every locked run asks. Outside a transaction, the
- * error of a missing table costs nothing else.
+ * The stored ledger version, revision and complete mark. One query: the
+ * common case is a ledger that exists, and every locked run asks. Outside a
+ * transaction, the error of a missing table costs nothing else.
+ *
+ * @example
+ * const { version } = await storedFormat(client, ledgerTables('stagegate'));
  */
-async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredFormat> {
+export async function storedFormat(client: pg.Client, t: LedgerTables): Promise<StoredFormat> {
   try {
-    const result = await client.query<{ key: string; value: string }>(`select key, value from ${t.meta} where key = any($1::text[])`, [['ledger_version', 'ledger_revision']]);
+    const result = await client.query<{ key: string; value: string }>(`select key, value from ${t.meta} where key = any($1::text[])`, [['ledger_version', 'ledger_revision', COMPLETE_KEY]]);
     const value = (key: string): string | null => result.rows.find((row) => row.key === key)?.value ?? null;
-    return { version: value('ledger_version'), revision: value('ledger_revision') };
+    return { version: value('ledger_version'), revision: value('ledger_revision'), mark: value(COMPLETE_KEY) };
   } catch (error) {
-    if (isLedgerMissing(error)) return { version: null, revision: null };
+    if (isLedgerMissing(error)) return { version: null, revision: null, mark: null };
     throw error;
   }
 }
@@ -225,11 +233,12 @@ function upgradeLedger(client: pg.Client, t: LedgerTables, revision: number): Pr
  * Creates the ledger when it is missing, checks its version and applies the
  * additive revisions it lacks. Call only while holding the advisory lock: two
  * runs must never race on CREATE or ALTER.
+ * `known`: the format, when the caller has read it under the lock already.
  * Returns true when it created the ledger (then it holds no row yet).
  * Throws `LedgerUnsupportedError` when a newer stagegate wrote it.
  */
-export async function ensureLedger(client: pg.Client, t: LedgerTables): Promise<boolean> {
-  const { version, revision } = await storedFormat(client, t);
+export async function ensureLedger(client: pg.Client, t: LedgerTables, known?: StoredFormat): Promise<boolean> {
+  const { version, revision } = known ?? (await storedFormat(client, t));
   if (version === null) return createLedger(client, t);
   if (!/^[0-9]+$/.test(version) || Number(version) > LEDGER_VERSION) {
     throw new LedgerUnsupportedError(t.schema, version, LEDGER_VERSION);
@@ -273,9 +282,6 @@ export async function readLedgerRows(client: pg.Client, t: LedgerTables, known =
   );
   return { exists: true, rows };
 }
-
-/** The `meta` key of the complete mark: `<bundle sha256> <ledger digest>`. */
-const COMPLETE_KEY = 'complete_bundle';
 
 /**
  * The ledger's digest, computed by the server: sha256 of every row's id,

@@ -72,16 +72,27 @@ async function describeHolder(client: pg.Client, key: LockKey): Promise<string |
   }
 }
 
-async function acquire(client: pg.Client, key: LockKey, options: AdvisoryLockOptions): Promise<void> {
+/** A settled answer of the reads sent ahead: the value, or the error to throw once the lock is held. */
+type Ahead<A> = { ok: true; value: A } | { ok: false; error: unknown };
+
+async function acquire<A>(client: pg.Client, key: LockKey, options: AdvisoryLockOptions, ahead?: () => Promise<A>): Promise<Ahead<A> | undefined> {
   const started = performance.now();
+  // The reads go out right behind the first attempt, in the same round trip; they count only if it took the lock.
+  const first = tryLock(client, key);
+  const read = ahead?.().then(
+    (value): Ahead<A> => ({ ok: true, value }),
+    (error: unknown): Ahead<A> => ({ ok: false, error }),
+  );
+  const locked = await first.finally(() => read);
+  if (locked) return read;
   for (;;) {
-    if (await tryLock(client, key)) return;
     const waited = performance.now() - started;
     if (waited >= options.waitMs) {
       throw new LockTimeoutError(options.schema, waited, await describeHolder(client, key));
     }
     const pause = options.pollMs * (1 + Math.random() * 0.25);
     await sleep(Math.min(pause, options.waitMs - waited));
+    if (await tryLock(client, key)) return undefined;
   }
 }
 
@@ -91,21 +102,26 @@ async function acquire(client: pg.Client, key: LockKey, options: AdvisoryLockOpt
  * Never calls the blocking `pg_advisory_lock`: a waiter blocked inside
  * Postgres would deadlock against another run's `CREATE INDEX CONCURRENTLY`.
  * Throws `LockTimeoutError`, naming the holder, once `waitMs` has passed.
+ * `ahead`: reads (never writes) sent with the first attempt, on a pipelined
+ * client in the same round trip; `fn` gets their value when that attempt took
+ * the lock, undefined when a later one did (their error is thrown under the lock).
  *
  * @example
  * await withAdvisoryLock(client, { schema: 'stagegate', waitMs: 30_000, pollMs: 200 }, async () => {
  *   // only one run per ledger gets here at a time
  * });
  */
-export async function withAdvisoryLock<T>(
+export async function withAdvisoryLock<T, A = never>(
   client: pg.Client,
   options: AdvisoryLockOptions,
-  fn: () => Promise<T>,
+  fn: (ahead: A | undefined) => Promise<T>,
+  ahead?: () => Promise<A>,
 ): Promise<T> {
   const key = lockKey(options.schema);
-  await mappingErrors('taking the migration lock', () => acquire(client, key, options));
+  const read = await mappingErrors('taking the migration lock', () => acquire(client, key, options, ahead));
   try {
-    return await fn();
+    if (read && !read.ok) throw read.error;
+    return await fn(read?.value);
   } finally {
     // On a broken connection this fails; closing the session releases the lock anyway.
     await client.query('select pg_advisory_unlock($1, $2)', [key.classId, key.objectId]).catch(() => undefined);

@@ -38,6 +38,7 @@ import {
   writeCompleteMark,
   type LedgerTables,
 } from './ledger';
+import { readOpening, trustedMark, type LedgerOpening } from './ledger-opening';
 import { withAdvisoryLock } from './lock';
 import { revertMigration } from './revert';
 import { rehearseMigrations } from './rehearse';
@@ -92,6 +93,11 @@ class PgLedgerSession implements LedgerSession {
     /** A read-only session did not create the ledger: it may be missing. */
     private readonly ledgerEnsured = true,
     private created = false,
+    /**
+     * The complete mark as read under the lock (see `trustedMark`), until this
+     * session writes one; undefined when not known.
+     */
+    private knownMark?: string | null,
   ) {}
 
   readLedger(): Promise<LedgerSnapshot> {
@@ -159,11 +165,14 @@ class PgLedgerSession implements LedgerSession {
 
   markComplete(bundleId: string): Promise<void> {
     this.created = false;
+    this.knownMark = undefined;
     return mappingErrors('recording that the ledger is complete', () => writeCompleteMark(this.client, this.tables, bundleId));
   }
 
   isMarkedComplete(bundleId: string): Promise<boolean> {
     if (this.created) return Promise.resolve(false);
+    // A mark of another bundle (or none) answers without a query; the same bundle's mark still needs the ledger's digest.
+    if (this.knownMark !== undefined && !this.knownMark?.startsWith(`${bundleId} `)) return Promise.resolve(false);
     return mappingErrors('comparing the ledger with its complete mark', () => matchesCompleteMark(this.client, this.tables, bundleId));
   }
 
@@ -246,21 +255,29 @@ export class PgMigrationDatabase implements MigrationDatabase {
   withLock<T>(options: LockOptions, fn: (session: LedgerSession) => Promise<T>): Promise<T> {
     // Pipelined, so a migration's transaction is sent in one round trip (see pipelined-transaction.ts);
     // everything else on this client awaits each query, as without pipelining.
-    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs, pipeline: true }, (client) => {
+    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs, pipeline: true, ready: options.ready }, (client) => {
       const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs };
-      return withAdvisoryLock(client, lock, async () => {
-        if (options.readOnly) return fn(new PgLedgerSession(client, this.tables, options.timeouts, false));
-        // Only now, holding the lock, may the ledger be created: two runs must not race on CREATE.
-        const created = await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables));
-        // We hold the lock, so a run still marked running belongs to a process that died (a new ledger has no run).
-        if (!created) await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
-        return fn(new PgLedgerSession(client, this.tables, options.timeouts, true, created));
-      });
+      if (options.readOnly) return withAdvisoryLock(client, lock, () => fn(new PgLedgerSession(client, this.tables, options.timeouts, false)));
+      // Read with the first attempt at the lock; a failed read is read again, and its error mapped, below.
+      const opening = (): Promise<LedgerOpening | undefined> => readOpening(client, this.tables).catch(() => undefined);
+      return withAdvisoryLock(
+        client,
+        lock,
+        async (read) => {
+          // Only now, holding the lock, may the ledger be created: two runs must not race on CREATE.
+          const created = await mappingErrors('creating the ledger', () => ensureLedger(client, this.tables, read?.format));
+          // We hold the lock, so a run still marked running belongs to a process that died (a new ledger has no run).
+          if (!created && read?.running !== false) await mappingErrors('closing abandoned runs', () => abandonRuns(client, this.tables));
+          const mark = read ? trustedMark(read.format) : undefined;
+          return fn(new PgLedgerSession(client, this.tables, options.timeouts, true, created, mark));
+        },
+        opening,
+      );
     });
   }
 
-  withReader<T>(fn: (reader: LedgerReader) => Promise<T>): Promise<T> {
-    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs }, (client) => {
+  withReader<T>(fn: (reader: LedgerReader) => Promise<T>, ready?: Promise<unknown>): Promise<T> {
+    return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs, ready }, (client) => {
       const reader: LedgerReader = {
         readLedger: () => mappingErrors('reading the ledger', () => readLedgerRows(client, this.tables)),
         readDrift: () => mappingErrors('comparing the schema with its baseline', () => readDrift(client, this.tables)),
