@@ -117,18 +117,26 @@ async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true
   );
 }
 
-const BY_UNIT_SQL = schemaObjectsSql(true);
+const BY_UNIT_SQL = schemaObjectsSql('units');
+const BY_RELATION_UNIT_SQL = schemaObjectsSql('relation-units');
 
-/** Inserts the live objects of the units `$2` (all when `$2` is null) into the baseline. */
-const insertObjects = (t: LedgerTables): string =>
-  `insert into ${t.schemaObjects} (kind, name, definition, unit)
-   select kind, name, definition, unit from (${BY_UNIT_SQL}) o where $2::bigint[] is null or unit = any($2::bigint[])`;
+/** A relation's unit (see `schema-units.ts`): 2^32 + its oid. */
+const isRelationUnit = (unit: string): boolean => BigInt(unit) >> 32n === 1n;
+
+/** Inserts the live objects of `units` into the baseline; when they are all relations', only the relations' rows are read. */
+async function insertObjects(client: pg.ClientBase, t: LedgerTables, units: readonly string[]): Promise<void> {
+  const sql = units.every(isRelationUnit) ? BY_RELATION_UNIT_SQL : BY_UNIT_SQL;
+  await client.query(`insert into ${t.schemaObjects} (kind, name, definition, unit) select kind, name, definition, unit from (${sql}) o where unit = any($2::bigint[])`, [
+    [t.schema],
+    units,
+  ]);
+}
 
 /** The whole baseline again: every object and every unit's stamp. */
 async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {
   // Truncate, not delete: the tables are rewritten whole, and must not bloat.
   await client.query(`truncate ${t.schemaObjects}, ${t.schemaUnits}`);
-  await client.query(insertObjects(t), [[t.schema], null]);
+  await client.query(`insert into ${t.schemaObjects} (kind, name, definition, unit) select kind, name, definition, unit from (${SCHEMA_OBJECTS_SQL}) o`, [[t.schema]]);
   await client.query(`insert into ${t.schemaUnits} (unit, stamp) ${UNIT_STAMPS_SQL}`, [[t.schema]]);
 }
 
@@ -167,7 +175,7 @@ async function storeChanged(client: pg.ClientBase, t: LedgerTables, touched: rea
   const dependents = await client.query<{ units: string[] }>(DEPENDENT_UNITS_SQL, [changed]);
   const units = [...new Set([...changed, ...(dependents.rows[0]?.units ?? [])])];
   await client.query(`delete from ${t.schemaObjects} where unit = any($1::bigint[])`, [units]);
-  await client.query(insertObjects(t), [[t.schema], units]);
+  await insertObjects(client, t, units);
 }
 
 /** Objects stored without their unit (by an older stagegate, or patched): only a whole new baseline is then right. */

@@ -15,26 +15,57 @@ import { SYSTEM_SCHEMAS, UNIT } from './schema-units';
 const NOT_EXTENSION_MEMBER = (classId: string, oid: string): string =>
   `not exists (select 1 from pg_depend d where d.classid = '${classId}'::regclass and d.objid = ${oid} and d.deptype = 'e')`;
 
-/**
- * The query: rows of (kind, name, definition, unit). `$1` is a text[] of
- * schema names to leave out. Each branch is one kind; see `ObjectKind`.
- * `unit` is the catalog object a row is read from (see `schema-units.ts`):
- * a table's columns, constraints, indexes and triggers are the table's unit.
- */
-export const SCHEMA_OBJECTS_SQL = schemaObjectsSql(false);
-
 /** The relations of the relation units in `$2` (a bigint[]): each table, view or sequence, and a table's indexes. */
 const RELATIONS_OF_UNITS = `(select (u - ${UNIT.relation})::oid from unnest($2::bigint[]) u where u / 4294967296 = 1)`;
 
 /**
- * {@link SCHEMA_OBJECTS_SQL}, or with `byUnit` the same rows read only for
- * the relations of the units in `$2` (a bigint[]; null for every one), found
- * by oid; the caller still keeps only the rows of those units.
+ * Which rows {@link schemaObjectsSql} reads: `all`, every object; `units`,
+ * those of the relations of the units in `$2` (a bigint[]; null for every
+ * one) and every object that is not a relation's; `relation-units`, when
+ * `$2` holds only relation units, only the relations' rows. The caller keeps
+ * the rows of those units, which are the same in each.
  */
-export function schemaObjectsSql(byUnit: boolean): string {
-  const inUnits = byUnit
-    ? `and ($2::bigint[] is null or c.oid in (${RELATIONS_OF_UNITS} union all select ix.indexrelid from pg_index ix where ix.indrelid in ${RELATIONS_OF_UNITS}))`
-    : '';
+export type ObjectScope = 'all' | 'units' | 'relation-units';
+
+/** The rows of the objects that are not a relation's: schemas, extensions, types, functions. */
+const OTHER_OBJECTS = `
+select 'schema'::text as kind, nspname::text as name, ''::text as definition, ${UNIT.namespace} + ns.oid::bigint as unit from ns where nspname <> 'public'
+union all
+select 'extension', e.extname, '', ${UNIT.extension} + e.oid::bigint from pg_extension e where e.extname <> 'plpgsql'
+union all
+select 'type', ns.nspname || '.' || t.typname,
+  case t.typtype
+    when 'e' then 'enum (' || (select string_agg(quote_literal(e.enumlabel), ', ' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) || ')'
+    when 'd' then 'domain ' || format_type(t.typbasetype, t.typtypmod) || case when t.typnotnull then ' not null' else '' end
+      || coalesce(' default ' || t.typdefault, '')
+      || coalesce((select ' ' || string_agg(pg_get_constraintdef(c.oid), ' ' order by c.conname) from pg_constraint c where c.contypid = t.oid), '')
+    when 'c' then 'composite (' || (select string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
+      from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) || ')'
+    else 'type ' || t.typtype::text end,
+  ${UNIT.type} + t.oid::bigint
+from pg_type t join ns on ns.oid = t.typnamespace
+where (t.typtype in ('e', 'd') or (t.typtype = 'c' and t.typrelid in (select c.oid from pg_class c where c.relkind = 'c')))
+  and ${NOT_EXTENSION_MEMBER('pg_type', 't.oid')}
+union all
+select 'function', ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+  case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid) else 'aggregate' end, ${UNIT.function} + p.oid::bigint
+from pg_proc p join ns on ns.oid = p.pronamespace
+where ${NOT_EXTENSION_MEMBER('pg_proc', 'p.oid')}`;
+
+/**
+ * The query of `scope` (see {@link ObjectScope}): rows of (kind, name,
+ * definition, unit). `$1` is a text[] of schema names to leave out. Each
+ * branch is one kind; see `ObjectKind`. `unit` is the catalog object a row
+ * is read from (see `schema-units.ts`): a table's columns, constraints,
+ * indexes and triggers are the table's unit. A narrower scope finds the
+ * relations of `$2` by oid.
+ *
+ * @example
+ * await client.query(`select * from (${schemaObjectsSql('relation-units')}) o where unit = any($2::bigint[])`, [['stagegate'], units]);
+ */
+export function schemaObjectsSql(scope: ObjectScope): string {
+  const inUnits =
+    scope === 'all' ? '' : `and ($2::bigint[] is null or c.oid in (${RELATIONS_OF_UNITS} union all select ix.indexrelid from pg_index ix where ix.indrelid in ${RELATIONS_OF_UNITS}))`;
   return `
 with ns as (
   select n.oid, n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS}
@@ -45,18 +76,14 @@ rel as (
   from pg_class c join ns on ns.oid = c.relnamespace
   where ${NOT_EXTENSION_MEMBER('pg_class', 'c.oid')} ${inUnits}
 )
-select 'schema'::text as kind, nspname::text as name, ''::text as definition, ${UNIT.namespace} + ns.oid::bigint as unit from ns where nspname <> 'public'
-union all
-select 'extension', e.extname, '', ${UNIT.extension} + e.oid::bigint from pg_extension e where e.extname <> 'plpgsql'
-union all
-select 'table', r.nspname || '.' || r.relname,
+select 'table'::text as kind, (r.nspname || '.' || r.relname)::text as name,
   case r.relkind when 'p' then 'partitioned table' else 'table' end
   || case r.relpersistence when 'u' then ' unlogged' else '' end
   || case when r.relrowsecurity then ' row level security' else '' end
   || case when r.relkind = 'p' then ' partition by ' || pg_get_partkeydef(r.oid) else '' end
   || case when r.relispartition then ' partition of ' || (select i.inhparent::regclass::text from pg_inherits i where i.inhrelid = r.oid limit 1)
-       || ' ' || pg_get_expr((select c2.relpartbound from pg_class c2 where c2.oid = r.oid), r.oid) else '' end,
-  ${UNIT.relation} + r.oid::bigint
+       || ' ' || pg_get_expr((select c2.relpartbound from pg_class c2 where c2.oid = r.oid), r.oid) else '' end as definition,
+  ${UNIT.relation} + r.oid::bigint as unit
 from rel r where r.relkind in ('r', 'p')
 union all
 select 'column', r.nspname || '.' || r.relname || '.' || a.attname,
@@ -92,29 +119,14 @@ select 'sequence', r.nspname || '.' || r.relname,
   ${UNIT.relation} + r.oid::bigint
 from rel r join pg_sequence s on s.seqrelid = r.oid
 union all
-select 'type', ns.nspname || '.' || t.typname,
-  case t.typtype
-    when 'e' then 'enum (' || (select string_agg(quote_literal(e.enumlabel), ', ' order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) || ')'
-    when 'd' then 'domain ' || format_type(t.typbasetype, t.typtypmod) || case when t.typnotnull then ' not null' else '' end
-      || coalesce(' default ' || t.typdefault, '')
-      || coalesce((select ' ' || string_agg(pg_get_constraintdef(c.oid), ' ' order by c.conname) from pg_constraint c where c.contypid = t.oid), '')
-    when 'c' then 'composite (' || (select string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
-      from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) || ')'
-    else 'type ' || t.typtype::text end,
-  ${UNIT.type} + t.oid::bigint
-from pg_type t join ns on ns.oid = t.typnamespace
-where (t.typtype in ('e', 'd') or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
-  and ${NOT_EXTENSION_MEMBER('pg_type', 't.oid')}
-union all
-select 'function', ns.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-  case when p.prokind in ('f', 'p') then pg_get_functiondef(p.oid) else 'aggregate' end, ${UNIT.function} + p.oid::bigint
-from pg_proc p join ns on ns.oid = p.pronamespace
-where ${NOT_EXTENSION_MEMBER('pg_proc', 'p.oid')}
-union all
 select 'trigger', r.nspname || '.' || r.relname || '.' || tg.tgname, pg_get_triggerdef(tg.oid), ${UNIT.relation} + r.oid::bigint
 from pg_trigger tg join rel r on r.oid = tg.tgrelid
-where not tg.tgisinternal and tg.tgparentid = 0`;
+where not tg.tgisinternal and tg.tgparentid = 0${scope === 'relation-units' ? '' : `
+union all${OTHER_OBJECTS}`}`;
 }
+
+/** {@link schemaObjectsSql} of every object. */
+export const SCHEMA_OBJECTS_SQL = schemaObjectsSql('all');
 
 /**
  * The canonical hash (see `schemaHash` in core) of the rows (kind, name,

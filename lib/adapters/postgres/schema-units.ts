@@ -162,7 +162,12 @@ export const LIVE_STAMP_SQL = `with ns as (select n.oid, n.xmin from pg_namespac
 rel as (select c.oid from pg_class c where c.relnamespace in (select oid from ns))
 select coalesce(sum(h), 0)::text from (
   ${SOURCES.map((source) =>
-    source.relation !== null ? `select ${source.hash} as h from ${source.from} where ${source.relation} in (select oid from rel)` : `select ${source.hash} as h from ${source.from}`,
+    // pg_class itself is filtered by its schema, without a second pass over it.
+    source.relation === 'c.oid'
+      ? `select ${source.hash} as h from ${source.from} where c.relnamespace in (select oid from ns)`
+      : source.relation !== null
+        ? `select ${source.hash} as h from ${source.from} where ${source.relation} in (select oid from rel)`
+        : `select ${source.hash} as h from ${source.from}`,
   ).join('\n  union all ')}
 ) s`;
 
