@@ -1,4 +1,5 @@
-import { LEDGER_REVISION, ledgerDigest, ledgerTables } from '../../lib/adapters/postgres/ledger';
+import { LEDGER_REVISION, ledgerTables } from '../../lib/adapters/postgres/ledger';
+import { ledgerDigest } from '../../lib/adapters/postgres/ledger-snapshot';
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import { checksumOf } from '../../lib/core/checksum';
 import { driftCommand } from '../../lib/drift';

@@ -9,7 +9,8 @@ import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
 import { isNotRun } from './apply-chain';
 import { withFacts } from './failure-facts';
-import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type LedgerTables, type MigrationRow } from './ledger';
+import type { LedgerTables } from './ledger';
+import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
 import { setTimeouts, timeoutsInForce, type LedgerChange, type Script, type Timeouts } from './script';
 

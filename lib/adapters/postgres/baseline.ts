@@ -9,7 +9,8 @@
 import pg from 'pg';
 import type { DriftReport } from '../../core/drift';
 import { ChangeKind, ObjectKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
-import { isLedgerMissing, ledgerDigest, type LedgerTables } from './ledger';
+import { isLedgerMissing, type LedgerTables } from './ledger';
+import { ledgerDigest } from './ledger-snapshot';
 import { SCHEMA_OBJECTS_SQL, schemaObjectsSql, withCatalogSearchPath } from './schema-objects';
 import { DEPENDENT_UNITS_SQL, inTouchedScope, LIVE_STAMP_SQL, stampRowsCte, UNIT_STAMPS_SQL } from './schema-units';
 import { withTransaction } from './transaction';

@@ -25,19 +25,10 @@ import { keepingBaselineCurrent, readDrift, readDriftStamped, replaceBaselineObj
 import { readSchemaObjects } from './schema-objects';
 import { withClient, type PgConnection } from './connect';
 import { mappingErrors } from './errors';
-import {
-  abandonRuns,
-  ensureLedger,
-  insertRun,
-  ledgerTables,
-  matchesCompleteMark,
-  readLedgerRows,
-  rowState,
-  settleDirtyRow,
-  updateRun,
-  writeCompleteMark,
-  type LedgerTables,
-} from './ledger';
+import { ensureLedger, ledgerTables, type LedgerTables } from './ledger';
+import { matchesCompleteMark, readLedgerRows, writeCompleteMark } from './ledger-snapshot';
+import { rowState, settleDirtyRow } from './ledger-rows';
+import { abandonRuns, insertRun, updateRun } from './ledger-runs';
 import { readOpening, trustedMark, type LedgerOpening } from './ledger-opening';
 import { withAdvisoryLock } from './lock';
 import { revertMigration } from './revert';

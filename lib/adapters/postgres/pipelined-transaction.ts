@@ -15,7 +15,7 @@ import type pg from 'pg';
 import { transactionControlIn, statementHead } from '../../core/transaction-control';
 import { notRunError } from './apply-chain';
 import { databaseError, migrationFailedError, sqlstateOf } from './errors';
-import { COMMITTED_SETTING } from './ledger';
+import { COMMITTED_SETTING } from './ledger-rows';
 import { resultOf, sendAll, type Answer } from './pipeline';
 import { SERVER_MEASURED, timeoutsQuery, type LedgerChange, type Script } from './script';
 

@@ -7,7 +7,8 @@ import { reverseFile } from '../../core/migration';
 import type { RevertRequest } from '../../ports';
 import { inTransaction, outsideTransaction } from './apply';
 import { databaseError } from './errors';
-import { deleteMigrationRows, deleteMigrationRowsQuery, updateMigrationState, type LedgerTables } from './ledger';
+import type { LedgerTables } from './ledger';
+import { deleteMigrationRows, deleteMigrationRowsQuery, updateMigrationState } from './ledger-rows';
 import type { Script, Timeouts } from './script';
 
 const deleting = (request: RevertRequest): string => `deleting the ledger rows of ${request.migration.id}`;
