@@ -24,24 +24,45 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
   // Built from what the bundle states, only when needed; whatever is used of it is checked below, before it counts.
   let index: DependencyIndex | undefined;
   const indexed = (): DependencyIndex => (index ??= dependencyIndex(migrations as Migration[], problems));
-  // Without squashes, each used migration is checked once, in order, and none other: no set, no copy of the list.
-  const checked = squashes.length === 0 ? used : checkWithSquashes(used, squashes, indexed, origin, problems);
-  // What the decoder found applies to the used migrations found in its array, in bundle order (as `plan` returns them).
-  const facts = squashes.length === 0 ? factsOf(migrations) : undefined;
-  const at = facts ? positions(migrations, used) : null;
-  const marked = at && facts ? facts.marked : null;
-  if (squashes.length === 0) for (let k = 0; k < used.length; k += 1) checkSql(used[k] as Migration, origin, problems, marked !== null && marked[at?.[k] as number] === 0);
-  // Stated by no one, the dependencies of one without depends-on are what the decoder derived: the previous number of its app.
-  const derived = at !== null && facts?.dependenciesDerived === true;
-  // Without squashes, the dependencies of a migration without depends-on are the previous number of its app.
-  const previous = squashes.length === 0 && !derived ? previousGroups(migrations, checked) : null;
-  for (let k = 0; k < checked.length; k += 1) {
-    const m = checked[k] as Migration;
-    if (derived && m.directives.dependsOn.length === 0) continue;
-    const same = previous && m.directives.dependsOn.length === 0 ? sameIds(m.dependencies, migrations, previous.starts[k] as number, previous.ends[k] as number) : sameList(dependenciesOf(m, indexed(), problems), m.dependencies);
-    if (!same) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
+  if (squashes.length > 0) {
+    checkDependencies(migrations, checkWithSquashes(used, squashes, indexed, origin, problems), null, indexed, origin, problems);
+  } else {
+    // What the decoder found applies to the used migrations found in its array, in bundle order (as `plan` returns them).
+    const facts = factsOf(migrations);
+    const at = facts ? positions(migrations, used) : null;
+    // Each used migration is checked once, in order, and none other: no set, no copy of the list.
+    for (let k = 0; k < used.length; k += 1) checkSql(used[k] as Migration, origin, problems, at !== null && facts?.marked[at[k] as number] === 0);
+    checkDependencies(migrations, used, { derived: at !== null && facts?.dependenciesDerived === true }, indexed, origin, problems);
   }
   if (problems.length > 0) throw invalidMigrations(new MigrationsInvalidError(problems), origin);
+}
+
+/**
+ * Refuses the bundle when a checked migration's dependencies are not what
+ * its directives and the ids say. `plain` is for a bundle without squashes,
+ * where a migration without depends-on follows the previous number of its
+ * app; `derived`: the decoder derived exactly those (the bundle stated no
+ * dependency), so they need no second look.
+ */
+function checkDependencies(
+  migrations: readonly Migration[],
+  checked: readonly Migration[],
+  plain: { derived: boolean } | null,
+  indexed: () => DependencyIndex,
+  origin: string,
+  problems: FolderProblem[],
+): void {
+  const previous = plain !== null && !plain.derived ? previousGroups(migrations, checked) : null;
+  for (let k = 0; k < checked.length; k += 1) {
+    const m = checked[k] as Migration;
+    const implicit = m.directives.dependsOn.length === 0;
+    if (plain?.derived === true && implicit) continue;
+    const same =
+      previous && implicit
+        ? sameIds(m.dependencies, migrations, previous.starts[k] as number, previous.ends[k] as number)
+        : sameList(dependenciesOf(m, indexed(), problems), m.dependencies);
+    if (!same) throw new BundleInvalidError(origin, `the dependencies of ${m.id} do not match its directives (the bundle was edited)`);
+  }
 }
 
 /**
