@@ -11,18 +11,11 @@ import { withClient } from '../../lib/adapters/postgres/connect';
 import { ensureLedger, ledgerTables } from '../../lib/adapters/postgres/ledger';
 import { MigrationFailedError, type MigrationFailure } from '../../lib/core/errors';
 import { applyRequest, migration } from '../support/builders';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 
-let database: TestDatabase;
+const database = useTestDatabase('file');
 let schemaCount = 0;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database.drop();
-});
 
 const freshSchema = (): string => `pipelined_${++schemaCount}`;
 

@@ -16,18 +16,11 @@ import {
 } from '../../lib/adapters/postgres';
 import { MigrationFailedError, MigrationRunnerError, type MigrationFailure } from '../../lib/core/errors';
 import { applyRequest, migration, recordRequest, type RequestContext } from '../support/builders';
-import { createTestDatabase, urlFor, type TestDatabase } from '../support/database';
+import { urlFor, useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 
-let database: TestDatabase;
+const database = useTestDatabase('file');
 let schemaCount = 0;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database.drop();
-});
 
 /** A ledger schema no other test uses. */
 const freshSchema = (): string => `ledger_${++schemaCount}`;

@@ -10,19 +10,12 @@ import { FolderBundleSource } from '../../lib/adapters/fs/folder-bundle-source';
 import { UsageError } from '../../lib/core/errors';
 import { Action } from '../../lib/core/result';
 import { runMigrations } from '../../lib/run';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
 import { MemoryLogger, TEST_SETTINGS } from '../support/workspace';
 
-let database: TestDatabase;
+const database = useTestDatabase('file');
 let schemaCount = 0;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-});
-afterAll(async () => {
-  await database.drop();
-});
 
 const freshSchema = (): string => `opening_${++schemaCount}`;
 const BUNDLE = 'a'.repeat(64);
