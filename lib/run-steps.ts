@@ -3,6 +3,7 @@ import { explained, type BundleKnowledge } from './core/explain';
 import { normaliseSql } from './core/checksum';
 import type { PlanStep } from './core/plan';
 import type { AppliedEntry, RevertedEntry } from './core/result';
+import { settle, type Settled } from './core/settled';
 import { splitStatements } from './core/sql-split';
 import type { Clock, LedgerSession, Logger } from './ports';
 
@@ -33,7 +34,7 @@ export interface StepProgress {
 
 /** A step sent to the session: its outcome (settled, never rejecting) and what it was sent with. */
 interface Sent {
-  outcome: Promise<{ ok: true; durationMs: number } | { ok: false; error: unknown }>;
+  outcome: Promise<Settled<{ durationMs: number }>>;
   /** Milliseconds left before `stopAt` when it was sent; null without a deadline. */
   remaining: number | null;
   statementTimeoutMs: number;
@@ -51,11 +52,7 @@ function send(ctx: StepContext, step: PlanStep): Sent {
     step.kind === 'revert'
       ? ctx.session.revert({ migration, statements, rows: step.rows, runId: ctx.runId, ...timeouts })
       : ctx.session.apply({ migration, statements, bundleId: ctx.bundleId, runId: ctx.runId, appliedBy: ctx.actor, ...timeouts });
-  const outcome = done.then(
-    ({ durationMs }) => ({ ok: true as const, durationMs }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-  return { outcome, remaining, statementTimeoutMs, statements: statements.length };
+  return { outcome: settle(done), remaining, statementTimeoutMs, statements: statements.length };
 }
 
 function remainingMs(ctx: StepContext): number | null {
@@ -128,7 +125,7 @@ export async function runSteps(ctx: StepContext, steps: PlanStep[], progress: St
       ctx.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true });
       return index;
     }
-    const { durationMs } = outcome;
+    const { durationMs } = outcome.value;
     if (reverting) progress.reverted.push({ id: migration.id, durationMs });
     else progress.applied.push({ id: migration.id, durationMs, method: 'executed' });
     ctx.logger.info(reverting ? 'migration.reverted' : 'migration.applied', { id: migration.id, durationMs });

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { LockTimeoutError } from '../../core/errors';
+import { settle, type Settled } from '../../core/settled';
 import { mappingErrors } from './errors';
 
 /**
@@ -72,17 +73,12 @@ async function describeHolder(client: pg.Client, key: LockKey): Promise<string |
   }
 }
 
-/** A settled answer of the reads sent ahead: the value, or the error to throw once the lock is held. */
-type Ahead<A> = { ok: true; value: A } | { ok: false; error: unknown };
-
-async function acquire<A>(client: pg.Client, key: LockKey, options: AdvisoryLockOptions, ahead?: () => Promise<A>): Promise<Ahead<A> | undefined> {
+/** Takes the lock; returns the settled reads sent ahead when the first attempt took it (their error is thrown under the lock). */
+async function acquire<A>(client: pg.Client, key: LockKey, options: AdvisoryLockOptions, ahead?: () => Promise<A>): Promise<Settled<A> | undefined> {
   const started = performance.now();
   // The reads go out right behind the first attempt, in the same round trip; they count only if it took the lock.
   const first = tryLock(client, key);
-  const read = ahead?.().then(
-    (value): Ahead<A> => ({ ok: true, value }),
-    (error: unknown): Ahead<A> => ({ ok: false, error }),
-  );
+  const read = ahead ? settle(ahead()) : undefined;
   const locked = await first.finally(() => read);
   if (locked) return read;
   for (;;) {

@@ -3,16 +3,10 @@
  * written at once, their answers read in order.
  */
 import type pg from 'pg';
+import { settle, type Settled } from '../../core/settled';
 
 /** One query's answer, settled: a result or the error. */
-export type Answer = { ok: true; result: pg.QueryResult } | { ok: false; error: unknown };
-
-function settle(sent: Promise<pg.QueryResult>): Promise<Answer> {
-  return sent.then(
-    (result): Answer => ({ ok: true, result }),
-    (error: unknown): Answer => ({ ok: false, error }),
-  );
-}
+export type Answer = Settled<pg.QueryResult>;
 
 /**
  * Sends every query before reading any answer (on a pipelined client) and
@@ -41,6 +35,6 @@ export function sendAll(client: pg.Client, queries: ReadonlyArray<string | pg.Qu
  */
 export async function resultOf(answer: Promise<Answer>, fail: (error: unknown) => unknown = (error) => error): Promise<pg.QueryResult> {
   const settled = await answer;
-  if (settled.ok) return settled.result;
+  if (settled.ok) return settled.value;
   throw fail(settled.error);
 }
