@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { MigrationRunnerError } from '../../core/errors';
-import { connectionError } from './errors';
+import { connectionError, sqlstateOf } from './errors';
 import { UNKNOWN_TARGET, type ConnectionTarget } from './target';
 
 /**
@@ -40,6 +40,8 @@ export interface ClientOptions {
    * cursors and the `rows` option are refused.
    */
   pipeline?: boolean;
+  /** How often the server checks that this process is still there; {@link CLIENT_CHECK_INTERVAL_MS} unless given. */
+  checkIntervalMs?: number;
 }
 
 async function configOf(connection: PgConnection, options: ClientOptions): Promise<pg.ClientConfig> {
@@ -67,13 +69,20 @@ function newClient(config: pg.ClientConfig): pg.Client {
 /**
  * Asks the server to notice a vanished client during a statement
  * (`client_connection_check_interval`, PostgreSQL 14 and later; older
- * servers, which do not know the setting, are left as they are).
+ * servers, which do not know the setting, are left as they are). A server
+ * that refuses the value (one whose platform cannot watch its sockets, such
+ * as Windows, answers 22023) is left as it is too: the run goes on without
+ * the check, as on a server before 14. Only a connection that fails rejects.
  */
-async function watchForVanishedClient(client: pg.Client): Promise<void> {
-  await client.query(
-    "select set_config('client_connection_check_interval', $1, false) where current_setting('client_connection_check_interval', true) is not null",
-    [String(CLIENT_CHECK_INTERVAL_MS)],
-  );
+async function watchForVanishedClient(client: pg.Client, intervalMs: number): Promise<void> {
+  try {
+    await client.query(
+      "select set_config('client_connection_check_interval', $1, false) where current_setting('client_connection_check_interval', true) is not null",
+      [String(intervalMs)],
+    );
+  } catch (error) {
+    if (sqlstateOf(error) === null) throw error;
+  }
 }
 
 /**
@@ -119,8 +128,9 @@ class Opening {
     try {
       if (this.dropped) throw new Error('the connection was given up before it was opened');
       await client.connect();
-      if (options.pipeline !== true) await watchForVanishedClient(client);
-      const watched = options.pipeline === true ? watchForVanishedClient(client).then(() => null, (error: unknown) => error) : Promise.resolve(null);
+      const interval = options.checkIntervalMs ?? CLIENT_CHECK_INTERVAL_MS;
+      if (options.pipeline !== true) await watchForVanishedClient(client, interval);
+      const watched = options.pipeline === true ? watchForVanishedClient(client, interval).then(() => null, (error: unknown) => error) : Promise.resolve(null);
       return { ok: true, client, target, watched };
     } catch (error) {
       await client.end().catch(() => undefined);
