@@ -7,6 +7,7 @@
  */
 import { PgMigrationDatabase } from '../../lib/adapters/postgres';
 import type { RunResult } from '../../lib/core/result';
+import { batchingProxy, committedAndFailedTogether } from '../support/batching-proxy';
 import { applyRequest, migration } from '../support/builders';
 import { useTestDatabase, type TestDatabase } from '../support/database';
 import { failure } from '../support/failure';
@@ -35,12 +36,13 @@ describe('Integration: the next migration sent while the previous one runs', () 
   const db = useTestDatabase();
   const ws = useWorkspace();
 
-  async function expectStoppedAtTwo(second: string, fields: Record<string, unknown>): Promise<void> {
+  /** `url`: where the failing run connects (the runs after it connect directly). */
+  async function expectStoppedAtTwo(second: string, fields: Record<string, unknown>, url = db.url): Promise<void> {
     // Prepare
     const logger = new MemoryLogger();
 
     // Act
-    const error = await failure(runOnFolder(ws.migrations(fourWith(second)), db.url, { action: 'migrate' }, { logger }));
+    const error = await failure(runOnFolder(ws.migrations(fourWith(second)), url, { action: 'migrate' }, { logger }));
 
     // Assess: the error is the second migration's; the third, sent behind it, neither committed nor shows anywhere.
     expect(error.code).toBe('MIGRATION_FAILED');
@@ -70,23 +72,41 @@ describe('Integration: the next migration sent while the previous one runs', () 
     expect(fifth.drift).toBeUndefined();
   }
 
+  const failingStatement = 'CREATE TABLE two (id int);\nINSERT INTO no_such_table VALUES (1);';
+  const failingStatementFields = {
+    line: 2,
+    sqlstate: '42P01',
+    // The facts are read behind the third migration's messages, as the database was before the second one.
+    facts: { relation: null, elsewhere: [] },
+    explanation: { object: 'relation no_such_table' },
+  };
+  const deferredFailure = [
+    'CREATE TABLE two (id int PRIMARY KEY);',
+    'CREATE TABLE two_child (parent int REFERENCES two DEFERRABLE INITIALLY DEFERRED);',
+    'INSERT INTO two_child VALUES (1);',
+  ].join('\n');
+
   it('stops at a migration whose statement fails: the one sent behind it never commits and is never reported', async () => {
-    await expectStoppedAtTwo('CREATE TABLE two (id int);\nINSERT INTO no_such_table VALUES (1);', {
-      line: 2,
-      sqlstate: '42P01',
-      // The facts are read behind the third migration's messages, as the database was before the second one.
-      facts: { relation: null, elsewhere: [] },
-      explanation: { object: 'relation no_such_table' },
-    });
+    await expectStoppedAtTwo(failingStatement, failingStatementFields);
   });
 
   it('stops at a migration whose COMMIT fails on a deferred constraint, with the next one sent behind it', async () => {
-    const deferred = [
-      'CREATE TABLE two (id int PRIMARY KEY);',
-      'CREATE TABLE two_child (parent int REFERENCES two DEFERRABLE INITIALLY DEFERRED);',
-      'INSERT INTO two_child VALUES (1);',
-    ].join('\n');
-    await expectStoppedAtTwo(deferred, { statement: 'COMMIT', sqlstate: '23503' });
+    await expectStoppedAtTwo(deferredFailure, { statement: 'COMMIT', sqlstate: '23503' });
+  });
+
+  // Through a proxy that holds the server's bytes for 30 ms: the first migration's COMMIT, the second's error
+  // and the third's refusal reach the client in one read, and are settled in the order they were sent.
+  it.each([
+    ['a statement', failingStatement, failingStatementFields, '42P01'],
+    ['its COMMIT', deferredFailure, { statement: 'COMMIT', sqlstate: '23503' }, '23503'],
+  ])('stops the same way when the failure at %s arrives in one read with the previous COMMIT', async (_at, second, fields, sqlstate) => {
+    const proxy = await batchingProxy(db.url, 30);
+    try {
+      await expectStoppedAtTwo(second, fields, proxy.url);
+      expect(committedAndFailedTogether(proxy.deliveries, sqlstate)).toBe(true);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('runs a no-transaction migration between transactional ones, each in its turn', async () => {
