@@ -48,6 +48,9 @@ ALTER TABLE event RENAME TO happening;`],
   // Outside a transaction nothing says what changed: every unit is stamped again.
   ['app/0016_concurrently.sql', '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY account_email ON account (email);'],
   ['app/0017_after.sql', 'ALTER TABLE account ADD COLUMN plan text;'],
+  // An extension's members are not fingerprinted: joining one or leaving it writes only a pg_depend row.
+  ['app/0018_into_extension.sql', 'ALTER EXTENSION plpgsql ADD TABLE account;'],
+  ['app/0019_out_of_extension.sql', 'ALTER EXTENSION plpgsql DROP TABLE account;'],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();
@@ -144,6 +147,19 @@ describe('Integration: the drift baseline stored unit by unit', () => {
     // The GRANT wrote a catalog row: the stamps differ, and the full comparison found nothing.
     expect(grantStamps[0]).not.toEqual(grantStamps[1]);
     expect(afterRename.map((d) => `${d.change} ${d.name}`).sort()).toEqual(['added public.untouched.remark', 'removed public.untouched.note']);
+  });
+
+  it('finds a table added to an extension by hand, and taken out again, though neither writes a row of the table', async () => {
+    // Prepare
+    await runOnFolder(ws.migrations({ [STEPS[0]![0]]: STEPS[0]![1] }), db.url, { action: 'migrate' });
+    // Act
+    await db.query('ALTER EXTENSION plpgsql ADD TABLE untouched');
+    const whileMember = await driftNow();
+    await db.query('ALTER EXTENSION plpgsql DROP TABLE untouched');
+    const afterLeaving = await driftNow();
+    // Assess: a member is left out of the fingerprint, so it reads as gone while it is one
+    expect(whileMember.map((d) => `${d.change} ${d.name}`)).toEqual(expect.arrayContaining(['removed public.untouched']));
+    expect(afterLeaving).toEqual([]);
   });
 
   it('stamps every unit again after a run whose check found the stamps different, so a GRANT costs one full comparison, not every one', async () => {

@@ -55,6 +55,8 @@ interface Source {
   hash: string;
   /** The unit of a row not tied to a relation. */
   unit?: string;
+  /** Which of the catalog's rows count, for a row not tied to a relation. */
+  where?: string;
   /** The relation such a row may still belong to (a table's constraint or row type), joined to `relunit` as `u`. */
   owner?: string;
   /**
@@ -70,6 +72,14 @@ interface Source {
 const SOURCES: Source[] = [
   { from: 'ns', relation: null, hash: h('ns.xmin', 'ns.oid::bigint', 1), unit: `${UNIT.namespace} + ns.oid::bigint` },
   { from: 'pg_extension e', relation: null, hash: h('e.xmin', 'e.oid::bigint', 2), unit: `${UNIT.extension} + e.oid::bigint` },
+  // An extension's members are left out of the fingerprint: ALTER EXTENSION … ADD or DROP changes it by writing only these rows.
+  {
+    from: 'pg_depend xd',
+    where: "xd.refclassid = 'pg_extension'::regclass and xd.deptype = 'e'",
+    relation: null,
+    hash: h('xd.xmin', 'xd.classid::bigint * 4294967296 + xd.objid::bigint', 17),
+    unit: `${UNIT.extension} + xd.refobjid::bigint`,
+  },
   { from: 'pg_class c', relation: 'c.oid', hash: h('c.xmin', 'c.oid::bigint', 3) },
   { from: 'pg_attribute a', relation: 'a.attrelid', hash: h('a.xmin', 'a.attrelid::bigint * 65536 + a.attnum', 4) },
   { from: 'pg_attrdef ad', relation: 'ad.adrelid', hash: h('ad.xmin', 'ad.oid::bigint', 5) },
@@ -94,6 +104,8 @@ const SOURCES: Source[] = [
   { from: 'pg_collation cl join ns on ns.oid = cl.collnamespace', relation: null, hash: h('cl.xmin', 'cl.oid::bigint', 16), unit: `${UNIT.collation} + cl.oid::bigint` },
 ];
 
+const whereOf = (source: Source): string => (source.where === undefined ? '' : ` where ${source.where}`);
+
 /**
  * CTEs ending in `stamp_rows (unit, h)`: every catalog row behind the
  * fingerprint, with its unit and hash. `$1` as in {@link SYSTEM_SCHEMAS}.
@@ -105,7 +117,7 @@ const SOURCES: Source[] = [
 export function stampRowsCte(touched = false): string {
   const rows = SOURCES.map((source) => {
     if (source.relation !== null) return `select u.unit, ${source.hash} from ${source.from} join relunit u on u.oid = ${source.relation}`;
-    if (!source.owner) return `select ${source.unit}, ${source.hash} from ${source.from}`;
+    if (!source.owner) return `select ${source.unit}, ${source.hash} from ${source.from}${whereOf(source)}`;
     if (!touched || !source.unowned || !source.owned) return `select ${source.unit}, ${source.hash} from ${source.from} left join relunit u on u.oid = ${source.owner}`;
     // Two halves, each read through an index: the rows of no relation, and those of the relations in scope.
     return `select ${source.unowned.unit}, ${source.hash} from ${source.from} where ${source.unowned.where}
@@ -167,7 +179,7 @@ select coalesce(sum(h), 0)::text from (
       ? `select ${source.hash} as h from ${source.from} where c.relnamespace in (select oid from ns)`
       : source.relation !== null
         ? `select ${source.hash} as h from ${source.from} where ${source.relation} in (select oid from rel)`
-        : `select ${source.hash} as h from ${source.from}`,
+        : `select ${source.hash} as h from ${source.from}${whereOf(source)}`,
   ).join('\n  union all ')}
 ) s`;
 
