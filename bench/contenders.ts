@@ -14,6 +14,7 @@ export const Contender = {
   PSQL_LEDGER: 'psql + ledger',
   FLOOR: 'node connect + 1 query',
   NODE_PG_MIGRATE: 'node-pg-migrate',
+  NODE_START: 'node -e 0',
 } as const;
 export type Contender = (typeof Contender)[keyof typeof Contender];
 
@@ -30,6 +31,11 @@ export function psqlScript(script: string, url: string): Command {
 /** The floor for "up to date": node starts, connects with pg, runs `select 1`, exits. */
 export function floorQuery(url: string): Command {
   return { file: process.execPath, args: [join(ROOT, 'dist/bench/floor-query.cjs'), url] };
+}
+
+/** Node alone starting and exiting: what any runner written for Node adds to psql's time before doing anything. */
+export function nodeStart(): Command {
+  return { file: process.execPath, args: ['-e', '0'] };
 }
 
 /** node-pg-migrate with the same SQL files, one transaction per migration; `count` limits how many run. */

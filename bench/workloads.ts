@@ -4,7 +4,7 @@
  * contenders take turns in a rotating order, so background noise falls on
  * all of them alike.
  */
-import { Contender, floorQuery, nodePgMigrate, psqlScript, stagegateMigrate } from './contenders';
+import { Contender, floorQuery, nodePgMigrate, nodeStart, psqlScript, stagegateMigrate } from './contenders';
 import type { MigrationSet } from './migration-set';
 import { timeProcess, type Command } from './run-process';
 import type { Samples } from './samples';
@@ -65,6 +65,7 @@ export async function freshAndUpToDate(ctx: WorkloadContext, set: MigrationSet, 
       await withDatabase(ctx, async (url) => {
         if (contender === Contender.STAGEGATE) {
           expectResult(await timed(ctx, ['W1', n, contender], stagegateMigrate(bundle, url)), 'applied', n);
+          await timed(ctx, ['W1', n, Contender.NODE_START], nodeStart());
           for (let again = 0; again < 2; again += 1) {
             await timed(ctx, ['W2', n, Contender.FLOOR], floorQuery(url));
             expectResult(await timed(ctx, ['W2', n, contender], stagegateMigrate(bundle, url)), 'up-to-date', 0);
