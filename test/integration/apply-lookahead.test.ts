@@ -94,13 +94,13 @@ describe('Integration: the next migration sent while the previous one runs', () 
     await expectStoppedAtTwo(deferredFailure, { statement: 'COMMIT', sqlstate: '23503' });
   });
 
-  // Through a proxy that holds the server's bytes for 30 ms: the first migration's COMMIT, the second's error
+  // Through a proxy that holds the server's bytes until it is quiet for 50 ms: the first migration's COMMIT, the second's error
   // and the third's refusal reach the client in one read, and are settled in the order they were sent.
   it.each([
     ['a statement', failingStatement, failingStatementFields, '42P01'],
     ['its COMMIT', deferredFailure, { statement: 'COMMIT', sqlstate: '23503' }, '23503'],
   ])('stops the same way when the failure at %s arrives in one read with the previous COMMIT', async (_at, second, fields, sqlstate) => {
-    const proxy = await batchingProxy(db.url, 30);
+    const proxy = await batchingProxy(db.url, 50);
     try {
       await expectStoppedAtTwo(second, fields, proxy.url);
       expect(committedAndFailedTogether(proxy.deliveries, sqlstate)).toBe(true);

@@ -1,11 +1,11 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy in front of the test server that holds the server's bytes for
- * `holdMs` and passes them on in one write, so answers the server sent one
- * after another (a COMMIT and the next migration's error) reach the client in
- * one read. The client's bytes pass at once. Every write to the client is
- * kept in `deliveries`.
+ * A TCP proxy in front of the test server that holds the server's bytes
+ * until the server has been quiet for `quietMs` and passes them on in one
+ * write, so answers the server sent one after another (a COMMIT and the next
+ * migration's error) reach the client in one read. The client's bytes pass
+ * at once. Every write to the client is kept in `deliveries`.
  */
 export interface BatchingProxy {
   /** `url` with its host and port replaced by the proxy's. */
@@ -16,10 +16,10 @@ export interface BatchingProxy {
 
 /**
  * @example
- * const proxy = await batchingProxy(db.url, 30);
+ * const proxy = await batchingProxy(db.url, 50);
  * await runOnFolder(folder, proxy.url, { action: 'migrate' });
  */
-export async function batchingProxy(url: string, holdMs: number): Promise<BatchingProxy> {
+export async function batchingProxy(url: string, quietMs: number): Promise<BatchingProxy> {
   const target = new URL(url);
   const deliveries: Buffer[] = [];
   const sockets = new Set<Socket>();
@@ -31,9 +31,11 @@ export async function batchingProxy(url: string, holdMs: number): Promise<Batchi
       s.on('close', () => sockets.delete(s));
     }
     let held: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
     upstream.on('data', (chunk: Buffer) => {
-      if (held.length === 0) setTimeout(() => deliver(), holdMs);
       held.push(chunk);
+      clearTimeout(timer);
+      timer = setTimeout(() => deliver(), quietMs);
     });
     const deliver = (): void => {
       const batch = Buffer.concat(held);
@@ -43,7 +45,7 @@ export async function batchingProxy(url: string, holdMs: number): Promise<Batchi
     };
     client.on('data', (chunk: Buffer) => upstream.write(chunk));
     client.on('close', () => upstream.destroy());
-    upstream.on('close', () => setTimeout(() => client.destroy(), holdMs * 2));
+    upstream.on('close', () => setTimeout(() => client.destroy(), quietMs * 2));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxied = new URL(url);
