@@ -176,10 +176,11 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   if (!isUtf8(sqlBytes)) refuse('its SQL section is not valid UTF-8');
   const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
   const migrations = decodeMigrations(header, text, refuse);
-  if (Object.keys(header.directives).length > 0) checkKeys(header.directives, 'directives', ids, origin);
+  const noDirectives = Object.keys(header.directives).length === 0;
+  if (!noDirectives) checkKeys(header.directives, 'directives', ids, origin);
   const dependenciesDerived = Object.keys(header.dependencies).length === 0;
   if (!dependenciesDerived) checkKeys(header.dependencies, 'dependencies', ids, origin);
-  recordFacts(migrations, text, sqlLengths, downLengths, dependenciesDerived);
+  recordFacts(migrations, text, sqlLengths, downLengths, { dependenciesDerived, noDirectives });
   return migrations;
 }
 

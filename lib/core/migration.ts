@@ -41,6 +41,23 @@ export interface Migration {
   dependencies: string[];
 }
 
+/**
+ * The squashes among `migrations` (those that replace others), in their
+ * order. A loop rather than `filter`: a cold process runs it over 10,000
+ * migrations before any callback is compiled.
+ *
+ * @example
+ * squashesOf(bundle.migrations); // [] in a bundle without squashes
+ */
+export function squashesOf(migrations: readonly Migration[]): Migration[] {
+  const squashes: Migration[] = [];
+  for (let i = 0; i < migrations.length; i += 1) {
+    const m = migrations[i] as Migration;
+    if (m.directives.replaces.length > 0) squashes.push(m);
+  }
+  return squashes;
+}
+
 /** The state of one ledger row. */
 export const LedgerState = {
   /** Applied and committed. */

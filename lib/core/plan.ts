@@ -9,7 +9,7 @@ import {
   type ChecksumMismatch,
 } from './errors';
 import { topologicalOrder } from './graph';
-import { LedgerState, type AppliedMigration, type Migration } from './migration';
+import { LedgerState, squashesOf, type AppliedMigration, type Migration } from './migration';
 
 /** One thing a run will do. */
 export type PlanStep =
@@ -63,7 +63,7 @@ export function analyse(migrations: readonly Migration[], ledger: readonly Appli
   const replacedBy = new Map<string, string>();
   const recordOnly = new Set<string>();
   const incompleteSquashes: Analysis['incompleteSquashes'] = [];
-  const squashes = migrations.filter((m) => m.directives.replaces.length > 0);
+  const squashes = squashesOf(migrations);
   for (const squash of squashes) {
     const replaces = squash.directives.replaces;
     const done = replaces.filter((id) => applied.has(id));
