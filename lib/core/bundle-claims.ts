@@ -4,7 +4,7 @@ import { isPlainChecksumOf } from './checksum';
 import { dependenciesOf, dependencyIndex, type DependencyIndex } from './dependencies';
 import { BundleInvalidError, MigrationsInvalidError, type FolderProblem } from './errors';
 import { invalidMigrations } from './bundle-format';
-import { compareNumbers, squashesOf, type Directives, type Migration } from './migration';
+import { compareNumbers, hasDirectives, squashesOf, type Directives, type Migration } from './migration';
 
 /**
  * Verify what you use: recomputes, from the SQL, what a bundle pinned by its
@@ -109,7 +109,6 @@ function checkSql(m: Migration, origin: string, problems: FolderProblem[], known
   if (facts ? !sameDirectives(facts.directives, m.directives) : hasDirectives(m.directives)) throw new BundleInvalidError(origin, `the directives of ${m.id} do not match its SQL (the bundle was edited)`);
 }
 
-const hasDirectives = (d: Directives): boolean => d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0;
 
 /** Indexes into the bundle's migrations: for the k-th used one, the half-open range [starts[k], ends[k]). */
 interface Ranges {

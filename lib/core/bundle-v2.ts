@@ -4,7 +4,7 @@ import { recordFacts } from './bundle-facts';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
 import { BundleInvalidError } from './errors';
-import { compareNumbers, isMigrationId, MAX_ID_LENGTH, type Directives, type Migration } from './migration';
+import { compareNumbers, hasDirectives, isMigrationId, MAX_ID_LENGTH, NO_DIRECTIVES, type Directives, type Migration } from './migration';
 
 /**
  * Version 2 of the bundle content: one line of JSON with the metadata, then
@@ -35,10 +35,6 @@ interface HeaderV2 {
   dependencies: Record<string, string[]>;
 }
 
-/** Shared by every migration without directives; frozen, so a mistaken edit throws instead of reaching all of them. */
-const NO_DIRECTIVES: Directives = Object.freeze({ dependsOn: Object.freeze([]) as unknown as string[], replaces: Object.freeze([]) as unknown as string[], noTransaction: false, irreversible: false, allow: Object.freeze([]) as unknown as Directives['allow'] });
-
-const hasDirectives = (d: Directives): boolean => d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0;
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**

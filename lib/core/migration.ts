@@ -22,6 +22,26 @@ export interface Directives {
   allow: { rule: string; reason: string }[];
 }
 
+/** Shared by every decoded migration without directives; frozen, so a mistaken edit throws instead of reaching all of them. */
+export const NO_DIRECTIVES: Directives = Object.freeze({
+  dependsOn: Object.freeze([]) as unknown as string[],
+  replaces: Object.freeze([]) as unknown as string[],
+  noTransaction: false,
+  irreversible: false,
+  allow: Object.freeze([]) as unknown as Directives['allow'],
+});
+
+/**
+ * True when `d` holds at least one directive; {@link NO_DIRECTIVES} is
+ * known to hold none without reading its five fields.
+ *
+ * @example
+ * hasDirectives(NO_DIRECTIVES); // false
+ */
+export function hasDirectives(d: Directives): boolean {
+  return d !== NO_DIRECTIVES && (d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0);
+}
+
 /** One migration as it is bundled and planned. Plain data: safe to serialise. */
 export interface Migration {
   id: string;
