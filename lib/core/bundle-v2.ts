@@ -88,15 +88,17 @@ class NumberGroups {
 
   /** `order`: how migration i - 1 compares with i by app and number (compareNumbers' sign), NaN for another app or none. */
   next(i: number, order: number): void {
-    if (Number.isNaN(order)) {
-      this.previousStart = -1;
-      this.groupStart = i;
-    } else if (order !== 0) {
+    // Tested with comparisons only (NaN is neither below nor above 0): called for each of 10,000 migrations, before it is compiled.
+    if (order < 0 || order > 0) {
       this.previousStart = this.groupStart;
       this.groupStart = i;
+    } else if (order !== 0) {
+      this.previousStart = -1;
+      this.groupStart = i;
     }
-    this.start = this.previousStart < 0 ? i : this.previousStart;
-    this.end = this.previousStart < 0 ? i : this.groupStart;
+    const previousStart = this.previousStart;
+    this.start = previousStart < 0 ? i : previousStart;
+    this.end = previousStart < 0 ? i : this.groupStart;
   }
 }
 
