@@ -109,7 +109,6 @@ function checkSql(m: Migration, origin: string, problems: FolderProblem[], known
   if (facts ? !sameDirectives(facts.directives, m.directives) : hasDirectives(m.directives)) throw new BundleInvalidError(origin, `the directives of ${m.id} do not match its SQL (the bundle was edited)`);
 }
 
-
 /** Indexes into the bundle's migrations: for the k-th used one, the half-open range [starts[k], ends[k]). */
 interface Ranges {
   starts: Int32Array;
