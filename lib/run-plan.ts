@@ -1,7 +1,7 @@
 /** What a run will do: the verified plan, and what explanations may know about the bundle. */
 import { verifyClaims } from './core/bundle-claims';
 import type { BundleKnowledge } from './core/explain';
-import { LedgerState, type AppliedMigration } from './core/migration';
+import { LedgerState, type AppliedMigration, type Migration } from './core/migration';
 import { plan, type PlanStep } from './core/plan';
 import { planTo } from './core/reverse-plan';
 import type { LoadedBundle } from './ports';
@@ -22,8 +22,15 @@ export function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigra
     return planTo(bundle.migrations, ledger, target);
   }
   const steps = plan(bundle.migrations, ledger);
-  if (!bundle.allVerified) verifyClaims(bundle.migrations, steps.map((s) => s.migration), bundle.origin);
+  if (!bundle.allVerified) verifyClaims(bundle.migrations, migrationsOf(steps), bundle.origin);
   return steps;
+}
+
+/** The migration of each step, in a loop rather than `map`: a fresh database's plan has 10,000 steps, in a cold process. */
+function migrationsOf(steps: readonly PlanStep[]): Migration[] {
+  const migrations = new Array<Migration>(steps.length);
+  for (let i = 0; i < steps.length; i += 1) migrations[i] = (steps[i] as PlanStep).migration;
+  return migrations;
 }
 
 /**

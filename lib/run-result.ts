@@ -37,6 +37,25 @@ export function toPlannedEntry(step: PlanStep): PlannedEntry {
 }
 
 /**
+ * The plan and the pending ids of `steps`, in one pass: 10,000 steps on a
+ * fresh database, in a process that has compiled nothing yet.
+ *
+ * @example
+ * const { plan, pending } = plannedOf(steps);
+ */
+export function plannedOf(steps: readonly PlanStep[]): { plan: PlannedEntry[]; pending: string[] } {
+  // Allocated at their size, as `map` does: arrays grown by push leave copies for the collector.
+  const plan = new Array<PlannedEntry>(steps.length);
+  const pending = new Array<string>(steps.length);
+  for (let i = 0; i < steps.length; i += 1) {
+    const step = steps[i] as PlanStep;
+    plan[i] = toPlannedEntry(step);
+    pending[i] = step.migration.id;
+  }
+  return { plan, pending };
+}
+
+/**
  * `to` (and, for `migrate`, `reverted`) in a result, only when the run had a target.
  *
  * @example

@@ -10,7 +10,7 @@ import { DriftMode, type DriftReport } from './core/drift';
 import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
 import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
-import { result, stepOrder, targetFields, toPlannedEntry } from './run-result';
+import { plannedOf, result, stepOrder, targetFields } from './run-result';
 import { knowledgeOf, planVerified } from './run-plan';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
 import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
@@ -110,9 +110,9 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     }
     const steps = planVerified(bundle, ledger.rows, request.target);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request.target) });
-    const pending = steps.map((s) => s.migration.id);
+    const { plan, pending } = plannedOf(steps);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
-      plan: steps.map(toPlannedEntry),
+      plan,
       ...targetFields(request.target),
       drift,
     });
@@ -130,8 +130,7 @@ async function rehearse(deps: RunDependencies, request: RunRequest, settings: Ru
     const bundle = await loading;
     const ledger = await session.readLedger();
     const steps = planVerified(bundle, ledger.rows);
-    const plan = steps.map(toPlannedEntry);
-    const pending = steps.map((s) => s.migration.id);
+    const { plan, pending } = plannedOf(steps);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, pending, rehearse: true });
     const limits = {
       lockTimeoutMs: capTimeout(settings.rehearsalLockTimeoutMs ?? DEFAULTS.rehearsalLockTimeoutMs, remainingMs(deps.clock, request)),

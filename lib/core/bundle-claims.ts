@@ -4,7 +4,7 @@ import { isPlainChecksumOf } from './checksum';
 import { dependenciesOf, dependencyIndex, type DependencyIndex } from './dependencies';
 import { BundleInvalidError, MigrationsInvalidError, type FolderProblem } from './errors';
 import { invalidMigrations } from './bundle-format';
-import { compareNumbers, type Directives, type Migration } from './migration';
+import { compareNumbers, hasDirectives, squashesOf, type Directives, type Migration } from './migration';
 
 /**
  * Verify what you use: recomputes, from the SQL, what a bundle pinned by its
@@ -20,7 +20,9 @@ import { compareNumbers, type Directives, type Migration } from './migration';
 export function verifyClaims(migrations: readonly Migration[], used: readonly Migration[], origin: string): void {
   if (used.length === 0) return;
   const problems: FolderProblem[] = [];
-  const squashes = migrations.filter((m) => m.directives.replaces.length > 0);
+  const facts = factsOf(migrations);
+  // A decoded bundle that states no directive has no squash: no pass over it to look for one.
+  const squashes = facts?.noDirectives === true ? [] : squashesOf(migrations);
   // Built from what the bundle states, only when needed; whatever is used of it is checked below, before it counts.
   let index: DependencyIndex | undefined;
   const indexed = (): DependencyIndex => (index ??= dependencyIndex(migrations as Migration[], problems));
@@ -28,11 +30,12 @@ export function verifyClaims(migrations: readonly Migration[], used: readonly Mi
     checkDependencies(migrations, checkWithSquashes(used, squashes, indexed, origin, problems), null, indexed, origin, problems);
   } else {
     // What the decoder found applies to the used migrations found in its array, in bundle order (as `plan` returns them).
-    const facts = factsOf(migrations);
     const at = facts ? positions(migrations, used) : null;
     // Each used migration is checked once, in order, and none other: no set, no copy of the list.
     for (let k = 0; k < used.length; k += 1) checkSql(used[k] as Migration, origin, problems, at !== null && facts?.marked[at[k] as number] === 0);
-    checkDependencies(migrations, used, { derived: at !== null && facts?.dependenciesDerived === true }, indexed, origin, problems);
+    const derived = at !== null && facts?.dependenciesDerived === true;
+    // Derived, and no depends-on anywhere (checkSql found none in the SQL): every dependency is the one derived, nothing to compare.
+    if (!derived || facts?.noDirectives !== true) checkDependencies(migrations, used, { derived }, indexed, origin, problems);
   }
   if (problems.length > 0) throw invalidMigrations(new MigrationsInvalidError(problems), origin);
 }
@@ -105,8 +108,6 @@ function checkSql(m: Migration, origin: string, problems: FolderProblem[], known
   if (facts ? facts.checksum !== m.checksum : !isPlainChecksumOf(m.checksum, sql)) throw new BundleInvalidError(origin, `the checksum of ${m.id} does not match its SQL (the bundle was edited)`);
   if (facts ? !sameDirectives(facts.directives, m.directives) : hasDirectives(m.directives)) throw new BundleInvalidError(origin, `the directives of ${m.id} do not match its SQL (the bundle was edited)`);
 }
-
-const hasDirectives = (d: Directives): boolean => d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0;
 
 /** Indexes into the bundle's migrations: for the k-th used one, the half-open range [starts[k], ends[k]). */
 interface Ranges {

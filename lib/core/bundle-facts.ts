@@ -11,30 +11,37 @@ const MAX_MARKERS = 4096;
  * `verifyClaims`: which SQL texts may hold a marker, from one search of the
  * whole SQL section instead of four searches per migration, and whether the
  * bundle stated no dependencies at all, so that every migration's are the
- * ones the decoder derived from the ids (the previous number of its app).
+ * ones the decoder derived from the ids (the previous number of its app),
+ * and whether it stated no directives at all.
  */
 export interface DecodedFacts {
   /** By index in the decoded migrations: 1 when its SQL or reverse SQL may hold a marker. */
   marked: Uint8Array;
   /** True when the header's `dependencies` is empty. */
   dependenciesDerived: boolean;
+  /** True when the header's `directives` is empty: no migration has a directive, so none is a squash or has `depends-on`. */
+  noDirectives: boolean;
 }
+
+/** What the header stated, as {@link DecodedFacts} records it. */
+export type StatedFacts = Omit<DecodedFacts, 'marked'>;
 
 /** Keyed by the array the decoder returned: facts about other arrays (a copy, a subset) are never found. */
 const recorded = new WeakMap<readonly Migration[], DecodedFacts>();
 
 /**
  * Records the facts of `migrations`, just decoded from `text` with these
- * lengths (each migration's SQL, then its reverse SQL, back to back). Records
- * nothing when the text holds too many markers to be worth it.
+ * lengths (each migration's SQL, then its reverse SQL, back to back), and
+ * what its header `stated`. Records nothing when the text holds too many
+ * markers to be worth it.
  *
  * @example
- * recordFacts(migrations, text, header.sqlLengths, header.downLengths, Object.keys(header.dependencies).length === 0);
+ * recordFacts(migrations, text, header.sqlLengths, header.downLengths, { dependenciesDerived: true, noDirectives: true });
  */
-export function recordFacts(migrations: readonly Migration[], text: string, sqlLengths: readonly number[], downLengths: readonly (number | null)[], dependenciesDerived: boolean): void {
+export function recordFacts(migrations: readonly Migration[], text: string, sqlLengths: readonly number[], downLengths: readonly (number | null)[], stated: StatedFacts): void {
   const hits = markerRanges(text);
   if (hits === null) return;
-  recorded.set(migrations, { marked: markedMigrations(hits, sqlLengths, downLengths), dependenciesDerived });
+  recorded.set(migrations, { marked: markedMigrations(hits, sqlLengths, downLengths), dependenciesDerived: stated.dependenciesDerived, noDirectives: stated.noDirectives });
 }
 
 /**

@@ -4,7 +4,7 @@ import { recordFacts } from './bundle-facts';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
 import { BundleInvalidError } from './errors';
-import { compareNumbers, isMigrationId, MAX_ID_LENGTH, type Directives, type Migration } from './migration';
+import { compareNumbers, hasDirectives, isMigrationId, MAX_ID_LENGTH, NO_DIRECTIVES, type Directives, type Migration } from './migration';
 
 /**
  * Version 2 of the bundle content: one line of JSON with the metadata, then
@@ -35,10 +35,6 @@ interface HeaderV2 {
   dependencies: Record<string, string[]>;
 }
 
-/** Shared by every migration without directives; frozen, so a mistaken edit throws instead of reaching all of them. */
-const NO_DIRECTIVES: Directives = Object.freeze({ dependsOn: Object.freeze([]) as unknown as string[], replaces: Object.freeze([]) as unknown as string[], noTransaction: false, irreversible: false, allow: Object.freeze([]) as unknown as Directives['allow'] });
-
-const hasDirectives = (d: Directives): boolean => d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0;
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
@@ -92,15 +88,17 @@ class NumberGroups {
 
   /** `order`: how migration i - 1 compares with i by app and number (compareNumbers' sign), NaN for another app or none. */
   next(i: number, order: number): void {
-    if (Number.isNaN(order)) {
-      this.previousStart = -1;
-      this.groupStart = i;
-    } else if (order !== 0) {
+    // Tested with comparisons only (NaN is neither below nor above 0): called for each of 10,000 migrations, before it is compiled.
+    if (order < 0 || order > 0) {
       this.previousStart = this.groupStart;
       this.groupStart = i;
+    } else if (order !== 0) {
+      this.previousStart = -1;
+      this.groupStart = i;
     }
-    this.start = this.previousStart < 0 ? i : this.previousStart;
-    this.end = this.previousStart < 0 ? i : this.groupStart;
+    const previousStart = this.previousStart;
+    this.start = previousStart < 0 ? i : previousStart;
+    this.end = previousStart < 0 ? i : this.groupStart;
   }
 }
 
@@ -176,10 +174,11 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   if (!isUtf8(sqlBytes)) refuse('its SQL section is not valid UTF-8');
   const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
   const migrations = decodeMigrations(header, text, refuse);
-  if (Object.keys(header.directives).length > 0) checkKeys(header.directives, 'directives', ids, origin);
+  const noDirectives = Object.keys(header.directives).length === 0;
+  if (!noDirectives) checkKeys(header.directives, 'directives', ids, origin);
   const dependenciesDerived = Object.keys(header.dependencies).length === 0;
   if (!dependenciesDerived) checkKeys(header.dependencies, 'dependencies', ids, origin);
-  recordFacts(migrations, text, sqlLengths, downLengths, dependenciesDerived);
+  recordFacts(migrations, text, sqlLengths, downLengths, { dependenciesDerived, noDirectives });
   return migrations;
 }
 

@@ -28,17 +28,17 @@ export function checksumOf(sql: string): string {
 
 /**
  * True when `checksum` is {@link checksumOf} of SQL known to have no BOM
- * and no CR (which need no normalising). Compared in place: no prefixed
- * copy of the hash is built and then flattened for each of 10,000 migrations.
+ * and no CR (which need no normalising), so the SQL is hashed as it is. A
+ * plain comparison with the prefixed hash: in a cold process, where 10,000
+ * migrations are checked before anything is compiled, it costs less than
+ * `endsWith`, which compares character by character.
  *
  * @example
  * isPlainChecksumOf(migration.checksum, migration.sql); // true unless the SQL was edited
  */
 export function isPlainChecksumOf(checksum: string, sql: string): boolean {
-  return checksum.length === PREFIX.length + SHA256_HEX_LENGTH && checksum.startsWith(PREFIX) && checksum.endsWith(sha256OfText(sql));
+  return checksum === PREFIX + sha256OfText(sql);
 }
-
-const SHA256_HEX_LENGTH = 64;
 
 /** The checksum version a stored checksum was written with, or null when it is not one this version knows. */
 export function checksumVersion(checksum: string): number | null {

@@ -22,6 +22,26 @@ export interface Directives {
   allow: { rule: string; reason: string }[];
 }
 
+/** Shared by every decoded migration without directives; frozen, so a mistaken edit throws instead of reaching all of them. */
+export const NO_DIRECTIVES: Directives = Object.freeze({
+  dependsOn: Object.freeze([]) as unknown as string[],
+  replaces: Object.freeze([]) as unknown as string[],
+  noTransaction: false,
+  irreversible: false,
+  allow: Object.freeze([]) as unknown as Directives['allow'],
+});
+
+/**
+ * True when `d` holds at least one directive; {@link NO_DIRECTIVES} is
+ * known to hold none without reading its five fields.
+ *
+ * @example
+ * hasDirectives(NO_DIRECTIVES); // false
+ */
+export function hasDirectives(d: Directives): boolean {
+  return d !== NO_DIRECTIVES && (d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0);
+}
+
 /** One migration as it is bundled and planned. Plain data: safe to serialise. */
 export interface Migration {
   id: string;
@@ -39,6 +59,23 @@ export interface Migration {
   directives: Directives;
   /** Resolved dependencies: explicit `depends-on` plus the implicit previous number, sorted. */
   dependencies: string[];
+}
+
+/**
+ * The squashes among `migrations` (those that replace others), in their
+ * order. A loop rather than `filter`: a cold process runs it over 10,000
+ * migrations before any callback is compiled.
+ *
+ * @example
+ * squashesOf(bundle.migrations); // [] in a bundle without squashes
+ */
+export function squashesOf(migrations: readonly Migration[]): Migration[] {
+  const squashes: Migration[] = [];
+  for (let i = 0; i < migrations.length; i += 1) {
+    const m = migrations[i] as Migration;
+    if (m.directives.replaces.length > 0) squashes.push(m);
+  }
+  return squashes;
 }
 
 /** The state of one ledger row. */

@@ -9,7 +9,7 @@ import {
   type ChecksumMismatch,
 } from './errors';
 import { topologicalOrder } from './graph';
-import { LedgerState, type AppliedMigration, type Migration } from './migration';
+import { LedgerState, squashesOf, type AppliedMigration, type Migration } from './migration';
 
 /** One thing a run will do. */
 export type PlanStep =
@@ -63,7 +63,7 @@ export function analyse(migrations: readonly Migration[], ledger: readonly Appli
   const replacedBy = new Map<string, string>();
   const recordOnly = new Set<string>();
   const incompleteSquashes: Analysis['incompleteSquashes'] = [];
-  const squashes = migrations.filter((m) => m.directives.replaces.length > 0);
+  const squashes = squashesOf(migrations);
   for (const squash of squashes) {
     const replaces = squash.directives.replaces;
     const done = replaces.filter((id) => applied.has(id));
@@ -204,10 +204,11 @@ function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, a
   let walked: Set<string> | null = null;
   // A fresh database has nothing applied: no lookup per migration then.
   const none = applied.size === 0;
+  // The id of the last step so far.
+  let previous: string | null = null;
   for (let i = 0; i < migrations.length; i += 1) {
     const m = migrations[i] as Migration;
     if (!none && applied.has(m.id)) continue;
-    const previous = steps.length > 0 ? (steps[steps.length - 1] as PlanStep).migration.id : null;
     for (let k = 0; k < m.dependencies.length; k += 1) {
       const dep = m.dependencies[k] as string;
       if (dep === previous || dep === m.id || (!none && applied.has(dep)) || !byId.has(dep)) continue;
@@ -216,6 +217,7 @@ function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, a
     }
     walked?.add(m.id);
     steps.push({ kind: 'apply', migration: m });
+    previous = m.id;
   }
   return steps;
 }

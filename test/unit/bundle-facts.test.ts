@@ -21,7 +21,7 @@ describe('Function: recordFacts', () => {
     const texts = ['SELECT 1;', '-- stagegate:no-transaction\nSELECT 2;', 'SELECT 3;', 'SELECT 4;\r\n', 'SELECT 5;', '\uFEFFSELECT 6;', 'SELECT\u00007;', 'SELECT 8;'];
     const migrations = stand(5);
     // Act: migrations 2 and 3 have reverse scripts, with a CR, and with a BOM and a NUL.
-    recordFacts(migrations, texts.join(''), [9, 37, 9, 9, 9], [null, null, 11, 10 + 9, null], false);
+    recordFacts(migrations, texts.join(''), [9, 37, 9, 9, 9], [null, null, 11, 10 + 9, null], { dependenciesDerived: false, noDirectives: false });
     // Assess
     expect([...(factsOf(migrations)?.marked ?? [])]).toEqual([0, 1, 1, 1, 0]);
     expect(factsOf(migrations)?.dependenciesDerived).toBe(false);
@@ -32,7 +32,7 @@ describe('Function: recordFacts', () => {
     const migrations = stand(3);
     const text = 'SELECT 1; -- stage' + 'gate:no-transaction\n' + 'SELECT 3;';
     // Act
-    recordFacts(migrations, text, [18, 20, 9], [null, null, null], true);
+    recordFacts(migrations, text, [18, 20, 9], [null, null, null], { dependenciesDerived: true, noDirectives: true });
     // Assess
     expect([...(factsOf(migrations)?.marked ?? [])]).toEqual([1, 1, 0]);
     expect(factsOf(migrations)?.dependenciesDerived).toBe(true);
@@ -43,7 +43,7 @@ describe('Function: recordFacts', () => {
     const migrations = stand(1);
     const text = 'SELECT 1;\r\n'.repeat(5000);
     // Act
-    recordFacts(migrations, text, [text.length], [null], true);
+    recordFacts(migrations, text, [text.length], [null], { dependenciesDerived: true, noDirectives: true });
     // Assess
     expect(factsOf(migrations)).toBeUndefined();
     expect(factsOf([...stand(1)])).toBeUndefined();
@@ -67,7 +67,23 @@ describe('Function: verifyClaims on a decoded version 2 bundle', () => {
     const migrations = bundle.migrations;
     // Assess
     expect([...(factsOf(migrations)?.marked ?? [])]).toEqual([0, 1, 1, 0]);
+    expect(factsOf(migrations)?.noDirectives).toBe(false);
     expect(() => verifyClaims(migrations, migrations, bundle.origin)).not.toThrow();
+  });
+
+  it('records that a bundle states no directive, and still refuses a depends-on its header dropped', () => {
+    // Prepare: the SQL says depends-on, the header was emptied of directives and states the implicit dependencies.
+    const plain = encodeBundle(buildCatalog([files[0] as (typeof files)[0], { path: 'org/0002_b.sql', content: '-- stagegate:depends-on org/0001_initial\nSELECT 2;' }])).bytes;
+    const bundle = pinned(
+      editV2(plain, (h) => {
+        h.directives = {};
+      }),
+    );
+    // Act
+    const error = failure(() => verifyClaims(bundle.migrations, bundle.migrations, bundle.origin));
+    // Assess
+    expect(factsOf(bundle.migrations)?.noDirectives).toBe(true);
+    expect(error.message).toMatch(/the directives of org\/0002_b do not match its SQL/);
   });
 
   it.each([
