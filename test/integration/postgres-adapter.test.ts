@@ -66,9 +66,15 @@ describe('advisory lock', () => {
     const [{ pid }] = (await holder.query('select pg_backend_pid() as pid')).rows;
     await holder.query('select pg_advisory_lock($1, $2)', [key.classId, key.objectId]);
     let waitingInsidePostgres = 0;
+    // pg_locks is the whole server's: only this database's waits on this ledger's key count (other test files run at once).
     const sampler = setInterval(() => {
       void database
-        .query<{ n: number }>("select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted")
+        .query<{ n: number }>(
+          `select count(*)::int as n from pg_locks
+            where locktype = 'advisory' and not granted and objid = $1::oid
+              and database = (select oid from pg_database where datname = current_database())`,
+          [String(key.objectId >>> 0)],
+        )
         .then(([row]) => (waitingInsidePostgres += row?.n ?? 0));
     }, 50);
 
