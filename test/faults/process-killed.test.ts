@@ -34,8 +34,15 @@ describe('Faults: the migrating process dies, races or loses its server', () => 
     ws.remove();
   });
 
+  // A ledger lock in this scenario's database: pg_locks is the whole server's, and other test files take ledger locks too.
   const lockHeld = async (): Promise<boolean> =>
-    (await fdb.admin.query("select 1 from pg_locks where locktype = 'advisory' and classid = $1::oid and objsubid = 2", [String(LOCK_CLASS_ID >>> 0)])).length > 0;
+    (
+      await fdb.admin.query(
+        `select 1 from pg_locks where locktype = 'advisory' and classid = $1::oid and objsubid = 2
+            and database = (select oid from pg_database where datname = current_database())`,
+        [String(LOCK_CLASS_ID >>> 0)],
+      )
+    ).length > 0;
   const backendAlive = async (pid: number): Promise<boolean> => (await fdb.admin.query('select 1 from pg_stat_activity where pid = $1', [pid])).length > 0;
 
   it('SIGKILL mid-migration: Postgres ends the session within seconds, frees the lock, and the next run proceeds', async () => {
