@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { directivesShape } from './bundle-document';
-import { recordFacts } from './bundle-facts';
+import { recordFacts, type StatedFacts } from './bundle-facts';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
 import { BundleInvalidError } from './errors';
@@ -88,17 +88,15 @@ class NumberGroups {
 
   /** `order`: how migration i - 1 compares with i by app and number (compareNumbers' sign), NaN for another app or none. */
   next(i: number, order: number): void {
-    // Tested with comparisons only (NaN is neither below nor above 0): called for each of 10,000 migrations, before it is compiled.
-    if (order < 0 || order > 0) {
-      this.previousStart = this.groupStart;
-      this.groupStart = i;
-    } else if (order !== 0) {
+    if (Number.isNaN(order)) {
       this.previousStart = -1;
       this.groupStart = i;
+    } else if (order !== 0) {
+      this.previousStart = this.groupStart;
+      this.groupStart = i;
     }
-    const previousStart = this.previousStart;
-    this.start = previousStart < 0 ? i : previousStart;
-    this.end = previousStart < 0 ? i : this.groupStart;
+    this.start = this.previousStart < 0 ? i : this.previousStart;
+    this.end = this.previousStart < 0 ? i : this.groupStart;
   }
 }
 
@@ -173,21 +171,20 @@ export function decodeContentV2(json: unknown, sqlBytes: Uint8Array, origin: str
   }
   if (!isUtf8(sqlBytes)) refuse('its SQL section is not valid UTF-8');
   const text = Buffer.from(sqlBytes.buffer, sqlBytes.byteOffset, sqlBytes.length).toString('utf8');
-  const migrations = decodeMigrations(header, text, refuse);
-  const noDirectives = Object.keys(header.directives).length === 0;
-  if (!noDirectives) checkKeys(header.directives, 'directives', ids, origin);
-  const dependenciesDerived = Object.keys(header.dependencies).length === 0;
-  if (!dependenciesDerived) checkKeys(header.dependencies, 'dependencies', ids, origin);
-  recordFacts(migrations, text, sqlLengths, downLengths, { dependenciesDerived, noDirectives });
+  // Usually both empty: then no lookup per migration, and `verifyClaims` knows it.
+  const stated = { noDirectives: Object.keys(header.directives).length === 0, dependenciesDerived: Object.keys(header.dependencies).length === 0 };
+  const migrations = decodeMigrations(header, text, stated, refuse);
+  if (!stated.noDirectives) checkKeys(header.directives, 'directives', ids, origin);
+  if (!stated.dependenciesDerived) checkKeys(header.dependencies, 'dependencies', ids, origin);
+  recordFacts(migrations, text, sqlLengths, downLengths, stated);
   return migrations;
 }
 
 /** One pass over the columns: each item tested as it is read, each migration built in one piece. */
-function decodeMigrations(header: HeaderV2, text: string, refuse: (reason: string) => never): Migration[] {
+function decodeMigrations(header: HeaderV2, text: string, stated: StatedFacts, refuse: (reason: string) => never): Migration[] {
   const { ids, checksums, sqlLengths, downLengths } = header;
-  // Usually both empty: then no lookup per migration.
-  const statedDirectives = Object.keys(header.directives).length > 0 ? header.directives : null;
-  const statedDependencies = Object.keys(header.dependencies).length > 0 ? header.dependencies : null;
+  const statedDirectives = stated.noDirectives ? null : header.directives;
+  const statedDependencies = stated.dependenciesDerived ? null : header.dependencies;
   const migrations: Migration[] = [];
   const groups = new NumberGroups();
   let offset = 0;
