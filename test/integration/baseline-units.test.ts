@@ -13,7 +13,9 @@ import { MemoryLogger, runOnFolder, useWorkspace } from '../support/workspace';
  * changes that alter the definition of an object elsewhere without writing a
  * row of its own (a renamed column inside another table's foreign key, a
  * renamed table inside a view, a renamed type in a column, a renamed
- * function in a trigger, a dropped foreign key).
+ * function in a trigger, a dropped foreign key, a renamed table's row type
+ * in another table, a renamed schema's objects named elsewhere, a renamed
+ * field in a view, a renamed operator class in an index).
  */
 const STEPS: Array<[string, string]> = [
   ['app/0001_base.sql', `CREATE TABLE account (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);
@@ -51,6 +53,29 @@ ALTER TABLE event RENAME TO happening;`],
   // An extension's members are not fingerprinted: joining one or leaving it writes only a pg_depend row.
   ['app/0018_into_extension.sql', 'ALTER EXTENSION plpgsql ADD TABLE account;'],
   ['app/0019_out_of_extension.sql', 'ALTER EXTENSION plpgsql DROP TABLE account;'],
+  // A table's row type named by a column, a function and a domain elsewhere: they depend on the type, not on the table.
+  ['app/0020_row_type.sql', `CREATE TABLE address (street text);
+CREATE TABLE shipment (id int PRIMARY KEY, destination address);
+CREATE FUNCTION street_of(a address) RETURNS text LANGUAGE sql AS $$ SELECT a.street $$;`],
+  ['app/0021_rename_row_type.sql', 'ALTER TABLE address RENAME TO place;'],
+  // Objects of one schema named elsewhere: renaming the schema writes no row of theirs, nor of what names them.
+  ['app/0022_cross_schema.sql', `CREATE SCHEMA catalog;
+CREATE TYPE catalog.color AS ENUM ('red', 'blue');
+CREATE TABLE catalog.product (id int PRIMARY KEY);
+CREATE TABLE paint (id int PRIMARY KEY, color catalog.color, product_id int REFERENCES catalog.product (id));
+CREATE VIEW paint_products AS SELECT p.id FROM catalog.product p;`],
+  ['app/0023_rename_cross_schema.sql', 'ALTER SCHEMA catalog RENAME TO inventory;'],
+  // A field of a composite type named by a view.
+  ['app/0024_composite_field.sql', `CREATE TYPE span AS (lo int, hi int);
+CREATE TABLE booking (id int PRIMARY KEY, during span);
+CREATE VIEW booking_starts AS SELECT id, (during).lo AS starts FROM booking;`],
+  ['app/0025_rename_field.sql', 'ALTER TYPE span RENAME ATTRIBUTE lo TO low;'],
+  // An operator class named by an index: not fingerprinted itself, and renaming it writes no row of the index.
+  ['app/0026_operator_class.sql', `CREATE OPERATOR CLASS int4_alt FOR TYPE int4 USING btree AS
+  OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >, FUNCTION 1 btint4cmp(int4, int4);
+CREATE TABLE reading (value int);
+CREATE INDEX reading_value ON reading (value int4_alt);`],
+  ['app/0027_rename_operator_class.sql', 'ALTER OPERATOR CLASS int4_alt USING btree RENAME TO int4_other;'],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();
@@ -160,6 +185,18 @@ describe('Integration: the drift baseline stored unit by unit', () => {
     // Assess: a member is left out of the fingerprint, so it reads as gone while it is one
     expect(whileMember.map((d) => `${d.change} ${d.name}`)).toEqual(expect.arrayContaining(['removed public.untouched']));
     expect(afterLeaving).toEqual([]);
+  });
+
+  it('finds an operator class renamed by hand, though the index that names it has no row of its own written', async () => {
+    // Prepare
+    await runOnFolder(ws.migrations({ ...Object.fromEntries(STEPS.slice(0, 1)), 'app/0002_operator_class.sql': STEPS.find(([f]) => f.endsWith('_operator_class.sql'))![1] }), db.url, {
+      action: 'migrate',
+    });
+    // Act
+    await db.query('ALTER OPERATOR CLASS int4_alt USING btree RENAME TO int4_other');
+    const afterRename = await driftNow();
+    // Assess
+    expect(afterRename.map((d) => `${d.change} ${d.name}`)).toEqual(['changed public.reading.reading_value']);
   });
 
   it('stamps every unit again after a run whose check found the stamps different, so a GRANT costs one full comparison, not every one', async () => {

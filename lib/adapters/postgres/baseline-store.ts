@@ -26,9 +26,12 @@ async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true
 const BY_UNIT_SQL = schemaObjectsSql('units');
 const BY_RELATION_UNIT_SQL = schemaObjectsSql('relation-units');
 
-/** A relation's unit (see `schema-units.ts`): 2^32 + its oid; an extension's: 5 × 2^32 + its oid. */
+/** A relation's unit (see `schema-units.ts`): 2^32 + its oid; a schema's: 4 × 2^32 + its oid; an extension's: 5 × 2^32 + its oid. */
 const isRelationUnit = (unit: string): boolean => BigInt(unit) >> 32n === 1n;
-const isExtensionUnit = (unit: string): boolean => BigInt(unit) >> 32n === 5n;
+const isSchemaOrExtensionUnit = (unit: string): boolean => {
+  const kind = BigInt(unit) >> 32n;
+  return kind === 4n || kind === 5n;
+};
 
 /** Inserts the live objects of `units` into the baseline; when they are all relations', only the relations' rows are read. */
 async function insertObjects(client: pg.ClientBase, t: LedgerTables, units: readonly string[]): Promise<void> {
@@ -80,7 +83,8 @@ async function storeChanged(client: pg.ClientBase, t: LedgerTables, touched: rea
   const changed = await restampChangedUnits(client, t, touched);
   if (changed.length === 0) return;
   // An extension made, updated or dropped, or an object added to or dropped from one: pg_depend no longer names what left it.
-  if (changed.some(isExtensionUnit)) return storeAll(client, t);
+  // A schema made, renamed or dropped: what names its objects elsewhere depends on them, not on the schema, and no row of theirs was written.
+  if (changed.some(isSchemaOrExtensionUnit)) return storeAll(client, t);
   const dependents = await client.query<{ units: string[] }>(DEPENDENT_UNITS_SQL, [changed]);
   const units = [...new Set([...changed, ...(dependents.rows[0]?.units ?? [])])];
   await client.query(`delete from ${t.schemaObjects} where unit = any($1::bigint[])`, [units]);

@@ -102,6 +102,11 @@ const SOURCES: Source[] = [
   },
   { from: 'pg_proc p join ns on ns.oid = p.pronamespace', relation: null, hash: h('p.xmin', 'p.oid::bigint', 15), unit: `${UNIT.function} + p.oid::bigint` },
   { from: 'pg_collation cl join ns on ns.oid = cl.collnamespace', relation: null, hash: h('cl.xmin', 'cl.oid::bigint', 16), unit: `${UNIT.collation} + cl.oid::bigint` },
+  // Not fingerprinted, but named by definitions that are (an index's operator class, an exclusion constraint's
+  // operator, a text search configuration in an index expression): their schema's unit, so a change stores the whole baseline.
+  { from: 'pg_opclass oc join ns on ns.oid = oc.opcnamespace', relation: null, hash: h('oc.xmin', 'oc.oid::bigint', 18), unit: `${UNIT.namespace} + ns.oid::bigint` },
+  { from: 'pg_operator op join ns on ns.oid = op.oprnamespace', relation: null, hash: h('op.xmin', 'op.oid::bigint', 19), unit: `${UNIT.namespace} + ns.oid::bigint` },
+  { from: 'pg_ts_config tc join ns on ns.oid = tc.cfgnamespace', relation: null, hash: h('tc.xmin', 'tc.oid::bigint', 20), unit: `${UNIT.namespace} + ns.oid::bigint` },
 ];
 
 const whereOf = (source: Source): string => (source.where === undefined ? '' : ` where ${source.where}`);
@@ -190,7 +195,11 @@ export const UNIT_STAMPS_SQL = `with ${stampRowsCte()} select unit, sum(h) as st
  * The units whose definitions name a unit of `$1` (a bigint[]): the objects
  * that depend on one of them in `pg_depend`, each mapped to its own unit.
  * A renamed column changes the text of a foreign key or a view elsewhere
- * without writing a row of theirs; `pg_depend` says which ones.
+ * without writing a row of theirs; `pg_depend` says which ones. A
+ * relation's unit stands for the relation and its row type (a renamed table
+ * changes a column of that type in another table too), a composite type's
+ * for the type and its relation (a renamed field changes a view that
+ * selects it).
  */
 export const DEPENDENT_UNITS_SQL = `
 with changed as (select unnest($1::bigint[]) as unit),
@@ -199,6 +208,14 @@ refs as (
            when 4 then 'pg_namespace'::regclass when 5 then 'pg_extension'::regclass else 'pg_collation'::regclass end as classid,
          (unit % 4294967296)::oid as objid
   from changed
+  union all
+  -- A relation's row type: a column, a function or a domain elsewhere that names the table depends on it, not on the table.
+  select 'pg_type'::regclass, c.reltype from changed ch join pg_class c on c.oid = (ch.unit % 4294967296)::oid
+  where ch.unit / 4294967296 = 1 and c.reltype <> 0
+  union all
+  -- A composite type's relation: a view naming one of its fields depends on that, not on the type.
+  select 'pg_class'::regclass, t.typrelid from changed ch join pg_type t on t.oid = (ch.unit % 4294967296)::oid
+  where ch.unit / 4294967296 = 2 and t.typrelid <> 0
 ),
 deps as (select distinct d.classid, d.objid from pg_depend d join refs r on d.refclassid = r.classid and d.refobjid = r.objid)
 select coalesce(array_agg(distinct unit), '{}') as units from (
