@@ -3,7 +3,7 @@
  * baseline stored again after it. The up-to-date fast path does neither:
  * it changes nothing, so nothing can go wrong because of drift there.
  */
-import { driftLines, DriftMode, type DriftReport } from './core/drift';
+import { driftLines, DriftMode, nothingComparedBecause, type DriftReport } from './core/drift';
 import { asRunnerError, DriftDetectedError } from './core/errors';
 import { objectKey } from './core/schema';
 import type { LedgerReader, LedgerSession, Logger } from './ports';
@@ -19,10 +19,10 @@ import type { LedgerReader, LedgerSession, Logger } from './ports';
 export async function checkDrift(reader: Pick<LedgerReader, 'readDrift'>, logger: Logger, mode: DriftMode): Promise<DriftReport> {
   const report = await reader.readDrift();
   if (!report.baseline) {
-    const reason = report.stale
-      ? 'the baseline is older than the ledger (a run ended before storing it): this run stores a new one'
-      : 'no baseline yet: this run stores the first one';
-    logger.info('drift.skipped', { reason });
+    const reason = `${nothingComparedBecause(report)}: this run stores ${report.stale ? 'a new one' : 'the first one'}`;
+    // After an upgrade, a change made by hand since the last run cannot be told from the new wording: a person should know.
+    if (report.serverUpgrade) logger.warn('drift.skipped', { reason, serverUpgrade: report.serverUpgrade });
+    else logger.info('drift.skipped', { reason });
     return report;
   }
   if (report.differences.length === 0) {

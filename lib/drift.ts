@@ -17,8 +17,10 @@ export interface DriftResult {
   ledgerSchema: string;
   /** Whether a usable baseline was stored before this command (see `DriftReport`). */
   baseline: boolean;
-  /** A baseline is stored but older than the ledger, so nothing was compared. */
+  /** A baseline is stored but older than the ledger, or stored by another major version of PostgreSQL, so nothing was compared. */
   stale: boolean;
+  /** The major versions of PostgreSQL that stored the baseline and that runs now, when they differ (see `DriftReport`). */
+  serverUpgrade?: { from: number; to: number };
   /** The differences found (without `accept`: none, or this would have thrown). */
   differences: SchemaDifference[];
   /** With `accept`: the differences that are now part of the baseline. */
@@ -44,7 +46,8 @@ export async function driftCommand(deps: { db: MigrationDatabase; logger: Logger
     const report = await deps.db.withReader((reader) => reader.readDrift());
     if (report.differences.length > 0) throw new DriftDetectedError(report.ledgerSchema, report.differences, false);
     deps.logger.info('drift.checked', { ledgerSchema: report.ledgerSchema, baseline: report.baseline, differences: 0 });
-    return { ok: true, action: Action.DRIFT, ledgerSchema: report.ledgerSchema, baseline: report.baseline, stale: report.stale, differences: [] };
+    const { ledgerSchema, baseline, stale, serverUpgrade } = report;
+    return { ok: true, action: Action.DRIFT, ledgerSchema, baseline, stale, ...(serverUpgrade ? { serverUpgrade } : {}), differences: [] };
   }
   const { reason } = request.accept;
   return deps.db.withLock({ waitMs: settings.lockWaitMs }, async (session) => {

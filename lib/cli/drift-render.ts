@@ -1,5 +1,5 @@
 import type { AdoptResult } from '../adopt';
-import { driftLines, type DriftReport } from '../core/drift';
+import { driftLines, nothingComparedBecause, type DriftReport } from '../core/drift';
 import type { DriftResult } from '../drift';
 import type { Style } from './style';
 
@@ -12,7 +12,7 @@ import type { Style } from './style';
  */
 export function renderDriftNote(drift: DriftReport | undefined, style: Style): string {
   if (drift === undefined) return '';
-  if (!drift.baseline) return `\n${style.dim(`Drift: ${drift.stale ? 'the baseline is older than the ledger' : 'no baseline yet'}; nothing compared (the next migrate stores one).`)}`;
+  if (!drift.baseline) return `\n${style.dim(`Drift: ${nothingComparedBecause(drift)}; nothing compared (the next migrate stores one).`)}`;
   if (drift.differences.length === 0) return '';
   const n = drift.differences.length;
   return `\n${style.yellow(`Drift: ${n} object${n === 1 ? '' : 's'} changed outside migrations; migrate will refuse to run (see stagegate drift):`)}\n${driftLines(drift.differences).join('\n')}`;
@@ -27,7 +27,8 @@ export function renderDriftNote(drift: DriftReport | undefined, style: Style): s
 export function renderDrift(result: DriftResult, style: Style): string {
   if (result.accepted === undefined) {
     if (result.baseline) return `${style.green('No drift: the schema is as the last run left it.')}\n`;
-    return `${style.yellow(`${result.stale ? 'The baseline is older than the ledger (a run ended before storing it)' : 'No baseline yet'}: nothing to compare. The next migrate stores one, or \`stagegate drift --accept --reason "…"\`.`)}\n`;
+    const because = nothingComparedBecause(result);
+    return `${style.yellow(`${because.charAt(0).toUpperCase()}${because.slice(1)}: nothing to compare. The next migrate stores one, or \`stagegate drift --accept --reason "…"\`.`)}\n`;
   }
   const n = result.accepted.length;
   const head = style.green(`Accepted: the live schema is the new baseline (${n} difference${n === 1 ? '' : 's'} accepted, reason recorded).`);

@@ -25,8 +25,28 @@ export interface DriftReport {
    * compared until the next run stores a new one.
    */
   stale: boolean;
+  /**
+   * Present when the baseline was stored by another major version of
+   * PostgreSQL than the server's now (an upgrade, such as RDS 14 to 15): the
+   * server's `pg_get_*def` functions word definitions differently across
+   * major versions (15 stopped qualifying unambiguous columns in views), so
+   * the baseline is `stale` and nothing is compared until a run stores a new one.
+   */
+  serverUpgrade?: { from: number; to: number };
   /** Every object that differs from the baseline, by kind and name; empty without a baseline. */
   differences: SchemaDifference[];
+}
+
+/**
+ * Why a report compares nothing (`baseline` false), for a person.
+ *
+ * @example
+ * nothingComparedBecause({ ledgerSchema: 'stagegate', baseline: false, stale: false, differences: [] }); // → 'no baseline yet'
+ */
+export function nothingComparedBecause(report: DriftReport): string {
+  const upgrade = report.serverUpgrade;
+  if (upgrade) return `the baseline was stored by PostgreSQL ${upgrade.from} and the server is now PostgreSQL ${upgrade.to}, which words definitions differently`;
+  return report.stale ? 'the baseline is older than the ledger (a run ended before storing it)' : 'no baseline yet';
 }
 
 /** What a run does on drift: stop (`fail`, the default) or log it and go on (`warn`). */

@@ -6,18 +6,18 @@
  */
 import type pg from 'pg';
 import { ObjectKind, type SchemaObject } from '../../core/schema';
-import { BASELINE_KEY, NO_STAMP, storedBaseline } from './baseline';
+import { BASELINE_KEY, NO_STAMP, SERVER_MAJOR_SQL, storedBaseline } from './baseline';
 import type { LedgerTables } from './ledger';
 import { ledgerDigest } from './ledger-snapshot';
 import { SCHEMA_OBJECTS_SQL, schemaObjectsSql, withCatalogSearchPath } from './schema-objects';
 import { DEPENDENT_UNITS_SQL, inTouchedScope, stampRowsCte, UNIT_STAMPS_SQL } from './schema-units';
 import { withTransaction } from './transaction';
 
-/** Stores the stamp of the stored units and the ledger's digest, in the caller's transaction; `-` when the units are not to be trusted. */
+/** Stores the stamp of the stored units, the ledger's digest and the server's major version, in the caller's transaction; `-` when the units are not to be trusted. */
 async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true): Promise<void> {
   const stamp = trusted ? `coalesce((select sum(stamp) from ${t.schemaUnits}), 0)::text` : `'${NO_STAMP}'`;
   await client.query(
-    `insert into ${t.meta} (key, value) select $1, ${stamp} || ' ' || (${ledgerDigest(t)})
+    `insert into ${t.meta} (key, value) select $1, ${stamp} || ' ' || (${ledgerDigest(t)}) || ' ' || ${SERVER_MAJOR_SQL}
      on conflict (key) do update set value = excluded.value`,
     [BASELINE_KEY],
   );
@@ -101,7 +101,8 @@ async function hasObjectsWithoutUnit(client: pg.ClientBase, t: LedgerTables): Pr
  * Makes the baseline the live schemas, in one transaction and without
  * sending a row to the client: unit by unit when the stored units can be
  * trusted (see {@link BASELINE_KEY}), else in full. `onlyIfUnusable`: only
- * when there is none, or it is older than the ledger (see `DriftReport.stale`).
+ * when there is none, or it is older than the ledger or was stored by another
+ * major version of PostgreSQL (see `DriftReport.stale`).
  * `touched`: the relations that can have changed since the stored stamps
  * were last proven live (the locks of this session's migrations), so that
  * only their units (and every unit that is not a relation's) are stamped
@@ -114,7 +115,8 @@ async function hasObjectsWithoutUnit(client: pg.ClientBase, t: LedgerTables): Pr
 export async function storeBaseline(client: pg.ClientBase, t: LedgerTables, onlyIfUnusable = false, touched: readonly string[] | null = null): Promise<boolean> {
   const stored = await storedBaseline(client, t);
   if (onlyIfUnusable && stored?.current === true) return false;
-  const byUnit = stored?.stamp != null && !(await hasObjectsWithoutUnit(client, t));
+  // Another major version wrote the stored definitions: every one is read again.
+  const byUnit = stored?.stamp != null && stored.upgradedFrom === null && !(await hasObjectsWithoutUnit(client, t));
   await withCatalogSearchPath(client, () =>
     withTransaction(client, async () => {
       await (byUnit ? storeChanged(client, t, touched) : storeAll(client, t));
@@ -173,5 +175,5 @@ export async function keepingBaselineCurrent(client: pg.ClientBase, t: LedgerTab
   const current = (await storedBaseline(client, t))?.current === true;
   await fn();
   if (!current) return;
-  await client.query(`update ${t.meta} set value = split_part(value, ' ', 1) || ' ' || (${ledgerDigest(t)}) where key = $1`, [BASELINE_KEY]);
+  await client.query(`update ${t.meta} set value = split_part(value, ' ', 1) || ' ' || (${ledgerDigest(t)}) || ' ' || ${SERVER_MAJOR_SQL} where key = $1`, [BASELINE_KEY]);
 }

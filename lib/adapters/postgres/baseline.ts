@@ -17,37 +17,63 @@ import { LIVE_STAMP_SQL } from './schema-units';
 
 /**
  * The `meta` key of the baseline: `<stamp> <ledger digest when it was
- * stored>`. The stamp (see `schema-units.ts`) is `-` when the baseline's
- * units are not to be trusted (objects patched by hand, or stored by an older
- * stagegate, which wrote a sha256 there): then the definitions are compared
- * in full, and the next store rewrites the whole baseline.
+ * stored> <the server's major version then>`. The stamp (see
+ * `schema-units.ts`) is `-` when the baseline's units are not to be trusted
+ * (objects patched by hand, or stored by an older stagegate, which wrote a
+ * sha256 there): then the definitions are compared in full, and the next
+ * store rewrites the whole baseline. An older stagegate wrote no version:
+ * the baseline then counts as stored by the server's own.
  */
 export const BASELINE_KEY = 'schema_baseline';
 export const NO_STAMP = '-';
 const STAMP = /^-?[0-9]+$/;
+const MAJOR = /^[0-9]+$/;
+/** The server's major version (18 for 18.4), as text. */
+export const SERVER_MAJOR_SQL = "(pg_catalog.current_setting('server_version_num')::int / 10000)::text";
 
 const storedRows = (t: LedgerTables): string => `select kind, name, definition from ${t.schemaObjects}`;
 
 interface StoredBaseline {
   /** The stored stamp, or null when it is not one (see {@link BASELINE_KEY}). */
   stamp: string | null;
-  /** The ledger is as it was when the baseline was stored. */
+  /** The ledger is as it was when the baseline was stored, on the same major version of PostgreSQL: it can be compared. */
   current: boolean;
   /** The live stamp equals the stored one (computed only when asked for). */
   unchanged: boolean;
+  /** The major version that stored the baseline when it is not the server's now (see `DriftReport.serverUpgrade`), else null. */
+  upgradedFrom: number | null;
+  /** The server's major version. */
+  serverMajor: number;
 }
 
-/** The stored baseline's stamp and whether the ledger is as it was then; null without a baseline. One query. */
+interface BaselineRow {
+  stamp: string;
+  ledger_current: boolean;
+  stored_major: string;
+  server_major: string;
+  unchanged: boolean;
+}
+
+/** The stored baseline's stamp and whether it can be compared; null without a baseline. One query. */
 export async function storedBaseline(client: pg.ClientBase, t: LedgerTables, withLive = false): Promise<StoredBaseline | null> {
   try {
-    const result = await client.query<{ stamp: string; current: boolean; unchanged: boolean }>(
-      `select split_part(value, ' ', 1) as stamp, split_part(value, ' ', 2) = (${ledgerDigest(t)}) as current,
+    const result = await client.query<BaselineRow>(
+      `select split_part(value, ' ', 1) as stamp, split_part(value, ' ', 2) = (${ledgerDigest(t)}) as ledger_current,
+              split_part(value, ' ', 3) as stored_major, ${SERVER_MAJOR_SQL} as server_major,
               ${withLive ? `split_part(value, ' ', 1) = (${LIVE_STAMP_SQL})` : 'false'} as unchanged
          from ${t.meta} where key = $${withLive ? 2 : 1}`,
       withLive ? [[t.schema], BASELINE_KEY] : [BASELINE_KEY],
     );
     const row = result.rows[0];
-    return row ? { stamp: STAMP.test(row.stamp) ? row.stamp : null, current: row.current, unchanged: row.unchanged && STAMP.test(row.stamp) } : null;
+    if (!row) return null;
+    const upgradedFrom = MAJOR.test(row.stored_major) && row.stored_major !== row.server_major ? Number(row.stored_major) : null;
+    return {
+      stamp: STAMP.test(row.stamp) ? row.stamp : null,
+      current: row.ledger_current && upgradedFrom === null,
+      unchanged: row.unchanged && STAMP.test(row.stamp),
+      upgradedFrom,
+      serverMajor: Number(row.server_major),
+    };
   } catch (error) {
     // A reader on a fresh database, or on a ledger not yet upgraded: no baseline.
     if (isLedgerMissing(error)) return null;
@@ -91,7 +117,8 @@ async function differingObjects(client: pg.ClientBase, t: LedgerTables): Promise
  */
 export async function readDriftStamped(client: pg.ClientBase, t: LedgerTables): Promise<{ report: DriftReport; stampMatched: boolean }> {
   const stored = await storedBaseline(client, t, true);
-  const none = { ledgerSchema: t.schema, baseline: false, stale: stored !== null, differences: [] };
+  const upgrade = stored?.upgradedFrom != null ? { serverUpgrade: { from: stored.upgradedFrom, to: stored.serverMajor } } : {};
+  const none = { ledgerSchema: t.schema, baseline: false, stale: stored !== null, ...upgrade, differences: [] };
   if (stored === null || !stored.current) return { report: none, stampMatched: false };
   const same = { ledgerSchema: t.schema, baseline: true, stale: false, differences: [] };
   if (stored.unchanged) return { report: same, stampMatched: true };
