@@ -149,6 +149,25 @@ CREATE FUNCTION owner_count() RETURNS bigint LANGUAGE sql BEGIN ATOMIC SELECT co
   ['app/0066_move_table.sql', 'ALTER TABLE owner_t SET SCHEMA util;\nALTER TYPE mood SET SCHEMA util;'],
   ['app/0067_atomic_column.sql', 'ALTER TABLE util.owner_t RENAME COLUMN id TO owner_key;'],
   ['app/0068_drop_cascade.sql', 'DROP FUNCTION util.double_it(int) CASCADE;'],
+  ['app/0069_fk_setup.sql', `CREATE TABLE customer (id int PRIMARY KEY);
+CREATE TABLE purchase (id int, customer_id int REFERENCES customer) PARTITION BY RANGE (id);
+CREATE TABLE purchase_1 PARTITION OF purchase FOR VALUES FROM (0) TO (100);
+CREATE TABLE purchase_2 (id int, customer_id int);
+CREATE TABLE loyalty (customer_id int REFERENCES customer);
+CREATE TRIGGER purchase_noop BEFORE UPDATE ON purchase FOR EACH ROW EXECUTE FUNCTION noop();
+CREATE FUNCTION first_place(p place[]) RETURNS text LANGUAGE sql AS $$ SELECT p[1].street $$;`],
+  ['app/0070_fk_attach.sql', 'ALTER TABLE purchase ATTACH PARTITION purchase_2 FOR VALUES FROM (100) TO (200);'],
+  ['app/0071_fk_deferrable.sql', 'ALTER TABLE loyalty ALTER CONSTRAINT loyalty_customer_id_fkey DEFERRABLE INITIALLY DEFERRED;\nALTER TABLE purchase ALTER CONSTRAINT purchase_customer_id_fkey DEFERRABLE;'],
+  ['app/0072_trigger_rename.sql', 'ALTER TRIGGER purchase_noop ON purchase RENAME TO purchase_touch;'],
+  ['app/0073_detach_fk.sql', 'ALTER TABLE purchase DETACH PARTITION purchase_2;'],
+  ['app/0074_rename_array_row_type.sql', 'ALTER TABLE place RENAME TO venue;'],
+  ['app/0075_fk_partition_create.sql', 'CREATE TABLE purchase_3 PARTITION OF purchase FOR VALUES FROM (200) TO (300);\nALTER TABLE purchase DROP CONSTRAINT purchase_customer_id_fkey;'],
+  ['app/0076_fk_not_enforced.sql', 'ALTER TABLE loyalty ALTER CONSTRAINT loyalty_customer_id_fkey NOT ENFORCED;'],
+  ['app/0077_fk_enforced.sql', 'ALTER TABLE loyalty ALTER CONSTRAINT loyalty_customer_id_fkey ENFORCED;'],
+  ['app/0078_policy_rule.sql', "CREATE POLICY own ON customer USING (id > 0);\nCREATE RULE loyal AS ON INSERT TO loyalty DO ALSO NOTIFY loyal;\nCOMMENT ON TABLE customer IS 'buyers';"],
+  ['app/0079_partkey_function.sql', `CREATE FUNCTION bucket(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 10';
+CREATE TABLE sample (v int) PARTITION BY RANGE (bucket(v));`],
+  ['app/0080_rename_partkey_function.sql', 'ALTER FUNCTION bucket(int) RENAME TO bucket_of;'],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();

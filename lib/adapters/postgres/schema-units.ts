@@ -163,13 +163,16 @@ export const inTouchedScope = (alias: string): string =>
  * and sequence a migration created, altered or dropped (PostgreSQL locks
  * each until the end of the transaction), and some it only read. A locked
  * index stands for its table too (`ALTER INDEX … RENAME` locks the index
- * alone, and an index's rows are its table's unit). A scalar subquery,
+ * alone, and an index's rows are its table's unit), and a locked table for
+ * the tables its foreign keys reference (`ALTER CONSTRAINT … DEFERRABLE`
+ * rewrites their triggers without locking them). A scalar subquery,
  * schema-qualified: it runs after the migration's own statements, whatever
  * `search_path` they set.
  */
 export const LOCKED_RELATIONS_SQL = `select coalesce(pg_catalog.array_agg(distinct r.oid), '{}') from pg_catalog.pg_locks l
-  left join pg_catalog.pg_index i on i.indexrelid = l.relation,
-  lateral (values (l.relation::bigint), (i.indrelid::bigint)) r (oid)
+  left join pg_catalog.pg_index i on i.indexrelid = l.relation
+  left join pg_catalog.pg_constraint fk on fk.conrelid = l.relation and fk.contype = 'f',
+  lateral (values (l.relation::bigint), (i.indrelid::bigint), (fk.confrelid::bigint)) r (oid)
   where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation' and r.oid is not null
     and l.database = (select d.oid from pg_catalog.pg_database d where d.datname = pg_catalog.current_database())`;
 
