@@ -291,6 +291,17 @@ describe('Integration: the drift baseline stored unit by unit', () => {
     expect(afterRename.map((d) => `${d.change} ${d.name}`)).toEqual(['changed public.reading.reading_value']);
   });
 
+  it('finds a language renamed by hand, though it is in no schema and no row of the functions written in it is written', async () => {
+    // Prepare
+    const touch = 'CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;';
+    await runOnFolder(ws.migrations({ [STEPS[0]![0]]: STEPS[0]![1], 'app/0002_function.sql': touch }), db.url, { action: 'migrate' });
+    // Act
+    await db.query('ALTER LANGUAGE plpgsql RENAME TO plpgsql_renamed');
+    const afterRename = await driftNow();
+    // Assess
+    expect(afterRename.map((d) => `${d.change} ${d.name}`)).toEqual(['changed public.touch()']);
+  });
+
   it('stamps every unit again after a run whose check found the stamps different, so a GRANT costs one full comparison, not every one', async () => {
     // Prepare
     const files = { [STEPS[0]![0]]: STEPS[0]![1] };

@@ -101,6 +101,8 @@ const SOURCES: Source[] = [
     unit: `${UNIT.type} + en.enumtypid::bigint`,
   },
   { from: 'pg_proc p join ns on ns.oid = p.pronamespace', relation: null, hash: h('p.xmin', 'p.oid::bigint', 15), unit: `${UNIT.function} + p.oid::bigint` },
+  // A function's definition names its language, which is in no schema: renaming the language writes none of its rows.
+  { from: 'pg_proc p join ns on ns.oid = p.pronamespace join pg_language lg on lg.oid = p.prolang', relation: null, hash: h('lg.xmin', 'p.oid::bigint', 21), unit: `${UNIT.function} + p.oid::bigint` },
   { from: 'pg_collation cl join ns on ns.oid = cl.collnamespace', relation: null, hash: h('cl.xmin', 'cl.oid::bigint', 16), unit: `${UNIT.collation} + cl.oid::bigint` },
   // Not fingerprinted, but named by definitions that are (an index's operator class, an exclusion constraint's
   // operator, a text search configuration in an index expression): their schema's unit, so a change stores the whole baseline.
