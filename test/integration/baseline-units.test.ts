@@ -168,6 +168,10 @@ CREATE FUNCTION first_place(p place[]) RETURNS text LANGUAGE sql AS $$ SELECT p[
   ['app/0079_partkey_function.sql', `CREATE FUNCTION bucket(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 10';
 CREATE TABLE sample (v int) PARTITION BY RANGE (bucket(v));`],
   ['app/0080_rename_partkey_function.sql', 'ALTER FUNCTION bucket(int) RENAME TO bucket_of;'],
+  ['app/0081_enum_array.sql', `CREATE TYPE shade AS ENUM ('light', 'dark');
+CREATE TABLE canvas (shades shade[] DEFAULT '{light}' CHECK (shades <> '{dark}'));
+CREATE VIEW light_canvas AS SELECT shades FROM canvas WHERE shades = '{light}';`],
+  ['app/0082_rename_enum_array_value.sql', "ALTER TYPE shade RENAME VALUE 'light' TO 'pale';"],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();

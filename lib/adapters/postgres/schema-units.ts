@@ -208,7 +208,8 @@ export const UNIT_STAMPS_SQL = `with ${stampRowsCte()} select unit, sum(h) as st
  * relation's unit stands for the relation and its row type (a renamed table
  * changes a column of that type in another table too), a composite type's
  * for the type and its relation (a renamed field changes a view that
- * selects it).
+ * selects it), and a type for its array type too (a renamed enum value
+ * changes an enum array's default).
  */
 export const DEPENDENT_UNITS_SQL = `
 with changed as (select unnest($1::bigint[]) as unit),
@@ -226,7 +227,13 @@ refs as (
   select 'pg_class'::regclass, t.typrelid from changed ch join pg_type t on t.oid = (ch.unit % 4294967296)::oid
   where ch.unit / 4294967296 = 2 and t.typrelid <> 0
 ),
-deps as (select distinct d.classid, d.objid from pg_depend d join refs r on d.refclassid = r.classid and d.refobjid = r.objid)
+-- A type's array type: a constant of it (an enum array's default '{open}') depends on that, not on the type.
+typed_refs as (
+  select classid, objid from refs
+  union all
+  select 'pg_type'::regclass, t.typarray from refs r join pg_type t on t.oid = r.objid where r.classid = 'pg_type'::regclass and t.typarray <> 0
+),
+deps as (select distinct d.classid, d.objid from pg_depend d join typed_refs r on d.refclassid = r.classid and d.refobjid = r.objid)
 select coalesce(array_agg(distinct unit), '{}') as units from (
   select case d.classid
     when 'pg_class'::regclass then (select ${RELATION_UNIT} from pg_class c left join pg_index i on i.indexrelid = c.oid where c.oid = d.objid)
