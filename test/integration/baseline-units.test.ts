@@ -172,6 +172,22 @@ CREATE TABLE sample (v int) PARTITION BY RANGE (bucket(v));`],
 CREATE TABLE canvas (shades shade[] DEFAULT '{light}' CHECK (shades <> '{dark}'));
 CREATE VIEW light_canvas AS SELECT shades FROM canvas WHERE shades = '{light}';`],
   ['app/0082_rename_enum_array_value.sql', "ALTER TYPE shade RENAME VALUE 'light' TO 'pale';"],
+  ['app/0083_more_names.sql', `CREATE VIEW pet_owners AS SELECT (o).owner_key AS owner FROM pet;
+CREATE CONSTRAINT TRIGGER pet_check AFTER INSERT ON pet FROM customer FOR EACH ROW EXECUTE FUNCTION noop();
+CREATE FUNCTION shade_or(s shade DEFAULT 'dark') RETURNS shade LANGUAGE sql BEGIN ATOMIC SELECT coalesce(s, 'dark'::shade); END;
+CREATE SEQUENCE ticket_seq;
+CREATE VIEW next_ticket AS SELECT nextval('ticket_seq') AS n;
+CREATE FUNCTION low_of(s span) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT (s).low; END;
+CREATE DOMAIN shades AS shade[] CHECK (VALUE <> '{dark}');`],
+  ['app/0084_rename_more.sql', `ALTER TABLE util.owner_t RENAME COLUMN owner_key TO key;
+ALTER TABLE customer RENAME TO client;
+ALTER TYPE shade RENAME VALUE 'dark' TO 'deep';
+ALTER SEQUENCE ticket_seq RENAME TO ticket_sequence;
+ALTER TYPE span RENAME ATTRIBUTE low TO bottom;`],
+  ['app/0085_enum_inside.sql', `CREATE TYPE shade_range AS RANGE (subtype = shade);
+CREATE TYPE tint AS (s shade, n int);
+CREATE TABLE palette (r shade_range DEFAULT '[pale,deep]', t tint DEFAULT '(pale,1)');`],
+  ['app/0086_rename_enum_inside.sql', "ALTER TYPE shade RENAME VALUE 'pale' TO 'pastel';"],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();

@@ -208,11 +208,11 @@ export const UNIT_STAMPS_SQL = `with ${stampRowsCte()} select unit, sum(h) as st
  * relation's unit stands for the relation and its row type (a renamed table
  * changes a column of that type in another table too), a composite type's
  * for the type and its relation (a renamed field changes a view that
- * selects it), and a type for its array type too (a renamed enum value
- * changes an enum array's default).
+ * selects it), and a type for the types made of it too (a renamed enum
+ * value changes the default of an enum array, range or composite).
  */
 export const DEPENDENT_UNITS_SQL = `
-with changed as (select unnest($1::bigint[]) as unit),
+with recursive changed as (select unnest($1::bigint[]) as unit),
 refs as (
   select case unit / 4294967296 when 1 then 'pg_class'::regclass when 2 then 'pg_type'::regclass when 3 then 'pg_proc'::regclass
            when 4 then 'pg_namespace'::regclass when 5 then 'pg_extension'::regclass else 'pg_collation'::regclass end as classid,
@@ -227,11 +227,15 @@ refs as (
   select 'pg_class'::regclass, t.typrelid from changed ch join pg_type t on t.oid = (ch.unit % 4294967296)::oid
   where ch.unit / 4294967296 = 2 and t.typrelid <> 0
 ),
--- A type's array type: a constant of it (an enum array's default '{open}') depends on that, not on the type.
-typed_refs as (
+-- The types made of a type (its array type, a domain or range over it, a composite type with a field of it), and theirs:
+-- a constant of one of them (an enum array's default '{open}') depends on that, not on the type whose value it spells.
+typed_refs (classid, objid) as (
   select classid, objid from refs
-  union all
-  select 'pg_type'::regclass, t.typarray from refs r join pg_type t on t.oid = r.objid where r.classid = 'pg_type'::regclass and t.typarray <> 0
+  union
+  select 'pg_type'::regclass, coalesce(c.reltype, d.objid) from typed_refs r
+    join pg_depend d on d.refclassid = r.classid and d.refobjid = r.objid
+    left join pg_class c on d.classid = 'pg_class'::regclass and c.oid = d.objid and c.relkind = 'c'
+  where r.classid = 'pg_type'::regclass and (d.classid = 'pg_type'::regclass or c.oid is not null)
 ),
 deps as (select distinct d.classid, d.objid from pg_depend d join typed_refs r on d.refclassid = r.classid and d.refobjid = r.objid)
 select coalesce(array_agg(distinct unit), '{}') as units from (
