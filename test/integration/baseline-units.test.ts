@@ -188,6 +188,11 @@ ALTER TYPE span RENAME ATTRIBUTE low TO bottom;`],
 CREATE TYPE tint AS (s shade, n int);
 CREATE TABLE palette (r shade_range DEFAULT '[pale,deep]', t tint DEFAULT '(pale,1)');`],
   ['app/0086_rename_enum_inside.sql', "ALTER TYPE shade RENAME VALUE 'pale' TO 'pastel';"],
+  ['app/0087_inherited_check.sql', 'CREATE TABLE base2 (a int CHECK (a > 0));\nCREATE TABLE kid2 () INHERITS (base2);'],
+  ['app/0088_rename_inherited.sql', `ALTER TABLE base2 RENAME CONSTRAINT base2_a_check TO base2_positive;
+ALTER TABLE base2 RENAME COLUMN a TO amount;
+ALTER COLLATION by_byte SET SCHEMA util;
+ALTER TYPE shade_range RENAME TO shade_span;`],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();
