@@ -193,6 +193,9 @@ CREATE TABLE palette (r shade_range DEFAULT '[pale,deep]', t tint DEFAULT '(pale
 ALTER TABLE base2 RENAME COLUMN a TO amount;
 ALTER COLLATION by_byte SET SCHEMA util;
 ALTER TYPE shade_range RENAME TO shade_span;`],
+  ['app/0089_session_settings.sql', `SET TIME ZONE 'America/New_York';
+SET DateStyle = 'SQL, DMY';
+CREATE TABLE appointment (at timestamptz DEFAULT '2026-01-01 09:00+00', day date DEFAULT '2026-03-04');`],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();
