@@ -196,6 +196,27 @@ ALTER TYPE shade_range RENAME TO shade_span;`],
   ['app/0089_session_settings.sql', `SET TIME ZONE 'America/New_York';
 SET DateStyle = 'SQL, DMY';
 CREATE TABLE appointment (at timestamptz DEFAULT '2026-01-01 09:00+00', day date DEFAULT '2026-03-04');`],
+  ['app/0090_swap_setup.sql', `CREATE TYPE level AS ENUM ('low', 'high');
+CREATE TABLE alarm (id int PRIMARY KEY, lvl level DEFAULT 'low' CHECK (lvl <> 'high'));
+CREATE TABLE alarm_log (alarm_id int REFERENCES alarm);
+CREATE VIEW alarms AS SELECT id, lvl FROM alarm;`],
+  ['app/0091_enum_swap.sql', `ALTER TYPE level RENAME TO level_old;
+CREATE TYPE level AS ENUM ('low', 'mid', 'high');
+ALTER TABLE alarm DROP CONSTRAINT alarm_lvl_check, ALTER COLUMN lvl DROP DEFAULT;
+DROP VIEW alarms;
+ALTER TABLE alarm ALTER COLUMN lvl TYPE level USING lvl::text::level, ALTER COLUMN lvl SET DEFAULT 'mid';
+DROP TYPE level_old;
+CREATE VIEW alarms AS SELECT id, lvl FROM alarm;`],
+  ['app/0092_table_swap.sql', `CREATE TABLE alarm_new (LIKE alarm INCLUDING ALL);
+ALTER TABLE alarm RENAME TO alarm_old;
+ALTER TABLE alarm_new RENAME TO alarm;
+ALTER TABLE alarm_log ADD CONSTRAINT alarm_log_new_fkey FOREIGN KEY (alarm_id) REFERENCES alarm NOT VALID;
+ALTER TABLE alarm_log VALIDATE CONSTRAINT alarm_log_new_fkey;
+ALTER TABLE alarm ADD COLUMN serial_no int GENERATED ALWAYS AS IDENTITY;`],
+  ['app/0093_partition_roll.sql', `CREATE TABLE metric_c PARTITION OF metric FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');
+ALTER TABLE metric DETACH PARTITION metric_b;
+DROP TABLE metric_b;
+ALTER TYPE level ADD VALUE 'critical';`],
 ];
 
 const ordered = (objects: readonly SchemaObject[]): string[] => objects.map((o) => `${o.kind}\t${o.name}\t${o.definition}`).sort();
