@@ -82,7 +82,7 @@ CREATE INDEX reading_value ON reading (value int4_alt);`],
   ['app/0027_rename_operator_class.sql', 'ALTER OPERATOR CLASS int4_alt USING btree RENAME TO int4_other;'],
   ['app/0028_index_setup.sql', 'CREATE TABLE gauge (id int PRIMARY KEY, v int);\nCREATE INDEX gauge_v ON gauge (v);'],
   ['app/0029_index_rename.sql', 'ALTER INDEX gauge_v RENAME TO gauge_value;'],
-  ['app/0030_pkey_index_rename.sql', 'ALTER INDEX gauge_pkey RENAME TO gauge_key;'],
+  ['app/0030_pkey_index_rename.sql', 'ALTER INDEX gauge_pkey RENAME TO gauge_key;\nALTER INDEX gauge_value SET (fillfactor = 70);'],
   ['app/0031_grant.sql', 'GRANT SELECT ON gauge TO PUBLIC;\nGRANT UPDATE (v) ON gauge TO PUBLIC;'],
   ['app/0032_enum_values.sql', `CREATE TYPE mood AS ENUM ('ok', 'bad');
 CREATE TABLE feeling (id int, m mood DEFAULT 'ok' CHECK (m <> 'bad'));
