@@ -80,6 +80,7 @@ CREATE VIEW booking_starts AS SELECT id, (during).lo AS starts FROM booking;`],
 CREATE TABLE reading (value int);
 CREATE INDEX reading_value ON reading (value int4_alt);`],
   ['app/0027_rename_operator_class.sql', 'ALTER OPERATOR CLASS int4_alt USING btree RENAME TO int4_other;'],
+  // ALTER INDEX locks the index, not its table, whose unit holds the index's rows.
   ['app/0028_index_setup.sql', 'CREATE TABLE gauge (id int PRIMARY KEY, v int);\nCREATE INDEX gauge_v ON gauge (v);'],
   ['app/0029_index_rename.sql', 'ALTER INDEX gauge_v RENAME TO gauge_value;'],
   ['app/0030_pkey_index_rename.sql', 'ALTER INDEX gauge_pkey RENAME TO gauge_key;\nALTER INDEX gauge_value SET (fillfactor = 70);'],
@@ -157,6 +158,7 @@ CREATE TABLE loyalty (customer_id int REFERENCES customer);
 CREATE TRIGGER purchase_noop BEFORE UPDATE ON purchase FOR EACH ROW EXECUTE FUNCTION noop();
 CREATE FUNCTION first_place(p place[]) RETURNS text LANGUAGE sql AS $$ SELECT p[1].street $$;`],
   ['app/0070_fk_attach.sql', 'ALTER TABLE purchase ATTACH PARTITION purchase_2 FOR VALUES FROM (100) TO (200);'],
+  // ALTER CONSTRAINT rewrites the referenced table's triggers without locking it.
   ['app/0071_fk_deferrable.sql', 'ALTER TABLE loyalty ALTER CONSTRAINT loyalty_customer_id_fkey DEFERRABLE INITIALLY DEFERRED;\nALTER TABLE purchase ALTER CONSTRAINT purchase_customer_id_fkey DEFERRABLE;'],
   ['app/0072_trigger_rename.sql', 'ALTER TRIGGER purchase_noop ON purchase RENAME TO purchase_touch;'],
   ['app/0073_detach_fk.sql', 'ALTER TABLE purchase DETACH PARTITION purchase_2;'],
@@ -168,6 +170,7 @@ CREATE FUNCTION first_place(p place[]) RETURNS text LANGUAGE sql AS $$ SELECT p[
   ['app/0079_partkey_function.sql', `CREATE FUNCTION bucket(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 / 10';
 CREATE TABLE sample (v int) PARTITION BY RANGE (bucket(v));`],
   ['app/0080_rename_partkey_function.sql', 'ALTER FUNCTION bucket(int) RENAME TO bucket_of;'],
+  // A renamed enum value in constants of the types made of the enum: they depend on those types, not on the enum.
   ['app/0081_enum_array.sql', `CREATE TYPE shade AS ENUM ('light', 'dark');
 CREATE TABLE canvas (shades shade[] DEFAULT '{light}' CHECK (shades <> '{dark}'));
 CREATE VIEW light_canvas AS SELECT shades FROM canvas WHERE shades = '{light}';`],
@@ -193,6 +196,7 @@ CREATE TABLE palette (r shade_range DEFAULT '[pale,deep]', t tint DEFAULT '(pale
 ALTER TABLE base2 RENAME COLUMN a TO amount;
 ALTER COLLATION by_byte SET SCHEMA util;
 ALTER TYPE shade_range RENAME TO shade_span;`],
+  // A migration's session settings: the baseline stored after it is read as any later session reads it.
   ['app/0089_session_settings.sql', `SET TIME ZONE 'America/New_York';
 SET DateStyle = 'SQL, DMY';
 CREATE TABLE appointment (at timestamptz DEFAULT '2026-01-01 09:00+00', day date DEFAULT '2026-03-04');`],
