@@ -80,6 +80,21 @@ describe('readSchemaObjects and readSchemaHash', () => {
     });
   });
 
+  it("reads a constant as the connection started, whatever the session's time zone is now, and puts that back", async () => {
+    await withConnection(database.url, async (client) => {
+      // In a transaction rolled back: the other tests read this database's objects too.
+      await client.query("begin; create table app.visit (at timestamptz default '2026-01-01 09:00+00')");
+      const before = await readSchemaObjects(client, []);
+      await client.query("set time zone 'America/New_York'");
+      const after = await readSchemaObjects(client, []);
+      const zone = (await client.query<{ TimeZone: string }>('show timezone')).rows[0]?.TimeZone;
+      await client.query('rollback');
+      expect(before.find((o) => o.name === 'app.visit.at')?.definition).toContain('+00');
+      expect(after).toEqual(before);
+      expect(zone).toBe('America/New_York');
+    });
+  });
+
   it('gives the same objects for the same DDL in another database, and the difference after a change by hand', async () => {
     await withScratchDatabase(adminUrl(), 'schema test', async (url) => {
       await withConnection(url, async (client) => {

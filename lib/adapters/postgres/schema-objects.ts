@@ -145,19 +145,36 @@ from (select kind || E'\\t' || name || E'\\t' || definition as line from (${rows
 const SCHEMA_HASH_SQL = schemaHashSql(SCHEMA_OBJECTS_SQL);
 
 /**
- * Runs `fn` with `search_path` set to `pg_catalog` for this session, and puts
- * the previous value back afterwards. Inside a transaction that fails, the
- * rollback restores it. Every query using `SCHEMA_OBJECTS_SQL` runs in it.
+ * The settings that change how definitions are written out: constants in
+ * defaults, checks and views are printed with the session's date style,
+ * time zone and the like. A migration's `SET TIME ZONE` would otherwise
+ * store another wording than a later session reads.
+ */
+const OUTPUT_SETTINGS = ['datestyle', 'intervalstyle', 'timezone', 'extra_float_digits', 'bytea_output', 'quote_all_identifiers', 'standard_conforming_strings', 'lc_monetary'];
+
+/**
+ * Runs `fn` with `search_path` set to `pg_catalog` for this session, and the
+ * settings that shape how values are printed as they were when the session
+ * started (whatever a migration `SET` since), and puts the previous values
+ * back afterwards. Inside a transaction that fails, the rollback restores
+ * them. Every query using `SCHEMA_OBJECTS_SQL` runs in it.
  *
  * @example
  * await withCatalogSearchPath(client, () => client.query(`select count(*) from (${SCHEMA_OBJECTS_SQL}) o`, [['stagegate']]));
  */
 export async function withCatalogSearchPath<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  const saved = await client.query<{ path: string }>("select current_setting('search_path') as path, set_config('search_path', 'pg_catalog', false)");
+  const saved = await client.query<{ name: string; value: string }>(
+    `select s.name, pg_catalog.current_setting(s.name) as value,
+            pg_catalog.set_config(s.name, case s.name when 'search_path' then 'pg_catalog' else s.reset_val end, false)
+       from pg_catalog.pg_settings s where pg_catalog.lower(s.name) = any($1::text[])`,
+    [['search_path', ...OUTPUT_SETTINGS]],
+  );
   try {
     return await fn();
   } finally {
-    await client.query("select set_config('search_path', $1, false)", [saved.rows[0]?.path ?? '"$user", public']).catch(() => undefined);
+    await client
+      .query('select pg_catalog.set_config(v.name, v.value, false) from unnest($1::text[], $2::text[]) v (name, value)', [saved.rows.map((r) => r.name), saved.rows.map((r) => r.value)])
+      .catch(() => undefined);
   }
 }
 

@@ -101,6 +101,8 @@ const SOURCES: Source[] = [
     unit: `${UNIT.type} + en.enumtypid::bigint`,
   },
   { from: 'pg_proc p join ns on ns.oid = p.pronamespace', relation: null, hash: h('p.xmin', 'p.oid::bigint', 15), unit: `${UNIT.function} + p.oid::bigint` },
+  // A function's definition names its language, which is in no schema: renaming the language writes none of its rows.
+  { from: 'pg_proc p join ns on ns.oid = p.pronamespace join pg_language lg on lg.oid = p.prolang', relation: null, hash: h('lg.xmin', 'p.oid::bigint', 21), unit: `${UNIT.function} + p.oid::bigint` },
   { from: 'pg_collation cl join ns on ns.oid = cl.collnamespace', relation: null, hash: h('cl.xmin', 'cl.oid::bigint', 16), unit: `${UNIT.collation} + cl.oid::bigint` },
   // Not fingerprinted, but named by definitions that are (an index's operator class, an exclusion constraint's
   // operator, a text search configuration in an index expression): their schema's unit, so a change stores the whole baseline.
@@ -161,12 +163,19 @@ export const inTouchedScope = (alias: string): string =>
 /**
  * The relations this transaction holds a lock on: every table, index, view
  * and sequence a migration created, altered or dropped (PostgreSQL locks
- * each until the end of the transaction), and some it only read. A scalar
- * subquery, schema-qualified: it runs after the migration's own statements,
- * whatever `search_path` they set.
+ * each until the end of the transaction), and some it only read. A locked
+ * index stands for its table too (`ALTER INDEX … RENAME` locks the index
+ * alone, and an index's rows are its table's unit), and a locked table for
+ * the tables its foreign keys reference (`ALTER CONSTRAINT … DEFERRABLE`
+ * rewrites their triggers without locking them). A scalar subquery,
+ * schema-qualified: it runs after the migration's own statements, whatever
+ * `search_path` they set.
  */
-export const LOCKED_RELATIONS_SQL = `select coalesce(pg_catalog.array_agg(distinct l.relation::bigint), '{}') from pg_catalog.pg_locks l
-  where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation'
+export const LOCKED_RELATIONS_SQL = `select coalesce(pg_catalog.array_agg(distinct r.oid), '{}') from pg_catalog.pg_locks l
+  left join pg_catalog.pg_index i on i.indexrelid = l.relation
+  left join pg_catalog.pg_constraint fk on fk.conrelid = l.relation and fk.contype = 'f',
+  lateral (values (l.relation::bigint), (i.indrelid::bigint), (fk.confrelid::bigint)) r (oid)
+  where l.pid = pg_catalog.pg_backend_pid() and l.locktype = 'relation' and r.oid is not null
     and l.database = (select d.oid from pg_catalog.pg_database d where d.datname = pg_catalog.current_database())`;
 
 /**
@@ -199,10 +208,11 @@ export const UNIT_STAMPS_SQL = `with ${stampRowsCte()} select unit, sum(h) as st
  * relation's unit stands for the relation and its row type (a renamed table
  * changes a column of that type in another table too), a composite type's
  * for the type and its relation (a renamed field changes a view that
- * selects it).
+ * selects it), and a type for the types made of it too (a renamed enum
+ * value changes the default of an enum array, range or composite).
  */
 export const DEPENDENT_UNITS_SQL = `
-with changed as (select unnest($1::bigint[]) as unit),
+with recursive changed as (select unnest($1::bigint[]) as unit),
 refs as (
   select case unit / 4294967296 when 1 then 'pg_class'::regclass when 2 then 'pg_type'::regclass when 3 then 'pg_proc'::regclass
            when 4 then 'pg_namespace'::regclass when 5 then 'pg_extension'::regclass else 'pg_collation'::regclass end as classid,
@@ -217,7 +227,17 @@ refs as (
   select 'pg_class'::regclass, t.typrelid from changed ch join pg_type t on t.oid = (ch.unit % 4294967296)::oid
   where ch.unit / 4294967296 = 2 and t.typrelid <> 0
 ),
-deps as (select distinct d.classid, d.objid from pg_depend d join refs r on d.refclassid = r.classid and d.refobjid = r.objid)
+-- The types made of a type (its array type, a domain or range over it, a composite type with a field of it), and theirs:
+-- a constant of one of them (an enum array's default '{open}') depends on that, not on the type whose value it spells.
+typed_refs (classid, objid) as (
+  select classid, objid from refs
+  union
+  select 'pg_type'::regclass, coalesce(c.reltype, d.objid) from typed_refs r
+    join pg_depend d on d.refclassid = r.classid and d.refobjid = r.objid
+    left join pg_class c on d.classid = 'pg_class'::regclass and c.oid = d.objid and c.relkind = 'c'
+  where r.classid = 'pg_type'::regclass and (d.classid = 'pg_type'::regclass or c.oid is not null)
+),
+deps as (select distinct d.classid, d.objid from pg_depend d join typed_refs r on d.refclassid = r.classid and d.refobjid = r.objid)
 select coalesce(array_agg(distinct unit), '{}') as units from (
   select case d.classid
     when 'pg_class'::regclass then (select ${RELATION_UNIT} from pg_class c left join pg_index i on i.indexrelid = c.oid where c.oid = d.objid)
