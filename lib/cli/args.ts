@@ -61,6 +61,17 @@ export interface ParsedArgs {
   options: Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
 }
 
+/**
+ * Whether `name` is one of the {@link COMMANDS}: an own key, so `constructor`
+ * or `toString` is an unknown command like any other.
+ *
+ * @example
+ * isCommand('migrate'); // → true
+ */
+export function isCommand(name: string | undefined): name is Command {
+  return name !== undefined && Object.hasOwn(COMMANDS, name);
+}
+
 /** The folder of migrations a command reads when `--dir` is not given, relative to the working directory. */
 export const DEFAULT_MIGRATIONS_DIR = 'migrations';
 
@@ -84,10 +95,13 @@ export function migrationsDir(args: ParsedArgs, cwd: string): string {
  */
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [first, ...rest] = argv;
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { command: 'help', positionals: [], options: {} };
+  if (first === undefined || first === '--help' || first === '-h') return { command: 'help', positionals: [], options: {} };
+  // `help <command>` and `<command> --help` show that command's help.
+  if (first === 'help') return { command: 'help', positionals: isCommand(rest[0]) ? [rest[0]] : [], options: {} };
   if (first === '--version' || first === 'version') return { command: 'version', positionals: [], options: {} };
-  if (!(first in COMMANDS)) throw new UsageError(`Unknown command "${first.slice(0, 40)}".`);
+  if (!isCommand(first)) throw new UsageError(`Unknown command "${first.slice(0, 40)}".`);
   const command = first as Command;
+  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help', positionals: [command], options: {} };
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>>;
   try {
     parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });

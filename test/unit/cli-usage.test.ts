@@ -1,0 +1,94 @@
+/**
+ * What a pipeline and an engineer get from the command line itself, before
+ * any database: each command's help as the README states it, and usage
+ * errors that are one JSON object naming the command, with exit code 2.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMANDS } from '../../lib/cli/args';
+import { runCli } from '../../lib/cli/main';
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli({
+    argv,
+    env: { NO_COLOR: '1' },
+    cwd: __dirname,
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+  });
+  return { code, stdout, stderr };
+}
+
+const flat = (text: string): string => text.replace(/\s+/g, ' ');
+
+/** The README's synopsis lines of `command` (its "## Commands" block), continuation lines joined. */
+function readmeSynopsis(command: string): string[] {
+  const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+  const block = /## Commands\n\n```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const entries = block.split(/\n(?=stagegate )/).map(flat).map((entry) => entry.trim());
+  return entries.filter((entry) => entry.startsWith(`stagegate ${command} `));
+}
+
+describe('CLI: the help of each command', () => {
+  it.each(Object.keys(COMMANDS))('prints the help of %s with --help, -h and help <command>, as the README states it', async (command) => {
+    // Act
+    const long = await cli([command, '--help']);
+    const short = await cli([command, '-h', '--verbose']);
+    const named = await cli(['help', command]);
+    // Assess
+    expect([long.code, short.code, named.code]).toEqual([0, 0, 0]);
+    expect(short.stdout).toBe(long.stdout);
+    expect(named.stdout).toBe(long.stdout);
+    expect(long.stdout).toMatch(new RegExp(`^Usage:\\n {2}stagegate ${command} `));
+    const synopsis = readmeSynopsis(command);
+    expect(synopsis.length).toBeGreaterThan(0);
+    for (const line of synopsis) expect(flat(long.stdout)).toContain(line);
+    for (const option of COMMANDS[command as keyof typeof COMMANDS]) expect(long.stdout).toContain(`--${option}`);
+  });
+
+  it('keeps an option described for other commands out of a command\'s help', async () => {
+    // Act
+    const squash = await cli(['squash', '--help']);
+    const adopt = await cli(['adopt', '--help']);
+    // Assess
+    expect(squash.stdout).not.toContain('plan/migrate: go to TARGET');
+    expect(squash.stdout).not.toContain('stage order is overridden');
+    expect(adopt.stdout).not.toContain('squash --prune: prune');
+  });
+
+  it('prints one JSON object holding the help with --json', async () => {
+    // Act
+    const result = await cli(['plan', '--help', '--json']);
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, action: 'help', command: 'plan', text: expect.stringContaining('stagegate plan ') });
+  });
+});
+
+describe('CLI: usage errors', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('refuses "%s" as an unknown command, exit 2', async (name) => {
+    // Act
+    const result = await cli([name, '--json']);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, action: null, error: { code: 'USAGE', message: `Unknown command "${name}".` } });
+  });
+
+  it.each([
+    ['an unknown option', ['migrate', '--bogus', '--json'], 'migrate'],
+    ['a missing value', ['status', '--json', '--dir'], 'status'],
+    ['a value for --json', ['drift', '--json=true'], 'drift'],
+    ['conflicting options', ['plan', '--dir', 'a', '--bundle', 'b', '--json'], 'plan'],
+  ])('refuses %s with exactly one JSON object naming the command', async (_name, argv, action) => {
+    // Act
+    const result = await cli(argv);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, action, error: { code: 'USAGE' } });
+    expect(result.stderr).toContain('error USAGE');
+  });
+});
