@@ -1,8 +1,11 @@
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliJson, runCli, useWorkspace } from '../support/workspace';
+import pg from 'pg';
+import { useTestDatabase } from '../support/database';
+import { cliJson, runCli, useWorkspace, type ProcessResult } from '../support/workspace';
 
 describe('Integration: the CLI on folders and databases it cannot use', () => {
+  const db = useTestDatabase('file');
   const ws = useWorkspace();
 
   it('lint refuses a migration it cannot read and a file not named as one, instead of passing them over', async () => {
@@ -26,5 +29,64 @@ describe('Integration: the CLI on folders and databases it cannot use', () => {
     expect(human.code).toBe(1);
     expect(human.stdout).toBe('');
     expect(human.stderr).toContain('a/0004_link.sql [UNREADABLE]');
+  });
+
+  it('check names the server of its scratch database as user@host:port/database, without the password', async () => {
+    // Prepare
+    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE checked (id int);', 'a/0001_init.down.sql': 'DROP TABLE checked;' });
+    const url = new URL(db.url);
+    // Act
+    const result = await runCli(['check', '--database-url', db.url], { cwd: ws.dir });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^target: scratch database postgres@127\\.0\\.0\\.1:${url.port}/stagegate_scratch_stagegate_check_[0-9a-f]+$`, 'm'));
+    expect(result.stdout + result.stderr).not.toContain(decodeURIComponent(url.password));
+  });
+
+  describe('a password with @, :, / and % in it', () => {
+    const password = 'Pw@x:y/z%1!q';
+    const role = `cli_secret_${Math.random().toString(36).slice(2, 8)}`;
+    const withPassword = (pw: string, database = db.name): string => {
+      const url = new URL(db.url);
+      url.username = role;
+      url.password = encodeURIComponent(pw);
+      url.pathname = `/${database}`;
+      return url.toString();
+    };
+    const leaks = (text: string): boolean => [password, encodeURIComponent(password), 'Pw@x', 'z%1!q', 'z%251'].some((p) => text.includes(p));
+    const printed = (r: ProcessResult): string => r.stdout + r.stderr;
+
+    beforeAll(async () => {
+      await db.query(`create role ${pg.escapeIdentifier(role)} login createdb password '${password}'`);
+      await db.query(`grant all on database ${pg.escapeIdentifier(db.name)} to ${pg.escapeIdentifier(role)}`);
+      await db.query(`grant create on schema public to ${pg.escapeIdentifier(role)}`);
+    });
+
+    it('connects with it URL-encoded, and no output, error or ledger row of any command repeats it', async () => {
+      // Prepare: one migration that applies, one that fails
+      ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE secret_t (id int);', 'a/0002_bad.sql': 'SELECT 1/0;' });
+      const env = { STAGEGATE_SCHEMA: `cli_${role}` };
+      const good = withPassword(password);
+      // Act
+      const runs: ProcessResult[] = [];
+      for (const argv of [['migrate'], ['status'], ['plan'], ['drift'], ['plan', '--rehearse'], ['resolve', 'a/0002_bad', '--applied'], ['adopt', 'a/0002_bad']]) {
+        runs.push(await runCli([...argv, '--database-url', good], { cwd: ws.dir, env }));
+        runs.push(await runCli([...argv, '--json', '--verbose'], { cwd: ws.dir, env: { ...env, DATABASE_URL: good } }));
+      }
+      const failures = [
+        await runCli(['migrate', '--json', '--verbose', '--database-url', withPassword(`${password}-wrong`)], { cwd: ws.dir, env }),
+        await runCli(['status', '--json', '--database-url', withPassword(password, 'no_such_database')], { cwd: ws.dir, env }),
+        await runCli(['check', '--json', '--database-url', good], { cwd: ws.dir, env }),
+      ];
+      const ledger = await db.query(`select * from ${pg.escapeIdentifier(env.STAGEGATE_SCHEMA)}.runs`);
+      // Assess
+      expect(cliJson(runs[0 + 1]?.stdout ?? '')).toMatchObject({ ok: false, error: { code: 'MIGRATION_FAILED', migration: 'a/0002_bad' } });
+      expect(runs[0]?.stdout).toContain(`target: ${role}@127.0.0.1:`);
+      expect(failures.map((r) => cliJson(r.stdout).error.code)).toEqual(['DATABASE_AUTH_FAILED', 'DATABASE_UNREACHABLE', 'CHECK_FAILED']);
+      expect(ledger.map((row) => row.action)).toEqual(expect.arrayContaining(['migrate', 'resolve']));
+      expect(ledger.filter((row) => row.error !== null).length).toBeGreaterThan(1);
+      expect([...runs, ...failures].filter((r) => leaks(printed(r)))).toEqual([]);
+      expect(leaks(JSON.stringify(ledger))).toBe(false);
+    });
   });
 });
