@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
+import { isMigrationId } from '../core/migration';
 import { isTarget } from '../core/target';
 
 /** The commands and the options each accepts. */
@@ -156,6 +157,11 @@ function checkStageOptions(command: Command, values: Record<string, unknown>): v
 
 function checkPositionals(command: Command, positionals: string[]): void {
   const expected = command === 'resolve' || command === 'squash' || command === 'adopt' ? 1 : command === 'new' ? 2 : 0;
+  const id = positionals[0];
+  // Refused before any database is reached, so an unreachable one cannot hide the usage error.
+  if (positionals.length === 1 && (command === 'resolve' || command === 'adopt') && id !== undefined && !isMigrationId(id)) {
+    throw new UsageError(`stagegate ${command}: "${id.slice(0, 80)}" is not a migration id (expected app/NNNN_name).`);
+  }
   if (positionals.length === expected) return;
   if (command === 'new') throw new UsageError('stagegate new needs an app and a name: stagegate new <app> <name> [--depends-on ID ...]');
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');

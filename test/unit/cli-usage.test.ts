@@ -78,6 +78,18 @@ describe('CLI: usage errors', () => {
   });
 
   it.each([
+    ['resolve', ['resolve', 'nonsense', '--applied']],
+    ['adopt', ['adopt', 'org/1_x']],
+  ])('refuses a malformed migration id to %s as usage before any database is reached', async (command, argv) => {
+    // Act: the database URL names a port nobody listens on
+    const result = await cli([...argv, '--json', '--database-url', 'postgres://app:secret@127.0.0.1:1/app']);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, action: command, error: { code: 'USAGE', message: expect.stringContaining('is not a migration id') } });
+    expect(result.stderr).not.toContain('target:');
+  });
+
+  it.each([
     ['an unknown option', ['migrate', '--bogus', '--json'], 'migrate'],
     ['a missing value', ['status', '--json', '--dir'], 'status'],
     ['a value for --json', ['drift', '--json=true'], 'drift'],
