@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { useTestDatabase } from '../support/database';
-import { cliJson, runCli, useWorkspace, type ProcessResult } from '../support/workspace';
+import { cliEnv, cliJson, runCli, startCli, useWorkspace, type ProcessResult } from '../support/workspace';
 
 describe('Integration: the CLI on folders and databases it cannot use', () => {
   const db = useTestDatabase('file');
@@ -41,6 +41,21 @@ describe('Integration: the CLI on folders and databases it cannot use', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^target: scratch database postgres@127\\.0\\.0\\.1:${url.port}/stagegate_scratch_stagegate_check_[0-9a-f]+$`, 'm'));
     expect(result.stdout + result.stderr).not.toContain(decodeURIComponent(url.password));
+  });
+
+  it.each([['status'], ['status', '--json'], ['migrate', '--verbose']])('finishes %p with its own exit code when the reader of its output has gone, without a stack trace', async (...argv) => {
+    // Prepare
+    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE piped (id int);' });
+    const env = cliEnv(db.url);
+    // Act: the reader closes the pipe before anything is written (`stagegate status | head -0`)
+    const started = startCli(argv, { cwd: ws.dir, env });
+    started.child.stdout?.destroy();
+    const result = await started.done;
+    const after = await runCli(['status', '--json'], { cwd: ws.dir, env });
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/EPIPE|Unhandled|\n {4}at /);
+    expect(cliJson(after.stdout).migrations).toEqual([expect.objectContaining({ id: 'a/0001_init', state: argv[0] === 'migrate' ? 'applied' : 'pending' })]);
   });
 
   describe('a password with @, :, / and % in it', () => {
