@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { COMMANDS } from '../../lib/cli/args';
 import { runCli } from '../../lib/cli/main';
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const code = await runCli({
     argv,
-    env: { NO_COLOR: '1' },
+    env: { NO_COLOR: '1', ...env },
     cwd: __dirname,
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
@@ -102,5 +102,22 @@ describe('CLI: usage errors', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, action, error: { code: 'USAGE' } });
     expect(result.stderr).toContain('error USAGE');
+  });
+});
+
+describe('CLI: invalid settings', () => {
+  it('names each problem by the option or the environment variable that set it', async () => {
+    // Act
+    const migrate = await cli(['migrate', '--json', '--drift', 'maybe', '--database-url', 'not a url:secret'], { STAGEGATE_LOCK_WAIT_MS: 'soon', STAGEGATE_EMBEDDED_PORT: '0' });
+    const plan = await cli(['plan', '--json', '--rehearse', '--lock-timeout', 'later'], { DATABASE_URL: 'mysql://u:secret@h/d', STAGEGATE_LOCK_TIMEOUT_MS: 'x' });
+    const check = await cli(['check', '--json', '--database-url', 'nope'], { DATABASE_URL: 'also nope' });
+    // Assess
+    const keys = (result: { stdout: string }): string[] => (JSON.parse(result.stdout).error.problems as { key: string }[]).map((p) => p.key);
+    expect([migrate.code, plan.code, check.code]).toEqual([1, 1, 1]);
+    expect(keys(migrate)).toEqual(['--database-url', 'STAGEGATE_LOCK_WAIT_MS', 'STAGEGATE_EMBEDDED_PORT', '--drift']);
+    expect(keys(plan)).toEqual(['DATABASE_URL', 'STAGEGATE_LOCK_TIMEOUT_MS', '--lock-timeout']);
+    expect(keys(check)).toEqual(['--database-url']);
+    expect(migrate.stderr).toContain('  - STAGEGATE_LOCK_WAIT_MS: must be a duration');
+    expect(migrate.stdout + migrate.stderr + plan.stdout + plan.stderr).not.toContain('secret');
   });
 });
