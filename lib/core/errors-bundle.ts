@@ -72,8 +72,9 @@ export class BundleIntegrityError extends MigrationRunnerError {
 }
 
 export class BundleNotFoundError extends MigrationRunnerError {
-  constructor(origin: string, cause?: unknown) {
-    super(ErrorCode.BUNDLE_NOT_FOUND, `The bundle ${origin} does not exist.`, {
+  /** `what` says what is at the path instead, when something is (`is a file, not a folder`). */
+  constructor(origin: string, cause?: unknown, what = 'does not exist') {
+    super(ErrorCode.BUNDLE_NOT_FOUND, `The bundle ${origin} ${what}.`, {
       remedy: 'Check the path (or bucket and key), or build it with `stagegate bundle`; nothing was run.',
       details: { bundle: origin },
       cause,

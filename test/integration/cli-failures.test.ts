@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { useTestDatabase } from '../support/database';
@@ -29,6 +29,17 @@ describe('Integration: the CLI on folders and databases it cannot use', () => {
     expect(human.code).toBe(1);
     expect(human.stdout).toBe('');
     expect(human.stderr).toContain('a/0004_link.sql [UNREADABLE]');
+  });
+
+  it.each([['bundle'], ['lint'], ['status', '--database-url', 'postgres://app:pw@127.0.0.1:1/app']])('%s says a --dir naming a file is a file, not a missing folder', async (...argv) => {
+    // Prepare
+    const file = join(ws.dir, 'migrations.sql');
+    writeFileSync(file, 'CREATE TABLE t (id int);');
+    // Act
+    const result = await runCli([...argv, '--dir', file, '--json'], { cwd: ws.dir });
+    // Assess
+    expect(result.code).toBe(1);
+    expect(cliJson(result.stdout).error).toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: expect.stringContaining(`${file} is a file, not a folder`) });
   });
 
   it('check names the server of its scratch database as user@host:port/database, without the password', async () => {
