@@ -42,6 +42,27 @@ describe('Integration: the CLI on folders and databases it cannot use', () => {
     expect(cliJson(result.stdout).error).toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: expect.stringContaining(`${file} is a file, not a folder`) });
   });
 
+  it('names the server and the certificate file a connection URL names but that cannot be read, not "?@?:?/?"', async () => {
+    // Prepare
+    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE t (id int);' });
+    const missing = join(ws.dir, 'no-such-ca.pem');
+    const url = `postgres://app:Cert%40pw@127.0.0.1:1/app_db?sslmode=verify-full&sslrootcert=${encodeURIComponent(missing)}`;
+    // Act
+    const machine = await runCli(['status', '--json', '--database-url', url], { cwd: ws.dir });
+    const human = await runCli(['migrate', '--database-url', url], { cwd: ws.dir });
+    // Assess
+    expect(machine.code).toBe(1);
+    expect(cliJson(machine.stdout).error).toMatchObject({
+      code: 'DATABASE_UNREACHABLE',
+      target: 'app@127.0.0.1:1/app_db',
+      message: `Cannot connect to PostgreSQL at app@127.0.0.1:1/app_db: the file ${missing} that the connection settings name (sslcert, sslkey or sslrootcert) cannot be read (ENOENT).`,
+      remedy: expect.stringContaining('Fix the path in the connection URL'),
+    });
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain('target: app@127.0.0.1:1/app_db');
+    expect(machine.stdout + machine.stderr + human.stdout + human.stderr).not.toMatch(/Cert@pw|Cert%40pw/);
+  });
+
   it('check names the server of its scratch database as user@host:port/database, without the password', async () => {
     // Prepare
     ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE checked (id int);', 'a/0001_init.down.sql': 'DROP TABLE checked;' });
