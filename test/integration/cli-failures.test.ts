@@ -63,6 +63,27 @@ describe('Integration: the CLI on folders and databases it cannot use', () => {
     expect(machine.stdout + machine.stderr + human.stdout + human.stderr).not.toMatch(/Cert@pw|Cert%40pw/);
   });
 
+  it('publish and --stage without AWS credentials say so, instead of pointing at the bucket', async () => {
+    // Prepare: no credentials anywhere the SDK looks
+    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE t (id int);' });
+    const none = join(ws.dir, 'no-aws');
+    const env = {
+      ...Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('AWS_')).map((k) => [k, undefined])),
+      AWS_REGION: 'eu-west-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: none,
+      AWS_SHARED_CREDENTIALS_FILE: none,
+    };
+    // Act
+    const publish = await runCli(['publish', '--bucket', 'my-deploys', '--json'], { cwd: ws.dir, env });
+    const stage = await runCli(['status', '--stage', 'dev', '--function', 'svc-dev-migrate', '--bucket', 'my-deploys'], { cwd: ws.dir, env });
+    // Assess
+    expect([publish.code, stage.code]).toEqual([1, 1]);
+    expect(cliJson(publish.stdout).error).toMatchObject({ code: 'BUNDLE_PUBLISH_FAILED', remedy: expect.stringMatching(/^No valid AWS credentials: .*AWS_PROFILE/) });
+    expect(stage.stderr).toContain('error BUNDLE_PUBLISH_FAILED');
+    expect(stage.stderr).toMatch(/what to do: No valid AWS credentials/);
+  });
+
   it('check names the server of its scratch database as user@host:port/database, without the password', async () => {
     // Prepare
     ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE checked (id int);', 'a/0001_init.down.sql': 'DROP TABLE checked;' });
