@@ -31,15 +31,16 @@ describe('Integration: the CLI on folders and databases it cannot use', () => {
     expect(human.stderr).toContain('a/0004_link.sql [UNREADABLE]');
   });
 
-  it.each([['bundle'], ['lint'], ['status', '--database-url', 'postgres://app:pw@127.0.0.1:1/app']])('%s says a --dir naming a file is a file, not a missing folder', async (...argv) => {
+  it.each([['bundle'], ['lint'], ['status', '--database-url', 'postgres://app:pw@127.0.0.1:1/app']])('%s says a --dir naming a file or a device is not a folder, not that it is missing', async (...argv) => {
     // Prepare
     const file = join(ws.dir, 'migrations.sql');
     writeFileSync(file, 'CREATE TABLE t (id int);');
     // Act
-    const result = await runCli([...argv, '--dir', file, '--json'], { cwd: ws.dir });
+    const results = [await runCli([...argv, '--dir', file, '--json'], { cwd: ws.dir }), await runCli([...argv, '--dir', '/dev/null', '--json'], { cwd: ws.dir })];
     // Assess
-    expect(result.code).toBe(1);
-    expect(cliJson(result.stdout).error).toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: expect.stringContaining(`${file} is a file, not a folder`) });
+    expect(results.map((r) => r.code)).toEqual([1, 1]);
+    expect(cliJson(results[0]?.stdout ?? '').error).toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: expect.stringContaining(`${file} is not a folder`) });
+    expect(cliJson(results[1]?.stdout ?? '').error).toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: expect.stringContaining('/dev/null is not a folder') });
   });
 
   it('names the server and the certificate file a connection URL names but that cannot be read, not "?@?:?/?"', async () => {

@@ -20,7 +20,7 @@ export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
     entries = await readdir(dir, { recursive: true });
   } catch (error) {
     const origin = `migrations folder ${displayPath(dir)}`;
-    if (await isFile(dir)) throw new BundleNotFoundError(origin, error, 'is a file, not a folder (--dir names the folder of app folders; --bundle takes a bundle file)');
+    if (await isNotFolder(dir)) throw new BundleNotFoundError(origin, error, 'is not a folder (--dir names the folder of app folders; --bundle takes a bundle file)');
     throw fileError(error, origin);
   }
   const paths = entries.map((p) => p.split('\\').join('/')).filter((p) => p.endsWith('.sql'));
@@ -35,9 +35,10 @@ export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
   );
 }
 
-async function isFile(path: string): Promise<boolean> {
+/** Whether something other than a folder (a file, a device) is at `path`. */
+async function isNotFolder(path: string): Promise<boolean> {
   return stat(path).then(
-    (found) => found.isFile(),
+    (found) => !found.isDirectory(),
     () => false,
   );
 }
