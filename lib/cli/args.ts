@@ -98,8 +98,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') return { command: 'help', positionals: [], options: {} };
   // `help <command>` and `<command> --help` show that command's help.
-  if (first === 'help') return { command: 'help', positionals: isCommand(rest[0]) ? [rest[0]] : [], options: {} };
+  if (first === 'help') {
+    const named = rest.find((arg) => !arg.startsWith('-'));
+    if (named !== undefined && !isCommand(named)) throw new UsageError(`stagegate help: unknown command "${named.slice(0, 40)}".`);
+    return { command: 'help', positionals: named === undefined ? [] : [named], options: {} };
+  }
   if (first === '--version' || first === 'version') return { command: 'version', positionals: [], options: {} };
+  if (first.startsWith('-')) throw new UsageError(`Unknown command "${first.slice(0, 40)}": the command comes first, then its options (stagegate migrate --json).`);
   if (!isCommand(first)) throw new UsageError(`Unknown command "${first.slice(0, 40)}".`);
   const command = first as Command;
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help', positionals: [command], options: {} };

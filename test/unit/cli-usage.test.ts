@@ -77,6 +77,16 @@ describe('CLI: usage errors', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, action: null, error: { code: 'USAGE', message: `Unknown command "${name}".` } });
   });
 
+  it('says the command comes first when an option does, and refuses help for an unknown command', async () => {
+    // Act
+    const early = await cli(['--json', 'migrate']);
+    const unknown = await cli(['help', 'frobnicate', '--json']);
+    // Assess
+    expect([early.code, unknown.code]).toEqual([2, 2]);
+    expect(JSON.parse(early.stdout).error.message).toBe('Unknown command "--json": the command comes first, then its options (stagegate migrate --json).');
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, error: { code: 'USAGE', message: 'stagegate help: unknown command "frobnicate".' } });
+  });
+
   it.each([
     ['resolve', ['resolve', 'nonsense', '--applied']],
     ['adopt', ['adopt', 'org/1_x']],
