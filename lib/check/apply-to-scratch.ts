@@ -1,4 +1,4 @@
-import { DEFAULT_LEDGER_SCHEMA, PgMigrationDatabase, withClient } from '../adapters/postgres';
+import { DEFAULT_LEDGER_SCHEMA, describeConnection, PgMigrationDatabase, withClient } from '../adapters/postgres';
 import { readSchemaObjects } from '../adapters/postgres/schema-objects';
 import { withScratchDatabase } from '../adapters/postgres/scratch-database';
 import { encodeBundle } from '../core/bundle-format';
@@ -32,7 +32,7 @@ export function applyToScratch(connection: string, logger: Logger, settings: Run
   return (migrations) =>
     withScratchDatabase(connection, ACTOR, async (url) => {
       const database = decodeURIComponent(new URL(url).pathname.slice(1));
-      logger.info('command.started', { target: `scratch database ${database}` });
+      logger.info('command.started', { target: `scratch database ${describeConnection(url)}` });
       const bundle = { id: encodeBundle(migrations).id, origin: 'migrations folder', migrations, allVerified: true };
       const db = new PgMigrationDatabase({ connection: url, schema: DEFAULT_LEDGER_SCHEMA });
       const run = (target?: string): Promise<RunResult> =>

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors';
+import { isMigrationId } from '../core/migration';
 import { isTarget } from '../core/target';
 
 /** The commands and the options each accepts. */
@@ -61,6 +62,17 @@ export interface ParsedArgs {
   options: Partial<Record<keyof typeof OPTIONS, string | boolean | string[]>>;
 }
 
+/**
+ * Whether `name` is one of the {@link COMMANDS}: an own key, so `constructor`
+ * or `toString` is an unknown command like any other.
+ *
+ * @example
+ * isCommand('migrate'); // → true
+ */
+export function isCommand(name: string | undefined): name is Command {
+  return name !== undefined && Object.hasOwn(COMMANDS, name);
+}
+
 /** The folder of migrations a command reads when `--dir` is not given, relative to the working directory. */
 export const DEFAULT_MIGRATIONS_DIR = 'migrations';
 
@@ -84,10 +96,18 @@ export function migrationsDir(args: ParsedArgs, cwd: string): string {
  */
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [first, ...rest] = argv;
-  if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { command: 'help', positionals: [], options: {} };
+  if (first === undefined || first === '--help' || first === '-h') return { command: 'help', positionals: [], options: {} };
+  // `help <command>` and `<command> --help` show that command's help.
+  if (first === 'help') {
+    const named = rest.find((arg) => !arg.startsWith('-'));
+    if (named !== undefined && !isCommand(named)) throw new UsageError(`stagegate help: unknown command "${named.slice(0, 40)}".`);
+    return { command: 'help', positionals: named === undefined ? [] : [named], options: {} };
+  }
   if (first === '--version' || first === 'version') return { command: 'version', positionals: [], options: {} };
-  if (!(first in COMMANDS)) throw new UsageError(`Unknown command "${first.slice(0, 40)}".`);
+  if (first.startsWith('-')) throw new UsageError(`Unknown command "${first.slice(0, 40)}": the command comes first, then its options (stagegate migrate --json).`);
+  if (!isCommand(first)) throw new UsageError(`Unknown command "${first.slice(0, 40)}".`);
   const command = first as Command;
+  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help', positionals: [command], options: {} };
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>>;
   try {
     parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });
@@ -142,6 +162,11 @@ function checkStageOptions(command: Command, values: Record<string, unknown>): v
 
 function checkPositionals(command: Command, positionals: string[]): void {
   const expected = command === 'resolve' || command === 'squash' || command === 'adopt' ? 1 : command === 'new' ? 2 : 0;
+  const id = positionals[0];
+  // Refused before any database is reached, so an unreachable one cannot hide the usage error.
+  if (positionals.length === 1 && (command === 'resolve' || command === 'adopt') && id !== undefined && !isMigrationId(id)) {
+    throw new UsageError(`stagegate ${command}: "${id.slice(0, 80)}" is not a migration id (expected app/NNNN_name).`);
+  }
   if (positionals.length === expected) return;
   if (command === 'new') throw new UsageError('stagegate new needs an app and a name: stagegate new <app> <name> [--depends-on ID ...]');
   if (command === 'resolve') throw new UsageError('stagegate resolve needs exactly one migration id: stagegate resolve <app/NNNN_name> --applied|--rolled-back');

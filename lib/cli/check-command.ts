@@ -1,7 +1,8 @@
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import { applyToScratch } from '../check/apply-to-scratch';
 import { checkMigrations } from '../check/check-migrations';
-import { configFromEnv, parseConfig } from '../config';
+import { configFromEnv } from '../config';
+import { parseCliConfig } from './cli-config';
 import { CheckFailedError } from '../core/errors';
 import { loadSqlParser } from '../lint/parse-sql';
 import { migrationsDir, type ParsedArgs } from './args';
@@ -20,7 +21,7 @@ import type { CommandContext, CommandOutput } from './commands';
 export async function checkCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const dir = migrationsDir(args, ctx.cwd);
   const url = typeof args.options['database-url'] === 'string' ? args.options['database-url'] : null;
-  const config = parseConfig({ ...configFromEnv(ctx.env), databaseUrl: url ?? undefined });
+  const config = parseCliConfig({ ...configFromEnv(ctx.env), databaseUrl: url ?? undefined }, args);
   const settings = { lockWaitMs: config.lockWaitMs, lockTimeoutMs: config.lockTimeoutMs, statementTimeoutMs: config.statementTimeoutMs };
   const files = await readMigrationsFolder(dir);
   const apply = config.databaseUrl === null ? undefined : applyToScratch(config.databaseUrl, ctx.logger, settings);

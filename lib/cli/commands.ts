@@ -2,7 +2,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors';
-import { configFromEnv, parseConfig, runSettingsOf, type Config, type RawConfig } from '../config';
+import { configFromEnv, runSettingsOf, type Config, type RawConfig } from '../config';
+import { parseCliConfig } from './cli-config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
 import { displayPath } from '../adapters/fs/fs-errors';
 import { FolderBundleSource } from '../adapters/fs/folder-bundle-source';
@@ -46,7 +47,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   if (args.command === 'squash') return (await import('./squash-command')).squashCommand(args, ctx);
-  const config = parseConfig(rawConfig(args, ctx.env));
+  const config = parseCliConfig(rawConfig(args, ctx.env), args);
   const settings = runSettingsOf(config);
   const actor = actorName();
   if (args.command === 'drift') return (await import('./drift-command')).driftCliCommand(args, ctx, config, actor);

@@ -4,17 +4,17 @@ export const HELP = `stagegate: deploy-time PostgreSQL migrations, one safe run 
 Usage:
   stagegate bundle  [--dir DIR] [--out FILE] [--json]
   stagegate publish [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R] [--json]
-  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--rehearse] [--json]
+  stagegate plan    [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET | --rehearse] [--json]
   stagegate migrate [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--to TARGET] [--drift fail|warn] [--json]
                     [--stage NAME --override-stage-order --reason TEXT]
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  --all-stages [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R]
                     [--json] [--html FILE]
-  stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL]
+  stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL] [--json]
   stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
   stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
   stagegate drift   [--accept --reason TEXT] [--database-url URL | --stage NAME] [--json]
-  stagegate adopt   <app/NNNN_name> [--force --reason TEXT] [--dir DIR | --bundle FILE] [--database-url URL]
+  stagegate adopt   <app/NNNN_name> [--force --reason TEXT] [--dir DIR | --bundle FILE] [--database-url URL] [--json]
 
 Authoring:
   stagegate new     <app> <name> [--depends-on ID ...] [--dir DIR] [--json]
@@ -47,7 +47,7 @@ Options:
                             to the first); built and proven on scratch databases of --database-url
   --with-data               squash: carry the rows the range leaves in the tables it creates
   --prune                   squash: delete the originals once every stage applied the squash
-  --force --reason TEXT     prune even where the squash is not applied, saying why
+  --force --reason TEXT     squash --prune: prune even where the squash is not applied, saying why
   --json                    print one JSON object on stdout
   --verbose                 print debug events
 
@@ -59,7 +59,7 @@ Running on a stage (the database is only reachable from the stage's migrate func
   --region R                AWS region ($AWS_REGION); credentials come from the usual AWS settings
   --override-stage-order    migrate although the previous stage (custom.stagegate.stages) has not
                             applied some of the migrations; needs --reason, which is recorded
-  --reason TEXT             why the stage order is overridden (at most 500 characters)
+  --reason TEXT             migrate: why the stage order is overridden (at most 500 characters)
 
 The stage matrix:
   --all-stages              every migration against every stage's record in S3 (stages from

@@ -1,5 +1,6 @@
 import { asRunnerError, ErrorCode } from '../core/errors';
-import { parseCommandLine, type ParsedArgs } from './args';
+import { isCommand, parseCommandLine, type Command, type ParsedArgs } from './args';
+import { commandHelp } from './command-help';
 import { runCommand } from './commands';
 import { ConsoleLogger, type Writer } from './console-logger';
 import { HELP } from './help';
@@ -27,11 +28,11 @@ export interface CliIo {
  */
 export async function runCli(io: CliIo): Promise<number> {
   let args: ParsedArgs | null = null;
-  const wantsJson = io.argv.includes('--json');
+  // `--json=…` is refused as usage, and that refusal is JSON too.
+  const wantsJson = io.argv.some((arg) => arg === '--json' || arg.startsWith('--json='));
   try {
     args = parseCommandLine(io.argv);
-    if (args.command === 'help') return write(io.stdout, HELP, 0);
-    if (args.command === 'version') return write(io.stdout, `${version}\n`, 0);
+    if (args.command === 'help' || args.command === 'version') return writeInfo(io.stdout, args, wantsJson);
     const progress = wantsJson ? io.stderr : io.stdout;
     const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
     const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true, isTTY: io.stdout.isTTY === true });
@@ -44,7 +45,7 @@ export async function runCli(io: CliIo): Promise<number> {
     const exitCode = error.code === ErrorCode.USAGE ? 2 : 1;
     if (wantsJson) {
       const { bundleId = null, applied = [], reverted } = error.details as { bundleId?: string; applied?: unknown[]; reverted?: unknown[] };
-      const failure = { ok: false, action: args?.command ?? null, bundleId, applied, ...(reverted ? { reverted } : {}), error: error.toJSON() };
+      const failure = { ok: false, action: args?.command ?? (isCommand(io.argv[0]) ? io.argv[0] : null), bundleId, applied, ...(reverted ? { reverted } : {}), error: error.toJSON() };
       io.stdout.write(JSON.stringify(failure) + '\n');
     }
     io.stderr.write(renderError(error, styleFor(io.stderr, io.env)));
@@ -56,6 +57,15 @@ function describeSimple(json: Record<string, unknown>): string {
   if (json.action === 'bundle') return `Bundle ${String(json.bundleId)}\n  ${String(json.migrations)} migrations, ${String(json.bytes)} bytes\n  written to ${String(json.file)}`;
   if (json.action === 'publish') return `Bundle ${String(json.bundleId)}\n  ${json.uploaded ? 'published to' : 'already at'} s3://${String(json.bucket)}/${String(json.key)}`;
   return `Resolved ${String(json.id)} as ${String(json.outcome)}.`;
+}
+
+/** `help` (of one command when named) and `version`: text, or with `--json` one object holding it. */
+function writeInfo(stdout: Writer, args: ParsedArgs, json: boolean): number {
+  const command = args.positionals[0] as Command | undefined;
+  const text = args.command === 'version' ? `${version}\n` : command ? commandHelp(command) : HELP;
+  if (!json) return write(stdout, text, 0);
+  const info = args.command === 'version' ? { version } : { command: command ?? null, text };
+  return write(stdout, JSON.stringify({ ok: true, action: args.command, ...info }) + '\n', 0);
 }
 
 function write(stream: Writer, text: string, code: number): number {

@@ -2,7 +2,8 @@ import { join, relative } from 'node:path';
 import { UsageError } from '../core/errors';
 import type { AppliedEvidence } from '../core/squash-prune';
 import { LedgerState } from '../core/migration';
-import { parseConfig, type Config } from '../config';
+import type { Config } from '../config';
+import { parseCliConfig } from './cli-config';
 import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
 import { buildSquash } from '../squash/build-squash';
 import { pruneSquash } from '../squash/prune-squash';
@@ -28,7 +29,7 @@ function option(args: ParsedArgs, name: 'from' | 'to' | 'reason' | 'bucket' | 'p
 export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const app = args.positionals[0] as string;
   const dir = migrationsDir(args, ctx.cwd);
-  const config = parseConfig(rawConfig(args, ctx.env));
+  const config = parseCliConfig(rawConfig(args, ctx.env), args);
   if (args.options.prune === true) return prune(args, ctx, { app, dir, config });
   const to = option(args, 'to');
   if (to === undefined) throw new UsageError('stagegate squash needs --to NNNN (the last migration of the range), or --prune.');

@@ -72,8 +72,9 @@ export class BundleIntegrityError extends MigrationRunnerError {
 }
 
 export class BundleNotFoundError extends MigrationRunnerError {
-  constructor(origin: string, cause?: unknown) {
-    super(ErrorCode.BUNDLE_NOT_FOUND, `The bundle ${origin} does not exist.`, {
+  /** `what` says what is at the path instead, when something is (`is a file, not a folder`). */
+  constructor(origin: string, cause?: unknown, what = 'does not exist') {
+    super(ErrorCode.BUNDLE_NOT_FOUND, `The bundle ${origin} ${what}.`, {
       remedy: 'Check the path (or bucket and key), or build it with `stagegate bundle`; nothing was run.',
       details: { bundle: origin },
       cause,
@@ -107,9 +108,10 @@ export class BundleFetchFailedError extends MigrationRunnerError {
 }
 
 export class BundlePublishFailedError extends MigrationRunnerError {
-  constructor(origin: string, reason: string, cause?: unknown) {
+  /** `remedy` replaces the bucket advice when the cause is known to be another (no AWS credentials). */
+  constructor(origin: string, reason: string, cause?: unknown, remedy?: string) {
     super(ErrorCode.BUNDLE_PUBLISH_FAILED, `The bundle could not be uploaded to ${origin}: ${reason}`, {
-      remedy: 'Check that the bucket exists in this region and that you may s3:PutObject and s3:GetObject under its bundles prefix; then run again.',
+      remedy: remedy ?? 'Check that the bucket exists in this region and that you may s3:PutObject and s3:GetObject under its bundles prefix; then run again.',
       details: { bundle: origin, reason },
       cause,
     });

@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceFile } from '../../core/catalog';
+import { BundleNotFoundError } from '../../core/errors';
 import { displayPath, fileError } from './fs-errors';
 
 /**
@@ -18,7 +19,9 @@ export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
   try {
     entries = await readdir(dir, { recursive: true });
   } catch (error) {
-    throw fileError(error, `migrations folder ${displayPath(dir)}`);
+    const origin = `migrations folder ${displayPath(dir)}`;
+    if (await isNotFolder(dir)) throw new BundleNotFoundError(origin, error, 'is not a folder (--dir names the folder of app folders; --bundle takes a bundle file)');
+    throw fileError(error, origin);
   }
   const paths = entries.map((p) => p.split('\\').join('/')).filter((p) => p.endsWith('.sql'));
   return Promise.all(
@@ -29,5 +32,13 @@ export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
         return { path, error: (error as Error).message };
       }
     }),
+  );
+}
+
+/** Whether something other than a folder (a file, a device) is at `path`. */
+async function isNotFolder(path: string): Promise<boolean> {
+  return stat(path).then(
+    (found) => !found.isDirectory(),
+    () => false,
   );
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { MigrationRunnerError } from '../../core/errors';
+import { DatabaseUnreachableError, MigrationRunnerError } from '../../core/errors';
 import { connectionError, sqlstateOf } from './errors';
-import { UNKNOWN_TARGET, type ConnectionTarget } from './target';
+import { formatTarget, UNKNOWN_TARGET, urlTarget, type ConnectionTarget } from './target';
 
 /**
  * How to reach the database: a connection string (`postgres://…`, `sslmode`
@@ -60,9 +60,15 @@ async function configOf(connection: PgConnection, options: ClientOptions): Promi
 function newClient(config: pg.ClientConfig): pg.Client {
   try {
     return new pg.Client(config);
-  } catch {
-    // A URL parse error can quote the URL, password included: keep neither message nor cause.
-    throw connectionError(new Error('the connection settings could not be parsed'), UNKNOWN_TARGET);
+  } catch (error) {
+    // A URL parse error can quote the URL, password included: keep neither message nor cause. A file the
+    // settings name (sslcert, sslkey, sslrootcert) that cannot be read is said with its path and code alone.
+    const { code, path } = error as NodeJS.ErrnoException;
+    const target = (typeof config.connectionString === 'string' ? urlTarget(config.connectionString) : null) ?? UNKNOWN_TARGET;
+    if (typeof path !== 'string' || typeof code !== 'string') throw connectionError(new Error('the connection settings could not be parsed'), target);
+    throw new DatabaseUnreachableError(formatTarget(target), `the file ${path} that the connection settings name (sslcert, sslkey or sslrootcert) cannot be read (${code})`, {
+      remedy: 'Fix the path in the connection URL, or make the file readable by this process; nothing was run.',
+    });
   }
 }
 

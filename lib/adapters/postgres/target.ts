@@ -39,6 +39,25 @@ export function describeConnection(connectionString: string): string {
       database: parsed.database || '?',
     });
   } catch {
-    return 'an unparsable connection string';
+    const target = urlTarget(connectionString);
+    return target === null ? 'an unparsable connection string' : formatTarget(target);
+  }
+}
+
+/**
+ * Where a `postgres://` URL goes, read from the URL alone: for settings `pg`
+ * cannot take in (a certificate file named by `sslrootcert` that is missing),
+ * so the message still says which server it was. Null when it is no URL.
+ *
+ * @example
+ * urlTarget('postgres://app:s3cret@db.internal/app?sslrootcert=/missing.pem'); // → { user: 'app', host: 'db.internal', port: '5432', database: 'app' }
+ */
+export function urlTarget(connectionString: string): ConnectionTarget | null {
+  try {
+    const url = new URL(connectionString);
+    const part = (text: string): string => (text === '' ? '?' : decodeURIComponent(text));
+    return { user: part(url.username), host: part(url.hostname), port: url.port || '5432', database: part(url.pathname.slice(1)) };
+  } catch {
+    return null;
   }
 }

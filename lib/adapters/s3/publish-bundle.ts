@@ -17,6 +17,11 @@ export interface PublishedBundle extends BundleRef {
   uploaded: boolean;
 }
 
+/** Failures that say the caller has no valid AWS credentials, whatever the bucket. */
+const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'ExpiredToken', 'ExpiredTokenException', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'TokenRefreshRequired']);
+const CREDENTIALS_REMEDY =
+  'No valid AWS credentials: log in (`aws sso login`), or set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) to credentials that may s3:PutObject and s3:GetObject under the bundles prefix; then run again.';
+
 /**
  * Uploads a bundle under its content-addressed key. Publishing the same
  * bundle again is a no-op; an object under that key with other content
@@ -45,7 +50,8 @@ export async function publishBundle(s3: S3Client, request: PublishRequest): Prom
   } catch (error) {
     const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode;
-    throw new BundlePublishFailedError(describeRef(ref), `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`, error);
+    const remedy = CREDENTIAL_ERRORS.has(e.name ?? '') ? CREDENTIALS_REMEDY : undefined;
+    throw new BundlePublishFailedError(describeRef(ref), `${e.name ?? 'error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}`, error, remedy);
   }
   return { ...ref, uploaded: true };
 }
