@@ -1,0 +1,30 @@
+/**
+ * Migration files with SQL that is easy to get wrong: where a failure is
+ * placed, and what a migration's own statements may leave behind them.
+ */
+import { MigrationFailedError } from '../../lib/core/errors';
+import { useTestDatabase } from '../support/database';
+import { failure } from '../support/failure';
+import { runOnFolder, useWorkspace } from '../support/workspace';
+
+describe('Integration: migration SQL on a real PostgreSQL', () => {
+  const db = useTestDatabase();
+  const ws = useWorkspace();
+
+  it.each([
+    ['LF', '\n'],
+    ['CRLF', '\r\n'],
+  ])('places a failing statement of a reverse script (%s) at its line in the .down.sql', async (_name, eol) => {
+    // Prepare: the reverse script is longer than the migration, and its error has a position
+    const down = ['-- undo the table', '', '', '', 'DROP TABLE IF EXISTS other;', 'SELECT no_such_column FROM undone;', ''].join(eol);
+    const folder = ws.migrations({ 'app/0001_undone.sql': 'CREATE TABLE undone (id int);\n', 'app/0001_undone.down.sql': down });
+    await runOnFolder(folder, db.url, { action: 'migrate' });
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate', target: 'zero' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect((error as MigrationFailedError).failure).toMatchObject({ file: 'app/0001_undone.down.sql', line: 6, column: 8, sqlstate: '42703', reverting: true });
+  });
+});
