@@ -29,6 +29,8 @@ export interface MigrationFailure {
 /** SQLSTATEs whose failures get their own advice. */
 const LOCK_NOT_AVAILABLE = '55P03';
 const QUERY_CANCELED = '57014';
+/** "cannot run inside a transaction block": CREATE INDEX CONCURRENTLY, VACUUM, ALTER TYPE ... ADD VALUE before 12, ... */
+const ACTIVE_SQL_TRANSACTION = '25001';
 
 /** What to do after a failed migration: it depends on how it ran and how it failed. */
 function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean): string {
@@ -50,6 +52,9 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
   if (failure.sqlstate === LOCK_NOT_AVAILABLE) {
     const holders = failure.explanation ? `${failure.explanation.liveState} ` : 'Find the blocking session in pg_stat_activity (pg_blocking_pids), ';
     return `Another session held a lock this migration needed for longer than lock_timeout allows (--lock-timeout, STAGEGATE_LOCK_TIMEOUT_MS). The migration was rolled back and left no trace; ${kept}. ${holders}Let it finish or end it, and run again.`;
+  }
+  if (failure.sqlstate === ACTIVE_SQL_TRANSACTION) {
+    return `The statement cannot run inside a transaction, and this migration runs in one. The migration was rolled back and left no trace; ${kept}. Move the statement into a migration of its own whose first line is \`-- stagegate:no-transaction\` (one statement per such migration), and run again.`;
   }
   if (failure.sqlstate === QUERY_CANCELED) {
     return `The statement was cancelled: it ran longer than statement_timeout (--statement-timeout, STAGEGATE_STATEMENT_TIMEOUT_MS, capped to the time left before a deadline) or was cancelled by an operator. The migration was rolled back and left no trace; ${kept}. Run again with more time, or make the migration faster.`;

@@ -27,4 +27,20 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
     expect(error).toBeInstanceOf(MigrationFailedError);
     expect((error as MigrationFailedError).failure).toMatchObject({ file: 'app/0001_undone.down.sql', line: 6, column: 8, sqlstate: '42703', reverting: true });
   });
+
+  it.each([
+    ['CREATE INDEX CONCURRENTLY', 'CREATE INDEX CONCURRENTLY item_id ON item (id);'],
+    ['VACUUM', 'VACUUM item;'],
+  ])('says to use a no-transaction migration when %s runs in a transactional one', async (_name, statement) => {
+    // Prepare
+    const folder = ws.migrations({ 'app/0001_item.sql': `CREATE TABLE item (id int);\n${statement}\n` });
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+    // Assess
+    expect((error as MigrationFailedError).failure).toMatchObject({ file: 'app/0001_item.sql', line: 2, sqlstate: '25001' });
+    expect(error.remedy).toContain('-- stagegate:no-transaction');
+    expect(await db.query("select to_regclass('item')::text as t")).toEqual([{ t: null }]);
+  });
 });
