@@ -18,6 +18,8 @@ export interface MigrationFailure {
   connectionLost?: true;
   /** Set when the migration's reverse script failed (`migrate --to`); `file` is the `.down.sql`. */
   reverting?: true;
+  /** Set when stagegate refused the script before running any of it (e.g. `COPY … FROM STDIN`): the ledger was not touched. */
+  refused?: true;
   /** Postgres' object fields of the error (schema, table, column, constraint), when it sent them. */
   pgObject?: PgObjectFields;
   /** What the live database held about the objects concerned, looked up after the failure. */
@@ -35,6 +37,9 @@ const ACTIVE_SQL_TRANSACTION = '25001';
 /** What to do after a failed migration: it depends on how it ran and how it failed. */
 function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean): string {
   const id = failure.migration;
+  if (failure.refused) {
+    return `Nothing of ${failure.reverting ? 'the reverse script' : 'the migration'} ran and the ledger was not touched; migrations before it stay as they were. Fix ${failure.file} as the message says and run again.`;
+  }
   if (failure.reverting) return failedRevertRemedy(id, noTransaction);
   if (noTransaction) {
     return (

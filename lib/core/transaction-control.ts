@@ -43,3 +43,19 @@ export function transactionControlIn(statements: readonly SqlStatement[]): Trans
   }
   return null;
 }
+
+/** `COPY <table> [(<columns>)] FROM STDIN`: its rows must come from the client. */
+const NAME = String.raw`(?:"(?:[^"]|"")*"|[^\s("]+)`;
+const COPY_FROM_STDIN = new RegExp(String.raw`^copy\s+${NAME}(?:\s*\.\s*${NAME})?\s*(?:\([^)]*\)\s*)?from\s+stdin\b`, 'i');
+
+/**
+ * The first statement that is `COPY … FROM STDIN`, or null. Its rows would
+ * have to be sent by the client, as psql sends the lines after it; the engine
+ * runs statements only, so such a statement cannot work in a migration.
+ *
+ * @example
+ * copyFromStdinIn(splitStatements('create table t (id int);\ncopy t (id) from stdin;\n'))?.line; // → 2
+ */
+export function copyFromStdinIn(statements: readonly SqlStatement[]): SqlStatement | null {
+  return statements.find((statement) => COPY_FROM_STDIN.test(statementHead(statement.sql))) ?? null;
+}

@@ -43,4 +43,37 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
     expect(error.remedy).toContain('-- stagegate:no-transaction');
     expect(await db.query("select to_regclass('item')::text as t")).toEqual([{ t: null }]);
   });
+
+  it.each([
+    ['a transactional migration', ''],
+    ['a no-transaction migration', '-- stagegate:no-transaction\n'],
+  ])('refuses COPY ... FROM STDIN with inline rows in %s before running any of it, naming its line', async (_name, header) => {
+    // Prepare: psql would send the lines after the COPY as its rows; the engine cannot
+    const folder = ws.migrations({
+      'app/0001_item.sql': 'CREATE TABLE item (id int, name text);\n',
+      'app/0002_rows.sql': `${header}COPY item (id, name) FROM stdin;\n1\tone\n2\ttwo\n\\.\n`,
+    });
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }, { settings: { statementTimeoutMs: 5_000 } }));
+
+    // Assess: a clear reason, not a statement_timeout; no dirty row, the migration before it applied
+    const failed = (error as MigrationFailedError).failure;
+    expect(failed).toMatchObject({ migration: 'app/0002_rows', line: header ? 2 : 1, sqlstate: null, refused: true });
+    expect(failed.pgMessage).toContain('FROM STDIN');
+    expect(error.remedy).toContain('Nothing of the migration ran');
+    expect(await db.query('select id, state from stagegate.migrations order by id')).toEqual([{ id: 'app/0001_item', state: 'applied' }]);
+  });
+
+  it('reports COPY ... FROM STDIN in a rehearsal as the migration\'s failure, with the same reason', async () => {
+    // Prepare
+    const folder = ws.migrations({ 'app/0001_item.sql': 'CREATE TABLE item (id int);\n\nCOPY item FROM stdin;\n1\n\\.\n' });
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'plan', rehearse: true }));
+
+    // Assess
+    expect(error.code).toBe('REHEARSAL_FAILED');
+    expect(error.details.rehearsal).toEqual([expect.objectContaining({ status: 'failed', failure: expect.objectContaining({ line: 3, sqlstate: null, refused: true }) })]);
+  });
 });

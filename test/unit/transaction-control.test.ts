@@ -1,5 +1,5 @@
 import { splitStatements } from '../../lib/core/sql-split';
-import { statementHead, transactionControlIn } from '../../lib/core/transaction-control';
+import { copyFromStdinIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
 
 describe('transactionControlIn', () => {
   it('finds the first statement that controls the transaction, behind comments, in capitals', () => {
@@ -38,5 +38,15 @@ describe('transactionControlIn', () => {
 describe('statementHead', () => {
   it('skips whitespace, line comments and block comments before the first keyword', () => {
     expect(statementHead('  -- a\n/* b */\n  copy t from stdin')).toBe('copy t from stdin');
+  });
+});
+
+describe('copyFromStdinIn', () => {
+  it.each(['copy t from stdin', 'COPY public.t (a, b) FROM STDIN WITH (FORMAT csv)', '-- rows\nCopy "odd ""name""" from\n  stdin'])('finds %j', (sql) => {
+    expect(copyFromStdinIn(splitStatements(`select 1;\n${sql};\n`))?.sql).toMatch(/^copy/i);
+  });
+
+  it.each(['copy t from \'/tmp/t.csv\'', 'copy t to stdout', "copy (select 'from stdin') to stdout", 'select 1 as copy'])('finds none in %j', (sql) => {
+    expect(copyFromStdinIn(splitStatements(`${sql};`))).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
+import { copyFromStdinIn } from '../../core/transaction-control';
 import type { LedgerState } from '../../core/migration';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
@@ -19,6 +20,28 @@ async function resetTimeouts(client: pg.Client, session: Timeouts | undefined): 
   // On a broken connection there is nothing left to reset.
   const reset = session ? setTimeouts(client, session, false) : client.query('reset lock_timeout; reset statement_timeout');
   await reset.catch(() => undefined);
+}
+
+/**
+ * Refuses a script that cannot run, before anything of it (or of its ledger
+ * protocol) is sent: `COPY … FROM STDIN` waits for rows the client never sends.
+ */
+function refuseUnrunnable(script: Script): void {
+  const refused = unrunnableError(script);
+  if (refused) throw refused;
+}
+
+/**
+ * The error of a script that cannot run (see `refuseUnrunnable`), or null when it can.
+ *
+ * @example
+ * const refused = unrunnableError(request); // a rehearsal reports it as the migration's failure
+ */
+export function unrunnableError(script: Pick<Script, 'migration' | 'statements' | 'reverting'>): MigrationFailedError | null {
+  const copy = copyFromStdinIn(script.statements);
+  if (!copy) return null;
+  const reason = new Error('COPY … FROM STDIN takes its rows from the client, and stagegate sends none (the lines after it are not its data): write the rows as INSERT … VALUES, or COPY from a file the server can read');
+  return migrationFailedError(reason, script.migration, copy, script.reverting).with({ refused: true });
 }
 
 /** Runs each statement on its own, without parameters (the simple protocol, as psql does). */
@@ -89,6 +112,7 @@ async function sequentialTransaction(client: pg.Client, script: Script, session:
  * await inTransaction(client, script, undefined, { query: () => deleteMigrationRowsQuery(t, ['app/0002_x']), doing: 'deleting' });
  */
 export async function inTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, change: LedgerChange): Promise<number> {
+  refuseUnrunnable(script);
   try {
     return pipelinable(client, script)
       ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change)
@@ -121,6 +145,7 @@ export interface DirtyProtocol {
  * await outsideTransaction(client, script, undefined, { before, failed, after });
  */
 export async function outsideTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, protocol: DirtyProtocol): Promise<number> {
+  refuseUnrunnable(script);
   await protocol.before();
   const started = performance.now();
   try {

@@ -10,6 +10,7 @@ import type { RehearsalLimits, RehearseRequest } from '../../ports';
 import { setTimeouts } from './script';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
+import { unrunnableError } from './apply';
 
 const SAVEPOINT = 'stagegate_rehearsal';
 
@@ -20,6 +21,8 @@ function elapsedSince(started: number): number {
 /** Runs one request inside its savepoint; a failure rolls back to it and gathers the facts. */
 async function rehearseOne(client: pg.Client, request: RehearseRequest): Promise<RehearsalOutcome> {
   const { id, file } = request.migration;
+  const refused = unrunnableError(request);
+  if (refused) return { id, file, status: RehearsalStatus.FAILED, durationMs: 0, failure: refused.failure };
   const started = performance.now();
   await client.query(`savepoint ${SAVEPOINT}`);
   for (const statement of request.statements) {
