@@ -76,4 +76,57 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
     expect(error.code).toBe('REHEARSAL_FAILED');
     expect(error.details.rehearsal).toEqual([expect.objectContaining({ status: 'failed', failure: expect.objectContaining({ line: 3, sqlstate: null, refused: true }) })]);
   });
+
+  describe('session settings a migration changes', () => {
+    const schemaOf = async (table: string): Promise<string[]> =>
+      (await db.query<{ schema: string }>('select schemaname as schema from pg_tables where tablename = $1', [table])).map((r) => r.schema);
+
+    it.each([
+      ['pg_dump\'s set_config of search_path', "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.first (id int);\n"],
+      ['SET search_path', 'CREATE SCHEMA elsewhere;\nSET search_path = elsewhere;\nCREATE TABLE first (id int);\n'],
+      ['SET in a no-transaction migration', '-- stagegate:no-transaction\nSET search_path = pg_catalog;\n'],
+    ])('do not reach the next migration of the run: %s', async (_name, sql) => {
+      // Prepare
+      const folder = ws.migrations({ 'app/0001_first.sql': sql, 'app/0002_second.sql': 'CREATE TABLE second (id int);\n' });
+
+      // Act
+      const result = await runOnFolder(folder, db.url, { action: 'migrate' });
+
+      // Assess: the second migration creates its table where a run of its own would
+      expect(result.applied.map((a) => a.id)).toEqual(['app/0001_first', 'app/0002_second']);
+      expect(await schemaOf('second')).toEqual(['public']);
+    });
+
+    it('do not reach the next migration of the run: SET statement_timeout', async () => {
+      // Prepare
+      const folder = ws.migrations({ 'app/0001_first.sql': "SET statement_timeout = '1ms';\n", 'app/0002_second.sql': 'SELECT pg_sleep(0.2);\n' });
+
+      // Act
+      const result = await runOnFolder(folder, db.url, { action: 'migrate' });
+
+      // Assess
+      expect(result.applied.map((a) => a.id)).toEqual(['app/0001_first', 'app/0002_second']);
+    });
+
+    it('do not keep the ledger row from being written, nor reach the next migration: SET ROLE', async () => {
+      // Prepare: a role that may create tables in public but not write the ledger
+      const role = `stagegate_probe_${Math.random().toString(36).slice(2, 8)}`;
+      await db.query(`create role ${role}`);
+      try {
+        await db.query(`grant create on schema public to ${role}`);
+        const folder = ws.migrations({ 'app/0001_first.sql': `SET ROLE ${role};\nCREATE TABLE first (id int);\n`, 'app/0002_second.sql': 'CREATE TABLE second (id int);\n' });
+
+        // Act
+        const result = await runOnFolder(folder, db.url, { action: 'migrate' });
+
+        // Assess: the migration's own table is the role's; the next one's is the session's user's
+        expect(result.applied.map((a) => a.id)).toEqual(['app/0001_first', 'app/0002_second']);
+        const owners = await db.query<{ table: string; owner: string }>("select tablename as table, tableowner as owner from pg_tables where tablename in ('first', 'second') order by 1");
+        expect(owners).toEqual([{ table: 'first', owner: role }, { table: 'second', owner: expect.not.stringMatching(role) }]);
+      } finally {
+        await db.query('drop owned by ' + role).catch(() => undefined);
+        await db.query(`drop role ${role}`).catch(() => undefined);
+      }
+    });
+  });
 });

@@ -13,6 +13,7 @@ import { withFacts } from './failure-facts';
 import type { LedgerTables } from './ledger';
 import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
+import { sessionRestoreQueries } from './session-restore';
 import { setTimeouts, timeoutsInForce, type LedgerChange, type Script, type Timeouts } from './script';
 
 /** Back to the session's own timeouts when it has some, else to the server's. */
@@ -55,6 +56,15 @@ async function runStatements(client: pg.Client, script: Script): Promise<void> {
   }
 }
 
+/** Undoes the session settings the script changed (see `session-restore.ts`). */
+async function restoreSession(client: pg.Client, script: Script, session: Timeouts | undefined): Promise<void> {
+  for (const query of sessionRestoreQueries(script, session)) {
+    await client.query(query).catch((error: unknown) => {
+      throw databaseError(error, `restoring the session settings ${script.migration.id} changed`);
+    });
+  }
+}
+
 function rowOf(
   request: ApplyRequest | RecordRequest,
   state: LedgerState,
@@ -91,6 +101,7 @@ async function sequentialTransaction(client: pg.Client, script: Script, session:
   if (!timeoutsInForce(session, script)) await setTimeouts(client, script, true);
   await runStatements(client, script);
   const durationMs = elapsedSince(started);
+  await restoreSession(client, script, session);
   const written = await client.query(change.query(durationMs)).catch((error: unknown) => {
     throw databaseError(error, change.doing);
   });
@@ -115,7 +126,7 @@ export async function inTransaction(client: pg.Client, script: Script, session: 
   refuseUnrunnable(script);
   try {
     return pipelinable(client, script)
-      ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change)
+      ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change, session)
       : await sequentialTransaction(client, script, session, change);
   } catch (error) {
     // Not run behind a failed migration: the one that failed rolls back and reads the facts, nothing may come between.
@@ -152,6 +163,8 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
     await setTimeouts(client, script, false);
     await runStatements(client, script);
   } catch (caught) {
+    // In autocommit, what ran before the failure stays, its settings too.
+    await restoreSession(client, script, session).catch(() => undefined);
     await resetTimeouts(client, session);
     const error = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
     // If the connection is gone the rows stay `running`, which the next run reports as dirty.
@@ -159,6 +172,7 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
     throw error;
   }
   const durationMs = elapsedSince(started);
+  await restoreSession(client, script, session);
   await resetTimeouts(client, session);
   await protocol.after(durationMs);
   return durationMs;
