@@ -18,6 +18,8 @@ export interface MigrationFailure {
   connectionLost?: true;
   /** Set when the migration's reverse script failed (`migrate --to`); `file` is the `.down.sql`. */
   reverting?: true;
+  /** The line of the migration's own COMMIT that ended its transaction before the failure: what ran up to it stays committed. */
+  ownCommitLine?: number;
   /** Set when stagegate refused the script before running any of it (e.g. `COPY … FROM STDIN`): the ledger was not touched. */
   refused?: true;
   /** Postgres' object fields of the error (schema, table, column, constraint), when it sent them. */
@@ -48,6 +50,12 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
     );
   }
   const kept = 'migrations before it stay applied';
+  if (failure.ownCommitLine !== undefined) {
+    return (
+      `The migration's own COMMIT at ${failure.file}:${failure.ownCommitLine} committed what ran before it (and what ran after it outside a transaction block): that stays, without a ledger row, so the next run runs the whole migration again; ${kept}. ` +
+      'Undo what it committed (or make those statements idempotent), fix the migration, and run again; better, split it where it commits into two migrations and drop the COMMIT.'
+    );
+  }
   if (failure.connectionLost && failure.statement === 'COMMIT') {
     return `The connection was lost while committing: the migration and its ledger row were committed together or not at all, and ${kept}. Run \`stagegate status\` (or simply run again): the next run sees which and carries on.`;
   }

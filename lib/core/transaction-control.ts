@@ -59,3 +59,19 @@ const COPY_FROM_STDIN = new RegExp(String.raw`^copy\s+${NAME}(?:\s*\.\s*${NAME})
 export function copyFromStdinIn(statements: readonly SqlStatement[]): SqlStatement | null {
   return statements.find((statement) => COPY_FROM_STDIN.test(statementHead(statement.sql))) ?? null;
 }
+
+/** ROLLBACK or ABORT of the whole transaction (not `ROLLBACK TO SAVEPOINT`, not `ROLLBACK PREPARED`). */
+const DISCARD = /^(?:rollback|abort)\b(?!(?:\s+(?:work|transaction))?\s+(?:to|prepared)\b)/i;
+
+/**
+ * The first statement that rolls back the whole transaction, or null. In a
+ * transactional migration it would discard what ran before it, and what
+ * follows would run on its own and be recorded as applied.
+ *
+ * @example
+ * discardingRollbackIn(splitStatements('create table t (id int);\nrollback;\n'))?.line; // → 2
+ * discardingRollbackIn(splitStatements('savepoint s;\nrollback to savepoint s;\n')); // → null
+ */
+export function discardingRollbackIn(statements: readonly SqlStatement[]): SqlStatement | null {
+  return statements.find((statement) => DISCARD.test(statementHead(statement.sql))) ?? null;
+}

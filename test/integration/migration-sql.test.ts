@@ -129,4 +129,36 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
       }
     });
   });
+
+  describe('a migration that ends its own transaction', () => {
+    const relations = async (): Promise<unknown[]> => db.query("select to_regclass('kept')::text as kept, to_regclass('later')::text as later");
+
+    it('is refused before it runs when it rolls back: its work would be discarded and the rest recorded as applied', async () => {
+      // Prepare
+      const folder = ws.migrations({ 'app/0001_undone.sql': 'CREATE TABLE kept (id int);\nROLLBACK;\nCREATE TABLE later (id int);\n' });
+
+      // Act
+      const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+      // Assess
+      expect((error as MigrationFailedError).failure).toMatchObject({ line: 2, statement: 'ROLLBACK', refused: true });
+      expect(await relations()).toEqual([{ kept: null, later: null }]);
+      expect(await db.query('select id from stagegate.migrations')).toEqual([]);
+    });
+
+    it('says, when it fails after its own COMMIT, that what ran before the COMMIT stays committed', async () => {
+      // Prepare
+      const folder = ws.migrations({ 'app/0001_split.sql': 'CREATE TABLE kept (id int);\nCOMMIT;\nSELECT no_such_column;\n' });
+
+      // Act
+      const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+      // Assess: the remedy does not claim the migration left no trace
+      expect((error as MigrationFailedError).failure).toMatchObject({ line: 3, sqlstate: '42703', ownCommitLine: 2 });
+      expect(error.remedy).toContain('own COMMIT at app/0001_split.sql:2');
+      expect(error.remedy).not.toContain('left no trace');
+      expect(await relations()).toEqual([{ kept: 'kept', later: null }]);
+      expect(await db.query('select id from stagegate.migrations')).toEqual([]);
+    });
+  });
 });

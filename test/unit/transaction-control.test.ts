@@ -1,5 +1,5 @@
 import { splitStatements } from '../../lib/core/sql-split';
-import { copyFromStdinIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
+import { copyFromStdinIn, discardingRollbackIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
 
 describe('transactionControlIn', () => {
   it('finds the first statement that controls the transaction, behind comments, in capitals', () => {
@@ -48,5 +48,15 @@ describe('copyFromStdinIn', () => {
 
   it.each(['copy t from \'/tmp/t.csv\'', 'copy t to stdout', "copy (select 'from stdin') to stdout", 'select 1 as copy'])('finds none in %j', (sql) => {
     expect(copyFromStdinIn(splitStatements(`${sql};`))).toBeNull();
+  });
+});
+
+describe('discardingRollbackIn', () => {
+  it.each(['rollback', 'ROLLBACK WORK', 'rollback and chain', 'abort', 'rollback transaction'])('finds %j', (sql) => {
+    expect(discardingRollbackIn(splitStatements(`create table t (id int);\n${sql};\n`))?.line).toBe(2);
+  });
+
+  it.each(['rollback to savepoint s', 'ROLLBACK TO s', 'rollback work to savepoint s', "rollback prepared 'x'", 'select 1 as rollback'])('finds none in %j', (sql) => {
+    expect(discardingRollbackIn(splitStatements(`${sql};`))).toBeNull();
   });
 });

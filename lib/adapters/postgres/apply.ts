@@ -4,7 +4,6 @@
  */
 import type pg from 'pg';
 import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
-import { copyFromStdinIn } from '../../core/transaction-control';
 import type { LedgerState } from '../../core/migration';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
@@ -14,6 +13,7 @@ import type { LedgerTables } from './ledger';
 import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
 import { sessionRestoreQueries } from './session-restore';
+import { refuseUnrunnable } from './unrunnable';
 import { setTimeouts, timeoutsInForce, type LedgerChange, type Script, type Timeouts } from './script';
 
 /** Back to the session's own timeouts when it has some, else to the server's. */
@@ -24,35 +24,22 @@ async function resetTimeouts(client: pg.Client, session: Timeouts | undefined): 
 }
 
 /**
- * Refuses a script that cannot run, before anything of it (or of its ledger
- * protocol) is sent: `COPY … FROM STDIN` waits for rows the client never sends.
+ * Runs each statement on its own, without parameters (the simple protocol, as
+ * psql does). In a transaction (`transactional`), a statement of the migration
+ * may end it (its own COMMIT): a later failure then says that what ran before
+ * stays committed (`ownCommitLine`), as the migration's rollback cannot undo it.
  */
-function refuseUnrunnable(script: Script): void {
-  const refused = unrunnableError(script);
-  if (refused) throw refused;
-}
-
-/**
- * The error of a script that cannot run (see `refuseUnrunnable`), or null when it can.
- *
- * @example
- * const refused = unrunnableError(request); // a rehearsal reports it as the migration's failure
- */
-export function unrunnableError(script: Pick<Script, 'migration' | 'statements' | 'reverting'>): MigrationFailedError | null {
-  const copy = copyFromStdinIn(script.statements);
-  if (!copy) return null;
-  const reason = new Error('COPY … FROM STDIN takes its rows from the client, and stagegate sends none (the lines after it are not its data): write the rows as INSERT … VALUES, or COPY from a file the server can read');
-  return migrationFailedError(reason, script.migration, copy, script.reverting).with({ refused: true });
-}
-
-/** Runs each statement on its own, without parameters (the simple protocol, as psql does). */
-async function runStatements(client: pg.Client, script: Script): Promise<void> {
+async function runStatements(client: pg.Client, script: Script, transactional = false): Promise<void> {
+  let ownCommitLine: number | null = null;
   for (const statement of script.statements) {
     try {
       await client.query(statement.sql);
     } catch (error) {
-      throw migrationFailedError(error, script.migration, statement, script.reverting);
+      const failed = migrationFailedError(error, script.migration, statement, script.reverting);
+      throw ownCommitLine === null ? failed : failed.with({ ownCommitLine });
     }
+    // 'I': idle, outside any transaction block.
+    if (transactional && ownCommitLine === null && client.getTransactionStatus() === 'I') ownCommitLine = statement.line;
   }
 }
 
@@ -99,7 +86,7 @@ async function sequentialTransaction(client: pg.Client, script: Script, session:
   await client.query('begin');
   // Saves a round trip per migration, which psql does not pay either.
   if (!timeoutsInForce(session, script)) await setTimeouts(client, script, true);
-  await runStatements(client, script);
+  await runStatements(client, script, true);
   const durationMs = elapsedSince(started);
   await restoreSession(client, script, session);
   const written = await client.query(change.query(durationMs)).catch((error: unknown) => {

@@ -10,7 +10,7 @@ import type { RehearsalLimits, RehearseRequest } from '../../ports';
 import { setTimeouts } from './script';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
-import { unrunnableError } from './apply';
+import { unrunnableError } from './unrunnable';
 
 const SAVEPOINT = 'stagegate_rehearsal';
 
