@@ -161,4 +161,17 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
       expect(await db.query('select id from stagegate.migrations')).toEqual([]);
     });
   });
+
+  it('places a failure inside a DO block at the line of the block that failed', async () => {
+    // Prepare: the block starts on line 3; its RAISE is on line 8 of the file
+    const sql = "CREATE TABLE item (id int);\n\nDO $$\nDECLARE n int;\nBEGIN\n  SELECT count(*) INTO n FROM item;\n  IF n = 0 THEN\n    RAISE EXCEPTION 'no items';\n  END IF;\nEND\n$$;\n";
+    const folder = ws.migrations({ 'app/0001_item.sql': sql });
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+    // Assess
+    expect((error as MigrationFailedError).failure).toMatchObject({ line: 8, column: null, sqlstate: 'P0001', pgMessage: 'no items' });
+    expect(error.message).toContain('app/0001_item.sql:8: no items');
+  });
 });
