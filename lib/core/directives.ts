@@ -18,7 +18,7 @@ const RULE_NAME = /^[a-z][a-z0-9-]*$/;
 
 /**
  * Reads the `-- stagegate:` directives from the leading comment lines of a
- * migration (blank lines and `--` comments before the first SQL line). A
+ * migration (blank lines, `--` and `/* … *\/` comments before the first SQL line). A
  * directive further down would be silently ignored by readers who expect it
  * to work, so it is reported as a problem instead.
  *
@@ -32,8 +32,17 @@ export function parseDirectives(sql: string): ParsedDirectives {
   if (!sql.includes('stagegate:')) return { directives, problems };
   const lines = sql.split(/\r\n?|\n/);
   let inHeader = true;
+  // Nesting of a `/* … */` comment in the header (block comments nest in PostgreSQL).
+  let blockDepth = 0;
   for (let index = 0; index < lines.length; index += 1) {
     const text = (lines[index] as string).trim();
+    if (inHeader && (blockDepth > 0 || text.startsWith('/*'))) {
+      const after = afterBlockComment(text, blockDepth);
+      blockDepth = after.depth;
+      // Inside the comment nothing is a directive; SQL after its end ends the header.
+      if (blockDepth > 0 || after.rest === '' || after.rest.startsWith('--')) continue;
+      inHeader = false;
+    }
     if (inHeader && text !== '' && !text.startsWith('--')) inHeader = false;
     const match = DIRECTIVE.exec(text);
     if (!match) continue;
@@ -45,6 +54,20 @@ export function parseDirectives(sql: string): ParsedDirectives {
     applyDirective(match[1] as string, (match[2] as string).trim(), line, directives, problems);
   }
   return { directives, problems };
+}
+
+/** Reads a header line of a block comment open `depth` deep: the depth after it, and the text after its end. */
+function afterBlockComment(text: string, depth: number): { depth: number; rest: string } {
+  let d = depth;
+  for (let i = 0; i < text.length - 1; i += 1) {
+    const pair = text.slice(i, i + 2);
+    if (pair === '/*') d += 1;
+    else if (pair === '*/') d -= 1;
+    else continue;
+    i += 1;
+    if (d === 0) return { depth: 0, rest: text.slice(i + 1).trim() };
+  }
+  return { depth: d, rest: '' };
 }
 
 function applyDirective(
