@@ -108,3 +108,25 @@ function applyDirective(
       problems.push({ line, message: `unknown directive "stagegate:${name}"; known directives: ${KNOWN.join(', ')}` });
   }
 }
+
+/** A comment that starts like a directive (any case, with or without the colon) but is not read as one. */
+const LOOKALIKE = /^--\s*stagegate\b/i;
+
+/**
+ * Comment lines that look like directives but are not read as any, such as
+ * `-- stagegate no-transaction` or `-- Stagegate:depends-on …`: the file runs
+ * as if they were not there. For `stagegate lint`; the engine ignores them.
+ *
+ * @example
+ * misspeltDirectives('-- stagegate no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);'); // [{ line: 1, message: '…' }]
+ */
+export function misspeltDirectives(sql: string): DirectiveProblem[] {
+  const problems: DirectiveProblem[] = [];
+  sql.split(/\r\n?|\n/).forEach((raw, index) => {
+    const text = raw.trim();
+    if (LOOKALIKE.test(text) && !DIRECTIVE.test(text)) {
+      problems.push({ line: index + 1, message: `"${text}" looks like a directive but is not read as one: write it as -- stagegate:<directive> (lowercase, with the colon), or reword the comment` });
+    }
+  });
+  return problems;
+}

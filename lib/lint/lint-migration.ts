@@ -1,6 +1,6 @@
 import type { AlterTableStmt, Constraint, CreateStmt, CreateTableAsStmt, Node } from 'libpg-query';
 import { normaliseSql } from '../core/checksum';
-import { parseDirectives } from '../core/directives';
+import { misspeltDirectives, parseDirectives } from '../core/directives';
 import { locate, splitStatements } from '../core/sql-split';
 import { alterCommands, nodeOf, tableKey } from './ast';
 import type { LintFindingData } from '../core/errors';
@@ -51,7 +51,7 @@ interface MigrationState {
  */
 export function lintMigration(input: LintInput, parse: ParseSql, schema: SchemaModel): FileLint {
   const { directives, problems } = parseDirectives(input.sql);
-  const found: LintFinding[] = problems.map((p) =>
+  const found: LintFinding[] = [...problems, ...misspeltDirectives(input.sql)].map((p) =>
     finding(p.message.startsWith('stagegate:allow') ? LintRuleId.ALLOW_NEEDS_REASON : LintRuleId.BAD_DIRECTIVE, input.file, p.line, 1, p.message),
   );
   for (const allow of directives.allow) {

@@ -92,4 +92,11 @@ describe('Unit: lint syntax errors', () => {
       ['syntax-error', 3],
     ]);
   });
+
+  it.each(['-- stagegate no-transaction', '-- Stagegate:no-transaction', '--STAGEGATE:depends-on shop/0001_a'])('reports %j, which is read as no directive, at its line', (comment) => {
+    // Act
+    const report = lintOne(`-- adds the index\n${comment}\nSELECT 1;`);
+    // Assess
+    expect(report.findings).toEqual([expect.objectContaining({ rule: 'bad-directive', line: 2, message: expect.stringContaining('looks like a directive') })]);
+  });
 });
