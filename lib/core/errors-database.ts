@@ -76,7 +76,8 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
 }
 
 /**
- * `file:line[:column]: <Postgres' message> [SQLSTATE x]`, then the
+ * `file:line[:column]: <Postgres' message> [SQLSTATE x]` (`the COMMIT of file: …`
+ * when the commit failed), then the
  * explanation's summary and live state on a line of their own when there is one.
  *
  * @example
@@ -85,7 +86,10 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
 export function failureText(failure: MigrationFailure): string {
   const sqlstate = failure.sqlstate ? ` [SQLSTATE ${failure.sqlstate}]` : '';
   const explained = failure.explanation ? `\n${failure.explanation.summary} ${failure.explanation.liveState}` : '';
-  return `${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}${explained}`;
+  // A failing COMMIT (a deferred constraint) is at no line of the file.
+  const commit = failure.statement === 'COMMIT' && failure.column === null;
+  const place = commit ? `the COMMIT of ${failure.file}` : `${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}`;
+  return `${place}: ${failure.pgMessage}${sqlstate}${explained}`;
 }
 
 function failedRevertRemedy(id: string, noTransaction: boolean): string {
