@@ -97,6 +97,21 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
       expect(await schemaOf('second')).toEqual(['public']);
     });
 
+    it('do not reach the next migration of a rehearsal either, which then agrees with the run', async () => {
+      // Prepare
+      const folder = ws.migrations({
+        'app/0001_first.sql': "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.first (id int);\n",
+        'app/0002_second.sql': 'CREATE TABLE second (id int);\n',
+      });
+
+      // Act
+      const rehearsed = await runOnFolder(folder, db.url, { action: 'plan', rehearse: true });
+
+      // Assess
+      expect(rehearsed.status).toBe('rehearsed');
+      expect(await schemaOf('second')).toEqual([]);
+    });
+
     it('do not reach the next migration of the run: SET statement_timeout', async () => {
       // Prepare
       const folder = ws.migrations({ 'app/0001_first.sql': "SET statement_timeout = '1ms';\n", 'app/0002_second.sql': 'SELECT pg_sleep(0.2);\n' });
