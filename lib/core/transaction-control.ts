@@ -75,3 +75,20 @@ const DISCARD = /^(?:rollback|abort)\b(?!(?:\s+(?:work|transaction))?\s+(?:to|pr
 export function discardingRollbackIn(statements: readonly SqlStatement[]): SqlStatement | null {
   return statements.find((statement) => DISCARD.test(statementHead(statement.sql))) ?? null;
 }
+
+/**
+ * The first statement that starts with a psql meta-command (`\connect`,
+ * `\set`, pg_dump's `\restrict`), and the command's line, or null. Only
+ * psql reads those; the server sees a backslash where SQL must start.
+ *
+ * @example
+ * psqlMetaCommandIn(splitStatements('\\connect app\ncreate table t (id int);'))?.command; // → '\\connect app'
+ */
+export function psqlMetaCommandIn(statements: readonly SqlStatement[]): { statement: SqlStatement; command: string } | null {
+  for (const statement of statements) {
+    const head = statementHead(statement.sql);
+    if (head.startsWith('\\')) return { statement, command: (head.split(/\r?\n/, 1)[0] as string).trim() };
+  }
+  return null;
+}
+

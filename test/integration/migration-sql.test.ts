@@ -189,4 +189,17 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
     expect((error as MigrationFailedError).failure).toMatchObject({ line: 8, column: null, sqlstate: 'P0001', pgMessage: 'no items' });
     expect(error.message).toContain('app/0001_item.sql:8: no items');
   });
+
+  it('refuses a psql meta-command before running any of the migration, naming it and its line', async () => {
+    // Prepare: a no-transaction migration would otherwise have run its first statement
+    const folder = ws.migrations({ 'app/0001_dump.sql': '-- stagegate:no-transaction\nCREATE TABLE item (id int);\n\\connect other\nCREATE TABLE other_item (id int);\n' });
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+    // Assess
+    expect((error as MigrationFailedError).failure).toMatchObject({ line: 3, sqlstate: null, refused: true, pgMessage: expect.stringContaining('"\\connect other" is a psql meta-command') });
+    expect(await db.query("select to_regclass('item')::text as t")).toEqual([{ t: null }]);
+    expect(await db.query('select id from stagegate.migrations')).toEqual([]);
+  });
 });

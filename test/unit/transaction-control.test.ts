@@ -1,5 +1,5 @@
 import { splitStatements } from '../../lib/core/sql-split';
-import { copyFromStdinIn, discardingRollbackIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
+import { copyFromStdinIn, discardingRollbackIn, psqlMetaCommandIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
 
 describe('transactionControlIn', () => {
   it('finds the first statement that controls the transaction, behind comments, in capitals', () => {
@@ -58,5 +58,18 @@ describe('discardingRollbackIn', () => {
 
   it.each(['rollback to savepoint s', 'ROLLBACK TO s', 'rollback work to savepoint s', "rollback prepared 'x'", 'select 1 as rollback'])('finds none in %j', (sql) => {
     expect(discardingRollbackIn(splitStatements(`${sql};`))).toBeNull();
+  });
+});
+
+describe('psqlMetaCommandIn', () => {
+  it.each([
+    ['\\connect other\ncreate table t (id int);', '\\connect other'],
+    ["create table t (id int);\n-- from pg_dump\n\\restrict abc123\nset search_path = '';", '\\restrict abc123'],
+  ])('finds the meta-command of %j', (sql, command) => {
+    expect(psqlMetaCommandIn(splitStatements(sql))?.command).toBe(command);
+  });
+
+  it('finds none where a backslash is inside a string', () => {
+    expect(psqlMetaCommandIn(splitStatements("select E'\\\\n', '\\connect';"))).toBeNull();
   });
 });

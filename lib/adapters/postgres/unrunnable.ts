@@ -4,7 +4,7 @@
  */
 import { MigrationFailedError } from '../../core/errors';
 import type { SqlStatement } from '../../core/sql-split';
-import { copyFromStdinIn, discardingRollbackIn } from '../../core/transaction-control';
+import { copyFromStdinIn, discardingRollbackIn, psqlMetaCommandIn } from '../../core/transaction-control';
 import { migrationFailedError } from './errors';
 import type { Script } from './script';
 
@@ -21,8 +21,9 @@ export function refuseUnrunnable(script: Script): void {
 }
 
 /**
- * The error of a script that cannot run, or null when it can: `COPY … FROM
- * STDIN` waits for rows the client never sends, and a ROLLBACK in a
+ * The error of a script that cannot run, or null when it can: a psql
+ * meta-command is not SQL, `COPY … FROM STDIN` waits for rows the client
+ * never sends, and a ROLLBACK in a
  * transactional migration would discard its work yet have it recorded.
  *
  * @example
@@ -34,6 +35,10 @@ export function unrunnableError(script: Pick<Script, 'migration' | 'statements' 
   const copy = copyFromStdinIn(script.statements);
   if (copy) {
     return refuse('COPY … FROM STDIN takes its rows from the client, and stagegate sends none (the lines after it are not its data): write the rows as INSERT … VALUES, or COPY from a file the server can read', copy);
+  }
+  const meta = psqlMetaCommandIn(script.statements);
+  if (meta) {
+    return refuse(`"${meta.command}" is a psql meta-command, not SQL: stagegate sends the file's SQL to the server without psql, so remove it (the connection, its database and its settings are stagegate's)`, meta.statement);
   }
   const rollback = script.migration.directives.noTransaction ? null : discardingRollbackIn(script.statements);
   if (rollback) {
