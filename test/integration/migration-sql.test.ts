@@ -2,6 +2,8 @@
  * Migration files with SQL that is easy to get wrong: where a failure is
  * placed, and what a migration's own statements may leave behind them.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { MigrationFailedError } from '../../lib/core/errors';
 import { useTestDatabase } from '../support/database';
 import { failure } from '../support/failure';
@@ -201,5 +203,18 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
     expect((error as MigrationFailedError).failure).toMatchObject({ line: 3, sqlstate: null, refused: true, pgMessage: expect.stringContaining('"\\connect other" is a psql meta-command') });
     expect(await db.query("select to_regclass('item')::text as t")).toEqual([{ t: null }]);
     expect(await db.query('select id from stagegate.migrations')).toEqual([]);
+  });
+
+  it('refuses a file that is not UTF-8 instead of running its text with replacement characters', async () => {
+    // Prepare: Windows-1252 bytes, as an editor may save them
+    const folder = ws.migrations({ 'app/0001_item.sql': 'CREATE TABLE item (name text);\n' });
+    writeFileSync(join(folder, 'app/0002_seed.sql'), Buffer.from("-- seed\nINSERT INTO item VALUES ('caf\u00e9');\n", 'latin1'));
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+    // Assess
+    expect(error.code).toBe('MIGRATIONS_INVALID');
+    expect(error.details.problems).toEqual([expect.objectContaining({ code: 'UNREADABLE', file: 'app/0002_seed.sql', message: expect.stringContaining('not UTF-8 text (the first invalid byte is on line 2') })]);
   });
 });
