@@ -217,4 +217,37 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
     expect(error.code).toBe('MIGRATIONS_INVALID');
     expect(error.details.problems).toEqual([expect.objectContaining({ code: 'UNREADABLE', file: 'app/0002_seed.sql', message: expect.stringContaining('not UTF-8 text (the first invalid byte is on line 2') })]);
   });
+
+  describe('a no-transaction migration that opens a transaction of its own', () => {
+    const ledger = async (): Promise<unknown[]> => db.query("select id, state, error->>'code' as code from stagegate.migrations order by id");
+
+    it('that fails inside it: the row says failed and the run is recorded as failed', async () => {
+      // Prepare
+      const folder = ws.migrations({ 'app/0001_own.sql': '-- stagegate:no-transaction\nBEGIN;\nCREATE TABLE own (id int);\nSELECT no_such_column;\nCOMMIT;\n' });
+
+      // Act
+      const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+      // Assess
+      expect((error as MigrationFailedError).failure).toMatchObject({ line: 4, sqlstate: '42703' });
+      expect(await ledger()).toEqual([{ id: 'app/0001_own', state: 'failed', code: 'MIGRATION_FAILED' }]);
+      expect(await db.query('select outcome from stagegate.runs')).toEqual([{ outcome: 'failed' }]);
+    });
+
+    it('that never commits it: it fails, naming the BEGIN, instead of being recorded as applied with its work lost', async () => {
+      // Prepare
+      const folder = ws.migrations({
+        'app/0001_open.sql': '-- stagegate:no-transaction\nBEGIN;\nCREATE TABLE opened (id int);\n',
+        'app/0002_next.sql': 'CREATE TABLE next_one (id int);\n',
+      });
+
+      // Act
+      const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+      // Assess
+      expect((error as MigrationFailedError).failure).toMatchObject({ migration: 'app/0001_open', line: 2, statement: 'BEGIN' });
+      expect(await ledger()).toEqual([{ id: 'app/0001_open', state: 'failed', code: 'MIGRATION_FAILED' }]);
+      expect(await db.query("select to_regclass('opened')::text as opened, to_regclass('next_one')::text as next")).toEqual([{ opened: null, next: null }]);
+    });
+  });
 });

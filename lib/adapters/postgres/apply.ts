@@ -14,6 +14,8 @@ import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
 import { sessionRestoreQueries } from './session-restore';
 import { refuseUnrunnable } from './unrunnable';
+import type { SqlStatement } from '../../core/sql-split';
+import { statementHead } from '../../core/transaction-control';
 import { setTimeouts, timeoutsInForce, type LedgerChange, type Script, type Timeouts } from './script';
 
 /** Back to the session's own timeouts when it has some, else to the server's. */
@@ -42,6 +44,17 @@ async function runStatements(client: pg.Client, script: Script, transactional = 
     if (transactional && ownCommitLine === null && client.getTransactionStatus() === 'I') ownCommitLine = statement.line;
   }
 }
+
+/** Fails a script run outside a transaction that left one open: its own BEGIN without a COMMIT. */
+function assertNoOpenTransaction(client: pg.Client, script: Script): void {
+  if (client.getTransactionStatus() === 'I') return;
+  const begin = [...script.statements].reverse().find((statement) => OPENS_TRANSACTION.test(statementHead(statement.sql)));
+  const at = begin ?? (script.statements[script.statements.length - 1] as SqlStatement);
+  const reason = new Error('the script left a transaction of its own open (a BEGIN without a COMMIT): what it ran after the BEGIN is rolled back; end it with COMMIT, or drop the BEGIN');
+  throw migrationFailedError(reason, script.migration, at, script.reverting);
+}
+
+const OPENS_TRANSACTION = /^(?:begin|start\s+transaction)\b/i;
 
 /** Undoes the session settings the script changed (see `session-restore.ts`). */
 async function restoreSession(client: pg.Client, script: Script, session: Timeouts | undefined): Promise<void> {
@@ -149,7 +162,10 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
   try {
     await setTimeouts(client, script, false);
     await runStatements(client, script);
+    assertNoOpenTransaction(client, script);
   } catch (caught) {
+    // A transaction the migration opened itself (aborted by the failure, or never committed) would take the ledger's writes with it.
+    if (client.getTransactionStatus() !== 'I') await client.query('rollback').catch(() => undefined);
     // In autocommit, what ran before the failure stays, its settings too.
     await restoreSession(client, script, session).catch(() => undefined);
     await resetTimeouts(client, session);
