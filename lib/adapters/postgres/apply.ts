@@ -57,8 +57,8 @@ function assertNoOpenTransaction(client: pg.Client, script: Script): void {
 const OPENS_TRANSACTION = /^(?:begin|start\s+transaction)\b/i;
 
 /** Undoes the session settings the script changed (see `session-restore.ts`). */
-async function restoreSession(client: pg.Client, script: Script, session: Timeouts | undefined): Promise<void> {
-  for (const query of sessionRestoreQueries(script, session)) {
+async function restoreSession(client: pg.Client, script: Script, session: Timeouts | undefined, local?: Timeouts): Promise<void> {
+  for (const query of sessionRestoreQueries(script, session, local)) {
     await client.query(query).catch((error: unknown) => {
       throw databaseError(error, `restoring the session settings ${script.migration.id} changed`);
     });
@@ -101,7 +101,7 @@ async function sequentialTransaction(client: pg.Client, script: Script, session:
   if (!timeoutsInForce(session, script)) await setTimeouts(client, script, true);
   await runStatements(client, script, true);
   const durationMs = elapsedSince(started);
-  await restoreSession(client, script, session);
+  await restoreSession(client, script, session, script);
   const written = await client.query(change.query(durationMs)).catch((error: unknown) => {
     throw databaseError(error, change.doing);
   });

@@ -93,7 +93,7 @@ export async function pipelinedTransaction(
     ...(script.after ? [guardStep(migration.id, script.after)] : []),
     ...(withTimeouts ? [{ query: timeoutsQuery(script, true) }] : []),
     ...script.statements.map((statement) => ({ query: statement.sql, fail: (error: unknown) => migrationFailedError(error, migration, statement, reverting) })),
-    ...sessionRestoreQueries(script, session).map((query) => ({ query, fail: (error: unknown) => databaseError(error, `restoring the session settings ${migration.id} changed`) })),
+    ...sessionRestoreQueries(script, session, script).map((query) => ({ query, fail: (error: unknown) => databaseError(error, `restoring the session settings ${migration.id} changed`) })),
     { query: change.query(SERVER_MEASURED), fail: (error) => databaseError(error, change.doing) },
     // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
     { query: 'commit', fail: (error) => migrationFailedError(error, migration, null, reverting) },

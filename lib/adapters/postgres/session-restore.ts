@@ -25,14 +25,16 @@ const RESTORE_SETTINGS = `select pg_catalog.count(pg_catalog.set_config(s.name, 
 /**
  * The queries that restore the session after `script`'s statements, or none
  * when no statement changes a session setting (the usual case: nothing is sent).
- * `session`: the timeouts the session keeps, else the server's are restored.
+ * `session`: the timeouts the session keeps, else the server's are restored;
+ * `local`: the transaction's own timeouts, set again after them.
  *
  * @example
  * for (const query of sessionRestoreQueries(script, session)) await client.query(query);
  */
-export function sessionRestoreQueries(script: Pick<Script, 'statements'>, session: Timeouts | undefined): Array<string | pg.QueryConfig> {
+export function sessionRestoreQueries(script: Pick<Script, 'statements'>, session: Timeouts | undefined, local?: Timeouts): Array<string | pg.QueryConfig> {
   if (!changesSessionSettings(script.statements)) return [];
   const timeouts = session ? [timeoutsQuery(session, false)] : ['reset statement_timeout', 'reset lock_timeout'];
-  // `role` is not listed in pg_settings; RESET ROLE goes back to the session's own.
-  return ['reset role', ...timeouts, RESTORE_SETTINGS];
+  // `role` is not listed in pg_settings; RESET ROLE goes back to the session's own. The
+  // transaction's own timeouts (capped to a deadline) then hold again for its ledger row and commit.
+  return ['reset role', ...timeouts, RESTORE_SETTINGS, ...(local ? [timeoutsQuery(local, true)] : [])];
 }
