@@ -1,5 +1,6 @@
 import type { Directives } from './migration';
 import { isMigrationId } from './migration';
+import { isQuotedAt } from './sql-split';
 
 /** A directive problem, with its 1-based line. */
 export interface DirectiveProblem {
@@ -48,12 +49,21 @@ export function parseDirectives(sql: string): ParsedDirectives {
     if (!match) continue;
     const line = index + 1;
     if (!inHeader) {
+      // A line of a string or a routine's body is text, not a comment of the file.
+      if (isQuotedAt(sql, lineStart(sql, index))) continue;
       problems.push({ line, message: `directive "${text}" comes after the first SQL statement and would be ignored; move it to the comment lines at the top of the file` });
       continue;
     }
     applyDirective(match[1] as string, (match[2] as string).trim(), line, directives, problems);
   }
   return { directives, problems };
+}
+
+/** The offset of line `index` (0-based) of `sql`; lines end at `\r\n`, `\r` or `\n`. */
+function lineStart(sql: string, index: number): number {
+  const breaks = /\r\n?|\n/g;
+  for (let line = 0; line < index; line += 1) if (!breaks.exec(sql)) return sql.length;
+  return breaks.lastIndex;
 }
 
 /** Reads a header line of a block comment open `depth` deep: the depth after it, and the text after its end. */
@@ -124,7 +134,7 @@ export function misspeltDirectives(sql: string): DirectiveProblem[] {
   const problems: DirectiveProblem[] = [];
   sql.split(/\r\n?|\n/).forEach((raw, index) => {
     const text = raw.trim();
-    if (LOOKALIKE.test(text) && !DIRECTIVE.test(text)) {
+    if (LOOKALIKE.test(text) && !DIRECTIVE.test(text) && !isQuotedAt(sql, lineStart(sql, index))) {
       problems.push({ line: index + 1, message: `"${text}" looks like a directive but is not read as one: write it as -- stagegate:<directive> (lowercase, with the colon), or reword the comment` });
     }
   });

@@ -30,3 +30,21 @@ describe('Function: parseDirectives', () => {
     expect(problems).toEqual([{ line: 2, message: expect.stringContaining('comes after the first SQL statement') }]);
   });
 });
+
+describe('Function: parseDirectives, below the header', () => {
+  it.each([
+    ['a function body', "CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n-- stagegate:no-transaction is not for this body\nRETURN 1;\nEND $$;\n"],
+    ['a string', "INSERT INTO note VALUES ('see:\n-- stagegate:irreversible\n');\n"],
+    ['a block comment', 'SELECT 1;\n/* old header:\n-- stagegate:no-transaction\n*/\n'],
+  ])('reads a line inside %s as text, not as a misplaced directive', (_name, sql) => {
+    expect(parseDirectives(sql).problems).toEqual([]);
+  });
+
+  it('still reports a misplaced directive comment between or inside statements', () => {
+    // Act
+    const { problems } = parseDirectives("SELECT 'a';\r\n-- stagegate:no-transaction\r\nCREATE TABLE t (\n  -- stagegate:irreversible\n  id int);\n");
+
+    // Assess
+    expect(problems.map((p) => p.line)).toEqual([2, 4]);
+  });
+});
