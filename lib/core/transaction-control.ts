@@ -92,3 +92,19 @@ export function psqlMetaCommandIn(statements: readonly SqlStatement[]): { statem
   return null;
 }
 
+/** `DEALLOCATE [PREPARE] ALL` and `DISCARD ALL | PLANS`: they drop the session's prepared statements. */
+const DROPS_PREPARED = /^(?:deallocate\s+(?:prepare\s+)?all|discard\s+(?:all|plans))\b/i;
+
+/**
+ * The first statement that drops every prepared statement of the session, or
+ * null. The engine's session prepares its ledger queries once; behind such a
+ * statement they would be missing.
+ *
+ * @example
+ * preparedStatementsDroppedIn(splitStatements('deallocate all;'))?.line; // → 1
+ * preparedStatementsDroppedIn(splitStatements('prepare q as select 1;\ndeallocate q;')); // → null
+ */
+export function preparedStatementsDroppedIn(statements: readonly SqlStatement[]): SqlStatement | null {
+  return statements.find((statement) => DROPS_PREPARED.test(statementHead(statement.sql))) ?? null;
+}
+

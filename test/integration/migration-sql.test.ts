@@ -250,4 +250,20 @@ describe('Integration: migration SQL on a real PostgreSQL', () => {
       expect(await db.query("select to_regclass('opened')::text as opened, to_regclass('next_one')::text as next")).toEqual([{ opened: null, next: null }]);
     });
   });
+
+  it('refuses DEALLOCATE ALL before running any of the migration: the session\'s ledger queries would be gone for the next one', async () => {
+    // Prepare: the first migration prepares the session's ledger query; the second would drop it under the third
+    const folder = ws.migrations({
+      'app/0001_first.sql': 'CREATE TABLE first (id int);\n',
+      'app/0002_drop.sql': 'PREPARE mine AS SELECT 1;\nDEALLOCATE ALL;\n',
+      'app/0003_third.sql': 'CREATE TABLE third (id int);\n',
+    });
+
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+    // Assess
+    expect((error as MigrationFailedError).failure).toMatchObject({ migration: 'app/0002_drop', line: 2, refused: true });
+    expect(await db.query('select id from stagegate.migrations')).toEqual([{ id: 'app/0001_first' }]);
+  });
 });

@@ -1,5 +1,5 @@
 import { splitStatements } from '../../lib/core/sql-split';
-import { copyFromStdinIn, discardingRollbackIn, psqlMetaCommandIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
+import { copyFromStdinIn, discardingRollbackIn, preparedStatementsDroppedIn, psqlMetaCommandIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
 
 describe('transactionControlIn', () => {
   it('finds the first statement that controls the transaction, behind comments, in capitals', () => {
@@ -71,5 +71,15 @@ describe('psqlMetaCommandIn', () => {
 
   it('finds none where a backslash is inside a string', () => {
     expect(psqlMetaCommandIn(splitStatements("select E'\\\\n', '\\connect';"))).toBeNull();
+  });
+});
+
+describe('preparedStatementsDroppedIn', () => {
+  it.each(['deallocate all', 'DEALLOCATE PREPARE ALL', 'discard all', 'Discard Plans'])('finds %j', (sql) => {
+    expect(preparedStatementsDroppedIn(splitStatements(`select 1;\n${sql};\n`))?.line).toBe(2);
+  });
+
+  it.each(['deallocate q', 'discard temp', 'discard sequences', 'select 1 as deallocate'])('finds none in %j', (sql) => {
+    expect(preparedStatementsDroppedIn(splitStatements(`${sql};`))).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
  */
 import { MigrationFailedError } from '../../core/errors';
 import type { SqlStatement } from '../../core/sql-split';
-import { copyFromStdinIn, discardingRollbackIn, psqlMetaCommandIn } from '../../core/transaction-control';
+import { copyFromStdinIn, discardingRollbackIn, preparedStatementsDroppedIn, psqlMetaCommandIn } from '../../core/transaction-control';
 import { migrationFailedError } from './errors';
 import type { Script } from './script';
 
@@ -23,7 +23,7 @@ export function refuseUnrunnable(script: Script): void {
 /**
  * The error of a script that cannot run, or null when it can: a psql
  * meta-command is not SQL, `COPY … FROM STDIN` waits for rows the client
- * never sends, and a ROLLBACK in a
+ * never sends, `DEALLOCATE ALL` drops the ledger's prepared queries, and a ROLLBACK in a
  * transactional migration would discard its work yet have it recorded.
  *
  * @example
@@ -39,6 +39,10 @@ export function unrunnableError(script: Pick<Script, 'migration' | 'statements' 
   const meta = psqlMetaCommandIn(script.statements);
   if (meta) {
     return refuse(`"${meta.command}" is a psql meta-command, not SQL: stagegate sends the file's SQL to the server without psql, so remove it (the connection, its database and its settings are stagegate's)`, meta.statement);
+  }
+  const dropped = preparedStatementsDroppedIn(script.statements);
+  if (dropped) {
+    return refuse("it drops every prepared statement of the session, including those stagegate's session keeps for the ledger: DEALLOCATE only the statements the migration PREPAREd, by name", dropped);
   }
   const rollback = script.migration.directives.noTransaction ? null : discardingRollbackIn(script.statements);
   if (rollback) {
