@@ -19,6 +19,12 @@ export interface ApplyRequest {
   lockTimeoutMs: number;
   /** Value for `statement_timeout` during this migration, in ms (0 = none). */
   statementTimeoutMs: number;
+  /**
+   * Set when the engine sends this migration before the answer of the one
+   * before it (`behind`, sent just before on the same session) came: it must
+   * not run unless that one committed, even if that one has failed already.
+   */
+  behind?: string;
 }
 
 /** One transactional migration to rehearse: run for real, then rolled back with the rest. */

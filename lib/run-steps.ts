@@ -42,7 +42,7 @@ interface Sent {
 }
 
 /** Sends a migration or reverse step now, with timeouts capped to the time left now. */
-function send(ctx: StepContext, step: PlanStep): Sent {
+function send(ctx: StepContext, step: PlanStep, behind?: string): Sent {
   const { migration } = step;
   const remaining = remainingMs(ctx);
   const statementTimeoutMs = capTimeout(ctx.statementTimeoutMs, remaining);
@@ -51,7 +51,7 @@ function send(ctx: StepContext, step: PlanStep): Sent {
   const done =
     step.kind === 'revert'
       ? ctx.session.revert({ migration, statements, rows: step.rows, runId: ctx.runId, ...timeouts })
-      : ctx.session.apply({ migration, statements, bundleId: ctx.bundleId, runId: ctx.runId, appliedBy: ctx.actor, ...timeouts });
+      : ctx.session.apply({ migration, statements, bundleId: ctx.bundleId, runId: ctx.runId, appliedBy: ctx.actor, ...timeouts, ...(behind ? { behind } : {}) });
   return { outcome: settle(done), remaining, statementTimeoutMs, statements: statements.length };
 }
 
@@ -78,7 +78,7 @@ function lookAhead(ctx: StepContext, step: PlanStep, current: Sent, next: PlanSt
     const needed = Math.max(ctx.statementTimeoutMs, ctx.lockTimeoutMs);
     if (ctx.statementTimeoutMs === 0 || remaining - longest < needed) return null;
   }
-  return send(ctx, next);
+  return send(ctx, next, step.migration.id);
 }
 
 /**

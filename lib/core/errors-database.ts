@@ -18,6 +18,10 @@ export interface MigrationFailure {
   connectionLost?: true;
   /** Set when the migration's reverse script failed (`migrate --to`); `file` is the `.down.sql`. */
   reverting?: true;
+  /** The line of the migration's own COMMIT that ended its transaction before the failure: what ran up to it stays committed. */
+  ownCommitLine?: number;
+  /** Set when stagegate refused the script before running any of it (e.g. `COPY … FROM STDIN`): the ledger was not touched. */
+  refused?: true;
   /** Postgres' object fields of the error (schema, table, column, constraint), when it sent them. */
   pgObject?: PgObjectFields;
   /** What the live database held about the objects concerned, looked up after the failure. */
@@ -29,10 +33,15 @@ export interface MigrationFailure {
 /** SQLSTATEs whose failures get their own advice. */
 const LOCK_NOT_AVAILABLE = '55P03';
 const QUERY_CANCELED = '57014';
+/** "cannot run inside a transaction block": CREATE INDEX CONCURRENTLY, VACUUM, ALTER TYPE ... ADD VALUE before 12, ... */
+const ACTIVE_SQL_TRANSACTION = '25001';
 
 /** What to do after a failed migration: it depends on how it ran and how it failed. */
 function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean): string {
   const id = failure.migration;
+  if (failure.refused) {
+    return `Nothing of ${failure.reverting ? 'the reverse script' : 'the migration'} ran and the ledger was not touched; migrations before it stay as they were. Fix ${failure.file} as the message says and run again.`;
+  }
   if (failure.reverting) return failedRevertRemedy(id, noTransaction);
   if (noTransaction) {
     return (
@@ -41,6 +50,12 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
     );
   }
   const kept = 'migrations before it stay applied';
+  if (failure.ownCommitLine !== undefined) {
+    return (
+      `The migration's own COMMIT at ${failure.file}:${failure.ownCommitLine} committed what ran before it (and what ran after it outside a transaction block): that stays, without a ledger row, so the next run runs the whole migration again; ${kept}. ` +
+      'Undo what it committed (or make those statements idempotent), fix the migration, and run again; better, split it where it commits into two migrations and drop the COMMIT.'
+    );
+  }
   if (failure.connectionLost && failure.statement === 'COMMIT') {
     return `The connection was lost while committing: the migration and its ledger row were committed together or not at all, and ${kept}. Run \`stagegate status\` (or simply run again): the next run sees which and carries on.`;
   }
@@ -51,6 +66,9 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
     const holders = failure.explanation ? `${failure.explanation.liveState} ` : 'Find the blocking session in pg_stat_activity (pg_blocking_pids), ';
     return `Another session held a lock this migration needed for longer than lock_timeout allows (--lock-timeout, STAGEGATE_LOCK_TIMEOUT_MS). The migration was rolled back and left no trace; ${kept}. ${holders}Let it finish or end it, and run again.`;
   }
+  if (failure.sqlstate === ACTIVE_SQL_TRANSACTION) {
+    return `The statement cannot run inside a transaction, and this migration runs in one. The migration was rolled back and left no trace; ${kept}. Move the statement into a migration of its own whose first line is \`-- stagegate:no-transaction\` (one statement per such migration), and run again.`;
+  }
   if (failure.sqlstate === QUERY_CANCELED) {
     return `The statement was cancelled: it ran longer than statement_timeout (--statement-timeout, STAGEGATE_STATEMENT_TIMEOUT_MS, capped to the time left before a deadline) or was cancelled by an operator. The migration was rolled back and left no trace; ${kept}. Run again with more time, or make the migration faster.`;
   }
@@ -58,7 +76,8 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
 }
 
 /**
- * `file:line[:column]: <Postgres' message> [SQLSTATE x]`, then the
+ * `file:line[:column]: <Postgres' message> [SQLSTATE x]` (`the COMMIT of file: …`
+ * when the commit failed), then the
  * explanation's summary and live state on a line of their own when there is one.
  *
  * @example
@@ -67,7 +86,10 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
 export function failureText(failure: MigrationFailure): string {
   const sqlstate = failure.sqlstate ? ` [SQLSTATE ${failure.sqlstate}]` : '';
   const explained = failure.explanation ? `\n${failure.explanation.summary} ${failure.explanation.liveState}` : '';
-  return `${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}: ${failure.pgMessage}${sqlstate}${explained}`;
+  // A failing COMMIT (a deferred constraint) is at no line of the file.
+  const commit = failure.statement === 'COMMIT' && failure.column === null;
+  const place = commit ? `the COMMIT of ${failure.file}` : `${failure.file}:${failure.line}${failure.column ? `:${failure.column}` : ''}`;
+  return `${place}: ${failure.pgMessage}${sqlstate}${explained}`;
 }
 
 function failedRevertRemedy(id: string, noTransaction: boolean): string {

@@ -31,6 +31,35 @@ for (const c of ' \t\n\v\f\r') KINDS[c.charCodeAt(0)] = SPACE;
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_') KINDS[c.charCodeAt(0)] = WORD;
 for (const c of `-/;'"$()`) KINDS[c.charCodeAt(0)] = SPECIAL;
 
+/**
+ * True when `offset` lies inside a string, quoted identifier, dollar-quoted
+ * body or block comment of `text` (not on its opening character), read the
+ * way {@link splitStatements} reads them. For the rare question whether a line
+ * that looks like a directive is text rather than a comment.
+ *
+ * @example
+ * isQuotedAt("SELECT '\n-- x\n';", 9); // true
+ * isQuotedAt('SELECT 1;\n-- x', 10); // false
+ */
+export function isQuotedAt(text: string, offset: number): boolean {
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  while (i < text.length && i <= offset) {
+    const c = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    let end = i + 1;
+    if (c === DASH && next === DASH) end = skipLineComment(text, i + 2);
+    else if (c === SLASH && next === STAR) end = skipBlockComment(text, i + 2);
+    else if (c === QUOTE) end = isEscapeString(text, i) ? skipEscapeString(text, i + 1) : skipQuoted(text, i + 1, c);
+    else if (c === DOUBLE_QUOTE) end = skipQuoted(text, i + 1, c);
+    else if (c === DOLLAR) end = skipDollarQuote(text, i);
+    const quoted = end < 0 || (end > i + 1 && !(c === DASH && next === DASH));
+    if (quoted && offset > i && (end < 0 || offset < end)) return true;
+    if (end < 0) return false;
+    i = end;
+  }
+  return false;
+}
+
 /** Progress through a routine header, `CREATE [OR REPLACE] FUNCTION|PROCEDURE`, word by word. */
 const Header = { START: 0, CREATE: 1, OR: 2, REPLACE: 3, ROUTINE: 4, OTHER: 5 } as const;
 type Header = (typeof Header)[keyof typeof Header];

@@ -43,3 +43,68 @@ export function transactionControlIn(statements: readonly SqlStatement[]): Trans
   }
   return null;
 }
+
+/** `COPY <table> [(<columns>)] FROM STDIN`: its rows must come from the client. */
+const NAME = String.raw`(?:"(?:[^"]|"")*"|[^\s("]+)`;
+const COPY_FROM_STDIN = new RegExp(String.raw`^copy\s+${NAME}(?:\s*\.\s*${NAME})?\s*(?:\([^)]*\)\s*)?from\s+stdin\b`, 'i');
+
+/**
+ * The first statement that is `COPY … FROM STDIN`, or null. Its rows would
+ * have to be sent by the client, as psql sends the lines after it; the engine
+ * runs statements only, so such a statement cannot work in a migration.
+ *
+ * @example
+ * copyFromStdinIn(splitStatements('create table t (id int);\ncopy t (id) from stdin;\n'))?.line; // → 2
+ */
+export function copyFromStdinIn(statements: readonly SqlStatement[]): SqlStatement | null {
+  return statements.find((statement) => COPY_FROM_STDIN.test(statementHead(statement.sql))) ?? null;
+}
+
+/** ROLLBACK or ABORT of the whole transaction (not `ROLLBACK TO SAVEPOINT`, not `ROLLBACK PREPARED`). */
+const DISCARD = /^(?:rollback|abort)\b(?!(?:\s+(?:work|transaction))?\s+(?:to|prepared)\b)/i;
+
+/**
+ * The first statement that rolls back the whole transaction, or null. In a
+ * transactional migration it would discard what ran before it, and what
+ * follows would run on its own and be recorded as applied.
+ *
+ * @example
+ * discardingRollbackIn(splitStatements('create table t (id int);\nrollback;\n'))?.line; // → 2
+ * discardingRollbackIn(splitStatements('savepoint s;\nrollback to savepoint s;\n')); // → null
+ */
+export function discardingRollbackIn(statements: readonly SqlStatement[]): SqlStatement | null {
+  return statements.find((statement) => DISCARD.test(statementHead(statement.sql))) ?? null;
+}
+
+/**
+ * The first statement that starts with a psql meta-command (`\connect`,
+ * `\set`, pg_dump's `\restrict`), and the command's line, or null. Only
+ * psql reads those; the server sees a backslash where SQL must start.
+ *
+ * @example
+ * psqlMetaCommandIn(splitStatements('\\connect app\ncreate table t (id int);'))?.command; // → '\\connect app'
+ */
+export function psqlMetaCommandIn(statements: readonly SqlStatement[]): { statement: SqlStatement; command: string } | null {
+  for (const statement of statements) {
+    const head = statementHead(statement.sql);
+    if (head.startsWith('\\')) return { statement, command: (head.split(/\r?\n/, 1)[0] as string).trim() };
+  }
+  return null;
+}
+
+/** `DEALLOCATE [PREPARE] ALL` and `DISCARD ALL | PLANS`: they drop the session's prepared statements. */
+const DROPS_PREPARED = /^(?:deallocate\s+(?:prepare\s+)?all|discard\s+(?:all|plans))\b/i;
+
+/**
+ * The first statement that drops every prepared statement of the session, or
+ * null. The engine's session prepares its ledger queries once; behind such a
+ * statement they would be missing.
+ *
+ * @example
+ * preparedStatementsDroppedIn(splitStatements('deallocate all;'))?.line; // → 1
+ * preparedStatementsDroppedIn(splitStatements('prepare q as select 1;\ndeallocate q;')); // → null
+ */
+export function preparedStatementsDroppedIn(statements: readonly SqlStatement[]): SqlStatement | null {
+  return statements.find((statement) => DROPS_PREPARED.test(statementHead(statement.sql))) ?? null;
+}
+

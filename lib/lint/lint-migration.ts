@@ -1,7 +1,8 @@
 import type { AlterTableStmt, Constraint, CreateStmt, CreateTableAsStmt, Node } from 'libpg-query';
 import { normaliseSql } from '../core/checksum';
-import { parseDirectives } from '../core/directives';
-import { locate, splitStatements } from '../core/sql-split';
+import { misspeltDirectives, parseDirectives } from '../core/directives';
+import { locate, splitStatements, type SqlStatement } from '../core/sql-split';
+import { copyFromStdinIn, psqlMetaCommandIn } from '../core/transaction-control';
 import { alterCommands, nodeOf, tableKey } from './ast';
 import type { LintFindingData } from '../core/errors';
 import type { ParseSql } from './parse-sql';
@@ -51,7 +52,7 @@ interface MigrationState {
  */
 export function lintMigration(input: LintInput, parse: ParseSql, schema: SchemaModel): FileLint {
   const { directives, problems } = parseDirectives(input.sql);
-  const found: LintFinding[] = problems.map((p) =>
+  const found: LintFinding[] = [...problems, ...misspeltDirectives(input.sql)].map((p) =>
     finding(p.message.startsWith('stagegate:allow') ? LintRuleId.ALLOW_NEEDS_REASON : LintRuleId.BAD_DIRECTIVE, input.file, p.line, 1, p.message),
   );
   for (const allow of directives.allow) {
@@ -84,13 +85,23 @@ function parsedStatements(input: LintInput, parse: ParseSql, found: LintFinding[
   const text = normaliseSql(input.sql);
   const whole = parse(text);
   if (whole.ok) return whole.stmts.map((s) => ({ node: s.node, ...locate(text, s.offset) }));
-  return splitStatements(text).flatMap((statement) => {
+  const statements = splitStatements(text);
+  return statements.flatMap((statement, index) => {
     const parsed = parse(statement.sql);
     if (parsed.ok) return parsed.stmts.map((s) => ({ node: s.node, ...locate(text, statement.offset + s.offset) }));
     const at = locate(text, statement.offset + parsed.position);
-    found.push(finding(LintRuleId.SYNTAX_ERROR, input.file, at.line, at.column, parsed.message));
+    found.push(finding(LintRuleId.SYNTAX_ERROR, input.file, at.line, at.column, `${parsed.message}${psqlOnly(statement, statements[index - 1])}`));
     return [];
   });
+}
+
+/** Why a statement the parser refused is psql's, not SQL: a meta-command, or the rows after `COPY … FROM STDIN`. */
+function psqlOnly(statement: SqlStatement, before: SqlStatement | undefined): string {
+  const meta = psqlMetaCommandIn([statement]);
+  if (meta) return `: "${meta.command}" is a psql meta-command, which stagegate does not run; remove it`;
+  const copy = before ? copyFromStdinIn([before]) : null;
+  if (copy) return `: these are the rows of the COPY … FROM STDIN on line ${copy.line}, which only psql sends; write them as INSERT … VALUES`;
+  return '';
 }
 
 function checkStatement(

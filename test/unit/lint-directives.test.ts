@@ -92,4 +92,27 @@ describe('Unit: lint syntax errors', () => {
       ['syntax-error', 3],
     ]);
   });
+
+  it.each(['-- stagegate no-transaction', '-- Stagegate:no-transaction', '--STAGEGATE:depends-on shop/0001_a'])('reports %j, which is read as no directive, at its line', (comment) => {
+    // Act
+    const report = lintOne(`-- adds the index\n${comment}\nSELECT 1;`);
+    // Assess
+    expect(report.findings).toEqual([expect.objectContaining({ rule: 'bad-directive', line: 2, message: expect.stringContaining('looks like a directive') })]);
+  });
+});
+
+describe('Unit: lint of psql-only lines (as in pg_dump output)', () => {
+  it('says a meta-command and the rows of COPY ... FROM STDIN are psql\'s, at their lines', () => {
+    // Prepare
+    const sql = "\\restrict k3y\nSET client_encoding = 'UTF8';\nCREATE TABLE item (id int, name text);\nCOPY item (id, name) FROM stdin;\n1\tone\n\\.\n";
+
+    // Act
+    const report = lintOne(sql);
+
+    // Assess
+    expect(report.findings).toEqual([
+      expect.objectContaining({ rule: 'syntax-error', line: 1, message: expect.stringContaining('"\\restrict k3y" is a psql meta-command') }),
+      expect.objectContaining({ rule: 'syntax-error', line: 5, message: expect.stringContaining('rows of the COPY … FROM STDIN on line 4') }),
+    ]);
+  });
 });

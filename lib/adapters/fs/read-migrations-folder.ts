@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceFile } from '../../core/catalog';
@@ -27,7 +28,9 @@ export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
   return Promise.all(
     paths.map(async (path): Promise<SourceFile> => {
       try {
-        return { path, content: await readFile(join(dir, path), 'utf8') };
+        const bytes = await readFile(join(dir, path));
+        // Decoding would silently turn each invalid byte into U+FFFD, and that text would run.
+        return isUtf8(bytes) ? { path, content: bytes.toString('utf8') } : { path, error: notUtf8(bytes) };
       } catch (error) {
         return { path, error: (error as Error).message };
       }
@@ -41,4 +44,11 @@ async function isNotFolder(path: string): Promise<boolean> {
     (found) => !found.isDirectory(),
     () => false,
   );
+}
+
+/** Why a file that is not UTF-8 cannot be used, with the line of its first invalid byte. */
+function notUtf8(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  const line = text.slice(0, Math.max(0, text.indexOf('\uFFFD'))).split(/\r\n?|\n/).length;
+  return `it is not UTF-8 text (the first invalid byte is on line ${line}; saved as Latin-1 or Windows-1252?): save it as UTF-8, or its text would run altered`;
 }

@@ -62,14 +62,16 @@ export class ApplyChain {
    * migration before it, whose commit `start`'s transaction must require
    * (null when nothing is pending before it); `start` calls `written` once its
    * messages are on the wire, and a later pipelined migration may then follow.
+   * `behind`: the id of the migration before it, when this one was asked for
+   * without that one's answer; if that one has failed already, this one is not run.
    */
-  add<T>(id: string, pipelined: boolean, start: (after: string | null, written: () => void) => Promise<T>): Promise<T> {
+  add<T>(id: string, pipelined: boolean, start: (after: string | null, written: () => void) => Promise<T>, behind?: string): Promise<T> {
     const previous = this.last;
     let markWritten: () => void = () => undefined;
     const link: Link = { id, pipelined, written: new Promise<void>((resolve) => (markWritten = resolve)), committed: Promise.resolve(false), settled: false };
     const run = (async (): Promise<T> => {
       try {
-        return await start(await this.turn(id, pipelined, previous), markWritten);
+        return await start(await this.turn(id, pipelined, previous, behind), markWritten);
       } finally {
         // Before anyone awaiting it resumes: a migration asked for after this one settled stands on its own.
         link.settled = true;
@@ -85,9 +87,14 @@ export class ApplyChain {
   }
 
   /** Waits for the migration's turn; returns the id its transaction must follow, if any. */
-  private async turn(id: string, pipelined: boolean, previous: Link | null): Promise<string | null> {
-    // Called after the previous one settled: it is not pending, and this one stands on its own.
-    if (previous === null || previous.settled) return null;
+  private async turn(id: string, pipelined: boolean, previous: Link | null, behind: string | undefined): Promise<string | null> {
+    if (previous === null) return null;
+    // Called after the previous one settled: it is not pending, and this one stands on its own,
+    // unless it was sent behind it without its answer (`behind`) and that one did not commit.
+    if (previous.settled) {
+      if (behind === previous.id && !(await previous.committed)) throw notRunError(id, previous.id);
+      return null;
+    }
     if (pipelined && previous.pipelined) {
       await previous.written;
       return previous.id;

@@ -12,6 +12,10 @@ import { withFacts } from './failure-facts';
 import type { LedgerTables } from './ledger';
 import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
+import { sessionRestoreQueries } from './session-restore';
+import { refuseUnrunnable } from './unrunnable';
+import type { SqlStatement } from '../../core/sql-split';
+import { statementHead } from '../../core/transaction-control';
 import { setTimeouts, timeoutsInForce, type LedgerChange, type Script, type Timeouts } from './script';
 
 /** Back to the session's own timeouts when it has some, else to the server's. */
@@ -21,14 +25,43 @@ async function resetTimeouts(client: pg.Client, session: Timeouts | undefined): 
   await reset.catch(() => undefined);
 }
 
-/** Runs each statement on its own, without parameters (the simple protocol, as psql does). */
-async function runStatements(client: pg.Client, script: Script): Promise<void> {
+/**
+ * Runs each statement on its own, without parameters (the simple protocol, as
+ * psql does). In a transaction (`transactional`), a statement of the migration
+ * may end it (its own COMMIT): a later failure then says that what ran before
+ * stays committed (`ownCommitLine`), as the migration's rollback cannot undo it.
+ */
+async function runStatements(client: pg.Client, script: Script, transactional = false): Promise<void> {
+  let ownCommitLine: number | null = null;
   for (const statement of script.statements) {
     try {
       await client.query(statement.sql);
     } catch (error) {
-      throw migrationFailedError(error, script.migration, statement, script.reverting);
+      const failed = migrationFailedError(error, script.migration, statement, script.reverting);
+      throw ownCommitLine === null ? failed : failed.with({ ownCommitLine });
     }
+    // 'I': idle, outside any transaction block.
+    if (transactional && ownCommitLine === null && client.getTransactionStatus() === 'I') ownCommitLine = statement.line;
+  }
+}
+
+/** Fails a script run outside a transaction that left one open: its own BEGIN without a COMMIT. */
+function assertNoOpenTransaction(client: pg.Client, script: Script): void {
+  if (client.getTransactionStatus() === 'I') return;
+  const begin = [...script.statements].reverse().find((statement) => OPENS_TRANSACTION.test(statementHead(statement.sql)));
+  const at = begin ?? (script.statements[script.statements.length - 1] as SqlStatement);
+  const reason = new Error('the script left a transaction of its own open (a BEGIN without a COMMIT): what it ran after the BEGIN is rolled back; end it with COMMIT, or drop the BEGIN');
+  throw migrationFailedError(reason, script.migration, at, script.reverting);
+}
+
+const OPENS_TRANSACTION = /^(?:begin|start\s+transaction)\b/i;
+
+/** Undoes the session settings the script changed (see `session-restore.ts`). */
+async function restoreSession(client: pg.Client, script: Script, session: Timeouts | undefined, local?: Timeouts): Promise<void> {
+  for (const query of sessionRestoreQueries(script, session, local)) {
+    await client.query(query).catch((error: unknown) => {
+      throw databaseError(error, `restoring the session settings ${script.migration.id} changed`);
+    });
   }
 }
 
@@ -66,8 +99,9 @@ async function sequentialTransaction(client: pg.Client, script: Script, session:
   await client.query('begin');
   // Saves a round trip per migration, which psql does not pay either.
   if (!timeoutsInForce(session, script)) await setTimeouts(client, script, true);
-  await runStatements(client, script);
+  await runStatements(client, script, true);
   const durationMs = elapsedSince(started);
+  await restoreSession(client, script, session, script);
   const written = await client.query(change.query(durationMs)).catch((error: unknown) => {
     throw databaseError(error, change.doing);
   });
@@ -89,9 +123,10 @@ async function sequentialTransaction(client: pg.Client, script: Script, session:
  * await inTransaction(client, script, undefined, { query: () => deleteMigrationRowsQuery(t, ['app/0002_x']), doing: 'deleting' });
  */
 export async function inTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, change: LedgerChange): Promise<number> {
+  refuseUnrunnable(script);
   try {
     return pipelinable(client, script)
-      ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change)
+      ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change, session)
       : await sequentialTransaction(client, script, session, change);
   } catch (error) {
     // Not run behind a failed migration: the one that failed rolls back and reads the facts, nothing may come between.
@@ -121,12 +156,18 @@ export interface DirtyProtocol {
  * await outsideTransaction(client, script, undefined, { before, failed, after });
  */
 export async function outsideTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, protocol: DirtyProtocol): Promise<number> {
+  refuseUnrunnable(script);
   await protocol.before();
   const started = performance.now();
   try {
     await setTimeouts(client, script, false);
     await runStatements(client, script);
+    assertNoOpenTransaction(client, script);
   } catch (caught) {
+    // A transaction the migration opened itself (aborted by the failure, or never committed) would take the ledger's writes with it.
+    if (client.getTransactionStatus() !== 'I') await client.query('rollback').catch(() => undefined);
+    // In autocommit, what ran before the failure stays, its settings too.
+    await restoreSession(client, script, session).catch(() => undefined);
     await resetTimeouts(client, session);
     const error = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
     // If the connection is gone the rows stay `running`, which the next run reports as dirty.
@@ -134,6 +175,7 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
     throw error;
   }
   const durationMs = elapsedSince(started);
+  await restoreSession(client, script, session);
   await resetTimeouts(client, session);
   await protocol.after(durationMs);
   return durationMs;

@@ -12,6 +12,7 @@ import {
   MigrationRunnerError,
   type MigrationFailure,
 } from '../../core/errors';
+import { doBlockLineOffset } from '../../core/do-block';
 import type { PgObjectFields } from '../../core/failure-subject';
 import type { Migration } from '../../core/migration';
 import { indexOfPosition, locate, type SqlStatement } from '../../core/sql-split';
@@ -108,8 +109,11 @@ export function databaseError(error: unknown, operation: string): MigrationRunne
 
 function placeOf(migration: Migration, statement: SqlStatement, error: unknown): { line: number; column: number | null } {
   const position = error instanceof pg.DatabaseError ? Number(error.position) : NaN;
-  if (!Number.isInteger(position) || position < 1) return { line: statement.line, column: statement.column };
-  return locate(normaliseSql(migration.sql), statement.offset + indexOfPosition(statement.sql, position));
+  if (Number.isInteger(position) && position >= 1) return locate(normaliseSql(migration.sql), statement.offset + indexOfPosition(statement.sql, position));
+  // A DO block's failure has no position, but its context names the block's line.
+  const inBlock = error instanceof pg.DatabaseError ? doBlockLineOffset(statement.sql, error.where) : null;
+  if (inBlock !== null) return { line: locate(normaliseSql(migration.sql), statement.offset + inBlock).line, column: null };
+  return { line: statement.line, column: statement.column };
 }
 
 function truncate(sql: string): string {

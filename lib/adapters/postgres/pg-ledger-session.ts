@@ -107,7 +107,7 @@ export class PgLedgerSession implements LedgerSession {
         });
         this.touched = withLocks && this.touched !== null && touched !== null ? new Set([...this.touched, ...touched]) : null;
         return { durationMs };
-      }),
+      }, request.behind),
     );
   }
 

@@ -17,7 +17,8 @@ import { notRunError } from './apply-chain';
 import { databaseError, migrationFailedError, sqlstateOf } from './errors';
 import { COMMITTED_SETTING } from './ledger-rows';
 import { resultOf, sendAll, type Answer } from './pipeline';
-import { SERVER_MEASURED, timeoutsQuery, type LedgerChange, type Script } from './script';
+import { SERVER_MEASURED, timeoutsQuery, type LedgerChange, type Script, type Timeouts } from './script';
+import { sessionRestoreQueries } from './session-restore';
 
 /** `COPY … FROM STDIN` switches the connection into copy mode: messages sent behind it would be read as part of it. */
 const COPY = /^copy\b/i;
@@ -78,7 +79,13 @@ function durationOf(written: pg.QueryResult, measuredMs: number): number {
  * @example
  * const durationMs = await pipelinedTransaction(client, script, true, change);
  */
-export async function pipelinedTransaction(client: pg.Client, script: Script, withTimeouts: boolean, change: LedgerChange): Promise<number> {
+export async function pipelinedTransaction(
+  client: pg.Client,
+  script: Script,
+  withTimeouts: boolean,
+  change: LedgerChange,
+  session?: Timeouts,
+): Promise<number> {
   const started = performance.now();
   const { migration, reverting } = script;
   const steps: Step[] = [
@@ -86,6 +93,7 @@ export async function pipelinedTransaction(client: pg.Client, script: Script, wi
     ...(script.after ? [guardStep(migration.id, script.after)] : []),
     ...(withTimeouts ? [{ query: timeoutsQuery(script, true) }] : []),
     ...script.statements.map((statement) => ({ query: statement.sql, fail: (error: unknown) => migrationFailedError(error, migration, statement, reverting) })),
+    ...sessionRestoreQueries(script, session, script).map((query) => ({ query, fail: (error: unknown) => databaseError(error, `restoring the session settings ${migration.id} changed`) })),
     { query: change.query(SERVER_MEASURED), fail: (error) => databaseError(error, change.doing) },
     // Deferred constraints are checked here, so a failing COMMIT is the migration's failure.
     { query: 'commit', fail: (error) => migrationFailedError(error, migration, null, reverting) },

@@ -10,6 +10,8 @@ import type { RehearsalLimits, RehearseRequest } from '../../ports';
 import { setTimeouts } from './script';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
+import { sessionRestoreQueries } from './session-restore';
+import { unrunnableError } from './unrunnable';
 
 const SAVEPOINT = 'stagegate_rehearsal';
 
@@ -18,8 +20,10 @@ function elapsedSince(started: number): number {
 }
 
 /** Runs one request inside its savepoint; a failure rolls back to it and gathers the facts. */
-async function rehearseOne(client: pg.Client, request: RehearseRequest): Promise<RehearsalOutcome> {
+async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: RehearsalLimits): Promise<RehearsalOutcome> {
   const { id, file } = request.migration;
+  const refused = unrunnableError(request);
+  if (refused) return { id, file, status: RehearsalStatus.FAILED, durationMs: 0, failure: refused.failure };
   const started = performance.now();
   await client.query(`savepoint ${SAVEPOINT}`);
   for (const statement of request.statements) {
@@ -36,6 +40,8 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest): Promise
       return { id, file, status: RehearsalStatus.FAILED, durationMs, failure: explained.failure };
     }
   }
+  // As a real run does: the next migration sees the session without this one's settings (its limits kept).
+  for (const query of sessionRestoreQueries(request, limits)) await client.query(query);
   await client.query(`release savepoint ${SAVEPOINT}`);
   return { id, file, status: RehearsalStatus.REHEARSED, durationMs: elapsedSince(started) };
 }
@@ -49,7 +55,7 @@ function skipReason(request: RehearseRequest, blocked: ReadonlyMap<string, strin
   return on === root ? `depends on ${on}, which failed` : `depends on ${on}, which was not rehearsed because ${root} failed`;
 }
 
-async function rehearseAll(client: pg.Client, requests: readonly RehearseRequest[]): Promise<RehearsalOutcome[]> {
+async function rehearseAll(client: pg.Client, requests: readonly RehearseRequest[], limits: RehearsalLimits): Promise<RehearsalOutcome[]> {
   const outcomes: RehearsalOutcome[] = [];
   // Failed ids, and ids skipped because of one, each with the failed id at the root.
   const blocked = new Map<string, string>();
@@ -62,7 +68,7 @@ async function rehearseAll(client: pg.Client, requests: readonly RehearseRequest
       outcomes.push({ id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason });
       continue;
     }
-    const outcome = await rehearseOne(client, request);
+    const outcome = await rehearseOne(client, request, limits);
     if (outcome.status === RehearsalStatus.FAILED) blocked.set(id, id);
     outcomes.push(outcome);
   }
@@ -87,7 +93,7 @@ export async function rehearseMigrations(client: pg.Client, requests: readonly R
     throw databaseError(error, 'starting the rehearsal');
   }
   try {
-    return await rehearseAll(client, requests);
+    return await rehearseAll(client, requests, limits);
   } catch (error) {
     throw error instanceof MigrationFailedError ? error : databaseError(error, 'rehearsing the migrations');
   } finally {

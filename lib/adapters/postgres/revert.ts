@@ -34,7 +34,9 @@ async function markRows(client: pg.Client, t: LedgerTables, ids: string[], state
  * const { durationMs } = await revertMigration(client, ledgerTables('stagegate'), request);
  */
 export async function revertMigration(client: pg.Client, t: LedgerTables, request: RevertRequest, session?: Timeouts): Promise<{ durationMs: number }> {
-  const script: Script = { ...request, migration: { ...request.migration, file: reverseFile(request.migration.file) }, reverting: true };
+  // The statements are the reverse script's: an error's position is placed in its text, not in the migration's.
+  const migration = { ...request.migration, file: reverseFile(request.migration.file), sql: request.migration.downSql ?? '' };
+  const script: Script = { ...request, migration, reverting: true };
   if (!request.migration.directives.noTransaction) {
     const change = { query: () => deleteMigrationRowsQuery(t, request.rows), doing: deleting(request) };
     return { durationMs: await inTransaction(client, script, session, change) };
