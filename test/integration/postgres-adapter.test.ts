@@ -446,6 +446,14 @@ describe('connection failures', () => {
     // Assess
     expect(described).toBe('app@db.internal:6432/orders');
   });
+
+  it('names the database a URL without one connects to: the user\'s', () => {
+    // Act
+    const described = describeConnection(`postgres://app:${secret}@db.internal:6432/`);
+
+    // Assess
+    expect(described).toBe('app@db.internal:6432/app');
+  });
 });
 
 describe('a session that dies mid-migration', () => {

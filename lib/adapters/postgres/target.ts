@@ -36,7 +36,8 @@ export function describeConnection(connectionString: string): string {
       user: parsed.user || '?',
       host: parsed.host || '?',
       port: parsed.port || '5432',
-      database: parsed.database || '?',
+      // Without one, PostgreSQL connects to the database named as the user.
+      database: parsed.database || parsed.user || '?',
     });
   } catch {
     const target = urlTarget(connectionString);
