@@ -161,4 +161,31 @@ describe('Integration: migrate --to on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual(['app/0001_init', 'app/0002_drop', 'app/0003_size']);
     expect(await relationExists(db, 'widget')).toBe(true);
   });
+  it('reverts a squash whose originals ran but were pruned before it was recorded, with what depends on them', async () => {
+    // Prepare: the stage ran the originals one by one; the release pruned them (squash --prune --force) before this stage recorded the squash
+    await runOnFolder(
+      ws.migrations({
+        'app/0001_init.sql': 'CREATE TABLE widget (id int PRIMARY KEY);',
+        'app/0002_colour.sql': 'ALTER TABLE widget ADD COLUMN colour text;',
+        'shop/0001_order.sql': '-- stagegate:depends-on app/0002_colour\nCREATE TABLE shop_order (widget_id int REFERENCES widget (id));',
+      }),
+      db.url,
+      { action: 'migrate' },
+    );
+    const folder = ws.migrations({
+      'app/0003_squashed.sql': '-- stagegate:replaces app/0001_init app/0002_colour\nCREATE TABLE widget (id int PRIMARY KEY, colour text);',
+      'app/0003_squashed.down.sql': 'DROP TABLE widget;',
+      'shop/0001_order.sql': '-- stagegate:depends-on app/0002_colour\nCREATE TABLE shop_order (widget_id int REFERENCES widget (id));',
+      'shop/0001_order.down.sql': 'DROP TABLE shop_order;',
+    });
+
+    // Act
+    const back = await runOnFolder(folder, db.url, { action: 'migrate', target: 'zero' });
+
+    // Assess: the dependent first, then the squash's reverse script, which forgets the originals' rows
+    expect(back).toMatchObject({ status: 'reverted' });
+    expect(back.reverted?.map((r) => r.id)).toEqual(['shop/0001_order', 'app/0003_squashed']);
+    expect(await ledgerIds(db)).toEqual([]);
+    expect(await relationExists(db, 'widget')).toBe(false);
+  });
 });
