@@ -188,4 +188,26 @@ describe('Integration: migrate --to on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual([]);
     expect(await relationExists(db, 'widget')).toBe(false);
   });
+
+  it('after a no-transaction reverse script fails, every later run says it was the reverse, and how to settle it', async () => {
+    // Prepare: the reverse script drops the index, then fails
+    const folder = ws.migrations({
+      'app/0001_t.sql': 'CREATE TABLE t (id int);',
+      'app/0001_t.down.sql': 'DROP TABLE t;',
+      'app/0002_idx.sql': '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY t_idx ON t (id);',
+      'app/0002_idx.down.sql': 'DROP INDEX CONCURRENTLY t_idx;\nSELECT 1/0;',
+    });
+    await runOnFolder(folder, db.url, { action: 'migrate' });
+    await failure(runOnFolder(folder, db.url, { action: 'migrate', target: 'zero' }));
+
+    // Act
+    const dirty = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+    // Assess: --applied would record as applied a migration whose reverse script took effect
+    expect(dirty.code).toBe('MIGRATION_DIRTY');
+    expect(dirty.message).toContain('The reverse script of the no-transaction migration app/0002_idx (app/0002_idx.down.sql) failed');
+    expect(dirty.remedy).toContain('stagegate resolve app/0002_idx --rolled-back` (it counts as not applied)');
+    expect(dirty.details).toMatchObject({ migration: 'app/0002_idx', state: 'failed', reverting: true });
+    expect(await relationExists(db, 't_idx')).toBe(false);
+  });
 });
