@@ -161,6 +161,7 @@ describe('Integration: migrate --to on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual(['app/0001_init', 'app/0002_drop', 'app/0003_size']);
     expect(await relationExists(db, 'widget')).toBe(true);
   });
+
   it('reverts a squash whose originals ran but were pruned before it was recorded, with what depends on them', async () => {
     // Prepare: the stage ran the originals one by one; the release pruned them (squash --prune --force) before this stage recorded the squash
     await runOnFolder(
