@@ -8,6 +8,7 @@ import { isMigrationId, type Migration } from './core/migration';
 import { Action } from './core/result';
 import type { SchemaObject } from './core/schema';
 import { splitStatements } from './core/sql-split';
+import { findUnsquashable, StatementConcern } from './core/squash-statements';
 import { RunOutcome, type BundleSource, type LedgerSession, type Logger, type MigrationDatabase, type ScratchDatabases } from './ports';
 import type { RunSettings } from './run';
 
@@ -68,7 +69,7 @@ export async function adoptMigration(deps: AdoptDependencies, request: AdoptRequ
     }
     if (!bundle.allVerified) verifyClaims(bundle.migrations, [...plan.history, plan.target], bundle.origin);
     const { proof, skipped } = await proveOrSkip(deps, session, plan, settings, request.force !== undefined);
-    if (request.force === undefined) refuseUnproven(request.id, proof as AdoptionProof);
+    if (request.force === undefined) refuseUnproven(plan.target, proof as AdoptionProof);
     const runId = await session.startRun({ action: Action.ADOPT, bundleId: bundle.id, actor: request.actor });
     const objects = (proof?.touched ?? []).map((k) => k.replace('\t', ' '));
     const verified = skipped.length === 0;
@@ -106,13 +107,31 @@ async function proveOrSkip(
   if (!force) return { proof, skipped: [] };
   const skipped = proof.differences.map(describeAdoptionDifference);
   if (proof.touched.length === 0) skipped.push('the migration changes no schema object: its effect (data) could not be compared');
+  else skipped.push(...rowWrites(plan.target).map((line) => `${line}: its rows could not be compared`));
   return { proof, skipped };
 }
 
-function refuseUnproven(id: string, proof: AdoptionProof): void {
+/** The migration's statements that write rows (`INSERT INTO org_type at line 2`): the proof compares objects, never rows. */
+function rowWrites(migration: Migration): string[] {
+  return findUnsquashable(migration.sql)
+    .filter((finding) => finding.concern === StatementConcern.DATA)
+    .map((finding) => `${finding.what} at ${migration.file}:${finding.line}`);
+}
+
+function refuseUnproven(migration: Migration, proof: AdoptionProof): void {
+  const id = migration.id;
   if (proof.touched.length === 0) {
     throw new AdoptRefusedError(id, 'it changes no schema object (data only?), so there is nothing to prove it by.', {
       remedy: `If its effect is on the database, record it with \`stagegate adopt ${id} --force --reason "…"\`; otherwise let \`migrate\` run it.`,
+    });
+  }
+  const writes = rowWrites(migration);
+  if (proof.differences.length === 0 && writes.length > 0) {
+    // Adopting would record rows as written that were never compared (seed rows missing from a hand-made table, say).
+    throw new AdoptRefusedError(id, `it also writes rows, which the proof cannot compare (${writes.length} statement(s)):`, {
+      lines: writes,
+      remedy: `Check that the live tables hold those rows, then \`stagegate adopt ${id} --force --reason "…"\`; or drop the objects and let \`migrate\` run it.`,
+      details: { rowWrites: writes },
     });
   }
   if (proof.differences.length === 0) return;

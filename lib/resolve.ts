@@ -10,6 +10,8 @@ export interface ResolveRequest {
   /** `applied`: its effects are complete; `rolled-back`: they were undone, run it again next time. */
   outcome: 'applied' | 'rolled-back';
   actor: string;
+  /** Why the person decided so (what they checked or undid); kept in the run history. */
+  reason?: string;
 }
 
 export interface ResolveResult {
@@ -35,18 +37,20 @@ export async function resolveMigration(
   if (!isMigrationId(request.id)) throw new UsageError(`"${request.id.slice(0, 80)}" is not a migration id (expected app/NNNN_name).`);
   return deps.db.withLock({ waitMs: settings.lockWaitMs }, async (session) => {
     const runId = await session.startRun({ action: Action.RESOLVE, bundleId: '', actor: request.actor });
+    // The decision is the history: a `rolled-back` run applies nothing, so without it the run would not name the migration.
+    const details = { id: request.id, outcome: request.outcome, reason: request.reason ?? null };
     try {
       await session.resolveDirty(request.id, request.outcome, runId);
     } catch (error) {
       const json = error instanceof Error && 'toJSON' in error ? (error as { toJSON(): Record<string, unknown> }).toJSON() : { message: String(error) };
-      await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: [], error: json });
+      await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: [], error: json, details });
       throw error;
     }
     // Its effects are complete and expected from now on: the next run must not report them as drift.
     if (request.outcome === 'applied') {
       await session.storeBaseline().catch((error: unknown) => deps.logger.warn('drift.baseline_not_stored', { reason: error instanceof Error ? error.message : String(error) }));
     }
-    await session.finishRun(runId, { outcome: RunOutcome.SUCCEEDED, applied: request.outcome === 'applied' ? [request.id] : [] });
+    await session.finishRun(runId, { outcome: RunOutcome.SUCCEEDED, applied: request.outcome === 'applied' ? [request.id] : [], details });
     deps.logger.info('migration.resolved', { id: request.id, outcome: request.outcome });
     return { ok: true, action: 'resolve', id: request.id, outcome: request.outcome };
   });

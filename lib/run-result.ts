@@ -2,6 +2,7 @@
 import { checksumOf } from './core/checksum';
 import { reverseFile } from './core/migration';
 import type { PlanStep } from './core/plan';
+import { reverseLosses } from './core/reverse-losses';
 import type { AppliedEntry, PlannedEntry, RevertedEntry, RunResult, RunStatus } from './core/result';
 
 /**
@@ -31,7 +32,8 @@ export function result(
 export function toPlannedEntry(step: PlanStep): PlannedEntry {
   const { migration } = step;
   if (step.kind === 'revert') {
-    return { id: migration.id, file: reverseFile(migration.file), kind: step.kind, noTransaction: migration.directives.noTransaction, downChecksum: checksumOf(migration.downSql ?? '') };
+    const downSql = migration.downSql ?? '';
+    return { id: migration.id, file: reverseFile(migration.file), kind: step.kind, noTransaction: migration.directives.noTransaction, downChecksum: checksumOf(downSql), losses: reverseLosses(downSql) };
   }
   return { id: migration.id, file: migration.file, kind: step.kind, noTransaction: migration.directives.noTransaction };
 }
@@ -72,6 +74,7 @@ export function targetFields(target: string | undefined, reverted?: RevertedEntr
  * @example
  * logger.info('plan.ready', { steps: steps.length, ...stepOrder(request.target, steps) });
  */
-export function stepOrder(target: string | undefined, steps: PlanStep[]): { order?: { kind: PlanStep['kind']; id: string }[] } {
-  return target === undefined ? {} : { order: steps.map((s) => ({ kind: s.kind, id: s.migration.id })) };
+export function stepOrder(target: string | undefined, steps: PlanStep[]): { order?: { kind: PlanStep['kind']; id: string; losses?: string[] }[] } {
+  if (target === undefined) return {};
+  return { order: steps.map((s) => (s.kind === 'revert' ? { kind: s.kind, id: s.migration.id, losses: reverseLosses(s.migration.downSql ?? '') } : { kind: s.kind, id: s.migration.id })) };
 }

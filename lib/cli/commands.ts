@@ -58,7 +58,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
       throw new UsageError('stagegate resolve needs exactly one of --applied or --rolled-back.');
     }
     return withDatabase(config, ctx, async (db, target) => {
-      const json = await resolveMigration({ db, logger: ctx.logger }, { id: args.positionals[0] as string, outcome, actor }, settings);
+      const json = await resolveMigration({ db, logger: ctx.logger }, { id: args.positionals[0] as string, outcome, actor, ...(typeof args.options.reason === 'string' ? { reason: args.options.reason } : {}) }, settings);
       return { json: { ...json }, target };
     });
   }

@@ -10,7 +10,7 @@ Usage:
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  --all-stages [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R]
                     [--json] [--html FILE]
-  stagegate resolve <app/NNNN_name> --applied | --rolled-back [--database-url URL] [--json]
+  stagegate resolve <app/NNNN_name> --applied | --rolled-back [--reason TEXT] [--database-url URL] [--json]
   stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
   stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
   stagegate drift   [--accept --reason TEXT] [--database-url URL | --stage NAME] [--json]

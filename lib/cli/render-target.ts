@@ -11,14 +11,17 @@ export const REVERT_MARK = '↩';
  * @example
  * planLine({ id: 'org/0003_x', file: 'org/0003_x.down.sql', kind: 'revert', noTransaction: false }, 0, style); // '  1. ↩ revert org/0003_x  (org/0003_x.down.sql)'
  */
-export function planLine(step: Pick<PlannedEntry, 'id'> & { kind: string; file?: string; noTransaction?: boolean }, index: number, style: Style): string {
+export function planLine(step: Pick<PlannedEntry, 'id'> & { kind: string; file?: string; noTransaction?: boolean; losses?: readonly string[] }, index: number, style: Style): string {
   const notes = [
     step.kind === 'revert' ? step.file ?? '' : '',
     step.kind === 'record' ? 'record only: its originals are applied' : '',
     step.noTransaction ? 'no transaction' : '',
   ].filter(Boolean);
   const what = step.kind === 'revert' ? `${style.yellow(`${REVERT_MARK} revert`)} ${step.id}` : step.id;
-  return `  ${index + 1}. ${what}${notes.length ? style.dim(`  (${notes.join(', ')})`) : ''}`;
+  const line = `  ${index + 1}. ${what}${notes.length ? style.dim(`  (${notes.join(', ')})`) : ''}`;
+  // A reverse that drops tables or columns loses their data: say so before it runs, not after.
+  const losses = step.losses ?? [];
+  return losses.length === 0 ? line : `${line}\n     ${style.red(`loses ${losses.join(', ')}: their data is gone once it commits`)}`;
 }
 
 /**

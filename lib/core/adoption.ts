@@ -6,6 +6,7 @@
 import { AdoptRefusedError } from './errors-drift';
 import { topologicalOrder } from './graph';
 import { compareIds, LedgerState, type AppliedMigration, type Migration } from './migration';
+import { analyse } from './plan';
 
 /** The migration to adopt and the history to replay before it, in dependency order. */
 export interface AdoptionPlan {
@@ -14,17 +15,22 @@ export interface AdoptionPlan {
   history: Migration[];
 }
 
-function closureOf(target: Migration, byId: ReadonlyMap<string, Migration>): { found: Migration[]; unknown: string[] } {
+/** A migration's dependencies, where a dependency on an id replaced by a squash in effect means the squash. */
+function dependenciesOf(migration: Migration, replacedBy: ReadonlyMap<string, string>): string[] {
+  return migration.dependencies.map((d) => replacedBy.get(d) ?? d).filter((d) => d !== migration.id);
+}
+
+function closureOf(target: Migration, byId: ReadonlyMap<string, Migration>, replacedBy: ReadonlyMap<string, string>): { found: Migration[]; unknown: string[] } {
   const seen = new Set<string>();
   const unknown: string[] = [];
-  const queue = [...target.dependencies];
+  const queue = dependenciesOf(target, replacedBy);
   while (queue.length > 0) {
     const id = queue.pop() as string;
     if (seen.has(id)) continue;
     seen.add(id);
     const migration = byId.get(id);
     if (migration === undefined) unknown.push(id);
-    else queue.push(...migration.dependencies);
+    else queue.push(...dependenciesOf(migration, replacedBy));
   }
   const found = [...seen].filter((id) => byId.has(id)).sort(compareIds).map((id) => byId.get(id) as Migration);
   return { found, unknown: unknown.sort(compareIds) };
@@ -59,8 +65,11 @@ export function adoptionPlan(migrations: readonly Migration[], ledger: readonly 
       remedy: 'Adopt the migrations it replaces instead.',
     });
   }
-  const { found, unknown } = closureOf(target, byId);
+  const replacedBy = squashesInEffect(migrations, ledger);
+  const { found, unknown } = closureOf(target, byId, replacedBy);
+  // A squash in effect counts as applied when every migration it replaces is (it is recorded by the next migrate).
   const applied = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
+  for (const m of migrations) if (!applied.has(m.id) && m.directives.replaces.length > 0 && m.directives.replaces.every((r) => applied.has(r))) applied.add(m.id);
   const missing = [...found.map((m) => m.id).filter((d) => !applied.has(d)), ...unknown];
   if (missing.length > 0) {
     throw new AdoptRefusedError(id, `${missing.length} migration(s) it depends on are not applied: ${missing.join(', ')}.`, {
@@ -68,7 +77,25 @@ export function adoptionPlan(migrations: readonly Migration[], ledger: readonly 
       details: { missing },
     });
   }
-  const graph = new Map(found.map((m) => [m.id, m.dependencies]));
+  const graph = new Map(found.map((m) => [m.id, dependenciesOf(m, replacedBy)]));
   const { order } = topologicalOrder(found.map((m) => m.id), graph, new Map(found.map((m, i) => [m.id, i])));
   return { target, history: order.map((d) => byId.get(d) as Migration) };
+}
+
+/**
+ * Replaced id → the squash in effect that stands for it here (see `analyse`):
+ * where the original did not run (a fresh stage ran the squash) or is gone
+ * from the bundle. An original that ran and is still in the bundle is
+ * replayed as it ran.
+ */
+function squashesInEffect(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): Map<string, string> {
+  const replaced = new Set(analyse(migrations, ledger).replaced);
+  const ran = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
+  const inBundle = new Set(migrations.map((m) => m.id));
+  const replacedBy = new Map<string, string>();
+  for (const m of migrations) {
+    const inEffect = m.directives.replaces.some((id) => replaced.has(id)) || ran.has(m.id);
+    for (const id of m.directives.replaces) if (inEffect && (!ran.has(id) || !inBundle.has(id))) replacedBy.set(id, m.id);
+  }
+  return replacedBy;
 }

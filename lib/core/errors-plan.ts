@@ -1,4 +1,5 @@
 import { ErrorCode, MigrationRunnerError } from './errors-base';
+import { reverseFile } from './migration';
 
 /** An applied migration's checksum differs from the bundle's. */
 export interface ChecksumMismatch {
@@ -60,17 +61,18 @@ export class SquashIncompleteError extends MigrationRunnerError {
 }
 
 export class MigrationDirtyError extends MigrationRunnerError {
-  constructor(id: string, file: string | null, state: string, since: string, previous?: unknown) {
-    super(
-      ErrorCode.MIGRATION_DIRTY,
-      `The no-transaction migration ${id}${file ? ` (${file})` : ''} ${state === 'failed' ? 'failed' : 'was interrupted'} at ${since}; it may have been applied in part.`,
-      {
-        remedy:
-          `Inspect the database (e.g. an INVALID index left by CREATE INDEX CONCURRENTLY). If every statement of ${id} took effect, run \`stagegate resolve ${id} --applied\`; ` +
-          `otherwise undo what it did and run \`stagegate resolve ${id} --rolled-back\` so the next run applies it again.`,
-        details: { migration: id, file, state, since, previous },
-      },
-    );
+  constructor(id: string, file: string | null, state: string, since: string, previous?: unknown, reverting = false) {
+    const what = state === 'failed' ? 'failed' : 'was interrupted';
+    // A failed reverse settles the other way round: its statements taking effect means the migration is no longer applied.
+    const message = reverting
+      ? `The reverse script of the no-transaction migration ${id}${file ? ` (${reverseFile(file)})` : ''} ${what} at ${since}; it may have been reverted in part.`
+      : `The no-transaction migration ${id}${file ? ` (${file})` : ''} ${what} at ${since}; it may have been applied in part.`;
+    const remedy = reverting
+      ? `Inspect the database. If every statement of the reverse script took effect (finish undoing ${id} by hand if not), run \`stagegate resolve ${id} --rolled-back\` (it counts as not applied); ` +
+        `if you restored what it removed, run \`stagegate resolve ${id} --applied\`.`
+      : `Inspect the database (e.g. an INVALID index left by CREATE INDEX CONCURRENTLY). If every statement of ${id} took effect, run \`stagegate resolve ${id} --applied\`; ` +
+        `otherwise undo what it did and run \`stagegate resolve ${id} --rolled-back\` so the next run applies it again.`;
+    super(ErrorCode.MIGRATION_DIRTY, message, { remedy, details: { migration: id, file, state, since, previous, ...(reverting ? { reverting: true } : {}) } });
     this.name = 'MigrationDirtyError';
   }
 }

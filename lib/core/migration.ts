@@ -105,6 +105,8 @@ export interface AppliedMigration {
    * proven to match, see `stagegate adopt`).
    */
   method: 'executed' | 'recorded' | 'adopted';
+  /** A `running`/`failed` row of a no-transaction migration whose reverse script (not its forward one) failed or was interrupted. */
+  reverting?: true;
 }
 
 export interface ParsedId {

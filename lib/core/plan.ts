@@ -104,7 +104,7 @@ export function refuseProblems(migrations: readonly Migration[], analysis: Analy
   const firstDirty = analysis.dirty[0];
   if (firstDirty) {
     const file = migrations.find((m) => m.id === firstDirty.id)?.file ?? null;
-    throw new MigrationDirtyError(firstDirty.id, file, firstDirty.state, firstDirty.appliedAt);
+    throw new MigrationDirtyError(firstDirty.id, file, firstDirty.state, firstDirty.appliedAt, undefined, firstDirty.reverting === true);
   }
   if (analysis.mismatches.length > 0) throw new ChecksumMismatchError(analysis.mismatches);
   if (analysis.ahead.length > 0) throw new DatabaseAheadError(analysis.ahead);

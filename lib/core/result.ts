@@ -52,6 +52,8 @@ export interface PlannedEntry {
   noTransaction: boolean;
   /** `revert` steps: the checksum of the reverse script that will run (not recorded when it was applied). */
   downChecksum?: string;
+  /** `revert` steps: what the reverse script destroys (`table widget`, `column widget.colour`, `rows of audit`); see `reverseLosses`. */
+  losses?: string[];
 }
 
 /** The state of one migration in `status`. */

@@ -45,8 +45,8 @@ const OWNER_TO = /\bowner\s+to\b/i;
 /** Table inheritance (not partitions) is not in the fingerprint either. */
 const INHERITANCE = /\binherits\s*\(|^alter\s+table\s+.*\s(no\s+)?inherit\s+(?!;)[a-z_"]/is;
 
-/** The statement without leading comments, lower-cased words collapsed to single spaces. */
-function leadingText(sql: string): string {
+/** The statement without its leading comments (line and block comments). */
+export function leadingText(sql: string): string {
   let text = sql;
   for (;;) {
     const trimmed = text.trimStart();

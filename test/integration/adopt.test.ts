@@ -159,4 +159,35 @@ describe('Integration: stagegate adopt on a real PostgreSQL', () => {
     expect(drift.differences).toEqual([]);
     expect(rest.applied.map((a) => a.id)).toEqual(['app/0003_org_slug']);
   });
+  it('refuses a migration that also seeds rows, since they were never compared; --force lists them as not verified', async () => {
+    // Prepare: the table was made by hand, but empty; the migration would also have filled it
+    folder = ws.migrations({ 'app/0001_org.sql': HISTORY['app/0001_org.sql'], 'app/0002_org_type.sql': `${HAND_MADE};\nINSERT INTO org_type (org_id, code) SELECT id, 1 FROM org;` });
+    await db.query(HAND_MADE);
+    // Act
+    const refused = await failure(adopt({ id: 'app/0002_org_type' }));
+    const ledgerAfterRefusal = await ledger();
+    const forced = await adopt({ id: 'app/0002_org_type', force: { reason: 'no org rows on this stage' } });
+    // Assess
+    expect(refused.code).toBe('ADOPT_REFUSED');
+    expect(refused.message).toContain('INSERT INTO org_type at app/0002_org_type.sql:2');
+    expect(ledgerAfterRefusal).toEqual({ 'app/0001_org': 'executed' });
+    expect(forced).toMatchObject({ verified: false, skipped: ['INSERT INTO org_type at app/0002_org_type.sql:2: its rows could not be compared'] });
+  });
+
+  it('adopts a migration that depends on one replaced by a squash that ran on a fresh database', async () => {
+    // Prepare: the squash ran instead of app/0001 and app/0002; other/0001 depends on app/0002 (that is, on the squash)
+    folder = ws.migrations({
+      ...HISTORY,
+      'app/0004_squashed.sql': `-- stagegate:replaces app/0001_org app/0002_org_type\n${HISTORY['app/0001_org.sql']}\n${HAND_MADE};`,
+      'other/0001_member.sql': '-- stagegate:depends-on app/0002_org_type\nCREATE TABLE member (org_type_id bigint REFERENCES org_type (id));',
+    });
+    await db.query('DROP TABLE org; DELETE FROM stagegate.migrations');
+    await runOnFolder(folder, db.url, { action: 'migrate', target: 'app/0004_squashed' });
+    await db.query('CREATE TABLE member (org_type_id bigint REFERENCES org_type (id))');
+    // Act
+    const result = await adopt({ id: 'other/0001_member' });
+    // Assess
+    expect(result).toMatchObject({ verified: true, skipped: [] });
+    expect(await ledger()).toEqual({ 'app/0004_squashed': 'executed', 'other/0001_member': 'adopted' });
+  });
 });

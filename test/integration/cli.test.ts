@@ -43,6 +43,7 @@ describe('Integration: the stagegate CLI as a process', () => {
     await runCli(['migrate'], { cwd: ws.dir, env: e });
     // Act
     const plan = await runCli(['plan', '--to', 'shop/0001_orders'], { cwd: ws.dir, env: e });
+    const planJson = await runCli(['plan', '--to', 'shop/0001_orders', '--json'], { cwd: ws.dir, env: e });
     const back = await runCli(['migrate', '--to', 'shop/0001_orders'], { cwd: ws.dir, env: e });
     const forward = await runCli(['migrate', '--to', 'member/0001_init', '--json'], { cwd: ws.dir, env: e });
     const usage = await runCli(['migrate', '--to', 'shop/1'], { cwd: ws.dir, env: e });
@@ -50,7 +51,11 @@ describe('Integration: the stagegate CLI as a process', () => {
     const refused = await runCli(['migrate', '--to', 'shop/zero', '--json'], { cwd: ws.dir, env: e });
     // Assess
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toMatch(/Plan to shop\/0001_orders: 2 to revert, in this order:\n {2}1\. ↩ revert member\/0001_init {2}\(member\/0001_init\.down\.sql\)\n {2}2\. ↩ revert shop\/0002_items/);
+    // Each reverse step says what it destroys before it runs
+    expect(plan.stdout).toMatch(
+      /Plan to shop\/0001_orders: 2 to revert, in this order:\n {2}1\. ↩ revert member\/0001_init {2}\(member\/0001_init\.down\.sql\)\n {5}loses table cli_rev_member: their data is gone once it commits\n {2}2\. ↩ revert shop\/0002_items/,
+    );
+    expect(cliJson(planJson.stdout).plan.map((step: { losses: string[] }) => step.losses)).toEqual([['table cli_rev_member'], ['table cli_rev_items']]);
     expect(back.code).toBe(0);
     expect(back.stdout.indexOf('Plan to shop/0001_orders')).toBeLessThan(back.stdout.indexOf('↩ member/0001_init'));
     expect(back.stdout).toMatch(/↩ shop\/0002_items {2}reverted, \d+ ms/);

@@ -119,12 +119,21 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     await db.query('DROP INDEX t_id');
     const { resolveMigration } = await import('../../lib/resolve');
     const { PgMigrationDatabase } = await import('../../lib/adapters/postgres');
-    await resolveMigration({ db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger() }, { id: 'app/0002_index', outcome: 'rolled-back', actor: 'test' }, { lockWaitMs: 1000 });
+    const resolving = { db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger() };
+    await resolveMigration(resolving, { id: 'app/0002_index', outcome: 'rolled-back', actor: 'test', reason: 'dropped t_id by hand' }, { lockWaitMs: 1000 });
+    const notDirty = await failure(resolveMigration(resolving, { id: 'app/0001_table', outcome: 'applied', actor: 'test' }, { lockWaitMs: 1000 }));
+    const resolveRuns = await db.query<{ outcome: string; applied: string[]; details: unknown }>("select outcome, applied, details from stagegate.runs where action = 'resolve' order by id");
     ws.migrations({ ...files, 'app/0002_index.sql': '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);' });
     const rerun = await runOnFolder(folder, db.url, { action: 'migrate' });
     // Assess
     expect(rerun.applied.map((a) => a.id)).toEqual(['app/0002_index']);
     expect(await tableExists(db, 't_id')).toBe(true);
+    // The history names each decision, also one that applied nothing, and one that was refused
+    expect(notDirty.code).toBe('NOT_DIRTY');
+    expect(resolveRuns).toEqual([
+      { outcome: 'succeeded', applied: [], details: { id: 'app/0002_index', outcome: 'rolled-back', reason: 'dropped t_id by hand' } },
+      { outcome: 'failed', applied: [], details: { id: 'app/0001_table', outcome: 'applied', reason: null } },
+    ]);
   });
 
   it('refuses edited applied migrations, listing each, and runs nothing', async () => {

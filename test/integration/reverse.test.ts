@@ -161,4 +161,54 @@ describe('Integration: migrate --to on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual(['app/0001_init', 'app/0002_drop', 'app/0003_size']);
     expect(await relationExists(db, 'widget')).toBe(true);
   });
+
+  it('reverts a squash whose originals ran but were pruned before it was recorded, with what depends on them', async () => {
+    // Prepare: the stage ran the originals one by one; the release pruned them (squash --prune --force) before this stage recorded the squash
+    await runOnFolder(
+      ws.migrations({
+        'app/0001_init.sql': 'CREATE TABLE widget (id int PRIMARY KEY);',
+        'app/0002_colour.sql': 'ALTER TABLE widget ADD COLUMN colour text;',
+        'shop/0001_order.sql': '-- stagegate:depends-on app/0002_colour\nCREATE TABLE shop_order (widget_id int REFERENCES widget (id));',
+      }),
+      db.url,
+      { action: 'migrate' },
+    );
+    const folder = ws.migrations({
+      'app/0003_squashed.sql': '-- stagegate:replaces app/0001_init app/0002_colour\nCREATE TABLE widget (id int PRIMARY KEY, colour text);',
+      'app/0003_squashed.down.sql': 'DROP TABLE widget;',
+      'shop/0001_order.sql': '-- stagegate:depends-on app/0002_colour\nCREATE TABLE shop_order (widget_id int REFERENCES widget (id));',
+      'shop/0001_order.down.sql': 'DROP TABLE shop_order;',
+    });
+
+    // Act
+    const back = await runOnFolder(folder, db.url, { action: 'migrate', target: 'zero' });
+
+    // Assess: the dependent first, then the squash's reverse script, which forgets the originals' rows
+    expect(back).toMatchObject({ status: 'reverted' });
+    expect(back.reverted?.map((r) => r.id)).toEqual(['shop/0001_order', 'app/0003_squashed']);
+    expect(await ledgerIds(db)).toEqual([]);
+    expect(await relationExists(db, 'widget')).toBe(false);
+  });
+
+  it('after a no-transaction reverse script fails, every later run says it was the reverse, and how to settle it', async () => {
+    // Prepare: the reverse script drops the index, then fails
+    const folder = ws.migrations({
+      'app/0001_t.sql': 'CREATE TABLE t (id int);',
+      'app/0001_t.down.sql': 'DROP TABLE t;',
+      'app/0002_idx.sql': '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY t_idx ON t (id);',
+      'app/0002_idx.down.sql': 'DROP INDEX CONCURRENTLY t_idx;\nSELECT 1/0;',
+    });
+    await runOnFolder(folder, db.url, { action: 'migrate' });
+    await failure(runOnFolder(folder, db.url, { action: 'migrate', target: 'zero' }));
+
+    // Act
+    const dirty = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+
+    // Assess: --applied would record as applied a migration whose reverse script took effect
+    expect(dirty.code).toBe('MIGRATION_DIRTY');
+    expect(dirty.message).toContain('The reverse script of the no-transaction migration app/0002_idx (app/0002_idx.down.sql) failed');
+    expect(dirty.remedy).toContain('stagegate resolve app/0002_idx --rolled-back` (it counts as not applied)');
+    expect(dirty.details).toMatchObject({ migration: 'app/0002_idx', state: 'failed', reverting: true });
+    expect(await relationExists(db, 't_idx')).toBe(false);
+  });
 });

@@ -125,6 +125,27 @@ describe('Function: planTo', () => {
       expect(squashStep.rows.sort()).toEqual(['org/0002_type', 'org/0003_name', 'org/0004_squashed']);
     });
 
+    it('reverts a squash whose originals ran but were pruned before it was recorded, forgetting their rows', () => {
+      // Prepare: the stage ran org/0002 and org/0003 one by one; the bundle now has only the squash (pruned with --force)
+      const ledger = squashed.map((m) => row(m)).filter((r) => r.id !== 'org/0004_squashed');
+      const pruned = squashed.filter((m) => m.id !== 'org/0002_type' && m.id !== 'org/0003_name');
+      // Act
+      const steps = planTo(pruned, ledger, 'org/0001_initial');
+      // Assess
+      expect(describeSteps(steps)).toEqual(['revert member/0002_name', 'revert member/0001_initial', 'revert org/0004_squashed']);
+      expect((steps[2] as Extract<PlanStep, { kind: 'revert' }>).rows.sort()).toEqual(['org/0002_type', 'org/0003_name']);
+    });
+
+    it('reverts what depends on a pruned original together with the squash that ran on a fresh database', () => {
+      // Prepare: the squash ran instead of the originals, which are now gone from the bundle
+      const pruned = squashed.filter((m) => m.id !== 'org/0002_type' && m.id !== 'org/0003_name');
+      const ledger = pruned.map((m) => row(m));
+      // Act
+      const steps = planTo(pruned, ledger, 'org/zero');
+      // Assess
+      expect(describeSteps(steps)).toEqual(['revert member/0002_name', 'revert member/0001_initial', 'revert org/0004_squashed', 'revert org/0001_initial']);
+    });
+
     it('refuses a target inside the range of a squash in effect', () => {
       // Act and Assess
       expect(thrown(() => planTo(squashed, allApplied(squashed), 'org/0002_type'))).toMatchObject({ code: 'TARGET_REPLACED', details: { squash: 'org/0004_squashed' } });

@@ -38,7 +38,15 @@ export async function readLedgerRows(client: pg.Client, t: LedgerTables, known =
   const rows = raw.map(
     ([id, checksum, state, method, durationMs, bundleId, appliedBy, appliedAt]): AppliedMigration => ({ id, checksum, state, appliedAt, durationMs, bundleId, appliedBy, method }),
   );
+  if (rows.some((row) => row.state !== 'applied')) await markReverting(client, t, rows);
   return { exists: true, rows };
+}
+
+/** Marks the unsettled rows left by a reverse script (their error says `reverting`), so a refusal can say which way to settle them; one query, only when a row is unsettled. */
+async function markReverting(client: pg.Client, t: LedgerTables, rows: AppliedMigration[]): Promise<void> {
+  const result = await client.query<{ id: string }>(`select id from ${t.migrations} where state <> 'applied' and (error ->> 'reverting') = 'true'`);
+  const reverting = new Set(result.rows.map((row) => row.id));
+  for (const row of rows) if (reverting.has(row.id)) row.reverting = true;
 }
 
 /**
