@@ -42,4 +42,15 @@ describe('Integration: plan --rehearse through the migrate handler near its dead
     expect(full.rehearsal?.map((o) => o.status)).toEqual(['rehearsed', 'rehearsed', 'rehearsed']);
     expect(await harness.db.query("select to_regclass('stagegate.migrations')::text as t")).toEqual([{ t: null }]);
   });
+
+  it('stops inside a migration of many short statements when the time left runs out', async () => {
+    // Prepare: eight statements of 0.4 s, each under the 1.5 s usable, together twice as long
+    const { ref } = await publishMigrations(harness.s3.client, BUCKET, { 'app/0001_many.sql': Array(8).fill('SELECT pg_sleep(0.4);').join('\n') });
+    const context = lambdaContext({ remainingMs: 2_000 });
+    // Act
+    const cut = succeeded(await invoke(handler, { action: 'plan', bundle: ref, rehearse: true }, context));
+    // Assess
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    expect(cut).toMatchObject({ status: 'incomplete', rehearsal: [{ id: 'app/0001_many', status: 'not-rehearsable', outOfTime: true }] });
+  });
 });

@@ -20,8 +20,13 @@ function elapsedSince(started: number): number {
 }
 
 const QUERY_CANCELED = '57014';
+const OWN_TIMEOUT = /statement_timeout/i;
 
-/** The limits with statement_timeout cut to the time left before `stopAt`, or null when the configured one ends sooner. */
+/**
+ * The limits with statement_timeout cut to the time left before `stopAt`
+ * (1 ms once it passed, so the statement is cancelled at once), or null when
+ * the configured one ends sooner.
+ */
 function cappedToDeadline(limits: RehearsalLimits): RehearsalLimits | null {
   if (limits.stopAt === undefined) return null;
   const left = Math.max(1, Math.floor(limits.stopAt - Date.now()));
@@ -34,11 +39,16 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: 
   const refused = unrunnableError(request);
   if (refused) return { id, file, status: RehearsalStatus.FAILED, durationMs: 0, failure: refused.failure };
   const started = performance.now();
-  const capped = cappedToDeadline(limits);
-  if (capped) await client.query(timeoutsQuery(capped, true));
+  // statement_timeout bounds one statement: cut it again before each, so the migration as a whole keeps to
+  // the deadline; only before the first when the migration sets its own, which then holds as in a real run.
+  const recap = !request.statements.some((statement) => OWN_TIMEOUT.test(statement.sql));
+  let capped = false;
   await client.query(`savepoint ${SAVEPOINT}`);
-  for (const statement of request.statements) {
+  for (const [index, statement] of request.statements.entries()) {
     try {
+      const cap = index === 0 || recap ? cappedToDeadline(limits) : null;
+      if (cap) await client.query(timeoutsQuery(cap, true));
+      capped = cap !== null;
       await client.query(statement.sql);
     } catch (caught) {
       const durationMs = elapsedSince(started);
@@ -47,9 +57,10 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: 
       if (error.failure.connectionLost) throw error;
       await client.query(`rollback to savepoint ${SAVEPOINT}`);
       // Cancelled by the timeout the deadline shortened: out of time, not a failure of the migration.
-      if (capped && error.failure.sqlstate === QUERY_CANCELED) return { id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason: OUT_OF_TIME_REASON, outOfTime: true };
-      const explained = await withFacts(client, error, true);
+      const cut = capped && error.failure.sqlstate === QUERY_CANCELED;
+      const explained = cut ? null : await withFacts(client, error, true);
       await client.query(`release savepoint ${SAVEPOINT}`);
+      if (explained === null) return { id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason: OUT_OF_TIME_REASON, outOfTime: true };
       return { id, file, status: RehearsalStatus.FAILED, durationMs, failure: explained.failure };
     }
   }
