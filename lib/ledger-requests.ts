@@ -40,6 +40,11 @@ export interface RehearseRequest {
 export interface RehearsalLimits {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
+  /**
+   * Epoch ms (`Date.now()`) after which no migration is rehearsed, and to
+   * which each one's statement_timeout is capped; absent without a deadline.
+   */
+  stopAt?: number;
 }
 
 /** A ledger row written without running SQL (a squash whose originals were all applied). */

@@ -132,15 +132,21 @@ async function rehearse(deps: RunDependencies, request: RunRequest, settings: Ru
     const steps = planVerified(bundle, ledger.rows);
     const { plan, pending } = plannedOf(steps);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, pending, rehearse: true });
+    const stopAt = stopAtOf(request);
     const limits = {
       lockTimeoutMs: capTimeout(settings.rehearsalLockTimeoutMs ?? DEFAULTS.rehearsalLockTimeoutMs, remainingMs(deps.clock, request)),
       statementTimeoutMs: capTimeout(settings.statementTimeoutMs, remainingMs(deps.clock, request)),
+      // No migration is rehearsed past the deadline, and none runs beyond it.
+      ...(stopAt === null ? {} : { stopAt }),
     };
     const outcomes = await rehearseSteps(session, deps.logger, steps, limits, knowledgeOf(bundle, ledger.rows));
     const failed = outcomes.filter((o) => o.status === RehearsalStatus.FAILED).length;
     deps.logger.info('rehearsal.completed', { bundle: bundle.id, migrations: outcomes.length, failed });
     if (failed > 0) throw new RehearsalFailedError(bundle.id, outcomes, plan);
-    const status = steps.length > 0 ? RunStatus.REHEARSED : RunStatus.UP_TO_DATE;
+    // Out of time: `incomplete`, as a migrate stopped by its deadline; the next call rehearses it all with a full budget.
+    const cut = outcomes.find((o) => o.outOfTime);
+    if (cut) deps.logger.warn('run.stopped', { reason: 'deadline', rehearse: true, next: cut.id });
+    const status = cut ? RunStatus.INCOMPLETE : steps.length > 0 ? RunStatus.REHEARSED : RunStatus.UP_TO_DATE;
     // Reported as `plan` reports it: a rehearsal changes nothing, so drift refuses nothing.
     const drift = await session.readDrift();
     return result(Action.PLAN, bundle.id, status, [], pending, deps.clock.now() - started, { plan, rehearsal: outcomes, drift });

@@ -28,6 +28,8 @@ export interface RehearsalOutcome {
   failure?: MigrationFailure;
   /** `not-rehearsable` (and a `rehearsed` squash that only records): why. */
   reason?: string;
+  /** `not-rehearsable` because the invocation's time ran out before or while it ran: a call with more time rehearses it. */
+  outOfTime?: true;
 }
 
 /**
@@ -44,6 +46,9 @@ export function notRehearsableBecause(statements: readonly SqlStatement[], file:
   if (!control) return null;
   return `${file}:${control.statement.line} controls the transaction itself (${control.word}); run inside a rehearsal it would end it`;
 }
+
+/** The reason given for a migration the rehearsal had no time left for; the run answers `incomplete`. */
+export const OUT_OF_TIME_REASON = 'not rehearsed: the invocation ran out of time (its deadline less the safety margin); rehearse again with more time';
 
 /** The reason given for a `no-transaction` migration. */
 export const NO_TRANSACTION_REASON = 'no-transaction: it runs outside a transaction, so it cannot be rolled back';

@@ -182,6 +182,24 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
     expect(await ledgerExists()).toBe(false);
   });
 
+  it('refuses a key that does not name the requested sha256, even for a bundle verified while warm, and runs nothing', async () => {
+    // Prepare: the bundle verified once, and its bytes copied under a key of another name
+    const { ref, bytes } = await publishMigrations(s3.client, BUCKET, TWO);
+    const copy = 'stagegate/bundles/latest.json.gz';
+    await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: copy, Body: bytes }));
+    const wrongId = { ...ref, key: `stagegate/bundles/${'e'.repeat(64)}.json.gz` };
+    // Act
+    const errors = [failed(await invoke(handler, { action: 'migrate', bundle: { ...ref, key: copy } }))];
+    succeeded(await invoke(handler, { action: 'status', bundle: ref }));
+    errors.push(failed(await invoke(handler, { action: 'migrate', bundle: wrongId })));
+    // Assess
+    for (const error of errors) {
+      expect(error.errorType).toBe('EVENT_INVALID');
+      expect(error.error.details.problems).toEqual([{ field: 'bundle.key', problem: expect.stringContaining('<prefix>/bundles/<sha256>.json.gz') }]);
+    }
+    expect(await ledgerExists()).toBe(false);
+  });
+
   it('reports a missing bundle, and runs nothing', async () => {
     // Prepare
     const sha256 = 'f'.repeat(64);
@@ -215,7 +233,7 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
 
   it.each([
     ['wrong types', { action: 'migrate', bundle: { bucket: BUCKET, key: 42, sha256: 'x' } }, ['bundle.key', 'bundle.sha256']],
-    ['unknown fields', { action: 'migrate', bundle: { bucket: BUCKET, key: 'k', sha256: 'a'.repeat(64), region: 'x' }, force: true }, ['bundle.region', 'force']],
+    ['unknown fields', { action: 'migrate', bundle: { bucket: BUCKET, key: `stagegate/bundles/${'a'.repeat(64)}.json.gz`, sha256: 'a'.repeat(64), region: 'x' }, force: true }, ['bundle.region', 'force']],
     ['missing fields', { bundle: { bucket: BUCKET } }, ['action', 'bundle.key', 'bundle.sha256']],
     ['huge strings', { action: 'migrate', bundle: { bucket: 'b'.repeat(100_000), key: 'k'.repeat(100_000), sha256: 'a'.repeat(64) } }, ['bundle.bucket', 'bundle.key']],
   ])('refuses an event with %s, naming each field', async (_case, event, fields) => {

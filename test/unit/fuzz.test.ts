@@ -178,7 +178,7 @@ describe('Property: parseEvent never crashes or hangs', () => {
   const bundleArb = fc.record(
     {
       bucket: fc.oneof(fc.constant('deploys'), fc.string({ maxLength: 70 }), fc.jsonValue({ maxDepth: 1 })),
-      key: fc.oneof(fc.constant('stagegate/bundles/x.json.gz'), fc.string({ maxLength: 1100 }), fc.jsonValue({ maxDepth: 1 })),
+      key: fc.oneof(fc.constant(`stagegate/bundles/${SHA}.json.gz`), fc.string({ maxLength: 1100 }), fc.jsonValue({ maxDepth: 1 })),
       sha256: fc.oneof(fc.constant(SHA), fc.stringMatching(/^[0-9a-fA-F]{60,68}$/), fc.jsonValue({ maxDepth: 1 })),
     },
     { requiredKeys: [] },

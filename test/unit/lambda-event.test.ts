@@ -2,9 +2,10 @@ import { parseEvent } from '../../lib/adapters/lambda/event';
 import { EventInvalidError, type EventProblem } from '../../lib/core/errors';
 
 const SHA = 'a'.repeat(64);
+const KEY = `stagegate/bundles/${SHA}.json.gz`;
 const valid = (): Record<string, unknown> => ({
   action: 'migrate',
-  bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA },
+  bundle: { bucket: 'deploys', key: KEY, sha256: SHA },
 });
 
 function problemsOf(event: unknown): EventProblem[] {
@@ -24,14 +25,14 @@ describe('Function: parseEvent', () => {
     // Act
     const parsed = parseEvent(event);
     // Assess
-    expect(parsed).toEqual({ action, bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA } });
+    expect(parsed).toEqual({ action, bundle: { bucket: 'deploys', key: KEY, sha256: SHA } });
   });
 
   it('accepts a drift event with an accepted reason, and refuses accept on other actions or without a reason', () => {
     // Act
     const drift = parseEvent({ ...valid(), action: 'drift', accept: { reason: ' hotfix ' } });
     // Assess
-    expect(drift).toEqual({ action: 'drift', bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA }, accept: { reason: 'hotfix' } });
+    expect(drift).toEqual({ action: 'drift', bundle: { bucket: 'deploys', key: KEY, sha256: SHA }, accept: { reason: 'hotfix' } });
     expect(parseEvent({ ...valid(), action: 'drift' })).not.toHaveProperty('accept');
     expect(problemsOf({ ...valid(), accept: { reason: 'x' } })).toEqual([{ field: 'accept', problem: 'goes only with action "drift"' }]);
     expect(problemsOf({ ...valid(), action: 'drift', accept: { reason: '  ' } })).toEqual([{ field: 'accept.reason', problem: 'must say why the live schema becomes the baseline' }]);
@@ -42,7 +43,7 @@ describe('Function: parseEvent', () => {
     const rehearsal = parseEvent({ ...valid(), action: 'plan', rehearse: true });
     const plain = parseEvent({ ...valid(), action: 'plan', rehearse: false });
     // Assess
-    expect(rehearsal).toEqual({ action: 'plan', bundle: { bucket: 'deploys', key: 'stagegate/bundles/x.json.gz', sha256: SHA }, rehearse: true });
+    expect(rehearsal).toEqual({ action: 'plan', bundle: { bucket: 'deploys', key: KEY, sha256: SHA }, rehearse: true });
     expect(plain).not.toHaveProperty('rehearse');
   });
 
@@ -130,6 +131,25 @@ describe('Function: parseEvent', () => {
   });
 
   it.each([
+    ['another sha256', `stagegate/bundles/${'b'.repeat(64)}.json.gz`],
+    ['a name that is no sha256', 'stagegate/bundles/latest.json.gz'],
+    ['the sha256 without the bundles folder', `stagegate/${SHA}.json.gz`],
+    ['the sha256 inside a longer name', `stagegate/bundles/x${SHA}.json.gz`],
+  ])('refuses a key that does not name the bundle by its sha256: %s', (_case, key) => {
+    // Act
+    const problems = problemsOf({ ...valid(), bundle: { bucket: 'deploys', key, sha256: SHA } });
+    // Assess
+    expect(problems).toEqual([{ field: 'bundle.key', problem: 'must be <prefix>/bundles/<sha256>.json.gz, with the sha256 of bundle.sha256 (the key publish gives the bundle)' }]);
+  });
+
+  it.each([`bundles/${SHA}.json.gz`, `team/svc/stagegate/bundles/${SHA}.json.gz`])('accepts the content-addressed key %p under any prefix', (key) => {
+    // Act
+    const parsed = parseEvent({ ...valid(), bundle: { bucket: 'deploys', key, sha256: SHA } });
+    // Assess
+    expect(parsed.bundle.key).toBe(key);
+  });
+
+  it.each([
     ['ab', 'must be 3 to 63 characters long'],
     ['My_Bucket', 'may hold only lowercase letters, digits, dots and hyphens'],
     ['-deploys', 'must begin and end with a letter or digit'],
@@ -138,14 +158,14 @@ describe('Function: parseEvent', () => {
     ['xn--deploys', 'uses a prefix or suffix S3 reserves'],
   ])('refuses the bucket name %p: %s', (bucket, problem) => {
     // Act
-    const problems = problemsOf({ ...valid(), bundle: { bucket, key: 'k', sha256: SHA } });
+    const problems = problemsOf({ ...valid(), bundle: { bucket, key: KEY, sha256: SHA } });
     // Assess
     expect(problems).toContainEqual({ field: 'bundle.bucket', problem });
   });
 
   it('accepts bucket names with dots and digits', () => {
     // Act
-    const parsed = parseEvent({ ...valid(), bundle: { bucket: 'acme-deploys.eu-west-1.2026', key: 'k', sha256: SHA } });
+    const parsed = parseEvent({ ...valid(), bundle: { bucket: 'acme-deploys.eu-west-1.2026', key: KEY, sha256: SHA } });
     // Assess
     expect(parsed.bundle.bucket).toBe('acme-deploys.eu-west-1.2026');
   });

@@ -1,5 +1,6 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Signer } from '@aws-sdk/rds-signer';
+import { boundedRequestHandler } from '../aws-request-handler';
 import type { TokenSigner } from './connections';
 import type { IamDatabase } from './environment-database';
 import type { SecretReader } from './secret-credentials';
@@ -21,9 +22,12 @@ export class AwsCredentialClients implements CredentialClients {
   private readonly secretClients = new Map<string, SecretsManagerClient>();
   private readonly signers = new Map<string, Signer>();
 
-  /** The Secrets Manager client of a region. */
+  /** `idleTimeoutMs`: how long a Secrets Manager reply may stay silent (default 30 s; tests shorten it). */
+  constructor(private readonly options: { idleTimeoutMs?: number } = {}) {}
+
+  /** The Secrets Manager client of a region; a stalled reply fails (CREDENTIALS_UNAVAILABLE) rather than hanging. */
   secrets(region: string): SecretReader {
-    return remember(this.secretClients, region, () => new SecretsManagerClient({ region }));
+    return remember(this.secretClients, region, () => new SecretsManagerClient({ region, requestHandler: boundedRequestHandler(this.options.idleTimeoutMs) }));
   }
 
   /** The RDS IAM token signer of a database user; it signs a new token on every call. */

@@ -5,7 +5,7 @@ import { EventInvalidError, type EventProblem } from '../../core/errors';
 import { MAX_ID_LENGTH } from '../../core/migration';
 import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
 import { isTarget } from '../../core/target';
-import type { BundleRef } from '../s3/bundle-ref';
+import { namesBundle, type BundleRef } from '../s3/bundle-ref';
 
 /** What the migrate function may be asked to do. */
 export const EventAction = {
@@ -61,7 +61,8 @@ const keySchema = string()
     abort: true,
   });
 
-const sha256Schema = string().regex(/^[0-9a-f]{64}$/, 'must be exactly 64 lowercase hexadecimal characters (the bundle id)');
+const SHA256 = /^[0-9a-f]{64}$/;
+const sha256Schema = string().regex(SHA256, 'must be exactly 64 lowercase hexadecimal characters (the bundle id)');
 
 const targetSchema = string()
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
@@ -81,9 +82,17 @@ const acceptSchema = strictObject({
     .refine((reason) => reason.length <= MAX_REASON_CHARS, `must be at most ${MAX_REASON_CHARS} characters`),
 });
 
+// The key must name the sha256: a copy under another name is not what was published, and a warm
+// function that verified the bundle before would answer for it without reading the key at all.
+// An invalid sha256 is reported on its own.
+const bundleSchema = strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }).refine((ref) => !SHA256.test(ref.sha256) || namesBundle(ref.key, ref.sha256), {
+  path: ['key'],
+  error: 'must be <prefix>/bundles/<sha256>.json.gz, with the sha256 of bundle.sha256 (the key publish gives the bundle)',
+});
+
 const eventSchema = strictObject({
   action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS, EventAction.DRIFT]),
-  bundle: strictObject({ bucket: bucketSchema, key: keySchema, sha256: sha256Schema }),
+  bundle: bundleSchema,
   target: targetSchema.optional(),
   rehearse: boolean().optional(),
   stageOrderOverride: strictObject({ reason: reasonSchema }).optional(),

@@ -5,9 +5,9 @@
  */
 import type pg from 'pg';
 import { MigrationFailedError } from '../../core/errors';
-import { NO_TRANSACTION_REASON, RehearsalStatus, type RehearsalOutcome } from '../../core/rehearsal';
+import { NO_TRANSACTION_REASON, OUT_OF_TIME_REASON, RehearsalStatus, type RehearsalOutcome } from '../../core/rehearsal';
 import type { RehearsalLimits, RehearseRequest } from '../../ports';
-import { setTimeouts } from './script';
+import { setTimeouts, timeoutsQuery } from './script';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
 import { sessionRestoreQueries } from './session-restore';
@@ -19,15 +19,36 @@ function elapsedSince(started: number): number {
   return Math.round(performance.now() - started);
 }
 
+const QUERY_CANCELED = '57014';
+const OWN_TIMEOUT = /statement_timeout/i;
+
+/**
+ * The limits with statement_timeout cut to the time left before `stopAt`
+ * (1 ms once it passed, so the statement is cancelled at once), or null when
+ * the configured one ends sooner.
+ */
+function cappedToDeadline(limits: RehearsalLimits): RehearsalLimits | null {
+  if (limits.stopAt === undefined) return null;
+  const left = Math.max(1, Math.floor(limits.stopAt - Date.now()));
+  return limits.statementTimeoutMs !== 0 && limits.statementTimeoutMs <= left ? null : { ...limits, statementTimeoutMs: left };
+}
+
 /** Runs one request inside its savepoint; a failure rolls back to it and gathers the facts. */
 async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: RehearsalLimits): Promise<RehearsalOutcome> {
   const { id, file } = request.migration;
   const refused = unrunnableError(request);
   if (refused) return { id, file, status: RehearsalStatus.FAILED, durationMs: 0, failure: refused.failure };
   const started = performance.now();
+  // statement_timeout bounds one statement: cut it again before each, so the migration as a whole keeps to
+  // the deadline; only before the first when the migration sets its own, which then holds as in a real run.
+  const recap = !request.statements.some((statement) => OWN_TIMEOUT.test(statement.sql));
+  let capped = false;
   await client.query(`savepoint ${SAVEPOINT}`);
-  for (const statement of request.statements) {
+  for (const [index, statement] of request.statements.entries()) {
     try {
+      const cap = index === 0 || recap ? cappedToDeadline(limits) : null;
+      if (cap) await client.query(timeoutsQuery(cap, true));
+      capped = cap !== null;
       await client.query(statement.sql);
     } catch (caught) {
       const durationMs = elapsedSince(started);
@@ -35,8 +56,11 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: 
       // A lost connection ends the rehearsal; the server rolls the transaction back.
       if (error.failure.connectionLost) throw error;
       await client.query(`rollback to savepoint ${SAVEPOINT}`);
-      const explained = await withFacts(client, error, true);
+      // Cancelled by the timeout the deadline shortened: out of time, not a failure of the migration.
+      const cut = capped && error.failure.sqlstate === QUERY_CANCELED;
+      const explained = cut ? null : await withFacts(client, error, true);
       await client.query(`release savepoint ${SAVEPOINT}`);
+      if (explained === null) return { id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason: OUT_OF_TIME_REASON, outOfTime: true };
       return { id, file, status: RehearsalStatus.FAILED, durationMs, failure: explained.failure };
     }
   }
@@ -59,8 +83,14 @@ async function rehearseAll(client: pg.Client, requests: readonly RehearseRequest
   const outcomes: RehearsalOutcome[] = [];
   // Failed ids, and ids skipped because of one, each with the failed id at the root.
   const blocked = new Map<string, string>();
+  let outOfTime = false;
   for (const request of requests) {
     const { id, file } = request.migration;
+    outOfTime ||= limits.stopAt !== undefined && Date.now() >= limits.stopAt;
+    if (outOfTime) {
+      outcomes.push({ id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason: OUT_OF_TIME_REASON, outOfTime: true });
+      continue;
+    }
     const reason = skipReason(request, blocked);
     if (reason !== null) {
       const on = request.dependsOn.find((dependency) => blocked.has(dependency));
@@ -70,6 +100,7 @@ async function rehearseAll(client: pg.Client, requests: readonly RehearseRequest
     }
     const outcome = await rehearseOne(client, request, limits);
     if (outcome.status === RehearsalStatus.FAILED) blocked.set(id, id);
+    outOfTime = outcome.outOfTime === true;
     outcomes.push(outcome);
   }
   return outcomes;

@@ -22,3 +22,16 @@ export function bundleKey(prefix: string, bundleId: string): string {
 export function describeRef(ref: Pick<BundleRef, 'bucket' | 'key'>): string {
   return `s3://${ref.bucket}/${ref.key}`;
 }
+
+/**
+ * Whether `key` is the content-addressed key of the bundle `sha256` under
+ * some prefix (what {@link bundleKey} gives it): `…bundles/<sha256>.json.gz`.
+ *
+ * @example
+ * namesBundle('stagegate/bundles/ab12….json.gz', 'ab12…'); // true
+ * namesBundle('stagegate/bundles/latest.json.gz', 'ab12…'); // false
+ */
+export function namesBundle(key: string, sha256: string): boolean {
+  const name = `bundles/${sha256}.json.gz`;
+  return key === name || key.endsWith(`/${name}`);
+}

@@ -1,5 +1,5 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { boundedRequestHandler } from '../aws-request-handler';
 
 export interface S3ClientOptions {
   region?: string;
@@ -10,17 +10,6 @@ export interface S3ClientOptions {
   /** How long a connection may stay silent (no header or body bytes) before the request fails, in ms. */
   idleTimeoutMs?: number;
 }
-
-/** Limit on opening a connection to S3, in ms. */
-export const S3_CONNECT_TIMEOUT_MS = 10_000;
-/**
- * Limit on silence while a request or its body is under way, in ms. The
- * SDK sets none: a body that stops arriving (its connection still open)
- * would hold the migrate function until Lambda stops it. A limit on
- * silence, not on the whole download, so a large bundle on a slow link
- * still arrives.
- */
-export const S3_IDLE_TIMEOUT_MS = 30_000;
 
 /**
  * The S3 client of entry points. With an endpoint it uses path-style
@@ -35,9 +24,6 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: S3_CONNECT_TIMEOUT_MS,
-      socketTimeout: options.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS,
-    }),
+    requestHandler: boundedRequestHandler(options.idleTimeoutMs),
   });
 }
