@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { asRunnerError, DeployRefusedError } from '../core/errors';
+import { asRunnerError, DeployRefusedError, ErrorCode } from '../core/errors';
 import { RunStatus, type RunResult } from '../core/result';
 import { publishBundle, type PublishedBundle } from '../adapters/s3/publish-bundle';
 import { runRemote } from '../remote/run-remote';
@@ -134,6 +134,15 @@ export async function afterStackUpdate(
     const error = asRunnerError(caught);
     deps.logger.error('gate.alias.kept', { alias: request.aliasName, code: error.code });
     throw error;
+  }
+  const finished = (result.status === RunStatus.APPLIED || result.status === RunStatus.UP_TO_DATE) && result.pending.length === 0;
+  if (!finished && result.status !== RunStatus.INCOMPLETE) {
+    deps.logger.error('gate.alias.kept', { alias: request.aliasName, stage: request.target.stage, code: ErrorCode.DEPLOY_REFUSED });
+    throw new DeployRefusedError(
+      `${request.target.migrateFunction} answered status "${result.status}" with ${result.pending.length} migration(s) pending on stage ${request.target.stage}, so the migrations are not known to be applied. The alias ${request.aliasName} was not moved: the previous code keeps serving.`,
+      'Run `serverless migrate status` to see the stage\'s state, then `serverless deploy` again.',
+      { stage: request.target.stage, function: request.target.migrateFunction, status: result.status, pending: result.pending },
+    );
   }
   if (result.status === RunStatus.INCOMPLETE) {
     throw new DeployRefusedError(
