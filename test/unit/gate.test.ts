@@ -105,6 +105,28 @@ describe('Function: parseGateSettings', () => {
   });
 });
 
+describe('Function: parseGateSettings (keys and types)', () => {
+  it.each([
+    ['a misspelt key (v3 only warns about it)', { bucket: 'deploys', rehears: true }, 'custom.stagegate.rehears'],
+    ['maxInvocations given as true', { bucket: 'deploys', maxInvocations: true }, 'custom.stagegate.maxInvocations'],
+    ['maxInvocations given as a list', { bucket: 'deploys', maxInvocations: [5] }, 'custom.stagegate.maxInvocations'],
+    ['an empty migrations folder name', { bucket: 'deploys', migrations: '' }, 'custom.stagegate.migrations'],
+  ])('refuses %s, naming the key', (_what, raw, key) => {
+    // Act
+    const error = (() => {
+      try {
+        parseGateSettings(raw, ['migrate', 'api']);
+        return null;
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    // Assess
+    expect(error).toBeInstanceOf(ConfigInvalidError);
+    expect((error as ConfigInvalidError).problems.map((p) => p.key)).toEqual([key]);
+  });
+});
+
 describe('Function: awsClientConfig', () => {
   it('takes getAwsSdkV3Config when the framework has it (v4, osls)', async () => {
     // Prepare
