@@ -132,7 +132,7 @@ export async function afterStackUpdate(
     result = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'migrate' });
   } catch (caught) {
     const error = asRunnerError(caught);
-    deps.logger.error('gate.alias.kept', { alias: request.aliasName, code: error.code });
+    deps.logger.error('gate.alias.kept', { alias: request.aliasName, stage: request.target.stage, code: error.code });
     throw error;
   }
   const finished = (result.status === RunStatus.APPLIED || result.status === RunStatus.UP_TO_DATE) && result.pending.length === 0;

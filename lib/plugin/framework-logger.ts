@@ -76,7 +76,10 @@ function gateLine(event: string, data: Record<string, unknown>): string | null {
         ? `stagegate: ${alias} of ${fn} already on version ${String(data.to)}`
         : `stagegate: ${alias} of ${fn} moved from version ${String(data.from ?? 'none')} to ${String(data.to)}`;
     case 'gate.alias.kept':
-      return `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed (${String(data.code)}); ${alias} was not moved, the previous version keeps serving`;
+      return (
+        `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed on stage ${String(data.stage)} (${String(data.code)}); ${alias} was not moved, ` +
+        `the previous version keeps serving and nothing needs rolling back. Do what the error below says, then run \`serverless deploy --stage ${String(data.stage)}\` again.`
+      );
     case 'gate.rehearsed':
       return `stagegate: rehearsal passed (${String(data.migrations)} migration(s)); applying them now`;
     case 'gate.promote.forced':

@@ -164,7 +164,7 @@ describe('Integration: the deploy gate (git, S3, migrate function, alias)', () =
     expect(rendered).toContain('error MIGRATION_FAILED');
     expect(rendered).toContain('what to do: ');
     expect(aliasApi.alias(API, ALIAS)?.version).toBe(serving);
-    expect(run.logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, code: 'MIGRATION_FAILED' } });
+    expect(run.logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, stage: 'local', code: 'MIGRATION_FAILED' } });
     // Clean up: the broken migration never ran, so it can go.
     repo.remove('shop/0003_broken.sql');
     commit('drop broken');

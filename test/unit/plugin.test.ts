@@ -141,6 +141,18 @@ describe('Class: StagegatePlugin', () => {
     expect(error.message).toContain('custom.stagegate.maxInvocations');
   });
 
+  it('names the stage when the migrations failed, and says that nothing needs rolling back and what to run next', () => {
+    // Prepare
+    const { serverless, lines, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    (plugin as unknown as { logger: { error(event: string, data: Record<string, unknown>): void } }).logger.error('gate.alias.kept', { alias: 'live', stage: 'staging', code: 'MIGRATION_FAILED' });
+    // Assess
+    expect(lines).toEqual([
+      'error: stagegate: the migrations failed on stage staging (MIGRATION_FAILED); live was not moved, the previous version keeps serving and nothing needs rolling back. Do what the error below says, then run `serverless deploy --stage staging` again.',
+    ]);
+  });
+
   it('logs through serverless.cli.log when the framework passes no log API', () => {
     // Prepare
     const { serverless } = fakeServerless();
