@@ -132,7 +132,8 @@ export async function afterStackUpdate(
     result = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'migrate' });
   } catch (caught) {
     const error = asRunnerError(caught);
-    deps.logger.error('gate.alias.kept', { alias: request.aliasName, stage: request.target.stage, code: error.code });
+    const servingNew = await servingNewVersion(deps.aliases, request);
+    deps.logger.error('gate.alias.kept', { alias: request.aliasName, stage: request.target.stage, code: error.code, ...(servingNew.length > 0 ? { servingNew } : {}) });
     throw error;
   }
   const finished = (result.status === RunStatus.APPLIED || result.status === RunStatus.UP_TO_DATE) && result.pending.length === 0;
@@ -161,4 +162,18 @@ export async function afterStackUpdate(
     deps.logger.info('gate.alias.moved', { function: fn.functionName, alias: request.aliasName, from: current?.functionVersion ?? null, to: fn.newVersion });
   }
   return { result, moved };
+}
+
+/**
+ * The functions whose alias already serves the version just published: on
+ * a first deploy the stack created the alias there, so no earlier version
+ * keeps serving. Best effort: a failed look-up counts as not serving.
+ */
+async function servingNewVersion(aliases: AliasClient, request: AfterUpdateRequest): Promise<string[]> {
+  const serving: string[] = [];
+  for (const fn of request.functions) {
+    const alias = await aliases.getAlias(fn.functionName, request.aliasName).catch(() => null);
+    if (alias?.functionVersion === fn.newVersion) serving.push(fn.functionName);
+  }
+  return serving;
 }

@@ -76,10 +76,7 @@ function gateLine(event: string, data: Record<string, unknown>): string | null {
         ? `stagegate: ${alias} of ${fn} already on version ${String(data.to)}`
         : `stagegate: ${alias} of ${fn} moved from version ${String(data.from ?? 'none')} to ${String(data.to)}`;
     case 'gate.alias.kept':
-      return (
-        `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed on stage ${String(data.stage)} (${String(data.code)}); ${alias} was not moved, ` +
-        `the previous version keeps serving and nothing needs rolling back. Do what the error below says, then run \`serverless deploy --stage ${String(data.stage)}\` again.`
-      );
+      return keptLine(data);
     case 'gate.rehearsed':
       return `stagegate: rehearsal passed (${String(data.migrations)} migration(s)); applying them now`;
     case 'gate.promote.forced':
@@ -87,4 +84,15 @@ function gateLine(event: string, data: Record<string, unknown>): string | null {
     default:
       return null;
   }
+}
+
+function keptLine(data: Record<string, unknown>): string {
+  const [alias, stage] = [String(data.alias), String(data.stage)];
+  const failed = `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed on stage ${stage} (${String(data.code)}); `;
+  const servingNew = Array.isArray(data.servingNew) ? (data.servingNew as string[]) : [];
+  const state =
+    servingNew.length > 0
+      ? `${alias} of ${servingNew.join(', ')} already serves the new version: this is its first deploy, so there was no earlier version to keep serving.`
+      : `${alias} was not moved, the previous version keeps serving and nothing needs rolling back.`;
+  return `${failed}${state} Do what the error below says, then run \`serverless deploy --stage ${stage}\` again.`;
 }

@@ -80,6 +80,20 @@ describe('Integration: the deploy gate reads the migrate function\'s answer', ()
     expect(outcome.logger.events.some((e) => e.event === 'gate.alias.moved')).toBe(false);
   });
 
+  it('says that the new version already serves when the migrations fail on a first deploy', async () => {
+    // Prepare: no alias before the stack update, so CloudFormation created it on the new version
+    const first = 'stagegate-answers-first-api';
+    const newVersion = lambda.publishVersion(first, `stagegate bundle ${id}`);
+    lambda.setAlias(first, ALIAS, newVersion);
+    lambda.answerInvoke(MIGRATE, { payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 900.00 seconds' }), functionError: 'Unhandled' });
+    const logger = new MemoryLogger();
+    // Act
+    const error = await afterStackUpdate({ ...clients, logger }, { bundle, target, aliasName: ALIAS, functions: [{ functionName: first, newVersion }] }).catch((caught: unknown) => caught);
+    // Assess
+    expect(error).toBeInstanceOf(MigrationRunnerError);
+    expect(logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, stage: 'staging', code: 'LAMBDA_INVOKE_FAILED', servingNew: [first] } });
+  });
+
   it('moves the alias on a result that says every migration is applied', async () => {
     // Act
     const outcome = await gateWith({ payload: result({ applied: [{ id: 'shop/0001_orders', durationMs: 2, method: 'executed' }] }) });

@@ -153,6 +153,18 @@ describe('Class: StagegatePlugin', () => {
     ]);
   });
 
+  it('does not claim the previous version keeps serving when a first deploy already serves the new one', () => {
+    // Prepare
+    const { serverless, lines, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    (plugin as unknown as { logger: { error(event: string, data: Record<string, unknown>): void } }).logger.error('gate.alias.kept', { alias: 'live', stage: 'dev', code: 'MIGRATION_FAILED', servingNew: ['svc-dev-api'] });
+    // Assess
+    expect(lines).toEqual([
+      'error: stagegate: the migrations failed on stage dev (MIGRATION_FAILED); live of svc-dev-api already serves the new version: this is its first deploy, so there was no earlier version to keep serving. Do what the error below says, then run `serverless deploy --stage dev` again.',
+    ]);
+  });
+
   it('logs through serverless.cli.log when the framework passes no log API', () => {
     // Prepare
     const { serverless } = fakeServerless();
