@@ -96,6 +96,15 @@ export class PromoteRefusedError extends MigrationRunnerError {
     );
   }
 
+  /** The bundle the version names is not in S3 any more (a lifecycle rule, another prefix), so nothing can be checked. */
+  static bundleMissing(functionName: string, version: string, location: string): PromoteRefusedError {
+    return new PromoteRefusedError(
+      `Version ${version} of ${functionName} was deployed with the bundle ${location}, which does not exist any more, so its migrations cannot be checked against the database.`,
+      'Promote a version whose bundle is still there, or, if you checked by hand that this version works with the current schema, run promote again with --force --reason "<why>". The alias was not moved.',
+      { function: functionName, version, bundle: location },
+    );
+  }
+
   /** The version's bundle has migrations the database has not applied. */
   static databaseBehind(functionName: string, version: string, pending: readonly string[]): PromoteRefusedError {
     return new PromoteRefusedError(

@@ -39,8 +39,8 @@ export interface PromoteOutcome {
  * `promote --to N`: points the alias back at an earlier version, but
  * only when that version's bundle (read from the version's description)
  * matches the database: the migrate function plans that bundle, and a
- * database ahead of it (`DATABASE_AHEAD`) or behind it (pending migrations)
- * refuses with `PROMOTE_REFUSED` unless `force`.
+ * database ahead of it (`DATABASE_AHEAD`) or behind it (pending migrations),
+ * or a bundle gone from S3, refuses with `PROMOTE_REFUSED` unless `force`.
  *
  * @example
  * await promote({ lambda, aliases, versions: aliases, logger }, { functionName: 'svc-prod-api', version: '11', aliasName: 'live', target, force: false });
@@ -66,6 +66,7 @@ export async function promote(
   const note = request.force ? forcedNote(request.reason) : `stagegate promote: version ${version}, bundle ${bundleId ?? 'unknown'}`;
   await deps.aliases.updateAlias(functionName, request.aliasName, version, note);
   deps.logger.info('gate.alias.moved', { function: functionName, alias: request.aliasName, from: current?.functionVersion ?? null, to: version });
+  deps.logger.info('gate.promote.schema', { version, ...check });
   return { functionName, from: current?.functionVersion ?? null, to: version, bundleId, forced: request.force, ...check };
 }
 
@@ -93,9 +94,12 @@ async function checkBundle(
     pending = (await invokeMigrate(deps.lambda, request.target.migrateFunction, { action: 'plan', bundle })).pending;
   } catch (caught) {
     const error = asRunnerError(caught);
-    if (error.code !== ErrorCode.DATABASE_AHEAD) throw error;
+    if (error.code !== ErrorCode.DATABASE_AHEAD && error.code !== ErrorCode.BUNDLE_NOT_FOUND) throw error;
     const unknown = Array.isArray(error.details.unknown) ? (error.details.unknown as string[]) : [];
-    const refusal = PromoteRefusedError.databaseAhead(request.functionName, request.version, unknown);
+    const refusal =
+      error.code === ErrorCode.BUNDLE_NOT_FOUND
+        ? PromoteRefusedError.bundleMissing(request.functionName, request.version, `s3://${bundle.bucket}/${bundle.key}`)
+        : PromoteRefusedError.databaseAhead(request.functionName, request.version, unknown);
     if (!request.force) throw refusal;
     deps.logger.warn('gate.promote.forced', { message: refusal.message, reason: request.reason ?? null });
     return { unknown, pending: [] };

@@ -165,6 +165,16 @@ describe('Class: StagegatePlugin', () => {
     ]);
   });
 
+  it('says after a promote that the database keeps its migrations, naming those the version does not know', () => {
+    // Prepare
+    const { serverless, lines, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    (plugin as unknown as { logger: { info(event: string, data: Record<string, unknown>): void } }).logger.info('gate.promote.schema', { version: '2', unknown: ['shop/0004_refunds'], pending: [] });
+    // Assess
+    expect(lines).toEqual(['stagegate: the database keeps every migration it applied (promote changes no schema; `migrate --to` reverts); version 2 does not know shop/0004_refunds']);
+  });
+
   it('logs through serverless.cli.log when the framework passes no log API', () => {
     // Prepare
     const { serverless } = fakeServerless();
