@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { asRunnerError, DeployRefusedError, ErrorCode } from '../core/errors';
+import { AliasUpdateFailedError, asRunnerError, DeployRefusedError, ErrorCode, type MigrationRunnerError } from '../core/errors';
 import { RunStatus, type RunResult } from '../core/result';
 import { publishBundle, type PublishedBundle } from '../adapters/s3/publish-bundle';
 import { runRemote } from '../remote/run-remote';
@@ -152,16 +152,7 @@ export async function afterStackUpdate(
       { applied: result.applied, pending: result.pending },
     );
   }
-  const moved: GateOutcome['moved'] = [];
-  for (const fn of request.functions) {
-    const current = await deps.aliases.getAlias(fn.functionName, request.aliasName);
-    if (current?.functionVersion !== fn.newVersion) {
-      await deps.aliases.updateAlias(fn.functionName, request.aliasName, fn.newVersion, `stagegate deploy: bundle ${request.bundle.id}`);
-    }
-    moved.push({ functionName: fn.functionName, from: current?.functionVersion ?? null, to: fn.newVersion });
-    deps.logger.info('gate.alias.moved', { function: fn.functionName, alias: request.aliasName, from: current?.functionVersion ?? null, to: fn.newVersion });
-  }
-  return { result, moved };
+  return { result, moved: await moveAliases(deps, request) };
 }
 
 /**
@@ -176,4 +167,28 @@ async function servingNewVersion(aliases: AliasClient, request: AfterUpdateReque
     if (alias?.functionVersion === fn.newVersion) serving.push(fn.functionName);
   }
   return serving;
+}
+
+/** An alias move that failed once the migrations were applied: says so, which aliases already moved, and how to finish. */
+function afterMigrations(error: MigrationRunnerError, fn: { functionName: string; newVersion: string }, request: AfterUpdateRequest, moved: GateOutcome['moved']): MigrationRunnerError {
+  if (error.code !== ErrorCode.ALIAS_UPDATE_FAILED) return error;
+  const already = moved.length > 0 ? ` ${moved.map((m) => `${m.functionName} (version ${m.to})`).join(', ')} already serve(s) the new code.` : '';
+  const remedy = `${error.remedy} On stage ${request.target.stage} the migrations were applied and ${request.aliasName} of ${fn.functionName} still serves the previous version.${already} Once fixed, run \`serverless promote --to ${fn.newVersion}\` for ${fn.functionName} (or deploy again).`;
+  return new AliasUpdateFailedError(fn.functionName, request.aliasName, fn.newVersion, `${String(error.details.reason)} (stage ${request.target.stage})`, remedy, error.cause);
+}
+
+/** Step 5: moves each promoted function's alias to its new version, in order. */
+async function moveAliases(deps: { aliases: AliasClient; logger: Logger }, request: AfterUpdateRequest): Promise<GateOutcome['moved']> {
+  const moved: GateOutcome['moved'] = [];
+  for (const fn of request.functions) {
+    const current = await deps.aliases.getAlias(fn.functionName, request.aliasName);
+    if (current?.functionVersion !== fn.newVersion) {
+      await deps.aliases.updateAlias(fn.functionName, request.aliasName, fn.newVersion, `stagegate deploy: bundle ${request.bundle.id}`).catch((caught: unknown) => {
+        throw afterMigrations(asRunnerError(caught), fn, request, moved);
+      });
+    }
+    moved.push({ functionName: fn.functionName, from: current?.functionVersion ?? null, to: fn.newVersion });
+    deps.logger.info('gate.alias.moved', { function: fn.functionName, alias: request.aliasName, from: current?.functionVersion ?? null, to: fn.newVersion });
+  }
+  return moved;
 }

@@ -94,6 +94,22 @@ describe('Integration: the deploy gate reads the migrate function\'s answer', ()
     expect(logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, stage: 'staging', code: 'LAMBDA_INVOKE_FAILED', servingNew: [first] } });
   });
 
+  it('says the migrations were applied and how to finish when moving the alias fails afterwards', async () => {
+    // Prepare: a version the stand-in never published, so UpdateAlias answers ResourceNotFoundException
+    lambda.answerInvoke(MIGRATE, { payload: result({}) });
+    const serving = lambda.alias(API, ALIAS)?.version;
+    // Act
+    const error = await afterStackUpdate({ ...clients, logger: new MemoryLogger() }, { bundle, target, aliasName: ALIAS, functions: [{ functionName: API, newVersion: '999' }] }).catch(
+      (caught: unknown) => caught,
+    );
+    // Assess
+    expect((error as MigrationRunnerError).code).toBe('ALIAS_UPDATE_FAILED');
+    expect((error as MigrationRunnerError).message).toContain('stage staging');
+    expect((error as MigrationRunnerError).remedy).toContain('the migrations were applied');
+    expect((error as MigrationRunnerError).remedy).toContain('`serverless promote --to 999`');
+    expect(lambda.alias(API, ALIAS)?.version).toBe(serving);
+  });
+
   it('moves the alias on a result that says every migration is applied', async () => {
     // Act
     const outcome = await gateWith({ payload: result({ applied: [{ id: 'shop/0001_orders', durationMs: 2, method: 'executed' }] }) });
