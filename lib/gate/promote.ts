@@ -15,7 +15,8 @@ export interface PromoteRequest {
   /** The published version to serve, e.g. `"11"`. */
   version: string;
   aliasName: string;
-  target: { bucket: string; prefix: string; migrateFunction: string };
+  /** `stage` names the stage in the log line of the check's invocation. */
+  target: { stage: string; bucket: string; prefix: string; migrateFunction: string };
   /** `--force`: move the alias even when the version's bundle does not match the database. */
   force: boolean;
   /** `--reason`: kept in the alias description when forced. */
@@ -88,7 +89,7 @@ async function checkBundle(
   bundleId: string,
 ): Promise<{ unknown: string[]; pending: string[] }> {
   const bundle = { bucket: request.target.bucket, key: bundleKey(request.target.prefix, bundleId), sha256: bundleId };
-  deps.logger.info('function.invoked', { function: request.target.migrateFunction, stage: 'plan of the promoted version', attempt: 1 });
+  deps.logger.info('function.invoked', { function: request.target.migrateFunction, stage: request.target.stage, attempt: 1 });
   let pending: string[];
   try {
     pending = (await invokeMigrate(deps.lambda, request.target.migrateFunction, { action: 'plan', bundle })).pending;

@@ -271,6 +271,7 @@ describe('Integration: the deploy gate (git, S3, migrate function, alias)', () =
     expect(forced).toMatchObject({ to: orphan, forced: true });
     expect(aliasApi.alias(API, ALIAS)?.version).toBe(orphan);
     expect(logger.events.some((e) => e.level === 'warn' && e.event === 'gate.promote.forced')).toBe(true);
+    expect(logger.events).toContainEqual({ level: 'info', event: 'function.invoked', data: { function: target.migrateFunction, stage: 'local', attempt: 1 } });
     // Clean up: back to the version that matches the database
     aliasApi.setAlias(API, ALIAS, serving as string);
   });
