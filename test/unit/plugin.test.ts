@@ -84,6 +84,7 @@ describe('Class: StagegatePlugin', () => {
         'before:aws:deploy:deploy:checkForChanges',
         'after:deploy:deploy',
         'before:deploy:function:initialize',
+        'before:rollback:initialize',
         'migrate:run',
         'migrate:plan:run',
         'migrate:status:run',
@@ -102,6 +103,28 @@ describe('Class: StagegatePlugin', () => {
     expect(error.code).toBe('STAGEGATE_DEPLOY_REFUSED');
     expect(error.message).toMatch(/^error DEPLOY_REFUSED: `serverless deploy function -f api` is refused/);
     expect(error.message).toContain('what to do: Run `serverless deploy`');
+  });
+
+  it('refuses `rollback --timestamp` (an earlier stack, served without any check) and says to promote instead', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, { timestamp: '1700000000000' }, io);
+    // Act
+    const error = await rejection(plugin.hooks['before:rollback:initialize']!());
+    // Assess
+    expect(error.code).toBe('STAGEGATE_DEPLOY_REFUSED');
+    expect(error.message).toContain('`serverless rollback --timestamp 1700000000000` is refused');
+    expect(error.message).toContain('what to do: Run `serverless promote --to <version>`');
+  });
+
+  it('lets `rollback` without --timestamp list the deployments', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    const outcome = plugin.hooks['before:rollback:initialize']!();
+    // Assess
+    await expect(outcome).resolves.toBeUndefined();
   });
 
   it('lets `deploy function -f migrate` through', async () => {
