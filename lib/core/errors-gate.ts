@@ -16,6 +16,8 @@ export const UncommittedReason = {
   NOT_A_REPOSITORY: 'not-a-repository',
   /** No `git` program could be run. */
   GIT_MISSING: 'git-missing',
+  /** git ran but failed (an unreadable index, a repository owned by another user…); what it said is kept. */
+  GIT_FAILED: 'git-failed',
 } as const;
 export type UncommittedReason = (typeof UncommittedReason)[keyof typeof UncommittedReason];
 
@@ -30,7 +32,8 @@ const ESCAPE_HATCH = 'pass --allow-uncommitted to deploy them anyway (for a pers
  */
 export class MigrationsUncommittedError extends MigrationRunnerError {
   readonly files: readonly UncommittedFile[];
-  constructor(folder: string, reason: UncommittedReason, files: readonly UncommittedFile[] = [], cause?: unknown) {
+  /** `gitSays`: git's own words, for `GIT_FAILED`. */
+  constructor(folder: string, reason: UncommittedReason, files: readonly UncommittedFile[] = [], cause?: unknown, gitSays = '') {
     const text = {
       [UncommittedReason.FILES]: {
         message: `${files.length} migration file(s) in ${folder} are not committed:\n${files.map((f) => `  - ${f.file} (${f.state})`).join('\n')}`,
@@ -44,8 +47,12 @@ export class MigrationsUncommittedError extends MigrationRunnerError {
         message: `git could not be run, so stagegate cannot check that the migrations in ${folder} are committed.`,
         remedy: `Install git (it must be on PATH), or ${ESCAPE_HATCH}. Nothing was published or deployed.`,
       },
+      [UncommittedReason.GIT_FAILED]: {
+        message: `git status failed for ${folder}, so stagegate cannot check that its migrations are committed. git said: ${gitSays || 'nothing'}`,
+        remedy: `Fix what git reports (a checkout owned by another user, as in some CI containers, needs \`git config --global --add safe.directory <repository>\`) and deploy again, or ${ESCAPE_HATCH}. Nothing was published or deployed.`,
+      },
     }[reason];
-    super(ErrorCode.MIGRATIONS_UNCOMMITTED, text.message, { remedy: text.remedy, details: { folder, reason, files }, cause });
+    super(ErrorCode.MIGRATIONS_UNCOMMITTED, text.message, { remedy: text.remedy, details: { folder, reason, files, ...(gitSays ? { gitSays } : {}) }, cause });
     this.name = 'MigrationsUncommittedError';
     this.files = files;
   }
@@ -86,6 +93,15 @@ export class PromoteRefusedError extends MigrationRunnerError {
       `Version ${version} of ${functionName} was deployed before ${unknown.length} migration(s) the database has applied: ${unknown.join(', ')}. Its code may not work with the current schema.`,
       'Promote a later version, or deploy a fix; if you checked that this version works with the current schema, run promote again with --force --reason "<why>". The alias was not moved.',
       { function: functionName, version, unknown },
+    );
+  }
+
+  /** The bundle the version names is not in S3 any more (a lifecycle rule, another prefix), so nothing can be checked. */
+  static bundleMissing(functionName: string, version: string, location: string): PromoteRefusedError {
+    return new PromoteRefusedError(
+      `Version ${version} of ${functionName} was deployed with the bundle ${location}, which does not exist any more, so its migrations cannot be checked against the database.`,
+      'Promote a version whose bundle is still there, or, if you checked by hand that this version works with the current schema, run promote again with --force --reason "<why>". The alias was not moved.',
+      { function: functionName, version, bundle: location },
     );
   }
 

@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { asRunnerError, DeployRefusedError } from '../core/errors';
+import { AliasUpdateFailedError, asRunnerError, DeployRefusedError, ErrorCode, type MigrationRunnerError } from '../core/errors';
 import { RunStatus, type RunResult } from '../core/result';
 import { publishBundle, type PublishedBundle } from '../adapters/s3/publish-bundle';
 import { runRemote } from '../remote/run-remote';
@@ -132,8 +132,18 @@ export async function afterStackUpdate(
     result = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'migrate' });
   } catch (caught) {
     const error = asRunnerError(caught);
-    deps.logger.error('gate.alias.kept', { alias: request.aliasName, code: error.code });
+    const servingNew = await servingNewVersion(deps.aliases, request);
+    deps.logger.error('gate.alias.kept', { alias: request.aliasName, stage: request.target.stage, code: error.code, ...(servingNew.length > 0 ? { servingNew } : {}) });
     throw error;
+  }
+  const finished = (result.status === RunStatus.APPLIED || result.status === RunStatus.UP_TO_DATE) && result.pending.length === 0;
+  if (!finished && result.status !== RunStatus.INCOMPLETE) {
+    deps.logger.error('gate.alias.kept', { alias: request.aliasName, stage: request.target.stage, code: ErrorCode.DEPLOY_REFUSED });
+    throw new DeployRefusedError(
+      `${request.target.migrateFunction} answered status "${result.status}" with ${result.pending.length} migration(s) pending on stage ${request.target.stage}, so the migrations are not known to be applied. The alias ${request.aliasName} was not moved: the previous code keeps serving.`,
+      'Run `serverless migrate status` to see the stage\'s state, then `serverless deploy` again.',
+      { stage: request.target.stage, function: request.target.migrateFunction, status: result.status, pending: result.pending },
+    );
   }
   if (result.status === RunStatus.INCOMPLETE) {
     throw new DeployRefusedError(
@@ -142,14 +152,43 @@ export async function afterStackUpdate(
       { applied: result.applied, pending: result.pending },
     );
   }
+  return { result, moved: await moveAliases(deps, request) };
+}
+
+/**
+ * The functions whose alias already serves the version just published: on
+ * a first deploy the stack created the alias there, so no earlier version
+ * keeps serving. Best effort: a failed look-up counts as not serving.
+ */
+async function servingNewVersion(aliases: AliasClient, request: AfterUpdateRequest): Promise<string[]> {
+  const serving: string[] = [];
+  for (const fn of request.functions) {
+    const alias = await aliases.getAlias(fn.functionName, request.aliasName).catch(() => null);
+    if (alias?.functionVersion === fn.newVersion) serving.push(fn.functionName);
+  }
+  return serving;
+}
+
+/** An alias move that failed once the migrations were applied: says so, which aliases already moved, and how to finish. */
+function afterMigrations(error: MigrationRunnerError, fn: { functionName: string; newVersion: string }, request: AfterUpdateRequest, moved: GateOutcome['moved']): MigrationRunnerError {
+  if (error.code !== ErrorCode.ALIAS_UPDATE_FAILED) return error;
+  const already = moved.length > 0 ? ` ${moved.map((m) => `${m.functionName} (version ${m.to})`).join(', ')} already serve(s) the new code.` : '';
+  const remedy = `${error.remedy} On stage ${request.target.stage} the migrations were applied and ${request.aliasName} of ${fn.functionName} still serves the previous version.${already} Once fixed, run \`serverless promote --to ${fn.newVersion}\` for ${fn.functionName} (or deploy again).`;
+  return new AliasUpdateFailedError(fn.functionName, request.aliasName, fn.newVersion, `${String(error.details.reason)} (stage ${request.target.stage})`, remedy, error.cause);
+}
+
+/** Step 5: moves each promoted function's alias to its new version, in order. */
+async function moveAliases(deps: { aliases: AliasClient; logger: Logger }, request: AfterUpdateRequest): Promise<GateOutcome['moved']> {
   const moved: GateOutcome['moved'] = [];
   for (const fn of request.functions) {
     const current = await deps.aliases.getAlias(fn.functionName, request.aliasName);
     if (current?.functionVersion !== fn.newVersion) {
-      await deps.aliases.updateAlias(fn.functionName, request.aliasName, fn.newVersion, `stagegate deploy: bundle ${request.bundle.id}`);
+      await deps.aliases.updateAlias(fn.functionName, request.aliasName, fn.newVersion, `stagegate deploy: bundle ${request.bundle.id}`).catch((caught: unknown) => {
+        throw afterMigrations(asRunnerError(caught), fn, request, moved);
+      });
     }
     moved.push({ functionName: fn.functionName, from: current?.functionVersion ?? null, to: fn.newVersion });
     deps.logger.info('gate.alias.moved', { function: fn.functionName, alias: request.aliasName, from: current?.functionVersion ?? null, to: fn.newVersion });
   }
-  return { result, moved };
+  return moved;
 }

@@ -9,7 +9,7 @@ const GIT_TIMEOUT_MS = 60_000;
  * untracked, modified, staged but not committed, deleted or ignored by git.
  * Resolves when they all are; otherwise throws `MigrationsUncommittedError`
  * listing each file and its state, or saying that `folder` is not in a git
- * repository or that git could not be run. Other files (README.md) are not
+ * repository, that git could not be run, or what git said when it failed. Other files (README.md) are not
  * bundled and do not count.
  *
  * @example
@@ -37,7 +37,8 @@ function runGit(cwd: string, args: string[], folder: string): Promise<string> {
       if (!error) return done(stdout);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fail(new MigrationsUncommittedError(folder, UncommittedReason.GIT_MISSING, [], error));
       if (/not a git repository/i.test(stderr)) return fail(new MigrationsUncommittedError(folder, UncommittedReason.NOT_A_REPOSITORY, [], error));
-      fail(new MigrationsUncommittedError(folder, UncommittedReason.GIT_MISSING, [], new Error(`git ${args.join(' ')} failed: ${stderr.trim() || error.message}`)));
+      const said = (stderr.trim() || error.message).split('\n').slice(0, 3).join(' ').slice(0, 300);
+      fail(new MigrationsUncommittedError(folder, UncommittedReason.GIT_FAILED, [], new Error(`git ${args.join(' ')} failed: ${said}`), said));
     });
   });
 }

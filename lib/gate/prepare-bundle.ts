@@ -11,6 +11,8 @@ import { uncommittedMigrations } from './git-check';
 export interface GitProblem {
   reason: UncommittedReason;
   files: UncommittedFile[];
+  /** What git said when it failed (`git-failed`). */
+  gitSays?: string;
 }
 
 /** A bundle built from the migrations folder, with what git said about it. */
@@ -50,7 +52,7 @@ export interface PrepareOptions {
 export async function prepareBundle(options: PrepareOptions, logger: Logger): Promise<PreparedBundle> {
   const gitProblem = await checkGit(options.cwd, options.folder);
   if (gitProblem && options.onUncommitted === 'record' && !options.allowUncommitted) {
-    logger.warn('gate.uncommitted.packaged', { message: new MigrationsUncommittedError(options.folder, gitProblem.reason, gitProblem.files).message, files: gitProblem.files });
+    logger.warn('gate.uncommitted.packaged', { message: uncommittedError(gitProblem, options.folder).message, files: gitProblem.files });
   } else if (gitProblem) {
     assertAllowed(gitProblem, options.folder, options.allowUncommitted, logger);
   }
@@ -66,7 +68,7 @@ export async function prepareBundle(options: PrepareOptions, logger: Logger): Pr
  * for a bundle packaged earlier.
  */
 export function assertAllowed(problem: GitProblem, folder: string, allowUncommitted: boolean, logger: Logger): void {
-  const error = new MigrationsUncommittedError(folder, problem.reason, problem.files);
+  const error = uncommittedError(problem, folder);
   if (!allowUncommitted) throw error;
   logger.warn('gate.uncommitted', { message: error.message, files: problem.files });
 }
@@ -76,9 +78,14 @@ async function checkGit(cwd: string, folder: string): Promise<GitProblem | null>
     const files = await uncommittedMigrations({ cwd, folder });
     return files.length > 0 ? { reason: UncommittedReason.FILES, files } : null;
   } catch (error) {
-    if (error instanceof MigrationsUncommittedError) return { reason: (error.details.reason as UncommittedReason) ?? UncommittedReason.GIT_MISSING, files: [] };
-    throw error;
+    if (!(error instanceof MigrationsUncommittedError)) throw error;
+    const gitSays = typeof error.details.gitSays === 'string' ? { gitSays: error.details.gitSays } : {};
+    return { reason: (error.details.reason as UncommittedReason) ?? UncommittedReason.GIT_MISSING, files: [], ...gitSays };
   }
+}
+
+function uncommittedError(problem: GitProblem, folder: string): MigrationsUncommittedError {
+  return new MigrationsUncommittedError(folder, problem.reason, problem.files, undefined, problem.gitSays);
 }
 
 /** Names inside the package folder (`.serverless/`), so the bundle travels with `package --package` / `deploy --package`. */

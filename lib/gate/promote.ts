@@ -15,7 +15,8 @@ export interface PromoteRequest {
   /** The published version to serve, e.g. `"11"`. */
   version: string;
   aliasName: string;
-  target: { bucket: string; prefix: string; migrateFunction: string };
+  /** `stage` names the stage in the log line of the check's invocation. */
+  target: { stage: string; bucket: string; prefix: string; migrateFunction: string };
   /** `--force`: move the alias even when the version's bundle does not match the database. */
   force: boolean;
   /** `--reason`: kept in the alias description when forced. */
@@ -39,8 +40,8 @@ export interface PromoteOutcome {
  * `promote --to N`: points the alias back at an earlier version, but
  * only when that version's bundle (read from the version's description)
  * matches the database: the migrate function plans that bundle, and a
- * database ahead of it (`DATABASE_AHEAD`) or behind it (pending migrations)
- * refuses with `PROMOTE_REFUSED` unless `force`.
+ * database ahead of it (`DATABASE_AHEAD`) or behind it (pending migrations),
+ * or a bundle gone from S3, refuses with `PROMOTE_REFUSED` unless `force`.
  *
  * @example
  * await promote({ lambda, aliases, versions: aliases, logger }, { functionName: 'svc-prod-api', version: '11', aliasName: 'live', target, force: false });
@@ -66,6 +67,7 @@ export async function promote(
   const note = request.force ? forcedNote(request.reason) : `stagegate promote: version ${version}, bundle ${bundleId ?? 'unknown'}`;
   await deps.aliases.updateAlias(functionName, request.aliasName, version, note);
   deps.logger.info('gate.alias.moved', { function: functionName, alias: request.aliasName, from: current?.functionVersion ?? null, to: version });
+  deps.logger.info('gate.promote.schema', { version, ...check });
   return { functionName, from: current?.functionVersion ?? null, to: version, bundleId, forced: request.force, ...check };
 }
 
@@ -87,15 +89,18 @@ async function checkBundle(
   bundleId: string,
 ): Promise<{ unknown: string[]; pending: string[] }> {
   const bundle = { bucket: request.target.bucket, key: bundleKey(request.target.prefix, bundleId), sha256: bundleId };
-  deps.logger.info('function.invoked', { function: request.target.migrateFunction, stage: 'plan of the promoted version', attempt: 1 });
+  deps.logger.info('function.invoked', { function: request.target.migrateFunction, stage: request.target.stage, attempt: 1 });
   let pending: string[];
   try {
     pending = (await invokeMigrate(deps.lambda, request.target.migrateFunction, { action: 'plan', bundle })).pending;
   } catch (caught) {
     const error = asRunnerError(caught);
-    if (error.code !== ErrorCode.DATABASE_AHEAD) throw error;
+    if (error.code !== ErrorCode.DATABASE_AHEAD && error.code !== ErrorCode.BUNDLE_NOT_FOUND) throw error;
     const unknown = Array.isArray(error.details.unknown) ? (error.details.unknown as string[]) : [];
-    const refusal = PromoteRefusedError.databaseAhead(request.functionName, request.version, unknown);
+    const refusal =
+      error.code === ErrorCode.BUNDLE_NOT_FOUND
+        ? PromoteRefusedError.bundleMissing(request.functionName, request.version, `s3://${bundle.bucket}/${bundle.key}`)
+        : PromoteRefusedError.databaseAhead(request.functionName, request.version, unknown);
     if (!request.force) throw refusal;
     deps.logger.warn('gate.promote.forced', { message: refusal.message, reason: request.reason ?? null });
     return { unknown, pending: [] };

@@ -60,6 +60,10 @@ export function parseGateSettings(raw: unknown, functionKeys: readonly string[])
   const input = raw === undefined || raw === null ? {} : raw;
   if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigInvalidError([{ key: 'custom.stagegate', problem: 'must be an object' }]);
   const value = input as Record<string, unknown>;
+  // The framework's schema only warns about these under v3's default configValidationMode.
+  for (const key of Object.keys(value).filter((k) => !(k in GATE_SETTINGS_SCHEMA.properties))) {
+    problems.push({ key: `custom.stagegate.${key}`, problem: `is not a setting (settings: ${Object.keys(GATE_SETTINGS_SCHEMA.properties).join(', ')})` });
+  }
   const text = (key: string, fallback: string | null): string | null => {
     const v = value[key];
     if (v === undefined || v === null) return fallback;
@@ -72,18 +76,19 @@ export function parseGateSettings(raw: unknown, functionKeys: readonly string[])
   const prefix = text('prefix', 'stagegate') as string;
   const migrateFunction = text('migrateFunction', 'migrate') as string;
   const alias = text('alias', 'live') as string;
+  if (migrations.trim() === '') problems.push({ key: 'custom.stagegate.migrations', problem: 'must name the migrations folder (relative to the service folder)' });
   if (bucket !== null && !BUCKET.test(bucket)) problems.push({ key: 'custom.stagegate.bucket', problem: `"${bucket.slice(0, 80)}" is not a valid S3 bucket name` });
   if (!PREFIX.test(prefix)) problems.push({ key: 'custom.stagegate.prefix', problem: 'may only hold letters, digits and !_.*\'()/- (at most 200)' });
   if (!ALIAS.test(alias)) problems.push({ key: 'custom.stagegate.alias', problem: `"${alias.slice(0, 80)}" is not a Lambda alias name (letters, digits, - and _, not only digits)` });
   if (!functionKeys.includes(migrateFunction)) problems.push({ key: 'custom.stagegate.migrateFunction', problem: `"${migrateFunction}" is not a function of this service (functions: ${functionKeys.join(', ') || 'none'})` });
   const promote = parsePromote(value.promote, functionKeys, migrateFunction, problems);
-  const maxInvocations = value.maxInvocations === undefined ? DEFAULT_MAX_INVOCATIONS : Number(value.maxInvocations);
-  if (!Number.isInteger(maxInvocations) || maxInvocations < 1) problems.push({ key: 'custom.stagegate.maxInvocations', problem: 'must be a whole number of at least 1' });
+  const maxInvocations = value.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;
+  if (typeof maxInvocations !== 'number' || !Number.isInteger(maxInvocations) || maxInvocations < 1) problems.push({ key: 'custom.stagegate.maxInvocations', problem: 'must be a whole number of at least 1' });
   const rehearse = value.rehearse ?? false;
   if (typeof rehearse !== 'boolean') problems.push({ key: 'custom.stagegate.rehearse', problem: 'must be true or false' });
   const stages = parseStages(value.stages, problems);
   if (problems.length > 0) throw new ConfigInvalidError(problems);
-  return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations, rehearse: rehearse === true, stages };
+  return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations: maxInvocations as number, rehearse: rehearse === true, stages };
 }
 
 function parseStages(raw: unknown, problems: ConfigProblem[]): string[] | null {

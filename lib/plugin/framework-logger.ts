@@ -76,12 +76,34 @@ function gateLine(event: string, data: Record<string, unknown>): string | null {
         ? `stagegate: ${alias} of ${fn} already on version ${String(data.to)}`
         : `stagegate: ${alias} of ${fn} moved from version ${String(data.from ?? 'none')} to ${String(data.to)}`;
     case 'gate.alias.kept':
-      return `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed (${String(data.code)}); ${alias} was not moved, the previous version keeps serving`;
+      return keptLine(data);
     case 'gate.rehearsed':
       return `stagegate: rehearsal passed (${String(data.migrations)} migration(s)); applying them now`;
+    case 'gate.promote.schema':
+      return schemaLine(data);
     case 'gate.promote.forced':
       return `stagegate: --force: ${String(data.message)}${data.reason ? ` Reason given: ${String(data.reason)}` : ''}`;
     default:
       return null;
   }
+}
+
+function keptLine(data: Record<string, unknown>): string {
+  const [alias, stage] = [String(data.alias), String(data.stage)];
+  const failed = `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed on stage ${stage} (${String(data.code)}); `;
+  const servingNew = Array.isArray(data.servingNew) ? (data.servingNew as string[]) : [];
+  const state =
+    servingNew.length > 0
+      ? `${alias} of ${servingNew.join(', ')} already serves the new version: this is its first deploy, so there was no earlier version to keep serving.`
+      : `${alias} was not moved, the previous version keeps serving and nothing needs rolling back.`;
+  return `${failed}${state} Do what the error below says, then run \`serverless deploy --stage ${stage}\` again.`;
+}
+
+function schemaLine(data: Record<string, unknown>): string {
+  const list = (key: string): string[] => (Array.isArray(data[key]) ? (data[key] as string[]) : []);
+  const [unknown, pending] = [list('unknown'), list('pending')];
+  const parts = ['stagegate: the database keeps every migration it applied (promote changes no schema; `migrate --to` reverts)'];
+  if (unknown.length > 0) parts.push(`version ${String(data.version)} does not know ${unknown.join(', ')}`);
+  if (pending.length > 0) parts.push(`version ${String(data.version)} expects ${pending.join(', ')}, not applied`);
+  return parts.join('; ');
 }

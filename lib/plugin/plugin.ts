@@ -10,6 +10,7 @@ import { parseStageOrderOverride } from '../gate/stage-override';
 import { GATE_SETTINGS_SCHEMA, parseGateSettings, requireBucket, type GateSettings } from '../gate/settings';
 import { versionOfQualifiedArn } from '../gate/version-stamps';
 import { GATE_COMMANDS } from './commands';
+import { refuseGatedFunctionDeploy, refuseStackRollback } from './refusals';
 import { frameworkLog, stackOutputs, type PluginIo, type PluginOptions, type Serverless } from './framework';
 import { FrameworkLogger } from './framework-logger';
 import { gateClients, type GateClients } from './gate-clients';
@@ -49,7 +50,8 @@ export class StagegatePlugin {
       // After the template is in memory (also for `deploy --package`), before its hash is compared and it is uploaded.
       'before:aws:deploy:deploy:checkForChanges': hook(() => this.pinServingVersions()),
       'after:deploy:deploy': hook(() => this.migrateThenPromote()),
-      'before:deploy:function:initialize': hook(async () => this.refuseGatedFunctionDeploy()),
+      'before:deploy:function:initialize': hook(async () => refuseGatedFunctionDeploy(this.options.function, this.settings())),
+      'before:rollback:initialize': hook(async () => refuseStackRollback(this.options.timestamp, () => this.settings())),
       'migrate:run': hook(() => this.migrateCommand('migrate')),
       'migrate:plan:run': hook(() => this.migrateCommand('plan')),
       'migrate:status:run': hook(() => this.migrateCommand('status')),
@@ -182,18 +184,6 @@ export class StagegatePlugin {
       }
       return { functionName: this.functionName(key), newVersion: version };
     });
-  }
-
-  /** `deploy function -f <promoted>` would bypass the migrations; the migrate function itself may be deployed alone. */
-  private refuseGatedFunctionDeploy(): void {
-    const key = this.options.function;
-    const settings = this.settings();
-    if (key === undefined || !settings.promote.includes(key)) return;
-    throw new DeployRefusedError(
-      `\`serverless deploy function -f ${key}\` is refused: it uploads ${key}'s code straight to Lambda, outside the deploy gate, so its migrations would not run first and the code would carry no bundle stamp for \`serverless promote\` to check later.`,
-      `Run \`serverless deploy\`: it applies the migrations, then moves ${settings.alias} to the new code. (\`serverless deploy function -f ${settings.migrateFunction}\` is allowed.)`,
-      { function: key },
-    );
   }
 
   private async migrateCommand(action: 'migrate' | 'plan' | 'status'): Promise<void> {

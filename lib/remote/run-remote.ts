@@ -5,6 +5,7 @@ import { RunStatus, type AppliedEntry, type RevertedEntry, type RunResult } from
 import { publishBundle } from '../adapters/s3/publish-bundle';
 import type { Logger } from '../ports';
 import { invokeMigrate } from './invoke-migrate';
+import { parseRunAnswer } from './run-answer';
 
 export interface RemoteRunRequest {
   action: 'plan' | 'migrate' | 'status';
@@ -54,7 +55,7 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
     deps.logger.info('function.invoked', { function: request.functionName, stage: request.stage, attempt });
     let result: RunResult;
     try {
-      result = await invokeMigrate(deps.lambda, request.functionName, event);
+      result = parseRunAnswer(await invokeMigrate<unknown>(deps.lambda, request.functionName, event), request.functionName);
     } catch (caught) {
       const error = asRunnerError(caught);
       const before = Array.isArray(error.details.applied) ? (error.details.applied as AppliedEntry[]) : [];

@@ -164,7 +164,7 @@ describe('Integration: the deploy gate (git, S3, migrate function, alias)', () =
     expect(rendered).toContain('error MIGRATION_FAILED');
     expect(rendered).toContain('what to do: ');
     expect(aliasApi.alias(API, ALIAS)?.version).toBe(serving);
-    expect(run.logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, code: 'MIGRATION_FAILED' } });
+    expect(run.logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, stage: 'local', code: 'MIGRATION_FAILED' } });
     // Clean up: the broken migration never ran, so it can go.
     repo.remove('shop/0003_broken.sql');
     commit('drop broken');
@@ -249,7 +249,31 @@ describe('Integration: the deploy gate (git, S3, migrate function, alias)', () =
     // Assess
     expect(outcome).toMatchObject({ to: '2', forced: true, unknown: LATER });
     expect(aliasApi.alias(API, ALIAS)).toEqual({ version: '2', description: 'stagegate promote --force: version 5 leaks memory; 2 ignores the new tables' });
+    expect(logger.events).toContainEqual({ level: 'info', event: 'gate.promote.schema', data: { version: '2', unknown: LATER, pending: [] } });
     expect(logger.events.some((e) => e.level === 'warn' && e.event === 'gate.promote.forced')).toBe(true);
+  });
+
+  it('refuses to promote a version whose bundle is no longer in S3, and promotes it with --force', async () => {
+    // Prepare: a version stamped with a bundle nobody published (expired by a lifecycle rule, or another prefix)
+    const orphan = aliasApi.publishVersion(API, `stagegate bundle ${'f'.repeat(64)}`);
+    const serving = aliasApi.alias(API, ALIAS)?.version;
+    const logger = new MemoryLogger();
+    const request = { functionName: API, version: orphan, aliasName: ALIAS, target, force: false };
+    // Act
+    const refused = await failureOf(promote({ lambda: deps.lambda, aliases: deps.aliases, versions: deps.aliases, logger }, request));
+    const servingAfterRefusal = aliasApi.alias(API, ALIAS)?.version;
+    const forced = await promote({ lambda: deps.lambda, aliases: deps.aliases, versions: deps.aliases, logger }, { ...request, force: true, reason: 'incident INC-7: back to the last build' });
+    // Assess
+    expect(refused.code).toBe('PROMOTE_REFUSED');
+    expect(refused.message).toContain(`stagegate/bundles/${'f'.repeat(64)}.json.gz`);
+    expect(refused.remedy).toContain('--force');
+    expect(servingAfterRefusal).toBe(serving);
+    expect(forced).toMatchObject({ to: orphan, forced: true });
+    expect(aliasApi.alias(API, ALIAS)?.version).toBe(orphan);
+    expect(logger.events.some((e) => e.level === 'warn' && e.event === 'gate.promote.forced')).toBe(true);
+    expect(logger.events).toContainEqual({ level: 'info', event: 'function.invoked', data: { function: target.migrateFunction, stage: 'local', attempt: 1 } });
+    // Clean up: back to the version that matches the database
+    aliasApi.setAlias(API, ALIAS, serving as string);
   });
 
   it('promotes a version whose bundle matches the database without --force', async () => {

@@ -78,7 +78,7 @@ describe('Integration: the deploy gate rehearses before it migrates', () => {
     expect(rendered).toContain('✗ shop/0002_items failed at shop/0002_items.sql:1:1 — 42P07 relation "rgate_items" already exists');
     expect(rendered).toContain('table public.rgate_items with columns (id integer, sku text)');
     expect(aliasApi.alias(API, ALIAS)?.version).toBe(serving);
-    expect(run.logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, code: 'REHEARSAL_FAILED' } });
+    expect(run.logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, stage: 'local', code: 'REHEARSAL_FAILED' } });
     expect(await stage.db.query("select to_regclass('rgate_orders')::text as orders, to_regclass('stagegate.migrations')::text as ledger")).toEqual([{ orders: null, ledger: null }]);
   });
 

@@ -79,6 +79,17 @@ describe('Integration: the plugin inside Serverless v3', () => {
     expect(code).not.toBe(0);
     expect(output).toContain('error DEPLOY_REFUSED: `serverless deploy function -f api` is refused');
   });
+
+  it('refuses `rollback --timestamp` before any AWS call, pointing at promote', async () => {
+    // Prepare
+    service('    bucket: deploys');
+    // Act
+    const { code, output } = await runServerless(['rollback', '--timestamp', '1700000000000'], dir);
+    // Assess
+    expect(code).not.toBe(0);
+    expect(output).toContain('error DEPLOY_REFUSED: `serverless rollback --timestamp 1700000000000` is refused');
+    expect(output).toContain('serverless promote --to <version>');
+  });
 });
 
 /**

@@ -9,6 +9,14 @@ interface FunctionState {
   /** Published versions (`"1"`, `"2"`…) and their descriptions. */
   versions: Map<string, string>;
   aliases: Map<string, { version: string; description: string }>;
+  /** What `Invoke` answers, set by `answerInvoke`. */
+  invoke?: InvokeAnswer;
+}
+
+/** The answer of a scripted `Invoke`: the payload as the function returned it, and Lambda's `X-Amz-Function-Error`. */
+export interface InvokeAnswer {
+  payload: string;
+  functionError?: 'Unhandled' | 'Handled';
 }
 
 /** A local stand-in for the few Lambda calls the deploy gate makes about aliases and versions. */
@@ -21,6 +29,8 @@ export interface LambdaAliasStandIn {
   /** Creates or moves an alias directly (what CloudFormation does with the template's alias). */
   setAlias(functionName: string, aliasName: string, version: string): void;
   alias(functionName: string, aliasName: string): { version: string; description: string } | undefined;
+  /** Makes `Invoke` of `functionName` answer `answer` (a function that returns something other than a run result). */
+  answerInvoke(functionName: string, answer: InvokeAnswer): void;
   /** Every request, as `METHOD path`. */
   requests: string[];
   stop(): Promise<void>;
@@ -28,10 +38,12 @@ export interface LambdaAliasStandIn {
 
 const ALIAS_ROUTE = /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)$/;
 const CONFIGURATION_ROUTE = /^\/2015-03-31\/functions\/([^/]+)\/configuration$/;
+const INVOKE_ROUTE = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 
 /**
- * Serves Lambda's REST routes for `GetAlias`, `UpdateAlias` and
- * `GetFunctionConfiguration` (with `Qualifier`), with JSON bodies shaped as
+ * Serves Lambda's REST routes for `GetAlias`, `UpdateAlias`,
+ * `GetFunctionConfiguration` (with `Qualifier`) and, for functions given an
+ * answer with `answerInvoke`, `Invoke`, with JSON bodies shaped as
  * AWS sends them and `404` + `x-amzn-errortype: ResourceNotFoundException`
  * for anything missing. Nothing is checked about signatures.
  *
@@ -67,6 +79,7 @@ export async function startLambdaAliasStandIn(): Promise<LambdaAliasStandIn> {
       state.aliases.set(aliasName, { version, description: state.aliases.get(aliasName)?.description ?? '' });
     },
     alias: (name, aliasName) => functions.get(name)?.aliases.get(aliasName),
+    answerInvoke: (name, answer) => void (fn(name).invoke = answer),
     requests,
     stop: async () => {
       client.destroy();
@@ -104,6 +117,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, functions: Map<
     const description = functions.get(name)?.versions.get(version);
     if (description === undefined) return notFound(res, `Function not found: ${arn(name, version)}`);
     return send(res, 200, { FunctionName: name, FunctionArn: arn(name, version), Version: version, Description: description });
+  }
+  const invokeRoute = INVOKE_ROUTE.exec(url.pathname);
+  const answer = invokeRoute && req.method === 'POST' ? functions.get(decodeURIComponent(invokeRoute[1] as string))?.invoke : undefined;
+  if (answer) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-amzn-requestid': 'stand-in', 'x-amz-executed-version': '$LATEST' };
+    if (answer.functionError) headers['x-amz-function-error'] = answer.functionError;
+    res.writeHead(200, headers).end(answer.payload);
+    return;
   }
   return send(res, 404, { message: `No route ${req.method} ${url.pathname} in the stand-in` }, 'UnknownOperationException');
 }

@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigInvalidError, MigrationsUncommittedError } from '../../lib/core/errors';
 import { awsClientConfig, fromV2Credentials } from '../../lib/gate/aws-config';
 import { assertMigrationsCommitted, describeStatus, parsePorcelain } from '../../lib/gate/git-check';
+import { prepareBundle } from '../../lib/gate/prepare-bundle';
 import { parseGateSettings } from '../../lib/gate/settings';
 import { bundleIdOfDescription, versionOfQualifiedArn } from '../../lib/gate/version-stamps';
+import { MemoryLogger } from '../support/workspace';
 
 describe('Function: parsePorcelain', () => {
   it('reads each entry and its state, skipping the old path of a rename', () => {
@@ -47,6 +50,32 @@ describe('Function: assertMigrationsCommitted', () => {
   });
 });
 
+describe('Function: prepareBundle', () => {
+  it('says what git reported when git runs but fails, not that git is missing', async () => {
+    // Prepare: a committed migration, then an index git cannot read (as in a broken CI checkout)
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-gitfail-'));
+    const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+    try {
+      git('init', '--quiet');
+      mkdirSync(join(dir, 'migrations', 'shop'), { recursive: true });
+      writeFileSync(join(dir, 'migrations', 'shop', '0001_orders.sql'), 'CREATE TABLE orders (id int);');
+      git('add', '.');
+      git('-c', 'user.name=Gate', '-c', 'user.email=gate@example.com', '-c', 'commit.gpgsign=false', 'commit', '--quiet', '-m', 'orders');
+      writeFileSync(join(dir, '.git', 'index'), 'garbage');
+      // Act
+      const error = await prepareBundle({ cwd: dir, folder: 'migrations', allowUncommitted: false, onUncommitted: 'refuse' }, new MemoryLogger()).catch((caught: unknown) => caught);
+      // Assess
+      expect(error).toBeInstanceOf(MigrationsUncommittedError);
+      expect((error as MigrationsUncommittedError).message).toContain('index file smaller than expected');
+      expect((error as MigrationsUncommittedError).message).not.toContain('could not be run');
+      expect((error as MigrationsUncommittedError).remedy).not.toContain('Install git');
+      expect((error as MigrationsUncommittedError).remedy).toContain('--allow-uncommitted');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Function: parseGateSettings', () => {
   it('fills the defaults, promoting every function but the migrate function', () => {
     // Act
@@ -73,6 +102,28 @@ describe('Function: parseGateSettings', () => {
       'custom.stagegate.maxInvocations',
       'custom.stagegate.rehearse',
     ]);
+  });
+});
+
+describe('Function: parseGateSettings (keys and types)', () => {
+  it.each([
+    ['a misspelt key (v3 only warns about it)', { bucket: 'deploys', rehears: true }, 'custom.stagegate.rehears'],
+    ['maxInvocations given as true', { bucket: 'deploys', maxInvocations: true }, 'custom.stagegate.maxInvocations'],
+    ['maxInvocations given as a list', { bucket: 'deploys', maxInvocations: [5] }, 'custom.stagegate.maxInvocations'],
+    ['an empty migrations folder name', { bucket: 'deploys', migrations: '' }, 'custom.stagegate.migrations'],
+  ])('refuses %s, naming the key', (_what, raw, key) => {
+    // Act
+    const error = (() => {
+      try {
+        parseGateSettings(raw, ['migrate', 'api']);
+        return null;
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    // Assess
+    expect(error).toBeInstanceOf(ConfigInvalidError);
+    expect((error as ConfigInvalidError).problems.map((p) => p.key)).toEqual([key]);
   });
 });
 

@@ -84,6 +84,7 @@ describe('Class: StagegatePlugin', () => {
         'before:aws:deploy:deploy:checkForChanges',
         'after:deploy:deploy',
         'before:deploy:function:initialize',
+        'before:rollback:initialize',
         'migrate:run',
         'migrate:plan:run',
         'migrate:status:run',
@@ -102,6 +103,28 @@ describe('Class: StagegatePlugin', () => {
     expect(error.code).toBe('STAGEGATE_DEPLOY_REFUSED');
     expect(error.message).toMatch(/^error DEPLOY_REFUSED: `serverless deploy function -f api` is refused/);
     expect(error.message).toContain('what to do: Run `serverless deploy`');
+  });
+
+  it('refuses `rollback --timestamp` (an earlier stack, served without any check) and says to promote instead', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, { timestamp: '1700000000000' }, io);
+    // Act
+    const error = await rejection(plugin.hooks['before:rollback:initialize']!());
+    // Assess
+    expect(error.code).toBe('STAGEGATE_DEPLOY_REFUSED');
+    expect(error.message).toContain('`serverless rollback --timestamp 1700000000000` is refused');
+    expect(error.message).toContain('what to do: Run `serverless promote --to <version>`');
+  });
+
+  it('lets `rollback` without --timestamp list the deployments', async () => {
+    // Prepare
+    const { serverless, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    const outcome = plugin.hooks['before:rollback:initialize']!();
+    // Assess
+    await expect(outcome).resolves.toBeUndefined();
   });
 
   it('lets `deploy function -f migrate` through', async () => {
@@ -139,6 +162,40 @@ describe('Class: StagegatePlugin', () => {
     expect(error.message).toContain('custom.stagegate.promote: "web" is not a function of this service');
     expect(error.message).toContain('"migrate" is the migrate function');
     expect(error.message).toContain('custom.stagegate.maxInvocations');
+  });
+
+  it('names the stage when the migrations failed, and says that nothing needs rolling back and what to run next', () => {
+    // Prepare
+    const { serverless, lines, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    (plugin as unknown as { logger: { error(event: string, data: Record<string, unknown>): void } }).logger.error('gate.alias.kept', { alias: 'live', stage: 'staging', code: 'MIGRATION_FAILED' });
+    // Assess
+    expect(lines).toEqual([
+      'error: stagegate: the migrations failed on stage staging (MIGRATION_FAILED); live was not moved, the previous version keeps serving and nothing needs rolling back. Do what the error below says, then run `serverless deploy --stage staging` again.',
+    ]);
+  });
+
+  it('does not claim the previous version keeps serving when a first deploy already serves the new one', () => {
+    // Prepare
+    const { serverless, lines, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    (plugin as unknown as { logger: { error(event: string, data: Record<string, unknown>): void } }).logger.error('gate.alias.kept', { alias: 'live', stage: 'dev', code: 'MIGRATION_FAILED', servingNew: ['svc-dev-api'] });
+    // Assess
+    expect(lines).toEqual([
+      'error: stagegate: the migrations failed on stage dev (MIGRATION_FAILED); live of svc-dev-api already serves the new version: this is its first deploy, so there was no earlier version to keep serving. Do what the error below says, then run `serverless deploy --stage dev` again.',
+    ]);
+  });
+
+  it('says after a promote that the database keeps its migrations, naming those the version does not know', () => {
+    // Prepare
+    const { serverless, lines, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    (plugin as unknown as { logger: { info(event: string, data: Record<string, unknown>): void } }).logger.info('gate.promote.schema', { version: '2', unknown: ['shop/0004_refunds'], pending: [] });
+    // Assess
+    expect(lines).toEqual(['stagegate: the database keeps every migration it applied (promote changes no schema; `migrate --to` reverts); version 2 does not know shop/0004_refunds']);
   });
 
   it('logs through serverless.cli.log when the framework passes no log API', () => {
