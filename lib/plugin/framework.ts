@@ -16,8 +16,6 @@ export interface AwsNaming {
 export interface AwsProvider extends FrameworkAwsProvider {
   naming: AwsNaming;
   getStage(): string;
-  /** The framework's generic AWS call; used for CloudFormation only, never for the invoke. */
-  request?(service: string, method: string, params: Record<string, unknown>): Promise<unknown>;
 }
 
 export interface Serverless {
@@ -57,17 +55,4 @@ export function frameworkLog(serverless: Serverless, io: PluginIo | undefined): 
   if (io?.log) return io.log;
   const write = (text: string): void => (serverless.cli ? serverless.cli.log(text) : console.log(text));
   return { notice: write, warning: (text) => write(`warning: ${text}`), error: (text) => write(`error: ${text}`) };
-}
-
-/**
- * The stack's outputs by key, through the framework's own CloudFormation
- * call (the framework already holds the deploy's credentials for it).
- */
-export async function stackOutputs(provider: AwsProvider): Promise<Record<string, string>> {
-  if (typeof provider.request !== 'function') return {};
-  const answer = (await provider.request('CloudFormation', 'describeStacks', { StackName: provider.naming.getStackName() })) as {
-    Stacks?: { Outputs?: { OutputKey?: string; OutputValue?: string }[] }[];
-  };
-  const outputs = answer.Stacks?.[0]?.Outputs ?? [];
-  return Object.fromEntries(outputs.filter((o) => o.OutputKey && o.OutputValue).map((o) => [o.OutputKey as string, o.OutputValue as string]));
 }

@@ -11,7 +11,8 @@ import { GATE_SETTINGS_SCHEMA, parseGateSettings, requireBucket, type GateSettin
 import { versionOfQualifiedArn } from '../gate/version-stamps';
 import { GATE_COMMANDS } from './commands';
 import { refuseGatedFunctionDeploy, refuseStackRollback } from './refusals';
-import { frameworkLog, stackOutputs, type PluginIo, type PluginOptions, type Serverless } from './framework';
+import { frameworkLog, type PluginIo, type PluginOptions, type Serverless } from './framework';
+import { stackOutputs } from './stack-outputs';
 import { FrameworkLogger } from './framework-logger';
 import { gateClients, type GateClients } from './gate-clients';
 import { applyStageOrder } from './stage-order-template';
@@ -168,7 +169,7 @@ export class StagegatePlugin {
 
   private async newVersions(settings: GateSettings): Promise<{ functionName: string; newVersion: string }[]> {
     const provider = this.serverless.getProvider('aws');
-    const outputs = await stackOutputs(provider);
+    const outputs = await stackOutputs(provider, process.env);
     const template = this.template();
     return settings.promote.map((key) => {
       // routeThroughAlias's output holds the number; the framework's own holds the qualified ARN.
