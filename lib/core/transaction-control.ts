@@ -87,10 +87,13 @@ export function discardingRollbackIn(statements: readonly SqlStatement[]): SqlSt
 export function psqlMetaCommandIn(statements: readonly SqlStatement[]): { statement: SqlStatement; command: string } | null {
   for (const statement of statements) {
     const head = statementHead(statement.sql);
-    if (head.startsWith('\\')) return { statement, command: (head.split(/\r?\n/, 1)[0] as string).trim() };
+    if (head.startsWith('\\')) return { statement, command: metaCommandOf(head) };
   }
   return null;
 }
+
+/** A meta-command's own line. */
+const metaCommandOf = (head: string): string => (head.split(/\r?\n/, 1)[0] as string).trim();
 
 /** `DEALLOCATE [PREPARE] ALL` and `DISCARD ALL | PLANS`: they drop the session's prepared statements. */
 const DROPS_PREPARED = /^(?:deallocate\s+(?:prepare\s+)?all|discard\s+(?:all|plans))\b/i;
@@ -106,5 +109,34 @@ const DROPS_PREPARED = /^(?:deallocate\s+(?:prepare\s+)?all|discard\s+(?:all|pla
  */
 export function preparedStatementsDroppedIn(statements: readonly SqlStatement[]): SqlStatement | null {
   return statements.find((statement) => DROPS_PREPARED.test(statementHead(statement.sql))) ?? null;
+}
+
+/** The first statement of each kind that cannot run in a migration (see `unrunnable.ts` in the Postgres adapter). */
+export interface Unrunnable {
+  copy: SqlStatement | null;
+  meta: { statement: SqlStatement; command: string } | null;
+  dropsPrepared: SqlStatement | null;
+  rollback: SqlStatement | null;
+}
+
+/**
+ * {@link copyFromStdinIn}, {@link psqlMetaCommandIn},
+ * {@link preparedStatementsDroppedIn} and {@link discardingRollbackIn} in one
+ * pass: each statement's head is read once, as every migration of a run is
+ * looked at before it is sent.
+ *
+ * @example
+ * unrunnableIn(splitStatements('create table t (id int);\nrollback;\n')).rollback?.line; // → 2
+ */
+export function unrunnableIn(statements: readonly SqlStatement[]): Unrunnable {
+  const found: Unrunnable = { copy: null, meta: null, dropsPrepared: null, rollback: null };
+  for (const statement of statements) {
+    const head = statementHead(statement.sql);
+    if (found.copy === null && COPY_FROM_STDIN.test(head)) found.copy = statement;
+    if (found.meta === null && head.startsWith('\\')) found.meta = { statement, command: metaCommandOf(head) };
+    if (found.dropsPrepared === null && DROPS_PREPARED.test(head)) found.dropsPrepared = statement;
+    if (found.rollback === null && DISCARD.test(head)) found.rollback = statement;
+  }
+  return found;
 }
 

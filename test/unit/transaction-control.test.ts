@@ -1,5 +1,5 @@
 import { splitStatements } from '../../lib/core/sql-split';
-import { copyFromStdinIn, discardingRollbackIn, preparedStatementsDroppedIn, psqlMetaCommandIn, statementHead, transactionControlIn } from '../../lib/core/transaction-control';
+import { copyFromStdinIn, discardingRollbackIn, preparedStatementsDroppedIn, psqlMetaCommandIn, statementHead, transactionControlIn, unrunnableIn } from '../../lib/core/transaction-control';
 
 describe('transactionControlIn', () => {
   it('finds the first statement that controls the transaction, behind comments, in capitals', () => {
@@ -81,5 +81,26 @@ describe('preparedStatementsDroppedIn', () => {
 
   it.each(['deallocate q', 'discard temp', 'discard sequences', 'select 1 as deallocate'])('finds none in %j', (sql) => {
     expect(preparedStatementsDroppedIn(splitStatements(`${sql};`))).toBeNull();
+  });
+});
+
+describe('unrunnableIn', () => {
+  it('finds in one pass what each single search finds', () => {
+    // Prepare
+    const statements = splitStatements('create table t (id int);\ncopy t (id) from stdin;\nrollback;\ndiscard all;\nrollback;\n\\set x 1\n');
+    // Act
+    const found = unrunnableIn(statements);
+    // Assess
+    expect(found).toEqual({
+      copy: copyFromStdinIn(statements),
+      meta: psqlMetaCommandIn(statements),
+      dropsPrepared: preparedStatementsDroppedIn(statements),
+      rollback: discardingRollbackIn(statements),
+    });
+    expect([found.copy?.line, found.meta?.command, found.dropsPrepared?.line, found.rollback?.line]).toEqual([2, '\\set x 1', 4, 3]);
+  });
+
+  it('finds nothing in plain DDL', () => {
+    expect(unrunnableIn(splitStatements('create table t (id int);\ncreate index t_id on t (id);\n'))).toEqual({ copy: null, meta: null, dropsPrepared: null, rollback: null });
   });
 });

@@ -4,7 +4,7 @@
  */
 import { MigrationFailedError } from '../../core/errors';
 import type { SqlStatement } from '../../core/sql-split';
-import { copyFromStdinIn, discardingRollbackIn, preparedStatementsDroppedIn, psqlMetaCommandIn } from '../../core/transaction-control';
+import { unrunnableIn } from '../../core/transaction-control';
 import { migrationFailedError } from './errors';
 import type { Script } from './script';
 
@@ -32,19 +32,17 @@ export function refuseUnrunnable(script: Script): void {
 export function unrunnableError(script: Pick<Script, 'migration' | 'statements' | 'reverting'>): MigrationFailedError | null {
   const refuse = (reason: string, statement: SqlStatement): MigrationFailedError =>
     migrationFailedError(new Error(reason), script.migration, statement, script.reverting).with({ refused: true });
-  const copy = copyFromStdinIn(script.statements);
+  const { copy, meta, dropsPrepared: dropped, rollback: anyRollback } = unrunnableIn(script.statements);
   if (copy) {
     return refuse('COPY … FROM STDIN takes its rows from the client, and stagegate sends none (the lines after it are not its data): write the rows as INSERT … VALUES, or COPY from a file the server can read', copy);
   }
-  const meta = psqlMetaCommandIn(script.statements);
   if (meta) {
     return refuse(`"${meta.command}" is a psql meta-command, not SQL: stagegate sends the file's SQL to the server without psql, so remove it (the connection, its database and its settings are stagegate's)`, meta.statement);
   }
-  const dropped = preparedStatementsDroppedIn(script.statements);
   if (dropped) {
     return refuse("it drops every prepared statement of the session, including those stagegate's session keeps for the ledger: DEALLOCATE only the statements the migration PREPAREd, by name", dropped);
   }
-  const rollback = script.migration.directives.noTransaction ? null : discardingRollbackIn(script.statements);
+  const rollback = script.migration.directives.noTransaction ? null : anyRollback;
   if (rollback) {
     return refuse('ROLLBACK would discard what the migration ran before it, and what follows would run on its own and be recorded as applied: remove it (a failing statement already rolls the whole migration back)', rollback);
   }
