@@ -83,19 +83,13 @@ export function adoptionPlan(migrations: readonly Migration[], ledger: readonly 
 }
 
 /**
- * Replaced id → the squash in effect that stands for it here (see `analyse`):
- * where the original did not run (a fresh stage ran the squash) or is gone
- * from the bundle. An original that ran and is still in the bundle is
- * replayed as it ran.
+ * Replaced id → the squash in effect that stands for it here (see
+ * `Analysis.replacedBy`): where the original did not run (a fresh stage ran
+ * the squash) or is gone from the bundle. An original that ran and is still
+ * in the bundle is replayed as it ran.
  */
 function squashesInEffect(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): Map<string, string> {
-  const replaced = new Set(analyse(migrations, ledger).replaced);
   const ran = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
   const inBundle = new Set(migrations.map((m) => m.id));
-  const replacedBy = new Map<string, string>();
-  for (const m of migrations) {
-    const inEffect = m.directives.replaces.some((id) => replaced.has(id)) || ran.has(m.id);
-    for (const id of m.directives.replaces) if (inEffect && (!ran.has(id) || !inBundle.has(id))) replacedBy.set(id, m.id);
-  }
-  return replacedBy;
+  return new Map([...analyse(migrations, ledger).replacedBy].filter(([id]) => !ran.has(id) || !inBundle.has(id)));
 }

@@ -36,6 +36,8 @@ export interface Analysis {
   incompleteSquashes: { squash: string; applied: string[]; missing: string[] }[];
   /** Ids of the bundle that are replaced by a squash in effect (they never run). */
   replaced: string[];
+  /** Every id a squash in effect replaces, with that squash: also ids gone from the bundle (pruned), which others may still name. */
+  replacedBy: ReadonlyMap<string, string>;
 }
 
 /**
@@ -81,7 +83,7 @@ export function analyse(migrations: readonly Migration[], ledger: readonly Appli
   const ahead = ledger.filter((r) => r.state === LedgerState.APPLIED && !byId.has(r.id) && !replacedIds.has(r.id)).map((r) => r.id);
   const steps = incompleteSquashes.length > 0 ? [] : order(migrations, byId, applied, replacedBy, recordOnly);
   const replaced = replacedBy.size === 0 ? [] : migrations.filter((m) => replacedBy.has(m.id)).map((m) => m.id);
-  return { steps, dirty, mismatches, ahead, incompleteSquashes, replaced };
+  return { steps, dirty, mismatches, ahead, incompleteSquashes, replaced, replacedBy };
 }
 
 /**

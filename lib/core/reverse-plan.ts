@@ -1,7 +1,7 @@
 import { IrreversibleError, TargetReplacedError, TargetUnknownError, type IrreversibleMigration } from './errors';
 import { topologicalOrder } from './graph';
-import { LedgerState, squashesOf, type AppliedMigration, type Migration } from './migration';
-import { analyse, refuseProblems, type PlanStep } from './plan';
+import { LedgerState, type AppliedMigration, type Migration } from './migration';
+import { analyse, refuseProblems, type Analysis, type PlanStep } from './plan';
 import { parseTarget, type Target } from './target';
 
 /**
@@ -35,7 +35,7 @@ import { parseTarget, type Target } from './target';
  */
 export function planTo(migrations: readonly Migration[], ledger: readonly AppliedMigration[], target: string): PlanStep[] {
   const analysis = refuseProblems(migrations, analyse(migrations, ledger));
-  const graph = effectiveGraph(migrations, ledger);
+  const graph = effectiveGraph(migrations, ledger, analysis);
   const parsed = parseTarget(target);
   const closure = targetClosure(parsed, target, graph);
   const seeds = [...graph.applied].filter((id) => !closure.has(id) && inScope(parsed, graph.byId.get(id) as Migration));
@@ -61,9 +61,10 @@ interface EffectiveGraph {
   rank: ReadonlyMap<string, number>;
 }
 
-function effectiveGraph(migrations: readonly Migration[], ledger: readonly AppliedMigration[]): EffectiveGraph {
+function effectiveGraph(migrations: readonly Migration[], ledger: readonly AppliedMigration[], analysis: Analysis): EffectiveGraph {
   const rows = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
-  const replacedBy = squashesInEffect(migrations, rows);
+  // Also the ids a squash in effect replaces that are gone from the bundle (pruned): others may still depend on them.
+  const { replacedBy } = analysis;
   const byId = new Map<string, Migration>();
   const deps = new Map<string, string[]>();
   const applied = new Set<string>();
@@ -80,20 +81,6 @@ function effectiveGraph(migrations: readonly Migration[], ledger: readonly Appli
     if (rows.has(m.id) || allOriginals) applied.add(m.id);
   });
   return { byId, deps, applied, replacedBy, rows, rank };
-}
-
-/**
- * Replaced id → the squash in effect that replaces it, as `analyse` decides
- * (its row, none or all of the originals applied), for every id it replaces:
- * also those gone from the bundle (pruned), on which others may still depend.
- */
-function squashesInEffect(migrations: readonly Migration[], rows: ReadonlySet<string>): Map<string, string> {
-  const replacedBy = new Map<string, string>();
-  for (const m of squashesOf(migrations)) {
-    const done = m.directives.replaces.filter((id) => rows.has(id)).length;
-    if (rows.has(m.id) || done === 0 || done === m.directives.replaces.length) for (const id of m.directives.replaces) replacedBy.set(id, m.id);
-  }
-  return replacedBy;
 }
 
 /** The target and everything it depends on, transitively; empty for `zero` targets. */
