@@ -120,6 +120,18 @@ export interface LedgerSession extends LedgerReader {
    * and SQLSTATE, with `reverting: true`; the connection stays usable.
    */
   revert(request: RevertRequest): Promise<{ durationMs: number }>;
+  /**
+   * Asks the server to cancel what the session's connection runs now
+   * (PostgreSQL's cancel request, on a connection of its own, which needs no
+   * credentials), so the `apply` or `revert` in flight fails with SQLSTATE
+   * 57014: a transactional one rolls back; a `noTransaction` one keeps what
+   * ran before and its rows become `failed` (the adapter writes them only
+   * after the cancel was delivered). Resolves once the server received the
+   * request, or it could not be sent (best effort, within about 2 s); never
+   * rejects. Arriving while the session is idle, it has no effect. The caller
+   * sends nothing else on the session until it resolved.
+   */
+  cancel(): Promise<void>;
   /** Writes an `applied` ledger row with method `recorded`, running no SQL. */
   record(request: RecordRequest): Promise<void>;
   /**

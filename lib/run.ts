@@ -47,6 +47,8 @@ export interface RunRequest {
   deadline?: number;
   /** Time kept in reserve before the deadline, in ms. */
   safetyMarginMs?: number;
+  /** The stage the run serves (the migrate function's `STAGEGATE_STAGE`), for the words of a failure. */
+  stage?: string;
   /**
    * `plan` and `migrate` only: go to this target instead of applying every
    * pending migration, reverting what it requires (see `core/reverse-plan.ts`):
@@ -221,7 +223,8 @@ async function runPlan(
   const stopAt = stopAtOf(request);
   // A no-transaction step may fail part-way: the baseline is stored before it, never with its partial effects.
   const checkpoint = (): Promise<void> => (ran() > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
-  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings) };
+  const stage = request.stage ?? deps.stages?.stage;
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings), ...(stage ? { stage } : {}) };
   try {
     const done = await runSteps(context, steps, progress);
     const pending = steps.slice(done).map((s) => s.migration.id);

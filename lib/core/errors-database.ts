@@ -1,3 +1,4 @@
+import { deadlineRemedy, deadlineSentence, type DeadlineCut } from './deadline-cut';
 import { ErrorCode, MigrationRunnerError } from './errors-base';
 import type { Explanation } from './explain';
 import type { LiveFacts, PgObjectFields } from './failure-subject';
@@ -28,6 +29,8 @@ export interface MigrationFailure {
   facts?: LiveFacts;
   /** What went wrong and the way out, for the failures stagegate knows (see `explain.ts`). */
   explanation?: Explanation;
+  /** Set when the function's deadline cut the migration (see `deadline-cut.ts`). */
+  deadline?: DeadlineCut;
 }
 
 /** SQLSTATEs whose failures get their own advice. */
@@ -42,6 +45,8 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
   if (failure.refused) {
     return `Nothing of ${failure.reverting ? 'the reverse script' : 'the migration'} ran and the ledger was not touched; migrations before it stay as they were. Fix ${failure.file} as the message says and run again.`;
   }
+  // A migration that committed part of itself says so first (below), deadline or not.
+  if (failure.deadline && failure.ownCommitLine === undefined) return deadlineRemedy(failure.deadline, id, `${failure.file}:${failure.line}`, noTransaction, failure.reverting === true);
   if (failure.reverting) return failedRevertRemedy(id, noTransaction);
   if (noTransaction) {
     return (
@@ -102,13 +107,19 @@ function failedRevertRemedy(id: string, noTransaction: boolean): string {
   return `The reverse script was rolled back and left no trace: ${id} is still applied, and the migrations reverted before it stay reverted. Fix its .down.sql (or the database) and run again.`;
 }
 
+function failedMessage(failure: MigrationFailure): string {
+  const subject = `${failure.reverting ? 'The reverse script of migration' : 'Migration'} ${failure.migration}`;
+  if (failure.deadline) return `${deadlineSentence(failure.deadline, subject, failure.file)} Cut at ${failureText(failure)}`;
+  return `${subject} failed at ${failureText(failure)}`;
+}
+
 export class MigrationFailedError extends MigrationRunnerError {
   readonly failure: MigrationFailure;
   readonly noTransaction: boolean;
   constructor(failure: MigrationFailure, noTransaction: boolean, cause?: unknown) {
     super(
       ErrorCode.MIGRATION_FAILED,
-      `${failure.reverting ? 'The reverse script of migration' : 'Migration'} ${failure.migration} failed at ${failureText(failure)}`,
+      failedMessage(failure),
       {
         remedy: failedMigrationRemedy(failure, noTransaction),
         details: { ...failure },

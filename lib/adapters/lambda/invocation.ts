@@ -25,7 +25,7 @@ export type MigrateResponse = RunResult & { target: string };
 export function runRequestFor(
   event: Exclude<MigrateEvent, { action: 'drift' }>,
   context: Pick<Context, 'functionName' | 'awsRequestId' | 'getRemainingTimeInMillis'>,
-  config: Pick<LambdaConfig, 'safetyMarginMs'>,
+  config: Pick<LambdaConfig, 'safetyMarginMs'> & Partial<Pick<LambdaConfig, 'stage'>>,
   clock: Clock,
 ): RunRequest {
   return {
@@ -33,6 +33,7 @@ export function runRequestFor(
     actor: `lambda:${context.functionName}:${context.awsRequestId}`,
     deadline: clock.now() + context.getRemainingTimeInMillis(),
     safetyMarginMs: config.safetyMarginMs,
+    ...(config.stage ? { stage: config.stage } : {}),
     target: event.target,
     rehearse: event.rehearse,
     stageOrderOverride: event.stageOrderOverride,

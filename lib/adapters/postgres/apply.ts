@@ -8,6 +8,7 @@ import type { LedgerState } from '../../core/migration';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
 import { isNotRun } from './apply-chain';
+import { cancelsDelivered } from './cancel-request';
 import { withFacts } from './failure-facts';
 import type { LedgerTables } from './ledger';
 import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
@@ -162,8 +163,11 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
   try {
     await setTimeouts(client, script, false);
     await runStatements(client, script);
+    // A cancel sent at the deadline (see `cancel-request.ts`) must not land on the ledger's writes below.
+    await cancelsDelivered(client);
     assertNoOpenTransaction(client, script);
   } catch (caught) {
+    await cancelsDelivered(client);
     // A transaction the migration opened itself (aborted by the failure, or never committed) would take the ledger's writes with it.
     if (client.getTransactionStatus() !== 'I') await client.query('rollback').catch(() => undefined);
     // In autocommit, what ran before the failure stays, its settings too.

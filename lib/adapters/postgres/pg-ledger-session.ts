@@ -23,6 +23,7 @@ import type { DriftReport } from '../../core/drift';
 import type { SchemaObject } from '../../core/schema';
 import { applyMigration, recordMigration } from './apply';
 import { ApplyChain } from './apply-chain';
+import { sendCancelRequest } from './cancel-request';
 import { pipelinable } from './pipelined-transaction';
 import { setTimeouts, type Timeouts } from './script';
 import { readDriftStamped } from './baseline';
@@ -117,6 +118,10 @@ export class PgLedgerSession implements LedgerSession {
     return mappingErrors(`reverting ${request.migration.id}`, async () =>
       revertMigration(this.client, this.tables, request, await this.sessionTimeouts()),
     );
+  }
+
+  cancel(): Promise<void> {
+    return sendCancelRequest(this.client);
   }
 
   /** The session's usual timeouts, set with the first migration (not before), or undefined without them. */
