@@ -28,6 +28,12 @@ class HeldSession {
       this.pending.push(entry);
     });
   }
+  /** The cancels asked for, each delivered when the test calls its function. */
+  readonly cancels: Array<() => void> = [];
+  cancel(): Promise<void> {
+    this.calls.push(`cancel (unsettled: ${this.pending.map((p) => p.id).join(',') || 'none'})`);
+    return new Promise((resolve) => this.cancels.push(resolve));
+  }
   checkpoint(): Promise<void> {
     this.calls.push(`checkpoint (unsettled: ${this.pending.map((p) => p.id).join(',') || 'none'})`);
     return Promise.resolve();
@@ -74,6 +80,17 @@ function contextOf(session: HeldSession, more: Partial<StepContext> = {}): StepC
 
 const failed = (id: string): MigrationFailedError =>
   new MigrationFailedError({ migration: id, file: `${id}.sql`, line: 1, column: null, statement: 'create table tb (id int)', sqlstate: '42P07', pgMessage: 'relation "tb" already exists' }, false);
+
+const cancelled = (id: string): MigrationFailedError =>
+  new MigrationFailedError({ migration: id, file: `${id}.sql`, line: 1, column: null, statement: 'select pg_sleep(1)', sqlstate: '57014', pgMessage: 'canceling statement due to user request' }, false);
+
+/** Waits (in real time) until `done` holds, for a test whose deadline timer is real. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done(); waited += 5) {
+    if (waited > 2_000) throw new Error('gave up waiting');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 beforeEach(() => events.splice(0));
 
@@ -166,5 +183,82 @@ describe('runSteps with a session that answers later', () => {
     expect(ample.requests[1]).toMatchObject({ statementTimeoutMs: 10_000, lockTimeoutMs: 1_000 });
     expect(await tightRun).toBe(2);
     expect(await ampleRun).toBe(2);
+  });
+
+  it('at the deadline cancels the migration in flight, and sends nothing more until the cancel was delivered, even when it finished meanwhile', async () => {
+    // Prepare: a real clock and a deadline 30 ms away
+    const session = new HeldSession();
+    const progress: StepProgress = { applied: [], reverted: [] };
+    const done = runSteps(contextOf(session, { clock: { now: () => Date.now() }, stopAt: Date.now() + 30 }), [step('a/0001_a'), step('a/0002_b')], progress);
+    let finished = false;
+    void done.then(() => (finished = true));
+    await until(() => session.cancels.length === 1);
+
+    // Act: the migration finishes just as the cancel goes out
+    await session.settle('a/0001_a');
+    const beforeDelivery = { calls: [...session.calls], finished };
+    (session.cancels[0] as () => void)();
+
+    // Assess
+    expect(beforeDelivery).toEqual({ calls: ['apply a/0001_a (unsettled: none)', 'cancel (unsettled: a/0001_a)'], finished: false });
+    expect(await done).toBe(1);
+    expect(session.calls).toHaveLength(2);
+    expect(progress.applied.map((a) => a.id)).toEqual(['a/0001_a']);
+    expect(events).toContain('run.stopped a/0002_b');
+  });
+
+  it('cancels again for a migration sent ahead that outlived the first cancel, only after that one was delivered, and stops as incomplete', async () => {
+    // Prepare: timeouts of 1 ms, so the next migration is sent ahead under the deadline
+    const session = new HeldSession();
+    const progress: StepProgress = { applied: [], reverted: [] };
+    const context = contextOf(session, { clock: { now: () => Date.now() }, stopAt: Date.now() + 40, statementTimeoutMs: 1, lockTimeoutMs: 1 });
+    const done = runSteps(context, [step('a/0001_a'), step('a/0002_b'), step('a/0003_c')], progress);
+    await until(() => session.cancels.length === 1);
+
+    // Act
+    await session.settle('a/0001_a');
+    const cancelsBeforeDelivery = session.cancels.length;
+    (session.cancels[0] as () => void)();
+    await until(() => session.cancels.length === 2);
+    await session.settle('a/0002_b', cancelled('a/0002_b'));
+    (session.cancels[1] as () => void)();
+
+    // Assess
+    expect(cancelsBeforeDelivery).toBe(1);
+    expect(session.calls).toEqual(['apply a/0001_a (unsettled: none)', 'apply a/0002_b (unsettled: a/0001_a)', 'cancel (unsettled: a/0001_a,a/0002_b)', 'cancel (unsettled: a/0002_b)']);
+    expect(await done).toBe(1);
+    expect(progress.applied.map((a) => a.id)).toEqual(['a/0001_a']);
+    expect(events.filter((e) => e.startsWith('run.stopped'))).toEqual(['run.stopped a/0002_b']);
+  });
+
+  it('fails the first migration cancelled at the deadline with the cut in its failure', async () => {
+    // Prepare
+    const session = new HeldSession();
+    const done = runSteps(contextOf(session, { clock: { now: () => Date.now() }, stopAt: Date.now() + 20, actor: 'lambda:svc-migrate:r1', stage: 'prod' }), [step('a/0001_a')], { applied: [], reverted: [] });
+    await until(() => session.cancels.length === 1);
+
+    // Act
+    await session.settle('a/0001_a', cancelled('a/0001_a'));
+    (session.cancels[0] as () => void)();
+    const error = await done.catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(MigrationFailedError);
+    expect((error as MigrationFailedError).failure.deadline).toMatchObject({ by: 'cancel', actor: 'lambda:svc-migrate:r1', stage: 'prod' });
+    expect((error as MigrationFailedError).message).toMatch(/^Migration a\/0001_a \(a\/0001_a\.sql\) was cancelled at the deadline of function svc-migrate \(stage prod\) after \d+ ms/);
+  });
+
+  it('without a deadline never cancels', async () => {
+    // Prepare
+    const session = new HeldSession();
+    const done = runSteps(contextOf(session), [step('a/0001_a')], { applied: [], reverted: [] });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+
+    // Act
+    await session.settle('a/0001_a');
+
+    // Assess
+    expect(await done).toBe(1);
+    expect(session.calls).toEqual(['apply a/0001_a (unsettled: none)']);
   });
 });
