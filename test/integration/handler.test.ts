@@ -75,34 +75,34 @@ describe('Integration: the migrate handler with real PostgreSQL and S3 over HTTP
     expect(after.migrations?.map((m) => m.state)).toEqual(['applied', 'applied']);
   });
 
-  it('stops between migrations when the deadline is near, and the next invocation finishes', async () => {
-    // Prepare: 1 s usable (1.5 s left minus the 0.5 s margin); the first migration takes 1.2 s in four statements
+  it('stops at the deadline, cancelling a later migration that cannot finish, and the next invocation finishes', async () => {
+    // Prepare: 1 s usable (1.5 s left minus the 0.5 s margin); the second migration takes 1.2 s in four statements
     const { ref } = await publishMigrations(s3.client, BUCKET, {
-      'app/0001_slow.sql': 'SELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);',
-      'app/0002_table.sql': 'CREATE TABLE after_the_break (id int);',
+      'app/0001_table.sql': 'CREATE TABLE before_the_break (id int);',
+      'app/0002_slow.sql': 'SELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nCREATE TABLE after_the_break (id int);',
     });
     succeeded(await invoke(handler, { action: 'plan', bundle: ref })); // warms the bundle cache and the clients
     // Act
     const first = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }, lambdaContext({ remainingMs: 1_500 })));
     const second = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }, lambdaContext({ remainingMs: 60_000 })));
     // Assess
-    expect(first).toMatchObject({ status: 'incomplete', pending: ['app/0002_table'] });
-    expect(first.applied.map((a) => a.id)).toEqual(['app/0001_slow']);
-    expect(output.records().find((r) => r.message === 'run.stopped')).toMatchObject({ level: 'WARN', next: 'app/0002_table' });
+    expect(first).toMatchObject({ status: 'incomplete', pending: ['app/0002_slow'] });
+    expect(first.applied.map((a) => a.id)).toEqual(['app/0001_table']);
+    expect(output.records().find((r) => r.message === 'run.stopped')).toMatchObject({ level: 'WARN', next: 'app/0002_slow', rolledBack: true });
     expect(second).toMatchObject({ status: 'applied', pending: [] });
-    expect(second.applied.map((a) => a.id)).toEqual(['app/0002_table']);
+    expect(second.applied.map((a) => a.id)).toEqual(['app/0002_slow']);
     expect(await db.query('select outcome from stagegate.runs order by id')).toEqual([{ outcome: 'incomplete' }, { outcome: 'succeeded' }]);
   });
 
-  it('goes back to a target across two apps, stopping between reverse steps at the deadline and keeping the target', async () => {
-    // Prepare: member depends on org/0002; reverting member takes 1.2 s of a 1 s budget
+  it('goes back to a target across two apps, cancelling a reverse step at the deadline and keeping the target', async () => {
+    // Prepare: member depends on org/0002; reverting org/0002 after it takes 1.2 s of a 1 s budget: cancelled, rolled back
     const { ref } = await publishMigrations(s3.client, BUCKET, {
       'org/0001_init.sql': 'CREATE TABLE org (id int PRIMARY KEY);',
       'org/0001_init.down.sql': 'DROP TABLE org;',
       'org/0002_name.sql': 'ALTER TABLE org ADD COLUMN name text;',
-      'org/0002_name.down.sql': 'ALTER TABLE org DROP COLUMN name;',
+      'org/0002_name.down.sql': 'SELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nALTER TABLE org DROP COLUMN name;',
       'member/0001_init.sql': '-- stagegate:depends-on org/0002_name\nCREATE TABLE member (org_id int REFERENCES org (id));',
-      'member/0001_init.down.sql': 'SELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nSELECT pg_sleep(0.3);\nDROP TABLE member;',
+      'member/0001_init.down.sql': 'DROP TABLE member;',
     });
     succeeded(await invoke(handler, { action: 'migrate', bundle: ref }));
     const target = 'org/0001_init';

@@ -261,4 +261,26 @@ describe('runSteps with a session that answers later', () => {
     expect(await done).toBe(1);
     expect(session.calls).toEqual(['apply a/0001_a (unsettled: none)']);
   });
+
+  it('counts a lock wait cut by a lock_timeout the deadline capped as the deadline: pending after the first migration, the failure for the first', async () => {
+    // Prepare: 5 s left, lock_timeout 10 s, so it is capped; the timer does not fire during the test
+    const lockTimedOut = (id: string): MigrationFailedError =>
+      new MigrationFailedError({ migration: id, file: `${id}.sql`, line: 1, column: null, statement: 'lock table t', sqlstate: '55P03', pgMessage: 'canceling statement due to lock timeout' }, false);
+    const later = new HeldSession();
+    const first = new HeldSession();
+    const more = { clock: { now: () => Date.now() }, stopAt: Date.now() + 5_000, lockTimeoutMs: 10_000 };
+    const laterRun = runSteps(contextOf(later, more), [step('a/0001_a'), step('a/0002_b')], { applied: [], reverted: [] });
+    const firstRun = runSteps(contextOf(first, more), [step('a/0001_a')], { applied: [], reverted: [] }).catch((caught: unknown) => caught);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act
+    await later.settle('a/0001_a');
+    await later.settle('a/0002_b', lockTimedOut('a/0002_b'));
+    await first.settle('a/0001_a', lockTimedOut('a/0001_a'));
+
+    // Assess
+    expect(await laterRun).toBe(1);
+    expect((await firstRun as MigrationFailedError).failure.deadline).toMatchObject({ by: 'lock_timeout', configuredMs: 10_000 });
+    expect(later.cancels).toHaveLength(0);
+  });
 });
