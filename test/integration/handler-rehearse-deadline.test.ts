@@ -53,4 +53,16 @@ describe('Integration: plan --rehearse through the migrate handler near its dead
     expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
     expect(cut).toMatchObject({ status: 'incomplete', rehearsal: [{ id: 'app/0001_many', status: 'not-rehearsable', outOfTime: true }] });
   });
+
+  it('cancels a migration that sets its own statement_timeout when the time left runs out, and ends before the deadline', async () => {
+    // Prepare: the migration's own statement_timeout holds for its statements, so only the cancel at the deadline stops them
+    const { ref } = await publishMigrations(harness.s3.client, BUCKET, { 'app/0001_own.sql': `SET statement_timeout = '1min';\n${Array(8).fill('SELECT pg_sleep(0.4);').join('\n')}` });
+    succeeded(await invoke(handler, { action: 'plan', bundle: ref })); // warms the bundle cache and the clients
+    const context = lambdaContext({ remainingMs: 2_000 });
+    // Act
+    const cut = succeeded(await invoke(handler, { action: 'plan', bundle: ref, rehearse: true }, context));
+    // Assess
+    expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
+    expect(cut).toMatchObject({ status: 'incomplete', rehearsal: [{ id: 'app/0001_own', status: 'not-rehearsable', outOfTime: true }] });
+  });
 });

@@ -8,6 +8,7 @@ import { MigrationFailedError } from '../../core/errors';
 import { NO_TRANSACTION_REASON, OUT_OF_TIME_REASON, RehearsalStatus, type RehearsalOutcome } from '../../core/rehearsal';
 import type { RehearsalLimits, RehearseRequest } from '../../ports';
 import { setTimeouts, timeoutsQuery } from './script';
+import { cancelsDelivered, sendCancelRequest } from './cancel-request';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
 import { sessionRestoreQueries } from './session-restore';
@@ -33,6 +34,34 @@ function cappedToDeadline(limits: RehearsalLimits): RehearsalLimits | null {
   return limits.statementTimeoutMs !== 0 && limits.statementTimeoutMs <= left ? null : { ...limits, statementTimeoutMs: left };
 }
 
+/** A cancel timer for one migration: whether it fired, and how to stop it (resolving once its cancel was delivered). */
+interface DeadlineCancel {
+  fired: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * For a migration whose own statement_timeout outlasts the cap: cancels what
+ * runs at `stopAt` (PostgreSQL's cancel request), since no timeout of ours
+ * cuts its statements then. Null without a deadline.
+ */
+function cancelAtDeadline(client: pg.Client, stopAt: number | undefined): DeadlineCancel | null {
+  if (stopAt === undefined) return null;
+  const watch: DeadlineCancel = {
+    fired: false,
+    stop: () => {
+      clearTimeout(timer);
+      // Nothing more is sent (the savepoint's rollback or release) until a cancel sent has arrived.
+      return cancelsDelivered(client);
+    },
+  };
+  const timer = setTimeout(() => {
+    watch.fired = true;
+    void sendCancelRequest(client);
+  }, Math.max(0, stopAt - Date.now()));
+  return watch;
+}
+
 /** Runs one request inside its savepoint; a failure rolls back to it and gathers the facts. */
 async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: RehearsalLimits): Promise<RehearsalOutcome> {
   const { id, file } = request.migration;
@@ -44,6 +73,7 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: 
   const recap = !request.statements.some((statement) => OWN_TIMEOUT.test(statement.sql));
   let capped = false;
   await client.query(`savepoint ${SAVEPOINT}`);
+  const cancel = recap ? null : cancelAtDeadline(client, limits.stopAt);
   for (const [index, statement] of request.statements.entries()) {
     try {
       const cap = index === 0 || recap ? cappedToDeadline(limits) : null;
@@ -53,17 +83,19 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: 
     } catch (caught) {
       const durationMs = elapsedSince(started);
       const error = migrationFailedError(caught, request.migration, statement);
+      await cancel?.stop();
       // A lost connection ends the rehearsal; the server rolls the transaction back.
       if (error.failure.connectionLost) throw error;
       await client.query(`rollback to savepoint ${SAVEPOINT}`);
-      // Cancelled by the timeout the deadline shortened: out of time, not a failure of the migration.
-      const cut = capped && error.failure.sqlstate === QUERY_CANCELED;
+      // Cancelled by the timeout the deadline shortened, or at the deadline: out of time, not a failure of the migration.
+      const cut = (capped || cancel?.fired === true) && error.failure.sqlstate === QUERY_CANCELED;
       const explained = cut ? null : await withFacts(client, error, true);
       await client.query(`release savepoint ${SAVEPOINT}`);
       if (explained === null) return { id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason: OUT_OF_TIME_REASON, outOfTime: true };
       return { id, file, status: RehearsalStatus.FAILED, durationMs, failure: explained.failure };
     }
   }
+  await cancel?.stop();
   // As a real run does: the next migration sees the session without this one's settings (its limits kept).
   for (const query of sessionRestoreQueries(request, limits)) await client.query(query);
   await client.query(`release savepoint ${SAVEPOINT}`);
