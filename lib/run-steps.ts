@@ -111,7 +111,7 @@ export async function runSteps(ctx: StepContext, steps: PlanStep[], progress: St
   try {
     return await runAll(ctx, watch, steps, progress);
   } finally {
-    await watch?.close();
+    if (watch !== null) await watch.close();
   }
 }
 
@@ -121,7 +121,7 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
     const step = steps[index] as PlanStep;
     const { migration } = step;
     if (ahead === null) {
-      await watch?.quiet();
+      if (watch !== null) await watch.quiet();
       if (outOfTime(ctx, watch, steps, index)) return index;
       if (step.kind === 'record') {
         await ctx.session.record({ migration, bundleId: ctx.bundleId, runId: ctx.runId, appliedBy: ctx.actor });
@@ -143,7 +143,7 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
     if (!outcome.ok) {
       // The step sent behind it did not run (it commits only after this one); it is not this run's failure.
       await ahead?.outcome;
-      await watch?.quiet();
+      if (watch !== null) await watch.quiet();
       const cut = deadlineCut(ctx, outcome.error, current);
       if (!stoppedByDeadline(outcome.error, index, step, cut)) throw failureOf(ctx, outcome.error, cut);
       ctx.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true, cancelled: cut?.by === DeadlineCutBy.CANCEL });
