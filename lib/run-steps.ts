@@ -79,7 +79,7 @@ const chainable = (step: PlanStep | undefined): step is PlanStep => step?.kind =
  * without waiting. Null when `next` must wait its turn.
  */
 function lookAhead(ctx: StepContext, watch: DeadlineWatch | null, step: PlanStep, current: Sent, next: PlanStep | undefined): Sent | null {
-  if (!chainable(step) || !chainable(next)) return null;
+  if (!chainable(step) || !chainable(next) || watch?.expired === true) return null;
   const remaining = remainingMs(ctx);
   if (remaining !== null) {
     const longest = (current.statements + 3) * current.statementTimeoutMs;

@@ -7,6 +7,7 @@ import type { AppliedMigration } from '../../lib/core/migration';
 import type { LedgerSession, MigrationDatabase, RevertRequest } from '../../lib/ports';
 import { splitStatements } from '../../lib/core/sql-split';
 import { applyRequest, migration, recordRequest } from '../support/builders';
+import { describeCancelContract } from './cancel.contract';
 import { describeRehearsalContract } from './rehearsal.contract';
 
 /** One fresh database behind the adapter under test. */
@@ -591,5 +592,6 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
     });
 
     describeRehearsalContract(() => h);
+    describeCancelContract(() => h);
   });
 }
