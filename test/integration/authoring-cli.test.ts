@@ -53,6 +53,30 @@ describe('Integration: stagegate new', () => {
   });
 });
 
+describe('Integration: stagegate new on a folder it cannot write', () => {
+  const ws = useWorkspace();
+
+  it('answers at once with an error naming the folder, for a tree that takes no folders or a file', async () => {
+    // Prepare: /proc takes no new folders (recursive mkdir retried forever there) and is a deep tree (a full listing never ended)
+    ws.migrations({ 'shop/0001_orders.sql': 'CREATE TABLE o (id int);' });
+    const file = join(ws.dir, 'migrations', 'shop', '0001_orders.sql');
+    // Act
+    const started = Date.now();
+    const proc = await runCli(['new', 'app', 'x', '--dir', '/proc/self', '--json'], { cwd: ws.dir });
+    const human = await runCli(['new', 'app', 'x', '--dir', '/proc'], { cwd: ws.dir });
+    const intoFile = await runCli(['new', 'app', 'x', '--dir', file, '--json'], { cwd: ws.dir });
+    const elapsed = Date.now() - started;
+    // Assess
+    expect([proc.code, human.code, intoFile.code]).toEqual([2, 2, 2]);
+    expect(cliJson(proc.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('cannot create the folder /proc/self/app') });
+    expect(cliJson(proc.stdout).error.remedy).toContain('--dir');
+    expect(human.stderr).toContain('/proc/app');
+    expect(cliJson(intoFile.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining(`${file} is not a folder`) });
+    expect(elapsed).toBeLessThan(15_000);
+    expect(readFileSync(file, 'utf8')).toBe('CREATE TABLE o (id int);');
+  }, 30_000);
+});
+
 describe('Integration: stagegate lint and check', () => {
   const db = useTestDatabase('file');
   const ws = useWorkspace();
