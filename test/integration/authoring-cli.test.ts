@@ -231,12 +231,20 @@ describe('Integration: stagegate lint and check', () => {
     try {
       // Act
       const result = await runCli(['check', '--json', '--database-url', url.toString()], { cwd: ws.dir });
+      const human = await runCli(['check', '--database-url', url.toString()], { cwd: ws.dir });
+      const refused = await runCli(['check', '--database-url', `postgres://${role}:pw@127.0.0.1:1/app`], { cwd: ws.dir });
       // Assess
       expect(result.code).toBe(1);
       const error = cliJson(result.stdout).error;
-      expect(error).toMatchObject({ code: 'SCRATCH_DATABASE_FAILED', sqlstate: '42501' });
+      expect(error).toMatchObject({ code: 'SCRATCH_DATABASE_FAILED', sqlstate: '42501', server: `${role}@127.0.0.1:${url.port}/${db.name}` });
       expect(error.remedy).toContain('CREATEDB');
-      expect(result.stdout + result.stderr).not.toContain(':pw@');
+      // Like every command that connects, the output names the target (server and user) before the server answers
+      expect(human.code).toBe(1);
+      expect(human.stdout).toMatch(new RegExp(`^target: scratch database ${role}@127\\.0\\.0\\.1:${url.port}/stagegate_scratch_stagegate_check_[0-9a-f]+$`, 'm'));
+      expect(result.stderr).toContain(`target: scratch database ${role}@127.0.0.1:${url.port}/`);
+      expect([refused.code, refused.stdout]).toEqual([1, expect.stringMatching(new RegExp(`^target: scratch database ${role}@127\\.0\\.0\\.1:1/stagegate_scratch_`, 'm'))]);
+      expect(refused.stderr).toContain('DATABASE_UNREACHABLE');
+      expect([result, human, refused].map((r) => r.stdout + r.stderr).join('')).not.toContain(':pw@');
     } finally {
       await db.query(`drop role ${pg.escapeIdentifier(role)}`);
     }
