@@ -53,7 +53,7 @@ describe('Integration: stagegate new', () => {
   });
 });
 
-describe('Integration: stagegate new on a folder it cannot write', () => {
+describe('Integration: stagegate new and bundle on folders they cannot use', () => {
   const ws = useWorkspace();
 
   it('answers at once with an error naming the folder, for a tree that takes no folders or a file', async () => {
@@ -74,6 +74,19 @@ describe('Integration: stagegate new on a folder it cannot write', () => {
     expect(cliJson(intoFile.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining(`${file} is not a folder`) });
     expect(elapsed).toBeLessThan(15_000);
     expect(readFileSync(file, 'utf8')).toBe('CREATE TABLE o (id int);');
+  }, 30_000);
+
+  it('bundle reads such a tree (Node\'s recursive listing of /proc/self never ended) and refuses an --out there at once', async () => {
+    // Prepare
+    ws.migrations({ 'shop/0001_orders.sql': 'CREATE TABLE o (id int);' });
+    // Act
+    const read = await runCli(['bundle', '--dir', '/proc/self', '--out', join(ws.dir, 'empty.json.gz'), '--json'], { cwd: ws.dir });
+    const written = await runCli(['bundle', '--dir', join(ws.dir, 'migrations'), '--out', '/proc/self/x/b.json.gz', '--json'], { cwd: ws.dir });
+    // Assess
+    expect(read.code).toBe(0);
+    expect(cliJson(read.stdout)).toMatchObject({ ok: true, migrations: 0 });
+    expect(written.code).toBe(2);
+    expect(cliJson(written.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('cannot write /proc/self/x/b.json.gz') });
   }, 30_000);
 });
 

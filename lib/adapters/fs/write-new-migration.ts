@@ -1,9 +1,10 @@
 import type { Dirent } from 'node:fs';
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MigrationExistsError, UsageError } from '../../core/errors';
 import type { NewMigration } from '../../core/new-migration';
 import { displayPath, fileError } from './fs-errors';
+import { makeFolder } from './make-folder';
 
 /** Names an app folder may have (see `parseMigrationId`); other folders hold no migration `new` counts. */
 const APP_FOLDER = /^[a-z][a-z0-9_]*$/;
@@ -52,7 +53,7 @@ async function listAppFolder(dir: string, app: string): Promise<string[]> {
 export async function writeNewMigration(dir: string, migration: NewMigration): Promise<{ file: string; downFile: string }> {
   const file = join(dir, migration.file);
   const downFile = join(dir, migration.downFile);
-  await makeFolder(dirname(file));
+  await makeAppFolder(dirname(file));
   try {
     await writeFile(file, migration.sql, { flag: 'wx' });
   } catch (error) {
@@ -68,38 +69,16 @@ export async function writeNewMigration(dir: string, migration: NewMigration): P
   return { file, downFile };
 }
 
-/**
- * Creates `folder` and the missing folders above it, one at a time. Not
- * `mkdir(…, { recursive: true })`: where a folder cannot be made but its parent
- * exists (`/proc/self/app` answers ENOENT), Node's retries never end.
- */
-async function makeFolder(folder: string): Promise<void> {
-  const missing: string[] = [];
-  for (let at = folder; !(await isFolder(at, folder)); at = dirname(at)) {
-    missing.unshift(at);
-    if (dirname(at) === at) break;
-  }
-  for (const path of missing) {
-    await mkdir(path).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
-      const code = (error as NodeJS.ErrnoException).code ?? 'an error';
-      throw new UsageError(
-        `stagegate new cannot create the folder ${displayPath(path)}${path === folder ? '' : ` (for ${displayPath(folder)})`}: the file system reported ${code}.`,
-        'Check the --dir path (the folder of app folders, e.g. ./migrations) and that you may create folders there; nothing was written.',
-      );
-    });
-  }
-}
-
-/** Whether a folder is at `path`; false when nothing is; something else there is an error naming it. */
-async function isFolder(path: string, wanted: string): Promise<boolean> {
-  const found = await stat(path).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw writeError(error, wanted);
+/** `makeFolder`, its failure as a `USAGE` error naming the folder it could not make. */
+async function makeAppFolder(folder: string): Promise<void> {
+  await makeFolder(folder).catch((error: unknown) => {
+    const { code = 'an error', path = folder } = error as NodeJS.ErrnoException;
+    if (code === 'ENOTDIR') throw notFolder(path, folder);
+    throw new UsageError(
+      `stagegate new cannot create the folder ${displayPath(path)}${path === folder ? '' : ` (for ${displayPath(folder)})`}: the file system reported ${code}.`,
+      'Check the --dir path (the folder of app folders, e.g. ./migrations) and that you may create folders there; nothing was written.',
+    );
   });
-  if (found === null) return false;
-  if (found.isDirectory()) return true;
-  throw notFolder(path, wanted);
 }
 
 function notFolder(path: string, wanted: string): UsageError {
