@@ -148,11 +148,13 @@ export interface LedgerSession extends LedgerReader {
    */
   isMarkedComplete(bundleId: string): Promise<boolean>;
   /**
-   * Settles a `running`/`failed` row by hand: `applied` marks it applied,
-   * `rolled-back` deletes it so it runs again. Throws `NOT_DIRTY` when the
-   * row is missing or already applied.
+   * Settles a `running`/`failed` row by hand: `applied` marks it applied
+   * (its `error` cleared), `rolled-back` deletes it so it runs again. Returns
+   * the failure the row held (null for an interrupted `running` row), which
+   * the caller keeps in the run history. Throws `NOT_DIRTY` when the row is
+   * missing or already applied.
    */
-  resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void>;
+  resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<Record<string, unknown> | null>;
   /**
    * Stores the managed schemas as they are now as the drift baseline,
    * replacing the previous one, on the server (nothing is sent to the client).

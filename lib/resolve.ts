@@ -19,6 +19,8 @@ export interface ResolveResult {
   action: 'resolve';
   id: string;
   outcome: 'applied' | 'rolled-back';
+  /** The failure the ledger row held, now only in the run history (null when the migration was interrupted). */
+  failure: { code: string | null; message: string } | null;
 }
 
 /**
@@ -39,8 +41,9 @@ export async function resolveMigration(
     const runId = await session.startRun({ action: Action.RESOLVE, bundleId: '', actor: request.actor });
     // The decision is the history: a `rolled-back` run applies nothing, so without it the run would not name the migration.
     const details = { id: request.id, outcome: request.outcome, reason: request.reason ?? null };
+    let failure: Record<string, unknown> | null;
     try {
-      await session.resolveDirty(request.id, request.outcome, runId);
+      failure = await session.resolveDirty(request.id, request.outcome, runId);
     } catch (error) {
       const json = error instanceof Error && 'toJSON' in error ? (error as { toJSON(): Record<string, unknown> }).toJSON() : { message: String(error) };
       await session.finishRun(runId, { outcome: RunOutcome.FAILED, applied: [], error: json, details });
@@ -50,8 +53,10 @@ export async function resolveMigration(
     if (request.outcome === 'applied') {
       await session.storeBaseline().catch((error: unknown) => deps.logger.warn('drift.baseline_not_stored', { reason: error instanceof Error ? error.message : String(error) }));
     }
-    await session.finishRun(runId, { outcome: RunOutcome.SUCCEEDED, applied: request.outcome === 'applied' ? [request.id] : [], details });
-    deps.logger.info('migration.resolved', { id: request.id, outcome: request.outcome });
-    return { ok: true, action: 'resolve', id: request.id, outcome: request.outcome };
+    // The row no longer carries the failure (an applied row has none): the resolve record keeps it.
+    await session.finishRun(runId, { outcome: RunOutcome.SUCCEEDED, applied: request.outcome === 'applied' ? [request.id] : [], details: { ...details, failure } });
+    const summary = failure === null ? null : { code: typeof failure.code === 'string' ? failure.code : null, message: String(failure.message ?? '') };
+    deps.logger.info('migration.resolved', { id: request.id, outcome: request.outcome, failureCode: summary?.code ?? null });
+    return { ok: true, action: 'resolve', id: request.id, outcome: request.outcome, failure: summary };
   });
 }

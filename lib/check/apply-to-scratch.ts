@@ -30,30 +30,38 @@ const ACTOR = 'stagegate check';
  */
 export function applyToScratch(connection: string, logger: Logger, settings: RunSettings): ApplyToEmpty {
   return (migrations) =>
-    withScratchDatabase(connection, ACTOR, async (url) => {
-      const database = decodeURIComponent(new URL(url).pathname.slice(1));
-      logger.info('command.started', { target: `scratch database ${describeConnection(url)}` });
-      const bundle = { id: encodeBundle(migrations).id, origin: 'migrations folder', migrations, allVerified: true };
-      const db = new PgMigrationDatabase({ connection: url, schema: DEFAULT_LEDGER_SCHEMA });
-      const run = (target?: string): Promise<RunResult> =>
-        runMigrations({ source: { load: async () => bundle }, db, logger, clock }, { action: 'migrate', actor: ACTOR, target }, settings);
-      const empty = await schemaOf(url);
-      const forward = await failureOf(run(), CheckKind.DATABASE);
-      if ('problem' in forward) return { database: null, problems: [forward.problem] };
-      const applied = forward.result.applied.length;
-      let back: { result: RunResult } | { problem: CheckProblem };
-      try {
-        back = await failureOf(run(ZERO), CheckKind.REVERSE);
-      } catch (error) {
-        if (!(error instanceof IrreversibleError)) throw error;
-        const skipped = `not run: ${error.migrations.length} migration(s) cannot be reverted (${error.migrations.map((m) => m.id).join(', ')})`;
-        return { database: { database, applied, reverted: null, reverseSkipped: skipped }, problems: [] };
-      }
-      if ('problem' in back) return { database: { database, applied, reverted: null, reverseSkipped: 'a reverse script failed' }, problems: [back.problem] };
-      const left = withoutParts(diffSchemas(empty, await schemaOf(url)));
-      const reverted = back.result.reverted?.length ?? 0;
-      return { database: { database, applied, reverted, reverseSkipped: null }, problems: left.map((d) => leftover(d, migrations)) };
-    });
+    withScratchDatabase(
+      connection,
+      ACTOR,
+      (url) => applyAndRevert(url, migrations, logger, settings),
+      // Named before it is created: a server that refuses (no CREATEDB, unreachable) is still shown as the target.
+      (url) => logger.info('command.started', { target: `scratch database ${describeConnection(url)}` }),
+    );
+}
+
+/** The whole history applied to the empty database at `url`, then reverted, with the problems found. */
+async function applyAndRevert(url: string, migrations: Migration[], logger: Logger, settings: RunSettings): ReturnType<ApplyToEmpty> {
+  const database = decodeURIComponent(new URL(url).pathname.slice(1));
+  const bundle = { id: encodeBundle(migrations).id, origin: 'migrations folder', migrations, allVerified: true };
+  const db = new PgMigrationDatabase({ connection: url, schema: DEFAULT_LEDGER_SCHEMA });
+  const run = (target?: string): Promise<RunResult> =>
+    runMigrations({ source: { load: async () => bundle }, db, logger, clock }, { action: 'migrate', actor: ACTOR, target }, settings);
+  const empty = await schemaOf(url);
+  const forward = await failureOf(run(), CheckKind.DATABASE);
+  if ('problem' in forward) return { database: null, problems: [forward.problem] };
+  const applied = forward.result.applied.length;
+  let back: { result: RunResult } | { problem: CheckProblem };
+  try {
+    back = await failureOf(run(ZERO), CheckKind.REVERSE);
+  } catch (error) {
+    if (!(error instanceof IrreversibleError)) throw error;
+    const skipped = `not run: ${error.migrations.length} migration(s) cannot be reverted (${error.migrations.map((m) => m.id).join(', ')})`;
+    return { database: { database, applied, reverted: null, reverseSkipped: skipped }, problems: [] };
+  }
+  if ('problem' in back) return { database: { database, applied, reverted: null, reverseSkipped: 'a reverse script failed' }, problems: [back.problem] };
+  const left = withoutParts(diffSchemas(empty, await schemaOf(url)));
+  const reverted = back.result.reverted?.length ?? 0;
+  return { database: { database, applied, reverted, reverseSkipped: null }, problems: left.map((d) => leftover(d, migrations)) };
 }
 
 function schemaOf(url: string): Promise<SchemaObject[]> {

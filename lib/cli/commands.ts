@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/errors';
@@ -6,6 +6,7 @@ import { configFromEnv, runSettingsOf, type Config, type RawConfig } from '../co
 import { parseCliConfig } from './cli-config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
 import { displayPath } from '../adapters/fs/fs-errors';
+import { makeFolder } from '../adapters/fs/make-folder';
 import { FolderBundleSource } from '../adapters/fs/folder-bundle-source';
 import { withEmbeddedPostgres } from '../adapters/embedded/embedded-postgres';
 import { describeConnection, PgMigrationDatabase } from '../adapters/postgres';
@@ -139,7 +140,7 @@ async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<Com
   // Write then rename, so a reader never sees half a bundle.
   const partial = `${out}.${process.pid}.partial`;
   try {
-    await mkdir(dirname(out), { recursive: true });
+    await makeFolder(dirname(out));
     await writeFile(partial, bytes);
     await rename(partial, out);
   } catch (error) {

@@ -3,10 +3,15 @@ import type { LambdaClientConfig } from '@aws-sdk/client-lambda';
 /** A credentials value any AWS SDK v3 client accepts: an identity or a provider of one. */
 export type SdkCredentials = NonNullable<LambdaClientConfig['credentials']>;
 
-/** Region and credentials for AWS SDK v3 clients; no credentials means the SDK's default chain. */
+/**
+ * Region and credentials for AWS SDK v3 clients. No credentials means the
+ * SDK's default chain, from the named `profile` when there is one (SSO,
+ * role and process profiles resolve there as with the AWS CLI).
+ */
 export interface AwsClientConfig {
   region: string;
   credentials?: SdkCredentials;
+  profile?: string;
 }
 
 /** AWS SDK v2's `AWS.Credentials`, as Serverless v3's `provider.getCredentials()` returns it. */
@@ -26,6 +31,11 @@ export interface FrameworkAwsProvider {
   getRegion(): string;
   /** Serverless v3: `{ credentials?: AWS.Credentials }` from --aws-profile, provider.profile, AWS_<STAGE>_* … */
   getCredentials?: () => { credentials?: V2Credentials } | undefined;
+  /** Serverless v3: `--aws-profile`, else `--profile`, else `provider.profile`; null when none. */
+  getProfile?: () => string | null | undefined;
+  getStage?: () => string;
+  /** Serverless v3: the command's options (`--aws-profile`). */
+  options?: { 'aws-profile'?: unknown };
 }
 
 /**
@@ -33,19 +43,47 @@ export interface FrameworkAwsProvider {
  * the form AWS SDK v3 clients take: `getAwsSdkV3Config()` where the
  * framework has it (v4, osls), otherwise v3's `getRegion()` with its v2
  * credentials object adapted into a v3 credentials provider. When v3
- * resolved no credentials, the SDK's default chain applies (SSO, instance
- * roles…).
+ * resolved no credentials (its SDK v2 does not read SSO profiles), the SDK's
+ * default chain applies, from the profile v3 would have used (see
+ * `frameworkProfile`), so an SSO-only `provider.profile` or `--aws-profile`
+ * is honoured rather than replaced by the default profile.
  *
  * @example
- * const lambda = createLambdaClient(await awsClientConfig(serverless.getProvider('aws')));
+ * const lambda = createLambdaClient(await awsClientConfig(serverless.getProvider('aws'), process.env));
  */
-export async function awsClientConfig(provider: FrameworkAwsProvider): Promise<AwsClientConfig> {
+export async function awsClientConfig(provider: FrameworkAwsProvider, env: Record<string, string | undefined> = {}): Promise<AwsClientConfig> {
   if (typeof provider.getAwsSdkV3Config === 'function') {
     const config = await provider.getAwsSdkV3Config();
     return { region: config.region ?? provider.getRegion(), ...(config.credentials ? { credentials: config.credentials } : {}) };
   }
-  const v2 = provider.getCredentials?.()?.credentials;
-  return { region: provider.getRegion(), ...(v2 ? { credentials: fromV2Credentials(v2) } : {}) };
+  const v2 = v2CredentialsOf(provider);
+  if (v2) return { region: provider.getRegion(), credentials: fromV2Credentials(v2) };
+  const profile = frameworkProfile(provider, env);
+  return { region: provider.getRegion(), ...(profile ? { profile } : {}) };
+}
+
+/** v3's credentials, or undefined when it has none: also when it refused a profile its SDK v2 cannot read (an SSO profile). */
+function v2CredentialsOf(provider: FrameworkAwsProvider): V2Credentials | undefined {
+  try {
+    return provider.getCredentials?.()?.credentials;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'UNRECOGNIZED_AWS_PROFILE') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The profile Serverless v3 picks, most specific first: `--aws-profile`,
+ * `AWS_<STAGE>_PROFILE`, `AWS_PROFILE`, `provider.profile` (or `--profile`),
+ * `AWS_DEFAULT_PROFILE`. Undefined when none is named (the SDK's default).
+ *
+ * @example
+ * frameworkProfile({ getRegion: () => 'eu-west-1', getProfile: () => 'deploy-sso' }, {}); // 'deploy-sso'
+ */
+export function frameworkProfile(provider: FrameworkAwsProvider, env: Record<string, string | undefined>): string | undefined {
+  const stage = provider.getStage?.().toUpperCase();
+  const candidates = [provider.options?.['aws-profile'], stage ? env[`AWS_${stage}_PROFILE`] : undefined, env.AWS_PROFILE, provider.getProfile?.(), env.AWS_DEFAULT_PROFILE];
+  return candidates.find((name): name is string => typeof name === 'string' && name.length > 0);
 }
 
 /**

@@ -1,8 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildCatalog } from '../core/catalog';
 import { decodeBundle, encodeBundle } from '../core/bundle-format';
 import { BundleNotFoundError, MigrationsUncommittedError, UncommittedReason, type UncommittedFile } from '../core/errors';
+import { makeFolder } from '../adapters/fs/make-folder';
 import { readMigrationsFolder } from '../adapters/fs/read-migrations-folder';
 import type { Logger } from '../ports';
 import { uncommittedMigrations } from './git-check';
@@ -100,7 +101,7 @@ const MANIFEST_FILE = 'stagegate-bundle.meta.json';
  * await writePackagedBundle(join(serviceDir, '.serverless'), bundle);
  */
 export async function writePackagedBundle(dir: string, bundle: PreparedBundle): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir);
   const manifest = { bundleId: bundle.id, migrations: bundle.migrations, folder: bundle.folder, gitProblem: bundle.gitProblem };
   await writeAtomically(join(dir, BUNDLE_FILE), bundle.bytes);
   await writeAtomically(join(dir, MANIFEST_FILE), Buffer.from(JSON.stringify(manifest, null, 2)));

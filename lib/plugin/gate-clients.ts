@@ -26,7 +26,7 @@ export interface GateClients {
  * try { … } finally { clients.destroy(); }
  */
 export async function gateClients(provider: FrameworkAwsProvider, env: Record<string, string | undefined>): Promise<GateClients> {
-  const config = await awsClientConfig(provider);
+  const config = await awsClientConfig(provider, env);
   const s3 = createS3Client({ ...config, ...(env.STAGEGATE_S3_ENDPOINT ? { endpoint: env.STAGEGATE_S3_ENDPOINT } : {}) });
   const lambda = createLambdaClient({ ...config, ...(env.STAGEGATE_LAMBDA_ENDPOINT ? { endpoint: env.STAGEGATE_LAMBDA_ENDPOINT } : {}) });
   // Alias calls are short and safe to retry: the SDK's default client.

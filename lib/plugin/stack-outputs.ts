@@ -21,7 +21,7 @@ import type { AwsProvider } from './framework';
  */
 export async function stackOutputs(provider: AwsProvider, env: Record<string, string | undefined>): Promise<Record<string, string>> {
   const endpoint = env.STAGEGATE_CLOUDFORMATION_ENDPOINT;
-  const client = new CloudFormationClient({ ...(await awsClientConfig(provider)), ...(endpoint ? { endpoint } : {}) });
+  const client = new CloudFormationClient({ ...(await awsClientConfig(provider, env)), ...(endpoint ? { endpoint } : {}) });
   const stackName = provider.naming.getStackName();
   try {
     const answer = await client.send(new DescribeStacksCommand({ StackName: stackName }));

@@ -12,6 +12,8 @@ export interface LambdaClientOptions {
   endpoint?: string;
   /** Credentials the caller resolved (the deploy plugin: the framework's); the SDK's default chain otherwise. */
   credentials?: LambdaClientConfig['credentials'];
+  /** The shared-config profile the default chain reads credentials from (when no `credentials`). */
+  profile?: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export function createLambdaClient(options: LambdaClientOptions = {}): LambdaCli
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
     maxAttempts: 1,
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 10_000,

@@ -373,15 +373,17 @@ export function describeMigrationDatabaseContract(name: string, makeDb: () => Pr
       });
       const makeDirty = (session: LedgerSession): Promise<unknown> => rejectionOf(session.apply(applyRequest(dirty)));
 
-      it('marks a failed row applied', async () => {
+      it('marks a failed row applied and answers the failure it held', async () => {
         // Act
-        await inSession(async (session) => {
+        const [failure, again] = await inSession(async (session) => {
           await makeDirty(session);
-          await session.resolveDirty(dirty.id, 'applied', 9);
+          return [await session.resolveDirty(dirty.id, 'applied', 9), await rejectionOf(session.resolveDirty(dirty.id, 'applied', 9))];
         });
 
         // Assess
         expect(rowOf(await ledgerRows(), dirty.id)).toMatchObject({ state: 'applied', checksum: dirty.checksum });
+        expect(failure).toMatchObject({ code: 'MIGRATION_FAILED', migration: dirty.id });
+        expect(again).toMatchObject({ code: 'NOT_DIRTY' });
       });
 
       it('deletes a failed row when it was rolled back', async () => {

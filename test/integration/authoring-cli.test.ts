@@ -53,6 +53,43 @@ describe('Integration: stagegate new', () => {
   });
 });
 
+describe('Integration: stagegate new and bundle on folders they cannot use', () => {
+  const ws = useWorkspace();
+
+  it('answers at once with an error naming the folder, for a tree that takes no folders or a file', async () => {
+    // Prepare: /proc takes no new folders (recursive mkdir retried forever there) and is a deep tree (a full listing never ended)
+    ws.migrations({ 'shop/0001_orders.sql': 'CREATE TABLE o (id int);' });
+    const file = join(ws.dir, 'migrations', 'shop', '0001_orders.sql');
+    // Act
+    const started = Date.now();
+    const proc = await runCli(['new', 'app', 'x', '--dir', '/proc/self', '--json'], { cwd: ws.dir });
+    const human = await runCli(['new', 'app', 'x', '--dir', '/proc'], { cwd: ws.dir });
+    const intoFile = await runCli(['new', 'app', 'x', '--dir', file, '--json'], { cwd: ws.dir });
+    const elapsed = Date.now() - started;
+    // Assess
+    expect([proc.code, human.code, intoFile.code]).toEqual([2, 2, 2]);
+    expect(cliJson(proc.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('cannot create the folder /proc/self/app') });
+    expect(cliJson(proc.stdout).error.remedy).toContain('--dir');
+    expect(human.stderr).toContain('/proc/app');
+    expect(cliJson(intoFile.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining(`${file} is not a folder`) });
+    expect(elapsed).toBeLessThan(15_000);
+    expect(readFileSync(file, 'utf8')).toBe('CREATE TABLE o (id int);');
+  }, 30_000);
+
+  it('bundle reads such a tree (Node\'s recursive listing of /proc/self never ended) and refuses an --out there at once', async () => {
+    // Prepare
+    ws.migrations({ 'shop/0001_orders.sql': 'CREATE TABLE o (id int);' });
+    // Act
+    const read = await runCli(['bundle', '--dir', '/proc/self', '--out', join(ws.dir, 'empty.json.gz'), '--json'], { cwd: ws.dir });
+    const written = await runCli(['bundle', '--dir', join(ws.dir, 'migrations'), '--out', '/proc/self/x/b.json.gz', '--json'], { cwd: ws.dir });
+    // Assess
+    expect(read.code).toBe(0);
+    expect(cliJson(read.stdout)).toMatchObject({ ok: true, migrations: 0 });
+    expect(written.code).toBe(2);
+    expect(cliJson(written.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('cannot write /proc/self/x/b.json.gz') });
+  }, 30_000);
+});
+
 describe('Integration: stagegate lint and check', () => {
   const db = useTestDatabase('file');
   const ws = useWorkspace();
@@ -207,12 +244,20 @@ describe('Integration: stagegate lint and check', () => {
     try {
       // Act
       const result = await runCli(['check', '--json', '--database-url', url.toString()], { cwd: ws.dir });
+      const human = await runCli(['check', '--database-url', url.toString()], { cwd: ws.dir });
+      const refused = await runCli(['check', '--database-url', `postgres://${role}:pw@127.0.0.1:1/app`], { cwd: ws.dir });
       // Assess
       expect(result.code).toBe(1);
       const error = cliJson(result.stdout).error;
-      expect(error).toMatchObject({ code: 'SCRATCH_DATABASE_FAILED', sqlstate: '42501' });
+      expect(error).toMatchObject({ code: 'SCRATCH_DATABASE_FAILED', sqlstate: '42501', server: `${role}@127.0.0.1:${url.port}/${db.name}` });
       expect(error.remedy).toContain('CREATEDB');
-      expect(result.stdout + result.stderr).not.toContain(':pw@');
+      // Like every command that connects, the output names the target (server and user) before the server answers
+      expect(human.code).toBe(1);
+      expect(human.stdout).toMatch(new RegExp(`^target: scratch database ${role}@127\\.0\\.0\\.1:${url.port}/stagegate_scratch_stagegate_check_[0-9a-f]+$`, 'm'));
+      expect(result.stderr).toContain(`target: scratch database ${role}@127.0.0.1:${url.port}/`);
+      expect([refused.code, refused.stdout]).toEqual([1, expect.stringMatching(new RegExp(`^target: scratch database ${role}@127\\.0\\.0\\.1:1/stagegate_scratch_`, 'm'))]);
+      expect(refused.stderr).toContain('DATABASE_UNREACHABLE');
+      expect([result, human, refused].map((r) => r.stdout + r.stderr).join('')).not.toContain(':pw@');
     } finally {
       await db.query(`drop role ${pg.escapeIdentifier(role)}`);
     }

@@ -131,7 +131,7 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     // The history names each decision, also one that applied nothing, and one that was refused
     expect(notDirty.code).toBe('NOT_DIRTY');
     expect(resolveRuns).toEqual([
-      { outcome: 'succeeded', applied: [], details: { id: 'app/0002_index', outcome: 'rolled-back', reason: 'dropped t_id by hand' } },
+      { outcome: 'succeeded', applied: [], details: { id: 'app/0002_index', outcome: 'rolled-back', reason: 'dropped t_id by hand', failure: expect.objectContaining({ code: 'MIGRATION_FAILED', migration: 'app/0002_index' }) } },
       { outcome: 'failed', applied: [], details: { id: 'app/0001_table', outcome: 'applied', reason: null } },
     ]);
   });

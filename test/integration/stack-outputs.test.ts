@@ -1,6 +1,12 @@
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AwsProvider } from '../../lib/plugin/framework';
+import { gateClients } from '../../lib/plugin/gate-clients';
 import { stackOutputs } from '../../lib/plugin/stack-outputs';
 import { failure } from '../support/failure';
 
@@ -88,6 +94,60 @@ describe('Integration: the stack outputs the deploy gate reads', () => {
     expect(Object.keys(outputs)).toEqual(['ApiLambdaFunctionQualifiedArn', 'ServiceEndpoint']);
     expect(seen[0]!.authorization).toContain('Credential=AKIDFROMPROFILE/');
     expect(seen[0]!.authorization).toContain('/ap-southeast-2/cloudformation/aws4_request');
+  });
+
+  describe("Serverless v3 with a provider.profile its SDK v2 cannot read (an SSO-only profile)", () => {
+    // The profile is in the shared config file only, which SDK v2 does not read without AWS_SDK_LOAD_CONFIG and
+    // SDK v3 does: as with an SSO profile, v3's getCredentials() refuses it and the SDK v3 chain can resolve it.
+    const saved = { ...process.env };
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'stagegate-profile-'));
+      writeFileSync(join(dir, 'config'), '[profile deploy-sso]\naws_access_key_id = AKIDFROMNAMEDPROFILE\naws_secret_access_key = secret-of-named-profile\n\n[default]\naws_access_key_id = AKIDFROMDEFAULT\naws_secret_access_key = secret-of-default\n');
+      writeFileSync(join(dir, 'credentials'), '');
+      for (const key of ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SDK_LOAD_CONFIG', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROD_PROFILE']) delete process.env[key];
+      Object.assign(process.env, { AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+    });
+    afterAll(() => {
+      process.env = saved;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    // The framework's own provider class, as `serverless deploy` builds it for `provider.profile: deploy-sso`.
+    const frameworkProvider = (): AwsProvider => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the framework ships no types for its provider
+      const ServerlessAwsProvider = require('serverless/lib/plugins/aws/provider.js') as new (serverless: unknown, options: unknown) => AwsProvider;
+      const serverless = { setProvider: () => undefined, config: {}, service: { service: 'shop', provider: { profile: 'deploy-sso', region: 'eu-west-1' } } };
+      return new ServerlessAwsProvider(serverless, { stage: 'prod' });
+    };
+
+    it('signs the gate\'s calls with that profile\'s keys, not the default profile\'s', async () => {
+      // Prepare
+      const provider = frameworkProvider();
+      const refusal = (() => {
+        try {
+          return provider.getCredentials?.();
+        } catch (error) {
+          return error as { code?: string };
+        }
+      })();
+      const clients = await gateClients(provider, { STAGEGATE_S3_ENDPOINT: env.STAGEGATE_CLOUDFORMATION_ENDPOINT!, STAGEGATE_LAMBDA_ENDPOINT: env.STAGEGATE_CLOUDFORMATION_ENDPOINT! });
+      // Act
+      const outputs = await stackOutputs(provider, env);
+      try {
+        await clients.s3.send(new HeadObjectCommand({ Bucket: 'deploys', Key: 'bundle.json.gz' })).catch(() => undefined);
+        await clients.lambda.send(new GetFunctionCommand({ FunctionName: 'shop-prod-migrate' })).catch(() => undefined);
+      } finally {
+        clients.destroy();
+      }
+      // Assess
+      expect(refusal).toMatchObject({ code: 'UNRECOGNIZED_AWS_PROFILE' });
+      expect(Object.keys(outputs)).toEqual(['ApiLambdaFunctionQualifiedArn', 'ServiceEndpoint']);
+      expect(seen.map((request) => /Credential=([A-Z]+)\/[0-9]+\/([a-z0-9-]+)\/([a-z0-9]+)\//.exec(request.authorization)?.slice(1))).toEqual([
+        ['AKIDFROMNAMEDPROFILE', 'eu-west-1', 'cloudformation'],
+        ['AKIDFROMNAMEDPROFILE', 'eu-west-1', 's3'],
+        ['AKIDFROMNAMEDPROFILE', 'eu-west-1', 'lambda'],
+      ]);
+    });
   });
 
   it('refuses the deploy, naming the stack and the permission, when the call is denied', async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigInvalidError, MigrationsUncommittedError } from '../../lib/core/errors';
-import { awsClientConfig, fromV2Credentials } from '../../lib/gate/aws-config';
+import { awsClientConfig, frameworkProfile, fromV2Credentials } from '../../lib/gate/aws-config';
 import { assertMigrationsCommitted, describeStatus, parsePorcelain } from '../../lib/gate/git-check';
 import { prepareBundle } from '../../lib/gate/prepare-bundle';
 import { parseGateSettings } from '../../lib/gate/settings';
@@ -161,6 +161,47 @@ describe('Function: awsClientConfig', () => {
     const config = await awsClientConfig({ getRegion: () => 'us-east-1', getCredentials: () => ({}) });
     // Assess
     expect(config).toEqual({ region: 'us-east-1' });
+  });
+
+  it('names the profile v3 would use for the default chain when v3 resolved no credentials (an SSO-only profile)', async () => {
+    // Prepare: v3 refuses a profile its SDK v2 cannot read, or finds nothing
+    const unreadable = Object.assign(new Error('AWS profile "deploy-sso" doesn\'t seem to be configured'), { code: 'UNRECOGNIZED_AWS_PROFILE' });
+    const refusing = { getRegion: () => 'eu-west-1', getProfile: () => 'deploy-sso', getCredentials: () => { throw unreadable; } };
+    const empty = { getRegion: () => 'eu-west-1', getProfile: () => 'deploy-sso', getCredentials: () => ({}) };
+    // Act
+    const configs = [await awsClientConfig(refusing, {}), await awsClientConfig(empty, {})];
+    // Assess
+    expect(configs).toEqual([
+      { region: 'eu-west-1', profile: 'deploy-sso' },
+      { region: 'eu-west-1', profile: 'deploy-sso' },
+    ]);
+  });
+
+  it('keeps other failures of v3, and v2 credentials over any profile', async () => {
+    // Prepare
+    const broken = { getRegion: () => 'eu-west-1', getProfile: () => 'p', getCredentials: () => { throw new Error('MFA code refused'); } };
+    const resolved = { getRegion: () => 'eu-west-1', getProfile: () => 'p', getCredentials: () => ({ credentials: { accessKeyId: 'AKID', secretAccessKey: 's' } }) };
+    // Act
+    const attempt = awsClientConfig(broken, {});
+    const config = await awsClientConfig(resolved, { AWS_PROFILE: 'other' });
+    // Assess
+    await expect(attempt).rejects.toThrow('MFA code refused');
+    expect(config.profile).toBeUndefined();
+    expect(typeof config.credentials).toBe('function');
+  });
+
+  it.each([
+    ['--aws-profile first', { 'aws-profile': 'cli' }, 'config', { AWS_PROD_PROFILE: 'stage', AWS_PROFILE: 'env', AWS_DEFAULT_PROFILE: 'default-env' }, 'cli'],
+    ['then AWS_<STAGE>_PROFILE', {}, 'config', { AWS_PROD_PROFILE: 'stage', AWS_PROFILE: 'env' }, 'stage'],
+    ['then AWS_PROFILE', {}, 'config', { AWS_DEV_PROFILE: 'other-stage', AWS_PROFILE: 'env' }, 'env'],
+    ['then provider.profile', {}, 'config', { AWS_DEFAULT_PROFILE: 'default-env' }, 'config'],
+    ['then AWS_DEFAULT_PROFILE', {}, null, { AWS_DEFAULT_PROFILE: 'default-env', AWS_PROFILE: '' }, 'default-env'],
+    ['none: the SDK default', {}, null, {}, undefined],
+  ])('frameworkProfile picks as Serverless v3 does: %s', (_name, options, configured, env, expected) => {
+    // Act
+    const profile = frameworkProfile({ getRegion: () => 'eu-west-1', getStage: () => 'prod', getProfile: () => configured, options }, env);
+    // Assess
+    expect(profile).toBe(expected);
   });
 
   it('fails clearly when the v2 credentials hold no key', async () => {

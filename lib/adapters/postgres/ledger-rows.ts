@@ -101,23 +101,29 @@ export async function updateMigrationState(
   );
 }
 
-/** Settles a running/failed row; returns false when there was no such row. */
+/**
+ * Settles a running/failed row and takes its failure off it: `applied` keeps
+ * the row without its `error`, `rolled-back` deletes it. Returns the error the
+ * row held (null for an interrupted `running` row), or undefined when there
+ * was no such row.
+ */
 export async function settleDirtyRow(
   client: pg.Client,
   t: LedgerTables,
   id: string,
   outcome: 'applied' | 'rolled-back',
   runId: number,
-): Promise<boolean> {
+): Promise<Record<string, unknown> | null | undefined> {
   const result =
     outcome === 'applied'
-      ? await client.query(
-          `update ${t.migrations} set state = 'applied', applied_at = now(), run_id = $2
-            where id = $1 and state in ('running', 'failed')`,
+      ? await client.query<{ error: Record<string, unknown> | null }>(
+          `with settled as (select id, error from ${t.migrations} where id = $1 and state in ('running', 'failed') for update)
+           update ${t.migrations} m set state = 'applied', applied_at = now(), run_id = $2, error = null
+             from settled where m.id = settled.id returning settled.error`,
           [id, runId],
         )
-      : await client.query(`delete from ${t.migrations} where id = $1 and state in ('running', 'failed')`, [id]);
-  return (result.rowCount ?? 0) > 0;
+      : await client.query<{ error: Record<string, unknown> | null }>(`delete from ${t.migrations} where id = $1 and state in ('running', 'failed') returning error`, [id]);
+  return result.rows[0] === undefined ? undefined : result.rows[0].error;
 }
 
 /** The state of one ledger row, or null when there is none. */

@@ -151,10 +151,11 @@ export class PgLedgerSession implements LedgerSession {
     return mappingErrors('comparing the ledger with its complete mark', () => matchesCompleteMark(this.client, this.tables, bundleId));
   }
 
-  resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void> {
+  resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<Record<string, unknown> | null> {
     this.created = false;
     return mappingErrors(`resolving ${id}`, async () => {
-      if (await settleDirtyRow(this.client, this.tables, id, outcome, runId)) return;
+      const failure = await settleDirtyRow(this.client, this.tables, id, outcome, runId);
+      if (failure !== undefined) return failure;
       throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
     });
   }

@@ -40,15 +40,18 @@ async function dropDatabase(connection: string, quoted: string): Promise<void> {
  * `fn` succeeds or throws. `purpose` names the command in messages
  * (`stagegate adopt`) and, lower-cased, in the database name.
  * Throws `ScratchDatabaseError` (SCRATCH_DATABASE_FAILED) when the database
- * cannot be created, e.g. the role lacks CREATEDB.
+ * cannot be created, e.g. the role lacks CREATEDB. `creating` is called with
+ * its URL before the server is contacted, so a command can name its target
+ * also when creating it fails.
  *
  * @example
  * await withScratchDatabase(url, 'stagegate adopt', async (scratchUrl) => replayHistory(scratchUrl));
  */
-export async function withScratchDatabase<T>(connection: string, purpose: string, fn: (url: string) => Promise<T>): Promise<T> {
+export async function withScratchDatabase<T>(connection: string, purpose: string, fn: (url: string) => Promise<T>, creating?: (url: string) => void): Promise<T> {
   const tag = purpose.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 20);
   const name = `${SCRATCH_PREFIX}${tag}_${randomBytes(5).toString('hex')}`;
   const quoted = pg.escapeIdentifier(name);
+  creating?.(urlFor(connection, name));
   await withClient(connection as PgConnection, { connectTimeoutMs: CONNECT_TIMEOUT_MS }, async (client) => {
     try {
       await client.query(`create database ${quoted} template template0`);

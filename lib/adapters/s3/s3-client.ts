@@ -7,6 +7,8 @@ export interface S3ClientOptions {
   endpoint?: string;
   /** Credentials the caller resolved; the SDK's default chain otherwise. */
   credentials?: S3ClientConfig['credentials'];
+  /** The shared-config profile the default chain reads credentials from (when no `credentials`). */
+  profile?: string;
   /** How long a connection may stay silent (no header or body bytes) before the request fails, in ms. */
   idleTimeoutMs?: number;
 }
@@ -24,6 +26,7 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
     requestHandler: boundedRequestHandler(options.idleTimeoutMs),
   });
 }
