@@ -179,7 +179,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
       // Only what the run applies needs the previous stage: reverting is never out of order.
-      const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => s.migration.id);
+      const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => ({ id: s.migration.id, checksum: s.migration.checksum }));
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
       // Checked after planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
       if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL);
