@@ -161,6 +161,24 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     expect(error.details.unknown).toEqual(['a/0002_y']);
   });
 
+  it('says an applied migration whose file was renamed looks renamed, naming both files, instead of "a newer release"', async () => {
+    // Prepare: a/0002_y applied, then its file renamed to a/0002_why with the same text
+    const x = { 'a/0001_x.sql': 'CREATE TABLE x (id int);' };
+    await runOnFolder(ws.migrations({ ...x, 'a/0002_y.sql': 'CREATE TABLE y (id int);' }), db.url, { action: 'migrate' });
+    // Act
+    const renamed = await failure(runOnFolder(ws.migrations({ ...x, 'a/0002_why.sql': 'CREATE TABLE y (id int);' }), db.url, { action: 'migrate' }));
+    const deleted = await failure(runOnFolder(ws.migrations(x), db.url, { action: 'migrate' }));
+    // Assess
+    expect(renamed.code).toBe('DATABASE_AHEAD');
+    expect(renamed.message).toContain('a/0002_y looks renamed to a/0002_why.sql');
+    expect(renamed.remedy).toContain('give a/0002_why.sql its applied name back: a/0002_y.sql');
+    expect(renamed.remedy).not.toContain('This stage already runs a newer release');
+    expect(renamed.details).toMatchObject({ unknown: ['a/0002_y'], renamed: [{ id: 'a/0002_y', to: 'a/0002_why', file: 'a/0002_why.sql' }] });
+    expect(deleted.remedy).toContain('restore its file');
+    expect(deleted.details).toMatchObject({ unknown: ['a/0002_y'], renamed: [] });
+    expect(await ledgerIds(db)).toEqual(['a/0001_x', 'a/0002_y']);
+  });
+
   describe('a squash', () => {
     const originals = {
       'a/0001_x.sql': 'CREATE TABLE x (id int);',
