@@ -179,6 +179,23 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual(['a/0001_x', 'a/0002_y']);
   });
 
+  it('explains a late-merged migration adding a column an applied later one added: fix the migration, never drop it', async () => {
+    // Prepare: a/0003 added the column on this stage; then a branch's a/0002 was merged, adding it too
+    const applied = { 'a/0001_item.sql': 'CREATE TABLE item (id int);', 'a/0003_label.sql': 'ALTER TABLE item ADD COLUMN label text;' };
+    await runOnFolder(ws.migrations(applied), db.url, { action: 'migrate' });
+    // Act
+    const error = await failure(runOnFolder(ws.migrations({ ...applied, 'a/0002_label_short.sql': 'ALTER TABLE item ADD COLUMN label varchar(20);' }), db.url, { action: 'migrate' }));
+    // Assess
+    expect(error.code).toBe('MIGRATION_FAILED');
+    const explanation = error.details.explanation as { liveState: string; wayOut: string };
+    expect(explanation.liveState).toContain('Applied migration a/0003_label adds it too.');
+    expect(explanation.wayOut).toMatch(/^Fix the migration: a\/0003_label already added column label to item/);
+    expect(explanation.wayOut).toContain('a/0002_label_short comes before a/0003_label in the bundle');
+    expect(explanation.wayOut).not.toContain('drop the hand-added column');
+    expect(error.remedy).toContain(explanation.wayOut);
+    expect(await ledgerIds(db)).toEqual(['a/0001_item', 'a/0003_label']);
+  });
+
   describe('a squash', () => {
     const originals = {
       'a/0001_x.sql': 'CREATE TABLE x (id int);',
