@@ -1,6 +1,6 @@
 import { analyse, type PlanStep } from './core/plan';
 import { asRunnerError, RehearsalFailedError } from './core/errors';
-import type { BundleKnowledge } from './core/explain';
+import { alsoApplied, type BundleKnowledge } from './core/bundle-makers';
 import { RehearsalStatus } from './core/rehearsal';
 import { DEFAULTS } from './config';
 import { rehearseSteps } from './run-rehearsal';
@@ -221,7 +221,9 @@ async function runPlan(
   const stopAt = stopAtOf(request);
   // A no-transaction step may fail part-way: the baseline is stored before it, never with its partial effects.
   const checkpoint = (): Promise<void> => (ran() > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
-  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings) };
+  // A failure's explanation counts what this run applied before it as applied: those migrations made their objects.
+  const knowledge = alsoApplied(work.knowledge, () => progress.applied.map((a) => a.id));
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge, checkpoint, ...settingsTimeouts(settings) };
   try {
     const done = await runSteps(context, steps, progress);
     const pending = steps.slice(done).map((s) => s.migration.id);

@@ -8,8 +8,21 @@
 export interface BundleKnowledge {
   /** In bundle order: the order a fresh database runs them in. */
   migrations: readonly { id: string; sql: string }[];
-  /** Ids the ledger records as applied. */
-  applied: ReadonlySet<string>;
+  /** Ids the ledger records as applied (and, at a failure, those the run applied before it: see {@link alsoApplied}). */
+  applied: Pick<ReadonlySet<string>, 'has'>;
+}
+
+/**
+ * `knowledge` with the ids `ran` gives counted as applied too: what a run
+ * (or a rehearsal) applied before a failure made its objects, not a hand.
+ * `ran` is called only when a failure is explained, so a run pays nothing.
+ *
+ * @example
+ * const knowledge = alsoApplied(atStart, () => progress.applied.map((a) => a.id));
+ */
+export function alsoApplied(knowledge: BundleKnowledge, ran: () => readonly string[]): BundleKnowledge {
+  let extra: Set<string> | undefined;
+  return { migrations: knowledge.migrations, applied: { has: (id) => knowledge.applied.has(id) || (extra ??= new Set(ran())).has(id) } };
 }
 
 /** The other migrations that make an object, split by whether the ledger records them as applied. */

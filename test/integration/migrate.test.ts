@@ -196,6 +196,20 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual(['a/0001_item', 'a/0003_label']);
   });
 
+  it('explains a table two apps create as made by the migration this run applied before, never by hand', async () => {
+    // Prepare: two branches each created the table, in different apps
+    const folder = ws.migrations({ 'a/0001_shared.sql': 'CREATE TABLE shared (id int);', 'b/0001_shared.sql': 'CREATE TABLE shared (id int, x int);' });
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+    // Assess
+    expect(error.code).toBe('MIGRATION_FAILED');
+    expect(error.details.applied).toEqual([expect.objectContaining({ id: 'a/0001_shared' })]);
+    const explanation = error.details.explanation as { liveState: string; wayOut: string };
+    expect(explanation.liveState).toContain('Applied migration a/0001_shared creates it too.');
+    expect(explanation.wayOut).toMatch(/^Fix the migration: a\/0001_shared already created table shared/);
+    expect(error.remedy).not.toContain('drop the hand-made table');
+  });
+
   describe('a squash', () => {
     const originals = {
       'a/0001_x.sql': 'CREATE TABLE x (id int);',

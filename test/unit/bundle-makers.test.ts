@@ -1,4 +1,4 @@
-import { addersOf, creatorsOf, mergedLate, type BundleKnowledge } from '../../lib/core/bundle-makers';
+import { addersOf, alsoApplied, creatorsOf, mergedLate, type BundleKnowledge } from '../../lib/core/bundle-makers';
 
 const knowledge: BundleKnowledge = {
   migrations: [
@@ -30,5 +30,19 @@ describe('Functions: creatorsOf, addersOf, mergedLate', () => {
     expect(mergedLate('a/0002_label_short', 'a/0003_label', knowledge)).toContain('a/0002_label_short comes before a/0003_label in the bundle');
     expect(mergedLate('b/0002_pending', 'a/0001_item', knowledge)).toBe('');
     expect(mergedLate('a/0002_label_short', 'a/0003_label', undefined)).toBe('');
+  });
+
+  it('counts what a run applied before a failure as applied, asking for it only when looked up', () => {
+    // Prepare
+    let asked = 0;
+    const during = alsoApplied(knowledge, () => {
+      asked += 1;
+      return ['b/0002_pending'];
+    });
+    // Act / Assess
+    expect(asked).toBe(0);
+    expect(addersOf('item', 'code', 'a/0009_x', during)).toEqual({ applied: ['a/0001_item', 'b/0002_pending'], pending: [] });
+    expect(during.applied.has('a/0002_label_short')).toBe(false);
+    expect(asked).toBe(1);
   });
 });
