@@ -8,6 +8,7 @@ import type { RehearsalOutcome } from './core/rehearsal';
 import type { DriftReport } from './core/drift';
 import type { SchemaObject } from './core/schema';
 import type { StageRecord } from './core/stage-record';
+import type { LastRun } from './core/last-run';
 import type { ApplyRequest, RecordRequest, RehearsalLimits, RehearseRequest, RevertRequest, RunFinish, RunStart, StageFacts } from './ledger-requests';
 
 /**
@@ -84,6 +85,11 @@ export interface LedgerReader {
    * one older than the ledger: `{ baseline: false, differences: [] }`, not an error.
    */
   readDrift(): Promise<DriftReport>;
+  /**
+   * The newest row of the runs table, by id, for `status`. None, or no
+   * ledger yet: null, not an error. A reader without it reports no last run.
+   */
+  readLastRun?(): Promise<LastRun | null>;
 }
 
 /** A locked session: the only way to change the ledger or the schema. */

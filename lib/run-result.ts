@@ -18,7 +18,7 @@ export function result(
   applied: AppliedEntry[],
   pending: string[],
   durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal' | 'drift'> = {},
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal' | 'drift' | 'lastRun'> = {},
 ): RunResult {
   return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

@@ -101,11 +101,13 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     // Reported in the result, never refused: plan and status change nothing.
     const drift = await reader.readDrift();
     if (request.action === 'status') {
+      const lastRun = ledger.exists ? ((await reader.readLastRun?.()) ?? null) : null;
       const analysis = analyse(bundle.migrations, ledger.rows);
       const pending = analysis.steps.map((s) => s.migration.id);
       return result(Action.STATUS, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
         migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
         drift,
+        lastRun,
       });
     }
     const steps = planVerified(bundle, ledger.rows, request.target);
