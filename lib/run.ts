@@ -10,7 +10,7 @@ import { DriftMode, type DriftReport } from './core/drift';
 import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
 import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
-import { plannedOf, result, stepOrder, targetFields } from './run-result';
+import { plannedOf, result, stepOrder, targetFields, withAppliedDependents } from './run-result';
 import { knowledgeOf, planVerified } from './run-plan';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
 import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
@@ -113,6 +113,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     const steps = planVerified(bundle, ledger.rows, request.target);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request.target) });
     const { plan, pending } = plannedOf(steps);
+    if (request.target === undefined) withAppliedDependents(plan, bundle, ledger.rows);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
       plan,
       ...targetFields(request.target),

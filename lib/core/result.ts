@@ -55,6 +55,8 @@ export interface PlannedEntry {
   downChecksum?: string;
   /** `revert` steps: what the reverse script destroys (`table widget`, `column widget.colour`, `rows of audit`); see `reverseLosses`. */
   losses?: string[];
+  /** `plan`: applied migrations that depend on this pending one (it was merged late; see `merged-late.ts`). */
+  appliedDependents?: string[];
 }
 
 /** The state of one migration in `status`. */
