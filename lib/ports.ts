@@ -148,6 +148,12 @@ export interface LedgerSession extends LedgerReader {
    */
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<void>;
   /**
+   * The indexes of the managed schemas (every schema but the system's and the
+   * ledger's) that are not valid: left by a `CREATE INDEX CONCURRENTLY` that
+   * failed (or still runs). Empty when there is none.
+   */
+  invalidIndexes(): Promise<{ schema: string; table: string; index: string }[]>;
+  /**
    * Stores the managed schemas as they are now as the drift baseline,
    * replacing the previous one, on the server (nothing is sent to the client).
    * `onlyIfUnusable`: only when none is stored yet or it is stale (see `DriftReport`).

@@ -136,6 +136,35 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     ]);
   });
 
+  it('refuses resolve --applied while a failed CREATE INDEX CONCURRENTLY left its index INVALID, naming it and the ways out', async () => {
+    // Prepare: the unique index fails over duplicates and stays INVALID
+    const folder = ws.migrations({
+      'app/0001_table.sql': "CREATE TABLE u (code text);\nINSERT INTO u VALUES ('x'), ('x');",
+      'app/0002_index.sql': '-- stagegate:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY u_code ON u (code);',
+    });
+    expect((await failure(runOnFolder(folder, db.url, { action: 'migrate' }))).code).toBe('MIGRATION_FAILED');
+    const { resolveMigration } = await import('../../lib/resolve');
+    const { PgMigrationDatabase } = await import('../../lib/adapters/postgres');
+    const resolving = { db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger() };
+    // Act
+    const refused = await failure(resolveMigration(resolving, { id: 'app/0002_index', outcome: 'applied', actor: 'test' }, { lockWaitMs: 1000 }));
+    await db.query('REINDEX INDEX u_code').catch(() => undefined);
+    await db.query("DELETE FROM u WHERE ctid <> (SELECT min(ctid) FROM u)");
+    await db.query('REINDEX INDEX u_code');
+    const resolved = await resolveMigration(resolving, { id: 'app/0002_index', outcome: 'applied', actor: 'test' }, { lockWaitMs: 1000 });
+    // Assess
+    expect(refused.code).toBe('RESOLVE_REFUSED');
+    expect(refused.message).toContain('index public.u.u_code is INVALID');
+    expect(refused.remedy).toContain('DROP INDEX CONCURRENTLY public.u_code');
+    expect(refused.remedy).toContain('stagegate resolve app/0002_index --rolled-back');
+    expect(refused.remedy).toContain('REINDEX INDEX CONCURRENTLY public.u_code');
+    expect(resolved).toMatchObject({ ok: true, outcome: 'applied' });
+    expect(await db.query("select outcome, error->>'code' as code from stagegate.runs where action = 'resolve' order by id")).toEqual([
+      { outcome: 'failed', code: 'RESOLVE_REFUSED' },
+      { outcome: 'succeeded', code: null },
+    ]);
+  });
+
   it('refuses edited applied migrations, listing each, and runs nothing', async () => {
     // Prepare
     await runOnFolder(ws.migrations({ 'a/0001_x.sql': 'CREATE TABLE x (id int);', 'a/0002_y.sql': 'CREATE TABLE y (id int);' }), db.url, { action: 'migrate' });
