@@ -10,6 +10,8 @@ export interface BundleKnowledge {
   migrations: readonly { id: string; sql: string }[];
   /** Ids the ledger records as applied (and, at a failure, those the run applied before it: see {@link alsoApplied}). */
   applied: Pick<ReadonlySet<string>, 'has'>;
+  /** True when the ledger recorded no applied migration as the run started, and the run applied none before the failure. */
+  freshLedger?: boolean;
 }
 
 /**
@@ -22,7 +24,14 @@ export interface BundleKnowledge {
  */
 export function alsoApplied(knowledge: BundleKnowledge, ran: () => readonly string[]): BundleKnowledge {
   let extra: Set<string> | undefined;
-  return { migrations: knowledge.migrations, applied: { has: (id) => knowledge.applied.has(id) || (extra ??= new Set(ran())).has(id) } };
+  const done = (): Set<string> => (extra ??= new Set(ran()));
+  return {
+    migrations: knowledge.migrations,
+    applied: { has: (id) => knowledge.applied.has(id) || done().has(id) },
+    get freshLedger() {
+      return knowledge.freshLedger === true && done().size === 0;
+    },
+  };
 }
 
 /** The other migrations that make an object, split by whether the ledger records them as applied. */

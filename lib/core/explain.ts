@@ -76,13 +76,18 @@ function relationExists(input: ExplainInput, name: QualifiedName, knowledge: Bun
       ? ` Applied migration ${creators.applied.join(', ')} creates it too.`
       : creators.pending.length > 0
         ? ` Pending migration ${creators.pending.join(', ')} creates it too.`
-        : knowledge
-          ? ' No other migration of this bundle creates it: it was most likely made by hand.'
-          : '';
+        : knowledge?.freshLedger
+          ? ' No other migration of this bundle creates it, and the ledger records no migration on this database yet: it was made by hand, or by a history this ledger does not know.'
+          : knowledge
+            ? ' No other migration of this bundle creates it: it was most likely made by hand.'
+            : '';
+  const byHand = adoptOrFix(input, kind, `drop the hand-made ${kind} ${qualified(relation ?? name)} if nothing needs it`);
   const wayOut =
     creators.applied.length > 0
       ? `Fix the migration: ${creators.applied[0]} already created ${kind} ${name.name}${mergedLate(input.migration, creators.applied[0] as string, knowledge)}; remove the duplicate CREATE from ${input.file} or give the new object another name.`
-      : adoptOrFix(input, kind, `drop the hand-made ${kind} ${qualified(relation ?? name)} if nothing needs it`);
+      : knowledge?.freshLedger
+        ? `Drop nothing yet: if this database was migrated before (by another tool, under another ledger schema (--schema), or restored without the ledger's schema), point stagegate at that ledger, or adopt each migration whose objects exist, in order (\`stagegate adopt ${input.migration}\` first). ${byHand}`
+        : byHand;
   return {
     summary: `${input.file}:${input.line} creates ${kind} "${name.name}", but the database already has one.`,
     object: `${kind} ${qualified(relation ?? name)}`,

@@ -239,6 +239,21 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     expect(error.remedy).not.toContain('drop the hand-made table');
   });
 
+  it('on a database whose ledger records nothing, says the tables may be an earlier history, not to drop them', async () => {
+    // Prepare: the schema of an earlier history, but no ledger here (another --schema, or restored without it)
+    await db.query('CREATE TABLE account (id int); INSERT INTO account VALUES (1)');
+    const folder = ws.migrations({ 'a/0001_account.sql': 'CREATE TABLE account (id int);', 'a/0002_more.sql': 'ALTER TABLE account ADD COLUMN n int;' });
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+    // Assess
+    expect(error.code).toBe('MIGRATION_FAILED');
+    const explanation = error.details.explanation as { liveState: string; wayOut: string };
+    expect(explanation.liveState).toContain('the ledger records no migration on this database yet');
+    expect(explanation.wayOut).toMatch(/^Drop nothing yet: if this database was migrated before/);
+    expect(explanation.wayOut).toContain('stagegate adopt a/0001_account');
+    expect(await db.query('select id from account')).toEqual([{ id: 1 }]);
+  });
+
   describe('a squash', () => {
     const originals = {
       'a/0001_x.sql': 'CREATE TABLE x (id int);',
