@@ -8,6 +8,7 @@ import type { RehearsalOutcome } from './core/rehearsal';
 import type { DriftReport } from './core/drift';
 import type { SchemaObject } from './core/schema';
 import type { StageRecord } from './core/stage-record';
+import type { LastRun } from './core/last-run';
 import type { ApplyRequest, RecordRequest, RehearsalLimits, RehearseRequest, RevertRequest, RunFinish, RunStart, StageFacts } from './ledger-requests';
 
 /**
@@ -84,6 +85,11 @@ export interface LedgerReader {
    * one older than the ledger: `{ baseline: false, differences: [] }`, not an error.
    */
   readDrift(): Promise<DriftReport>;
+  /**
+   * The newest row of the runs table, by id, for `status`. None, or no
+   * ledger yet: null, not an error. A reader without it reports no last run.
+   */
+  readLastRun?(): Promise<LastRun | null>;
 }
 
 /** A locked session: the only way to change the ledger or the schema. */
@@ -155,6 +161,12 @@ export interface LedgerSession extends LedgerReader {
    * missing or already applied.
    */
   resolveDirty(id: string, outcome: 'applied' | 'rolled-back', runId: number): Promise<Record<string, unknown> | null>;
+  /**
+   * The indexes of the managed schemas (every schema but the system's and the
+   * ledger's) that are not valid: left by a `CREATE INDEX CONCURRENTLY` that
+   * failed (or still runs). Empty when there is none.
+   */
+  invalidIndexes(): Promise<{ schema: string; table: string; index: string }[]>;
   /**
    * Stores the managed schemas as they are now as the drift baseline,
    * replacing the previous one, on the server (nothing is sent to the client).

@@ -1,7 +1,7 @@
-import { isMigrationId } from './core/migration';
-import { UsageError } from './core/errors';
+import { ResolveRefusedError, UsageError } from './core/errors';
 import { Action } from './core/result';
-import { RunOutcome, type Logger, type MigrationDatabase } from './ports';
+import { isMigrationId, LedgerState } from './core/migration';
+import { RunOutcome, type LedgerSession, type Logger, type MigrationDatabase } from './ports';
 import type { RunSettings } from './run';
 
 export interface ResolveRequest {
@@ -43,6 +43,7 @@ export async function resolveMigration(
     const details = { id: request.id, outcome: request.outcome, reason: request.reason ?? null };
     let failure: Record<string, unknown> | null;
     try {
+      if (request.outcome === 'applied') await refuseIncomplete(session, request.id);
       failure = await session.resolveDirty(request.id, request.outcome, runId);
     } catch (error) {
       const json = error instanceof Error && 'toJSON' in error ? (error as { toJSON(): Record<string, unknown> }).toJSON() : { message: String(error) };
@@ -59,4 +60,16 @@ export async function resolveMigration(
     deps.logger.info('migration.resolved', { id: request.id, outcome: request.outcome, failureCode: summary?.code ?? null });
     return { ok: true, action: 'resolve', id: request.id, outcome: request.outcome, failure: summary };
   });
+}
+
+/**
+ * Refuses `--applied` for a dirty migration while an index is INVALID: a
+ * `CREATE INDEX CONCURRENTLY` did not finish, so not every statement took
+ * effect. A row that is not dirty is left to `resolveDirty` (NOT_DIRTY).
+ */
+async function refuseIncomplete(session: LedgerSession, id: string): Promise<void> {
+  const row = (await session.readLedger()).rows.find((r) => r.id === id);
+  if (!row || row.state === LedgerState.APPLIED) return;
+  const invalid = await session.invalidIndexes();
+  if (invalid.length > 0) throw new ResolveRefusedError(id, invalid);
 }

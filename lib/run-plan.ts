@@ -40,5 +40,6 @@ function migrationsOf(steps: readonly PlanStep[]): Migration[] {
  * const knowledge = knowledgeOf(bundle, ledger.rows);
  */
 export function knowledgeOf(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): BundleKnowledge {
-  return { migrations: bundle.migrations, applied: new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id)) };
+  const applied = new Set(ledger.filter((r) => r.state === LedgerState.APPLIED).map((r) => r.id));
+  return { migrations: bundle.migrations, applied, freshLedger: applied.size === 0 };
 }

@@ -4,6 +4,7 @@
  * explained. `run.ts` takes the lock and calls this; the adapter runs it.
  */
 import { normaliseSql } from './core/checksum';
+import { alsoApplied } from './core/bundle-makers';
 import { explained, type BundleKnowledge } from './core/explain';
 import type { MigrationFailure } from './core/errors';
 import type { PlanStep } from './core/plan';
@@ -69,9 +70,13 @@ export async function rehearseSteps(
   const rehearsed = await session.rehearse(requests, limits);
   const skipped = new Set(outcomes.filter((o) => o?.status === RehearsalStatus.NOT_REHEARSABLE).map((o) => (o as RehearsalOutcome).id));
   let next = 0;
+  // What the rehearsal ran before a failure is there when it fails: those migrations made their objects.
+  const ran: string[] = [];
   return outcomes.map((own, index) => {
     const outcome = own ?? (rehearsed[next++] as RehearsalOutcome);
-    const complete = outcome.failure ? { ...outcome, failure: reported(outcome.failure, knowledge) } : outcome;
+    const before = ran.slice();
+    const complete = outcome.failure ? { ...outcome, failure: reported(outcome.failure, alsoApplied(knowledge, () => before)) } : outcome;
+    if (outcome.status === RehearsalStatus.REHEARSED) ran.push(outcome.id);
     const result = caveat(complete, steps[index] as PlanStep, skipped);
     logger.info('rehearsal.migration', { id: result.id, status: result.status, durationMs: result.durationMs, sqlstate: result.failure?.sqlstate, reason: result.reason });
     return result;

@@ -1,9 +1,11 @@
 /** The orchestrator's result pieces: plain data built from the plan and the request. */
 import { checksumOf } from './core/checksum';
-import { reverseFile } from './core/migration';
+import { appliedDependents } from './core/merged-late';
+import { LedgerState, reverseFile, type AppliedMigration } from './core/migration';
 import type { PlanStep } from './core/plan';
 import { reverseLosses } from './core/reverse-losses';
 import type { AppliedEntry, PlannedEntry, RevertedEntry, RunResult, RunStatus } from './core/result';
+import type { LoadedBundle } from './ports';
 
 /**
  * A successful result; `extra` holds what only some actions report.
@@ -18,7 +20,7 @@ export function result(
   applied: AppliedEntry[],
   pending: string[],
   durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal' | 'drift'> = {},
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal' | 'drift' | 'lastRun'> = {},
 ): RunResult {
   return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }
@@ -77,4 +79,21 @@ export function targetFields(target: string | undefined, reverted?: RevertedEntr
 export function stepOrder(target: string | undefined, steps: PlanStep[]): { order?: { kind: PlanStep['kind']; id: string; losses?: string[] }[] } {
   if (target === undefined) return {};
   return { order: steps.map((s) => (s.kind === 'revert' ? { kind: s.kind, id: s.migration.id, losses: reverseLosses(s.migration.downSql ?? '') } : { kind: s.kind, id: s.migration.id })) };
+}
+
+/**
+ * Marks the plan's steps that were merged late (see `core/merged-late.ts`)
+ * with the applied migrations that depend on them; the others are left as
+ * they are. For `plan` only: it reads every applied migration's dependencies.
+ *
+ * @example
+ * withAppliedDependents(plan, bundle, ledger.rows);
+ */
+export function withAppliedDependents(plan: PlannedEntry[], bundle: Pick<LoadedBundle, 'migrations'>, ledger: readonly AppliedMigration[]): void {
+  const applied = new Set(ledger.filter((row) => row.state === LedgerState.APPLIED).map((row) => row.id));
+  const late = appliedDependents(bundle.migrations, applied, plan.map((entry) => entry.id));
+  for (const entry of plan) {
+    const dependents = late.get(entry.id);
+    if (dependents && entry.kind !== 'revert') entry.appliedDependents = dependents;
+  }
 }

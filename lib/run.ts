@@ -1,6 +1,6 @@
 import { analyse, type PlanStep } from './core/plan';
 import { asRunnerError, RehearsalFailedError } from './core/errors';
-import type { BundleKnowledge } from './core/explain';
+import { alsoApplied, type BundleKnowledge } from './core/bundle-makers';
 import { RehearsalStatus } from './core/rehearsal';
 import { DEFAULTS } from './config';
 import { rehearseSteps } from './run-rehearsal';
@@ -10,7 +10,7 @@ import { DriftMode, type DriftReport } from './core/drift';
 import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
 import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
-import { plannedOf, result, stepOrder, targetFields } from './run-result';
+import { plannedOf, result, stepOrder, targetFields, withAppliedDependents } from './run-result';
 import { knowledgeOf, planVerified } from './run-plan';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
 import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
@@ -103,16 +103,19 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     // Reported in the result, never refused: plan and status change nothing.
     const drift = await reader.readDrift();
     if (request.action === 'status') {
+      const lastRun = ledger.exists ? ((await reader.readLastRun?.()) ?? null) : null;
       const analysis = analyse(bundle.migrations, ledger.rows);
       const pending = analysis.steps.map((s) => s.migration.id);
       return result(Action.STATUS, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
         migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
         drift,
+        lastRun,
       });
     }
     const steps = planVerified(bundle, ledger.rows, request.target);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request.target) });
     const { plan, pending } = plannedOf(steps);
+    if (request.target === undefined) withAppliedDependents(plan, bundle, ledger.rows);
     return result(Action.PLAN, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
       plan,
       ...targetFields(request.target),
@@ -181,7 +184,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
       // Only what the run applies needs the previous stage: reverting is never out of order.
-      const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => s.migration.id);
+      const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => ({ id: s.migration.id, checksum: s.migration.checksum }));
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
       // Checked after planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
       if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL);
@@ -224,7 +227,9 @@ async function runPlan(
   // A no-transaction step may fail part-way: the baseline is stored before it, never with its partial effects.
   const checkpoint = (): Promise<void> => (ran() > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
   const stage = request.stage ?? deps.stages?.stage;
-  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings), ...(stage ? { stage } : {}) };
+  // A failure's explanation counts what this run applied before it as applied: those migrations made their objects.
+  const knowledge = alsoApplied(work.knowledge, () => progress.applied.map((a) => a.id));
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge, checkpoint, ...settingsTimeouts(settings), ...(stage ? { stage } : {}) };
   try {
     const done = await runSteps(context, steps, progress);
     const pending = steps.slice(done).map((s) => s.migration.id);

@@ -4,7 +4,7 @@
  * record after a successful run. Decisions are `core/stage-order`'s.
  */
 import { asRunnerError, StageOrderError, StageRecordAccessDeniedError } from './core/errors';
-import { decideStageOrder } from './core/stage-order';
+import { decideStageOrder, type StagedMigration } from './core/stage-order';
 import { buildStageRecord } from './core/stage-record';
 import type { RunResult } from './core/result';
 import type { Clock, LedgerSession, Logger, RunStart, StageRecords } from './ports';
@@ -15,18 +15,19 @@ export interface StageOrderOverride {
 }
 
 /**
- * Checks that the previous stage applied every migration in `toApply`.
+ * Checks that the previous stage applied every migration in `toApply`, with
+ * the checksum this run would apply.
  * Returns the override to record when the check failed and `override` lets
  * the run proceed; undefined when the check passed. Throws `StageOrderError`
  * (or a stage-record error when the previous record cannot be read).
  *
  * @example
- * const stageOverride = await checkStageOrder(stages, logger, ['shop/0004_refunds'], request.stageOrderOverride);
+ * const stageOverride = await checkStageOrder(stages, logger, [{ id: 'shop/0004_refunds', checksum: 'v1:…' }], request.stageOrderOverride);
  */
 export async function checkStageOrder(
   stages: StageRecords,
   logger: Logger,
-  toApply: readonly string[],
+  toApply: readonly StagedMigration[],
   override: StageOrderOverride | undefined,
 ): Promise<RunStart['stageOverride']> {
   const needed = stages.previousStage !== null && toApply.length > 0;
@@ -37,7 +38,7 @@ export async function checkStageOrder(
     if (override) logger.info('stage_order.override_unused', { stage: stages.stage, reason: 'the stage order allows this run' });
     return undefined;
   }
-  const facts = { stage: stages.stage, previousStage: decision.previousStage, reason: decision.reason, missing: decision.missing };
+  const facts = { stage: stages.stage, previousStage: decision.previousStage, reason: decision.reason, missing: decision.missing, changed: decision.changed };
   if (!override) throw new StageOrderError(facts);
   logger.warn('stage_order.overridden', { ...facts, overrideReason: override.reason });
   return { reason: override.reason, previousStage: decision.previousStage, missing: decision.missing };

@@ -11,11 +11,17 @@ export const REVERT_MARK = '↩';
  * @example
  * planLine({ id: 'org/0003_x', file: 'org/0003_x.down.sql', kind: 'revert', noTransaction: false }, 0, style); // '  1. ↩ revert org/0003_x  (org/0003_x.down.sql)'
  */
-export function planLine(step: Pick<PlannedEntry, 'id'> & { kind: string; file?: string; noTransaction?: boolean; losses?: readonly string[] }, index: number, style: Style): string {
+export function planLine(
+  step: Pick<PlannedEntry, 'id'> & { kind: string; file?: string; noTransaction?: boolean; losses?: readonly string[]; appliedDependents?: readonly string[] },
+  index: number,
+  style: Style,
+): string {
+  const late = step.appliedDependents ?? [];
   const notes = [
     step.kind === 'revert' ? step.file ?? '' : '',
     step.kind === 'record' ? 'record only: its originals are applied' : '',
     step.noTransaction ? 'no transaction' : '',
+    late.length > 0 ? `merged late: ${late.join(', ')}, which depend${late.length === 1 ? 's' : ''} on it, ${late.length === 1 ? 'is' : 'are'} already applied here; a fresh database runs it first` : '',
   ].filter(Boolean);
   const what = step.kind === 'revert' ? `${style.yellow(`${REVERT_MARK} revert`)} ${step.id}` : step.id;
   const line = `  ${index + 1}. ${what}${notes.length ? style.dim(`  (${notes.join(', ')})`) : ''}`;

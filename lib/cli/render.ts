@@ -4,6 +4,7 @@ import { planLine, targetPlanHeading, targetSummary } from './render-target';
 import { renderRehearsal, renderRehearsalFailure } from './render-rehearsal';
 import type { Style } from './style';
 import { renderDriftNote } from './drift-render';
+import { renderLastRun } from './render-last-run';
 
 const short = (bundleId: string): string => bundleId.slice(0, 12);
 
@@ -22,7 +23,7 @@ export function renderResult(result: RunResult, style: Style): string {
       if (result.rehearsal) return `${head}\n${renderRehearsal(result.rehearsal, style).trimEnd()}${renderDriftNote(result.drift, style)}\n`;
       return `${head}\n${renderPlan(result, style)}${renderDriftNote(result.drift, style)}\n`;
     case 'status':
-      return `${head}\n${renderStatus(result.migrations ?? [], style)}${renderDriftNote(result.drift, style)}\n`;
+      return `${head}\n${renderStatus(result.migrations ?? [], style)}${renderDriftNote(result.drift, style)}${renderLastRun(result.lastRun, style)}\n`;
     default:
       return `${renderMigrateSummary(result, style)}\n${renderStageNotes(result, style)}${head}\n`;
   }

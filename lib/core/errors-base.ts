@@ -53,6 +53,7 @@ export const ErrorCode = {
   LINT_FAILED: 'LINT_FAILED',
   CHECK_FAILED: 'CHECK_FAILED',
   MIGRATION_EXISTS: 'MIGRATION_EXISTS',
+  RESOLVE_REFUSED: 'RESOLVE_REFUSED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

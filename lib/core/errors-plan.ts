@@ -30,15 +30,38 @@ export class ChecksumMismatchError extends MigrationRunnerError {
   }
 }
 
+/** An applied migration the bundle lacks, whose text a pending migration of the bundle has: its file was most likely renamed. */
+export interface LikelyRename {
+  /** The applied id. */
+  id: string;
+  /** The bundle's id with the same text. */
+  to: string;
+  /** Its file. */
+  file: string;
+}
+
+/**
+ * The database applied migrations the bundle does not contain: a newer
+ * release runs there, a file was deleted, or (`renamed`) renamed.
+ *
+ * @example
+ * throw new DatabaseAheadError(['a/0002_y'], [{ id: 'a/0002_y', to: 'a/0002_why', file: 'a/0002_why.sql' }]);
+ */
 export class DatabaseAheadError extends MigrationRunnerError {
-  constructor(unknownIds: readonly string[]) {
+  constructor(unknownIds: readonly string[], renamed: readonly LikelyRename[] = []) {
+    const looks = renamed.map((r) => ` ${r.id} looks renamed to ${r.file}: that file has the text ${r.id} was applied with, and would run again under the id ${r.to}.`);
+    const others = unknownIds.length > renamed.length;
+    const back = renamed.map((r) => `give ${r.file} its applied name back: ${r.id}.sql`).join('; ');
     super(
       ErrorCode.DATABASE_AHEAD,
-      `The database has ${unknownIds.length} applied migration(s) this bundle does not contain: ${unknownIds.join(', ')}.`,
+      `The database has ${unknownIds.length} applied migration(s) this bundle does not contain: ${unknownIds.join(', ')}.${looks.join('')}`,
       {
         remedy:
-          'This stage already runs a newer release. Deploy a release that contains these migrations (or the squash that replaces them); nothing was run.',
-        details: { unknown: unknownIds },
+          (renamed.length > 0 ? `An applied migration is known by its id, its file name: ${back}.${others ? ' For the others: ' : ' Nothing was run.'}` : '') +
+          (others
+            ? `This stage already runs a newer release, or a migration's file was deleted: deploy a release that contains these migrations (or the squash that replaces them), or, if a file was deleted, restore its file (see git history); nothing was run.`
+            : ''),
+        details: { unknown: unknownIds, renamed },
       },
     );
     this.name = 'DatabaseAheadError';

@@ -14,6 +14,8 @@ export const StageOrderReason = {
   NO_RECORD: 'no-record',
   /** The stage before it has not applied some of the migrations this run would apply. */
   NOT_APPLIED: 'not-applied',
+  /** The stage before it applied every one of them, but some with another checksum: their files were edited since. */
+  CHECKSUM_DIFFERS: 'checksum-differs',
 } as const;
 export type StageOrderReason = (typeof StageOrderReason)[keyof typeof StageOrderReason];
 
@@ -26,19 +28,27 @@ export type StageOrderReason = (typeof StageOrderReason)[keyof typeof StageOrder
  */
 export class StageOrderError extends MigrationRunnerError {
   readonly missing: readonly string[];
-  constructor(facts: { stage: string; previousStage: string; reason: StageOrderReason; missing: readonly string[] }) {
+  constructor(facts: { stage: string; previousStage: string; reason: StageOrderReason; missing: readonly string[]; changed?: readonly string[] }) {
     const { stage, previousStage, missing } = facts;
-    const what =
-      facts.reason === StageOrderReason.NO_RECORD
-        ? `${previousStage} has never recorded a run, so ${stage} may not apply ${missing.length} migration(s) yet: ${named(missing)}.`
-        : `${stage} would apply ${missing.length} migration(s) that ${previousStage} has not applied: ${named(missing)}.`;
-    super(ErrorCode.STAGE_ORDER, `Stage order: ${what} Stages run in the order of custom.stagegate.stages.`, {
-      remedy: `Deploy this release to ${previousStage} first (and let its migrations succeed), then to ${stage}. If ${stage} must go first (a hotfix), run again with --override-stage-order --reason "<why>"; the override is recorded. Nothing was applied.`,
-      details: { stage, previousStage, reason: facts.reason, missing },
+    const changed = facts.changed ?? [];
+    super(ErrorCode.STAGE_ORDER, `Stage order: ${refusal(facts, changed)} Stages run in the order of custom.stagegate.stages.`, {
+      remedy: `${changed.length > 0 ? `Restore the text ${previousStage} applied (see git history) and put the change in a new migration: ${previousStage} refuses the edited file with CHECKSUM_MISMATCH. ` : ''}Deploy this release to ${previousStage} first (and let its migrations succeed), then to ${stage}. If ${stage} must go first (a hotfix), run again with --override-stage-order --reason "<why>"; the override is recorded. Nothing was applied.`,
+      details: { stage, previousStage, reason: facts.reason, missing, changed },
     });
     this.name = 'StageOrderError';
     this.missing = missing;
   }
+}
+
+/** Why the stage is refused, in one or two sentences. */
+function refusal(facts: { stage: string; previousStage: string; reason: StageOrderReason; missing: readonly string[] }, changed: readonly string[]): string {
+  const { stage, previousStage, missing } = facts;
+  if (facts.reason === StageOrderReason.NO_RECORD) return `${previousStage} has never recorded a run, so ${stage} may not apply ${missing.length} migration(s) yet: ${named(missing)}.`;
+  const edited = `migration(s) whose file was edited after ${previousStage} applied it (${previousStage} applied another checksum)`;
+  if (changed.length === missing.length) return `${stage} would apply ${changed.length} ${edited}: ${named(changed)}.`;
+  const absent = missing.filter((id) => !changed.includes(id));
+  const also = changed.length > 0 ? ` It would also apply ${changed.length} ${edited}: ${named(changed)}.` : '';
+  return `${stage} would apply ${absent.length} migration(s) that ${previousStage} has not applied: ${named(absent)}.${also}`;
 }
 
 /** What is wrong with a stage record that could be read. */

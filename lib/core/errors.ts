@@ -16,3 +16,4 @@ export * from './errors-rehearsal';
 export * from './errors-squash';
 export * from './errors-stage';
 export * from './errors-authoring';
+export * from './errors-resolve';

@@ -5,7 +5,10 @@
  * migrations from the engine. Never prints row values, only counts.
  */
 import type { MigrationFailure } from './errors-database';
+import { addersOf, creatorsOf, mergedLate, type BundleKnowledge } from './bundle-makers';
 import { subjectOf, type FailureText, type LiveColumn, type LiveFacts, type LiveRelation, type QualifiedName } from './failure-subject';
+
+export type { BundleKnowledge } from './bundle-makers';
 
 /** The words added to a failure. */
 export interface Explanation {
@@ -25,13 +28,6 @@ export interface ExplainInput extends FailureText {
   file: string;
   line: number;
   facts?: LiveFacts;
-}
-
-/** The bundle's migrations, to say which others create the same object. */
-export interface BundleKnowledge {
-  migrations: readonly { id: string; sql: string }[];
-  /** Ids the ledger records as applied. */
-  applied: ReadonlySet<string>;
 }
 
 /** At most this many columns, and about this many characters of them, are listed in a sentence. */
@@ -63,21 +59,6 @@ function liveRelation(relation: LiveRelation | null | undefined, missing: string
   return relation.columns.length > 0 ? `The live database has ${relation.kind} ${qualified(relation)} with columns ${columnsOf(relation)}.` : `The live database has ${relation.kind} ${qualified(relation)}.`;
 }
 
-/** Other migrations of the bundle whose SQL creates `name` (a relation or a type). */
-function creatorsOf(name: string, self: string, knowledge: BundleKnowledge | undefined): { applied: string[]; pending: string[] } {
-  const found = { applied: [] as string[], pending: [] as string[] };
-  if (!knowledge) return found;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const pattern = new RegExp(
-    String.raw`create\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:materialized\s+)?(?:table|index|view|sequence|type|domain)\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:"?\w+"?\s*\.\s*)?"?${escaped}"?(?![\w$])`,
-    'i',
-  );
-  for (const m of knowledge.migrations) {
-    if (m.id !== self && pattern.test(m.sql)) (knowledge.applied.has(m.id) ? found.applied : found.pending).push(m.id);
-  }
-  return found;
-}
-
 function adoptOrFix(input: ExplainInput, what: string, stageFix: string): string {
   return (
     `Adopt it if it is what the migration would create (\`stagegate adopt ${input.migration}\` proves the live objects match, then records the migration as applied); ` +
@@ -95,13 +76,18 @@ function relationExists(input: ExplainInput, name: QualifiedName, knowledge: Bun
       ? ` Applied migration ${creators.applied.join(', ')} creates it too.`
       : creators.pending.length > 0
         ? ` Pending migration ${creators.pending.join(', ')} creates it too.`
-        : knowledge
-          ? ' No other migration of this bundle creates it: it was most likely made by hand.'
-          : '';
+        : knowledge?.freshLedger
+          ? ' No other migration of this bundle creates it, and the ledger records no migration on this database yet: it was made by hand, or by a history this ledger does not know.'
+          : knowledge
+            ? ' No other migration of this bundle creates it: it was most likely made by hand.'
+            : '';
+  const byHand = adoptOrFix(input, kind, `drop the hand-made ${kind} ${qualified(relation ?? name)} if nothing needs it`);
   const wayOut =
     creators.applied.length > 0
-      ? `Fix the migration: ${creators.applied[0]} already created ${kind} ${name.name}; remove the duplicate CREATE from ${input.file} or give the new object another name.`
-      : adoptOrFix(input, kind, `drop the hand-made ${kind} ${qualified(relation ?? name)} if nothing needs it`);
+      ? `Fix the migration: ${creators.applied[0]} already created ${kind} ${name.name}${mergedLate(input.migration, creators.applied[0] as string, knowledge)}; remove the duplicate CREATE from ${input.file} or give the new object another name.`
+      : knowledge?.freshLedger
+        ? `Drop nothing yet: if this database was migrated before (by another tool, under another ledger schema (--schema), or restored without the ledger's schema), point stagegate at that ledger, or adopt each migration whose objects exist, in order (\`stagegate adopt ${input.migration}\` first). ${byHand}`
+        : byHand;
   return {
     summary: `${input.file}:${input.line} creates ${kind} "${name.name}", but the database already has one.`,
     object: `${kind} ${qualified(relation ?? name)}`,
@@ -110,14 +96,19 @@ function relationExists(input: ExplainInput, name: QualifiedName, knowledge: Bun
   };
 }
 
-function columnExists(input: ExplainInput, table: QualifiedName, column: string): Explanation {
+function columnExists(input: ExplainInput, table: QualifiedName, column: string, knowledge: BundleKnowledge | undefined): Explanation {
   const live = input.facts?.column;
-  const liveState = live ? `The live column is ${qualified(input.facts?.relation ?? table)}.${describeColumn(live)}.` : liveRelation(input.facts?.relation, `Table ${qualified(table)} was not found afterwards.`);
+  const liveColumn = live ? `The live column is ${qualified(input.facts?.relation ?? table)}.${describeColumn(live)}.` : liveRelation(input.facts?.relation, `Table ${qualified(table)} was not found afterwards.`);
+  const adders = addersOf(table.name, column, input.migration, knowledge);
+  const adder = adders.applied[0];
+  const origin = adder ? ` Applied migration ${adders.applied.join(', ')} adds it too.` : adders.pending.length > 0 ? ` Pending migration ${adders.pending.join(', ')} adds it too.` : '';
   return {
     summary: `${input.file}:${input.line} adds column "${column}" to table ${qualified(table)}, but the table already has it.`,
     object: `column ${qualified(table)}.${column}`,
-    liveState,
-    wayOut: adoptOrFix(input, 'column', `drop the hand-added column ${column} if it holds nothing you need`),
+    liveState: liveColumn + origin,
+    wayOut: adder
+      ? `Fix the migration: ${adder} already added column ${column} to ${table.name}${mergedLate(input.migration, adder, knowledge)}; remove the duplicate ADD COLUMN from ${input.file}, or change the column in a new migration after ${adder}.`
+      : adoptOrFix(input, 'column', `drop the hand-added column ${column} if it holds nothing you need`),
   };
 }
 
@@ -224,7 +215,7 @@ export function explainFailure(input: ExplainInput, knowledge?: BundleKnowledge)
     case '42P07':
       return relation ? relationExists(input, relation, knowledge) : null;
     case '42701':
-      return relation && column ? columnExists(input, relation, column) : null;
+      return relation && column ? columnExists(input, relation, column, knowledge) : null;
     case '42703':
       if (referenced) return missingReference(input, referenced, column);
       return column ? missingColumn(input, relation, column) : null;

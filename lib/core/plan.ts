@@ -7,6 +7,7 @@ import {
   ProblemCode,
   SquashIncompleteError,
   type ChecksumMismatch,
+  type LikelyRename,
 } from './errors';
 import { topologicalOrder } from './graph';
 import { LedgerState, squashesOf, type AppliedMigration, type Migration } from './migration';
@@ -30,8 +31,10 @@ export interface Analysis {
   /** Ledger rows of no-transaction migrations that failed or were interrupted. */
   dirty: AppliedMigration[];
   mismatches: ChecksumMismatch[];
-  /** Applied ids the bundle does not know (the database runs a newer release). */
+  /** Applied ids the bundle does not know (the database runs a newer release, or a file was deleted or renamed). */
   ahead: string[];
+  /** Those of `ahead` whose text a pending migration of the bundle has: most likely their files were renamed. */
+  renamed: LikelyRename[];
   /** Squashes that cannot be used because originals are missing. */
   incompleteSquashes: { squash: string; applied: string[]; missing: string[] }[];
   /** Ids of the bundle that are replaced by a squash in effect (they never run). */
@@ -80,10 +83,12 @@ export function analyse(migrations: readonly Migration[], ledger: readonly Appli
     recordOnly.add(squash.id);
   }
   const replacedIds = new Set(squashes.flatMap((m) => m.directives.replaces));
-  const ahead = ledger.filter((r) => r.state === LedgerState.APPLIED && !byId.has(r.id) && !replacedIds.has(r.id)).map((r) => r.id);
+  const aheadRows = ledger.filter((r) => r.state === LedgerState.APPLIED && !byId.has(r.id) && !replacedIds.has(r.id));
+  const ahead = aheadRows.map((r) => r.id);
+  const renamed = aheadRows.length === 0 ? [] : likelyRenames(aheadRows, migrations, applied);
   const steps = incompleteSquashes.length > 0 ? [] : order(migrations, byId, applied, replacedBy, recordOnly);
   const replaced = replacedBy.size === 0 ? [] : migrations.filter((m) => replacedBy.has(m.id)).map((m) => m.id);
-  return { steps, dirty, mismatches, ahead, incompleteSquashes, replaced, replacedBy };
+  return { steps, dirty, mismatches, ahead, renamed, incompleteSquashes, replaced, replacedBy };
 }
 
 /**
@@ -109,10 +114,26 @@ export function refuseProblems(migrations: readonly Migration[], analysis: Analy
     throw new MigrationDirtyError(firstDirty.id, file, firstDirty.state, firstDirty.appliedAt, undefined, firstDirty.reverting === true);
   }
   if (analysis.mismatches.length > 0) throw new ChecksumMismatchError(analysis.mismatches);
-  if (analysis.ahead.length > 0) throw new DatabaseAheadError(analysis.ahead);
+  if (analysis.ahead.length > 0) throw new DatabaseAheadError(analysis.ahead, analysis.renamed);
   const squash = analysis.incompleteSquashes[0];
   if (squash) throw new SquashIncompleteError(squash.squash, squash.applied, squash.missing);
   return analysis;
+}
+
+/**
+ * For each applied row the bundle lacks, a migration of the bundle that is
+ * not applied and has its checksum (of its app first): the same text under
+ * another file name.
+ */
+function likelyRenames(rows: readonly AppliedMigration[], migrations: readonly Migration[], applied: ReadonlySet<string>): LikelyRename[] {
+  const renamed: LikelyRename[] = [];
+  for (const row of rows) {
+    const same = migrations.filter((m) => m.checksum === row.checksum && !applied.has(m.id));
+    const app = row.id.slice(0, row.id.indexOf('/'));
+    const to = same.find((m) => m.app === app) ?? same[0];
+    if (to) renamed.push({ id: row.id, to: to.id, file: to.file });
+  }
+  return renamed;
 }
 
 /** Lookup of the bundle's migrations by id. */

@@ -4,6 +4,7 @@
  */
 import type { DriftReport } from './drift';
 import type { RehearsalOutcome } from './rehearsal';
+import type { LastRun } from './last-run';
 
 export const RunStatus = {
   /** Migrations were applied (or squashes recorded). */
@@ -54,6 +55,8 @@ export interface PlannedEntry {
   downChecksum?: string;
   /** `revert` steps: what the reverse script destroys (`table widget`, `column widget.colour`, `rows of audit`); see `reverseLosses`. */
   losses?: string[];
+  /** `plan`: applied migrations that depend on this pending one (it was merged late; see `merged-late.ts`). */
+  appliedDependents?: string[];
 }
 
 /** The state of one migration in `status`. */
@@ -104,6 +107,8 @@ export interface RunResult {
   migrations?: StatusEntry[];
   /** See {@link DriftResult}. */
   drift?: DriftResult;
+  /** `status`: the newest run of the ledger's runs table (null: none yet). */
+  lastRun?: LastRun | null;
   /** `migrate` on a stage: whether the stage record was written (a failure to write it fails nothing). */
   stageRecord?: { written: true } | { written: false; reason: string };
   /** `migrate` on a stage that ran under a stage-order override. */

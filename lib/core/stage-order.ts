@@ -19,28 +19,48 @@ export function placeInOrder(stages: readonly string[], stage: string): { inOrde
   return { inOrder: true, previousStage: index === 0 ? null : (stages[index - 1] as string) };
 }
 
+/** A migration a run would apply: its id and the checksum of the text it would run. */
+export interface StagedMigration {
+  id: string;
+  checksum: string;
+}
+
 /** What the order check decided. */
 export type StageOrderDecision =
   | { allowed: true }
-  | { allowed: false; previousStage: string; reason: StageOrderReason; missing: string[] };
+  | {
+      allowed: false;
+      previousStage: string;
+      reason: StageOrderReason;
+      /** Every migration the previous stage has not applied as this run would run it, in order. */
+      missing: string[];
+      /** Those of `missing` the previous stage applied with another checksum (the file was edited since). */
+      changed: string[];
+    };
 
 /**
- * Decides whether a stage may apply `toApply` (the ids this run would apply,
- * in order): every one must be applied on the previous stage. The first stage
- * (no previous) and a run that applies nothing are always allowed; a
- * previous stage without a record refuses whatever is to be applied.
+ * Decides whether a stage may apply `toApply` (the migrations this run would
+ * apply, in order): every one must be applied on the previous stage with the
+ * same checksum, so a file edited after the previous stage applied it (which
+ * that stage refuses with CHECKSUM_MISMATCH) never reaches the next stage
+ * untried. The first stage (no previous) and a run that applies nothing are
+ * always allowed; a previous stage without a record refuses whatever is to
+ * be applied.
  *
  * @example
- * decideStageOrder({ previousStage: 'staging', previous: record, toApply: ['shop/0004_refunds'] });
- * // { allowed: false, previousStage: 'staging', reason: 'not-applied', missing: ['shop/0004_refunds'] }
+ * decideStageOrder({ previousStage: 'staging', previous: record, toApply: [{ id: 'shop/0004_refunds', checksum: 'v1:…' }] });
+ * // { allowed: false, previousStage: 'staging', reason: 'not-applied', missing: ['shop/0004_refunds'], changed: [] }
  */
-export function decideStageOrder(input: { previousStage: string | null; previous: StageRecord | null; toApply: readonly string[] }): StageOrderDecision {
+export function decideStageOrder(input: { previousStage: string | null; previous: StageRecord | null; toApply: readonly StagedMigration[] }): StageOrderDecision {
   if (input.previousStage === null || input.toApply.length === 0) return { allowed: true };
-  if (input.previous === null) return { allowed: false, previousStage: input.previousStage, reason: StageOrderReason.NO_RECORD, missing: [...input.toApply] };
-  const done = new Set(input.previous.applied.map((entry) => entry.id));
-  const missing = input.toApply.filter((id) => !done.has(id));
+  const ids = input.toApply.map((m) => m.id);
+  if (input.previous === null) return { allowed: false, previousStage: input.previousStage, reason: StageOrderReason.NO_RECORD, missing: ids, changed: [] };
+  const done = new Map(input.previous.applied.map((entry) => [entry.id, entry.checksum]));
+  const missing = input.toApply.filter((m) => done.get(m.id) !== m.checksum).map((m) => m.id);
   if (missing.length === 0) return { allowed: true };
-  return { allowed: false, previousStage: input.previousStage, reason: StageOrderReason.NOT_APPLIED, missing };
+  const changed = missing.filter((id) => done.has(id));
+  const reason = changed.length === missing.length ? StageOrderReason.CHECKSUM_DIFFERS : StageOrderReason.NOT_APPLIED;
+  return { allowed: false, previousStage: input.previousStage, reason, missing, changed };
 }
 
 /**

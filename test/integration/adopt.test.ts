@@ -84,6 +84,20 @@ describe('Integration: stagegate adopt on a real PostgreSQL', () => {
     expect(await db.query('select * from stagegate.runs')).toEqual(runsBefore);
   });
 
+  it('refuses an index a failed CREATE INDEX CONCURRENTLY left INVALID: it is not what the migration makes', async () => {
+    // Prepare: every migration so far applied, then duplicate names; the index built by hand fails and stays INVALID
+    await runOnFolder(folder, db.url, { action: 'migrate' });
+    await db.query("INSERT INTO org (name) VALUES ('same'), ('same')");
+    await expect(db.query('CREATE UNIQUE INDEX CONCURRENTLY org_name ON org (name)')).rejects.toThrow('could not create unique index');
+    folder = ws.migrations({ ...HISTORY, 'app/0004_org_name.sql': '-- stagegate:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY org_name ON org (name);' });
+    // Act
+    const error = await failure(adopt({ id: 'app/0004_org_name' }));
+    // Assess
+    expect(error.code).toBe('ADOPT_REFUSED');
+    expect(error.message).toContain('index public.org.org_name: live CREATE UNIQUE INDEX org_name ON public.org USING btree (name) INVALID');
+    expect(await ledger()).not.toHaveProperty('app/0004_org_name');
+  });
+
   it('refuses a migration whose dependencies are not applied, naming them, and one already applied', async () => {
     // Act
     const early = await failure(adopt({ id: 'app/0003_org_slug' }));

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { useTestDatabase } from '../support/database';
+import { createTestDatabase, useTestDatabase } from '../support/database';
 import { cliEnv, cliJson, runCli, startCli, useWorkspace, type ProcessResult } from '../support/workspace';
 
 describe('Integration: the CLI on folders and databases it cannot use', () => {
@@ -41,6 +41,40 @@ describe('Integration: the CLI on folders and databases it cannot use', () => {
     expect(results.map((r) => r.code)).toEqual([1, 1]);
     expect(cliJson(results[0]?.stdout ?? '').error).toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: expect.stringContaining(`${file} is not a folder`) });
     expect(cliJson(results[1]?.stdout ?? '').error).toMatchObject({ code: 'BUNDLE_NOT_FOUND', message: expect.stringContaining('/dev/null is not a folder') });
+  });
+
+  it('status after a failed catch-up run says the last run failed, at which file and line, and what it kept', async () => {
+    // Prepare: a fresh database of its own; the third of four migrations fails
+    const stage = await createTestDatabase();
+    ws.migrations({
+      'a/0001_init.sql': 'CREATE TABLE t (id int);',
+      'a/0002_more.sql': 'ALTER TABLE t ADD COLUMN n int;',
+      'a/0003_bad.sql': '-- the broken one\nALTER TABLE t ADD COLUMN n int;',
+      'b/0001_other.sql': '-- stagegate:depends-on a/0003_bad\nCREATE TABLE o (id int);',
+    });
+    try {
+      expect((await runCli(['migrate', '--database-url', stage.url], { cwd: ws.dir })).code).toBe(1);
+      // Act
+      const human = await runCli(['status', '--database-url', stage.url], { cwd: ws.dir });
+      const machine = await runCli(['status', '--json', '--database-url', stage.url], { cwd: ws.dir });
+      // Assess
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/Last run #\d+ \(migrate by [^,]+, started \S+\) failed: MIGRATION_FAILED at a\/0003_bad\.sql:2 \(a\/0003_bad\); it applied 2 migration\(s\) before, which stay applied\./);
+      expect(cliJson(machine.stdout).lastRun).toMatchObject({
+        action: 'migrate',
+        outcome: 'failed',
+        applied: ['a/0001_init', 'a/0002_more'],
+        error: { code: 'MIGRATION_FAILED', migration: 'a/0003_bad', file: 'a/0003_bad.sql', line: 2 },
+      });
+      expect((await runCli(['migrate', '--database-url', stage.url], { cwd: ws.dir, })).code).toBe(1);
+      ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE t (id int);', 'a/0002_more.sql': 'ALTER TABLE t ADD COLUMN n int;', 'a/0003_bad.sql': '-- fixed\nALTER TABLE t ADD COLUMN m int;', 'b/0001_other.sql': '-- stagegate:depends-on a/0003_bad\nCREATE TABLE o (id int);' });
+      expect((await runCli(['migrate', '--database-url', stage.url], { cwd: ws.dir })).code).toBe(0);
+      const after = await runCli(['status', '--json', '--database-url', stage.url], { cwd: ws.dir });
+      expect(cliJson(after.stdout).lastRun).toMatchObject({ outcome: 'succeeded', applied: ['a/0003_bad', 'b/0001_other'], error: null });
+      expect((await runCli(['status', '--database-url', stage.url], { cwd: ws.dir })).stdout).not.toContain('Last run');
+    } finally {
+      await stage.drop();
+    }
   });
 
   it('names the server and the certificate file a connection URL names but that cannot be read, not "?@?:?/?"', async () => {

@@ -91,6 +91,26 @@ describe('Integration: the stagegate CLI as a process', () => {
     expect(out.error.problems.map((p: { code: string }) => p.code).sort()).toEqual(['CONFLICT', 'CYCLE']);
   });
 
+  it('plan says which migration was merged late: pending while one that depends on it is applied here', async () => {
+    // Prepare: late/0004 and late/0006 applied; then a branch's late/0005 was merged
+    const applied = { 'late/0004_a.sql': 'CREATE TABLE cli_late (id int);', 'late/0006_c.sql': 'ALTER TABLE cli_late ADD COLUMN c int;' };
+    ws.migrations(applied);
+    const e = env();
+    expect((await runCli(['migrate'], { cwd: ws.dir, env: e })).code).toBe(0);
+    ws.migrations({ ...applied, 'late/0005_b.sql': 'ALTER TABLE cli_late ADD COLUMN b int;', 'late/0007_d.sql': 'ALTER TABLE cli_late ADD COLUMN d int;' });
+    // Act
+    const human = await runCli(['plan'], { cwd: ws.dir, env: e });
+    const machine = await runCli(['plan', '--json'], { cwd: ws.dir, env: e });
+    // Assess
+    expect(human.stdout).toContain('  1. late/0005_b  (merged late: late/0006_c, which depends on it, is already applied here; a fresh database runs it first)');
+    expect(human.stdout).toMatch(/ {2}2\. late\/0007_d\n/);
+    const plan = cliJson(machine.stdout).plan as { id: string; appliedDependents?: string[] }[];
+    expect(plan.map((p) => [p.id, p.appliedDependents])).toEqual([
+      ['late/0005_b', ['late/0006_c']],
+      ['late/0007_d', undefined],
+    ]);
+  });
+
   it('exits 2 on bad usage', async () => {
     // Act
     const unknownCommand = await runCli(['migrat'], { cwd: ws.dir });

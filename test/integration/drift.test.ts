@@ -38,6 +38,27 @@ describe('Integration: drift detection on a real PostgreSQL', () => {
     expect(runs[runs.length - 1]).toEqual({ outcome: 'failed', error: expect.objectContaining({ code: 'DRIFT_DETECTED' }) });
   });
 
+  it('finds a unique index left INVALID by a rebuild by hand, though its definition reads the same', async () => {
+    // Prepare: the unique index its migration made was rebuilt by hand over duplicates, and the rebuild failed
+    await runOnFolder(ws.migrations({ ...V2, 'org/0003_index.sql': 'CREATE UNIQUE INDEX organization_slug ON organization (slug);' }), db.url, { action: 'migrate' });
+    await db.query('DROP INDEX organization_slug');
+    await db.query("INSERT INTO organization (name, slug) VALUES ('a', 'same'), ('b', 'same')");
+    await expect(db.query('CREATE UNIQUE INDEX CONCURRENTLY organization_slug ON organization (slug)')).rejects.toThrow('could not create unique index');
+    // Act
+    const error = await failure(drift());
+    // Assess
+    expect(error.code).toBe('DRIFT_DETECTED');
+    expect(error.details.differences).toEqual([
+      {
+        kind: 'index',
+        name: 'public.organization.organization_slug',
+        change: 'changed',
+        expected: 'CREATE UNIQUE INDEX organization_slug ON public.organization USING btree (slug)',
+        actual: 'CREATE UNIQUE INDEX organization_slug ON public.organization USING btree (slug) INVALID',
+      },
+    ]);
+  });
+
   it('names a table created by hand before its migration', async () => {
     // Prepare
     await runOnFolder(ws.migrations(V1), db.url, { action: 'migrate' });

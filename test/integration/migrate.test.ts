@@ -136,6 +136,35 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     ]);
   });
 
+  it('refuses resolve --applied while a failed CREATE INDEX CONCURRENTLY left its index INVALID, naming it and the ways out', async () => {
+    // Prepare: the unique index fails over duplicates and stays INVALID
+    const folder = ws.migrations({
+      'app/0001_table.sql': "CREATE TABLE u (code text);\nINSERT INTO u VALUES ('x'), ('x');",
+      'app/0002_index.sql': '-- stagegate:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY u_code ON u (code);',
+    });
+    expect((await failure(runOnFolder(folder, db.url, { action: 'migrate' }))).code).toBe('MIGRATION_FAILED');
+    const { resolveMigration } = await import('../../lib/resolve');
+    const { PgMigrationDatabase } = await import('../../lib/adapters/postgres');
+    const resolving = { db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger() };
+    // Act
+    const refused = await failure(resolveMigration(resolving, { id: 'app/0002_index', outcome: 'applied', actor: 'test' }, { lockWaitMs: 1000 }));
+    await db.query('REINDEX INDEX u_code').catch(() => undefined);
+    await db.query("DELETE FROM u WHERE ctid <> (SELECT min(ctid) FROM u)");
+    await db.query('REINDEX INDEX u_code');
+    const resolved = await resolveMigration(resolving, { id: 'app/0002_index', outcome: 'applied', actor: 'test' }, { lockWaitMs: 1000 });
+    // Assess
+    expect(refused.code).toBe('RESOLVE_REFUSED');
+    expect(refused.message).toContain('index public.u.u_code is INVALID');
+    expect(refused.remedy).toContain('DROP INDEX CONCURRENTLY public.u_code');
+    expect(refused.remedy).toContain('stagegate resolve app/0002_index --rolled-back');
+    expect(refused.remedy).toContain('REINDEX INDEX CONCURRENTLY public.u_code');
+    expect(resolved).toMatchObject({ ok: true, outcome: 'applied' });
+    expect(await db.query("select outcome, error->>'code' as code from stagegate.runs where action = 'resolve' order by id")).toEqual([
+      { outcome: 'failed', code: 'RESOLVE_REFUSED' },
+      { outcome: 'succeeded', code: null },
+    ]);
+  });
+
   it('refuses edited applied migrations, listing each, and runs nothing', async () => {
     // Prepare
     await runOnFolder(ws.migrations({ 'a/0001_x.sql': 'CREATE TABLE x (id int);', 'a/0002_y.sql': 'CREATE TABLE y (id int);' }), db.url, { action: 'migrate' });
@@ -159,6 +188,70 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     // Assess
     expect(error.code).toBe('DATABASE_AHEAD');
     expect(error.details.unknown).toEqual(['a/0002_y']);
+  });
+
+  it('says an applied migration whose file was renamed looks renamed, naming both files, instead of "a newer release"', async () => {
+    // Prepare: a/0002_y applied, then its file renamed to a/0002_why with the same text
+    const x = { 'a/0001_x.sql': 'CREATE TABLE x (id int);' };
+    await runOnFolder(ws.migrations({ ...x, 'a/0002_y.sql': 'CREATE TABLE y (id int);' }), db.url, { action: 'migrate' });
+    // Act
+    const renamed = await failure(runOnFolder(ws.migrations({ ...x, 'a/0002_why.sql': 'CREATE TABLE y (id int);' }), db.url, { action: 'migrate' }));
+    const deleted = await failure(runOnFolder(ws.migrations(x), db.url, { action: 'migrate' }));
+    // Assess
+    expect(renamed.code).toBe('DATABASE_AHEAD');
+    expect(renamed.message).toContain('a/0002_y looks renamed to a/0002_why.sql');
+    expect(renamed.remedy).toContain('give a/0002_why.sql its applied name back: a/0002_y.sql');
+    expect(renamed.remedy).not.toContain('This stage already runs a newer release');
+    expect(renamed.details).toMatchObject({ unknown: ['a/0002_y'], renamed: [{ id: 'a/0002_y', to: 'a/0002_why', file: 'a/0002_why.sql' }] });
+    expect(deleted.remedy).toContain('restore its file');
+    expect(deleted.details).toMatchObject({ unknown: ['a/0002_y'], renamed: [] });
+    expect(await ledgerIds(db)).toEqual(['a/0001_x', 'a/0002_y']);
+  });
+
+  it('explains a late-merged migration adding a column an applied later one added: fix the migration, never drop it', async () => {
+    // Prepare: a/0003 added the column on this stage; then a branch's a/0002 was merged, adding it too
+    const applied = { 'a/0001_item.sql': 'CREATE TABLE item (id int);', 'a/0003_label.sql': 'ALTER TABLE item ADD COLUMN label text;' };
+    await runOnFolder(ws.migrations(applied), db.url, { action: 'migrate' });
+    // Act
+    const error = await failure(runOnFolder(ws.migrations({ ...applied, 'a/0002_label_short.sql': 'ALTER TABLE item ADD COLUMN label varchar(20);' }), db.url, { action: 'migrate' }));
+    // Assess
+    expect(error.code).toBe('MIGRATION_FAILED');
+    const explanation = error.details.explanation as { liveState: string; wayOut: string };
+    expect(explanation.liveState).toContain('Applied migration a/0003_label adds it too.');
+    expect(explanation.wayOut).toMatch(/^Fix the migration: a\/0003_label already added column label to item/);
+    expect(explanation.wayOut).toContain('a/0002_label_short comes before a/0003_label in the bundle');
+    expect(explanation.wayOut).not.toContain('drop the hand-added column');
+    expect(error.remedy).toContain(explanation.wayOut);
+    expect(await ledgerIds(db)).toEqual(['a/0001_item', 'a/0003_label']);
+  });
+
+  it('explains a table two apps create as made by the migration this run applied before, never by hand', async () => {
+    // Prepare: two branches each created the table, in different apps
+    const folder = ws.migrations({ 'a/0001_shared.sql': 'CREATE TABLE shared (id int);', 'b/0001_shared.sql': 'CREATE TABLE shared (id int, x int);' });
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+    // Assess
+    expect(error.code).toBe('MIGRATION_FAILED');
+    expect(error.details.applied).toEqual([expect.objectContaining({ id: 'a/0001_shared' })]);
+    const explanation = error.details.explanation as { liveState: string; wayOut: string };
+    expect(explanation.liveState).toContain('Applied migration a/0001_shared creates it too.');
+    expect(explanation.wayOut).toMatch(/^Fix the migration: a\/0001_shared already created table shared/);
+    expect(error.remedy).not.toContain('drop the hand-made table');
+  });
+
+  it('on a database whose ledger records nothing, says the tables may be an earlier history, not to drop them', async () => {
+    // Prepare: the schema of an earlier history, but no ledger here (another --schema, or restored without it)
+    await db.query('CREATE TABLE account (id int); INSERT INTO account VALUES (1)');
+    const folder = ws.migrations({ 'a/0001_account.sql': 'CREATE TABLE account (id int);', 'a/0002_more.sql': 'ALTER TABLE account ADD COLUMN n int;' });
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+    // Assess
+    expect(error.code).toBe('MIGRATION_FAILED');
+    const explanation = error.details.explanation as { liveState: string; wayOut: string };
+    expect(explanation.liveState).toContain('the ledger records no migration on this database yet');
+    expect(explanation.wayOut).toMatch(/^Drop nothing yet: if this database was migrated before/);
+    expect(explanation.wayOut).toContain('stagegate adopt a/0001_account');
+    expect(await db.query('select id from account')).toEqual([{ id: 1 }]);
   });
 
   describe('a squash', () => {

@@ -80,6 +80,18 @@ describe('Integration: plan --rehearse on a real PostgreSQL', () => {
     expect(await snapshot(db)).toEqual(before);
   });
 
+  it('a table two apps create: the second is explained by the first, rehearsed before it, never as made by hand', async () => {
+    // Prepare
+    const folder = ws.migrations({ 'a/0001_shared.sql': 'CREATE TABLE shared (id int);', 'b/0001_shared.sql': 'CREATE TABLE shared (id int, x int);' });
+    // Act
+    const error = await failure(rehearse(folder, db));
+    // Assess
+    const failed = failedOne(error.details.rehearsal as RehearsalOutcome[]);
+    expect(failed.migration).toBe('b/0001_shared');
+    expect(failed.explanation?.wayOut).toMatch(/^Fix the migration: a\/0001_shared already created table shared/);
+    expect(failed.explanation?.wayOut).not.toContain('hand-made');
+  });
+
   it('a table created by hand before its migration: 42P07, names table, migration and file, shows its columns, offers adopt', async () => {
     // Prepare
     await db.query('CREATE TABLE org (id integer, note text NOT NULL)');

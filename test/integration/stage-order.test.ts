@@ -109,6 +109,24 @@ describe('Integration: stage order in the migrate function (real PostgreSQL per 
     expect(await schemaSnapshot(dbs.staging)).toEqual(before);
   });
 
+  it('refuses staging a migration whose file was edited after dev applied it, naming it, and changes nothing', async () => {
+    // Prepare: dev applied 0002; then the file was edited (dev now refuses it with CHECKSUM_MISMATCH)
+    succeeded(await migrateOn('dev', await publish(BOTH)));
+    const edited = await publish({ ...INIT, 'app/0002_colour.sql': "ALTER TABLE widget ADD COLUMN colour text NOT NULL DEFAULT 'blue';" });
+    succeeded(await migrateOn('staging', await publish(INIT)));
+    const before = await schemaSnapshot(dbs.staging);
+    // Act
+    const error = failed(await migrateOn('staging', edited));
+    // Assess
+    expect(error.errorType).toBe('STAGE_ORDER');
+    expect(error.error.message).toContain('edited after dev applied it');
+    expect(error.error.message).toContain('app/0002_colour');
+    expect(error.error.remedy).toContain('Restore the text dev applied');
+    expect(error.error.details).toMatchObject({ previousStage: 'dev', reason: 'checksum-differs', missing: ['app/0002_colour'], changed: ['app/0002_colour'] });
+    expect(await applied('staging')).toEqual(['app/0001_init']);
+    expect(await schemaSnapshot(dbs.staging)).toEqual(before);
+  });
+
   it('records a fingerprint that tells a hand-changed schema from its previous stage\'s', async () => {
     // Prepare
     const bundle = await publish(INIT);

@@ -103,6 +103,17 @@ describe('Function: plan', () => {
     expect(codeOf(() => plan(base, ledger))).toBe('DATABASE_AHEAD');
   });
 
+  it('takes an applied id the bundle lacks, whose text a pending migration has, for a renamed file', () => {
+    // Prepare: org/0003_name applied, then renamed to org/0003_org_name; org/0004_gone applied and deleted
+    const renamed = catalog({ 'org/0001_initial.sql': 'CREATE TABLE org (id int);', 'org/0002_type.sql': 'ALTER TABLE org ADD COLUMN type int;', 'org/0003_org_name.sql': 'ALTER TABLE org ADD COLUMN name text;' });
+    const ledger = [...base.filter((m) => m.app === 'org').map((m) => row(m)), row({ id: 'org/0004_gone', checksum: 'v1:' + 'a'.repeat(64) })];
+    // Act
+    const analysis = analyse(renamed, ledger);
+    // Assess
+    expect(analysis.ahead).toEqual(['org/0003_name', 'org/0004_gone']);
+    expect(analysis.renamed).toEqual([{ id: 'org/0003_name', to: 'org/0003_org_name', file: 'org/0003_org_name.sql' }]);
+  });
+
   it('refuses to plan over a dirty no-transaction migration before anything else', () => {
     // Prepare
     const ledger = [row(get('org/0001_initial'), { state: 'failed' }), row(get('org/0002_type'), { checksum: 'v1:' + '0'.repeat(64) })];

@@ -14,6 +14,9 @@ function recordOf(stage: string, ids: string[]): StageRecord {
   };
 }
 
+/** Migrations to apply, with the checksums {@link recordOf} gives them. */
+const staged = (...ids: string[]) => ids.map((id) => ({ id, checksum: `v1:${id}` }));
+
 describe('Core: stage order', () => {
   describe('placeInOrder', () => {
     it('gives the stage before, null for the first, and says when a stage is not in the order', () => {
@@ -29,29 +32,41 @@ describe('Core: stage order', () => {
   describe('decideStageOrder', () => {
     it('allows the first stage whatever it applies, and any stage that applies nothing', () => {
       // Act / Assess
-      expect(decideStageOrder({ previousStage: null, previous: null, toApply: ['app/0001_a'] })).toEqual({ allowed: true });
+      expect(decideStageOrder({ previousStage: null, previous: null, toApply: staged('app/0001_a') })).toEqual({ allowed: true });
       expect(decideStageOrder({ previousStage: 'dev', previous: null, toApply: [] })).toEqual({ allowed: true });
     });
 
     it('refuses everything to apply when the previous stage never recorded a run', () => {
       // Act
-      const decision = decideStageOrder({ previousStage: 'staging', previous: null, toApply: ['app/0001_a', 'app/0002_b'] });
+      const decision = decideStageOrder({ previousStage: 'staging', previous: null, toApply: staged('app/0001_a', 'app/0002_b') });
       // Assess
-      expect(decision).toEqual({ allowed: false, previousStage: 'staging', reason: 'no-record', missing: ['app/0001_a', 'app/0002_b'] });
+      expect(decision).toEqual({ allowed: false, previousStage: 'staging', reason: 'no-record', missing: ['app/0001_a', 'app/0002_b'], changed: [] });
     });
 
     it('names only what the previous stage lacks, in the order it would run', () => {
       // Prepare
       const previous = recordOf('dev', ['app/0001_a', 'app/0003_c']);
       // Act
-      const decision = decideStageOrder({ previousStage: 'dev', previous, toApply: ['app/0003_c', 'app/0002_b', 'app/0004_d'] });
+      const decision = decideStageOrder({ previousStage: 'dev', previous, toApply: staged('app/0003_c', 'app/0002_b', 'app/0004_d') });
       // Assess
-      expect(decision).toEqual({ allowed: false, previousStage: 'dev', reason: 'not-applied', missing: ['app/0002_b', 'app/0004_d'] });
+      expect(decision).toEqual({ allowed: false, previousStage: 'dev', reason: 'not-applied', missing: ['app/0002_b', 'app/0004_d'], changed: [] });
+    });
+
+    it('refuses a migration the previous stage applied with another checksum: its file was edited since', () => {
+      // Prepare: dev applied 0002 before it was edited
+      const previous = recordOf('dev', ['app/0001_a', 'app/0002_b']);
+      const edited = { id: 'app/0002_b', checksum: 'v1:edited' };
+      // Act
+      const onlyEdited = decideStageOrder({ previousStage: 'dev', previous, toApply: [edited] });
+      const mixed = decideStageOrder({ previousStage: 'dev', previous, toApply: [edited, ...staged('app/0003_c')] });
+      // Assess
+      expect(onlyEdited).toEqual({ allowed: false, previousStage: 'dev', reason: 'checksum-differs', missing: ['app/0002_b'], changed: ['app/0002_b'] });
+      expect(mixed).toEqual({ allowed: false, previousStage: 'dev', reason: 'not-applied', missing: ['app/0002_b', 'app/0003_c'], changed: ['app/0002_b'] });
     });
 
     it('allows a run whose migrations are all applied on the previous stage', () => {
       // Act / Assess
-      expect(decideStageOrder({ previousStage: 'dev', previous: recordOf('dev', ['app/0001_a', 'app/0002_b']), toApply: ['app/0002_b'] })).toEqual({ allowed: true });
+      expect(decideStageOrder({ previousStage: 'dev', previous: recordOf('dev', ['app/0001_a', 'app/0002_b']), toApply: staged('app/0002_b') })).toEqual({ allowed: true });
     });
   });
 
@@ -63,6 +78,17 @@ describe('Core: stage order', () => {
       expect(error.code).toBe('STAGE_ORDER');
       expect(error.message).toContain('production would apply 1 migration(s) that staging has not applied: shop/0004_refunds.');
       expect(error.remedy).toContain('--override-stage-order --reason');
+    });
+
+    it('says which files were edited after the previous stage applied them, and how to put them back', () => {
+      // Act
+      const edited = new StageOrderError({ stage: 'staging', previousStage: 'dev', reason: 'checksum-differs', missing: ['app/0002_b'], changed: ['app/0002_b'] });
+      const mixed = new StageOrderError({ stage: 'staging', previousStage: 'dev', reason: 'not-applied', missing: ['app/0002_b', 'app/0003_c'], changed: ['app/0002_b'] });
+      // Assess
+      expect(edited.message).toContain('staging would apply 1 migration(s) whose file was edited after dev applied it (dev applied another checksum): app/0002_b.');
+      expect(edited.remedy).toContain('Restore the text dev applied');
+      expect(edited.details).toMatchObject({ reason: 'checksum-differs', changed: ['app/0002_b'] });
+      expect(mixed.message).toContain('staging would apply 1 migration(s) that dev has not applied: app/0003_c. It would also apply 1 migration(s) whose file was edited');
     });
 
     it('keeps long lists in the details and shortens the message', () => {

@@ -4,8 +4,9 @@
  * `ledgerTables` (quoted).
  */
 import type pg from 'pg';
+import type { LastRun } from '../../core/last-run';
 import type { RunFinish, RunStart } from '../../ports';
-import type { LedgerTables } from './ledger';
+import { tableExists, type LedgerTables } from './ledger';
 
 /** Marks runs still `running` as `abandoned`. Only under the lock: then no live run exists. */
 export async function abandonRuns(client: pg.Client, t: LedgerTables): Promise<void> {
@@ -31,4 +32,19 @@ export async function updateRun(client: pg.Client, t: LedgerTables, runId: numbe
 
 function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
+}
+
+/** The newest run, by id; null when the ledger has no runs table yet or no run. */
+export async function selectLastRun(client: pg.Client, t: LedgerTables): Promise<LastRun | null> {
+  if (!(await tableExists(client, t.runs))) return null;
+  const result = await client.query<{ run: LastRun }>(
+    `select json_build_object('id', id, 'action', action, 'outcome', outcome, 'actor', actor,
+              'startedAt', to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+              'finishedAt', to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+              'applied', applied,
+              'error', case when error is null then null else json_build_object('code', error ->> 'code', 'message', error ->> 'message',
+                'migration', error ->> 'migration', 'file', error ->> 'file', 'line', (error ->> 'line')::int) end) as run
+       from ${t.runs} order by id desc limit 1`,
+  );
+  return result.rows[0]?.run ?? null;
 }

@@ -29,6 +29,7 @@ import { setTimeouts, type Timeouts } from './script';
 import { readDriftStamped } from './baseline';
 import { keepingBaselineCurrent, replaceBaselineObjects, storeBaseline } from './baseline-store';
 import { readSchemaObjects } from './schema-objects';
+import { selectInvalidIndexes } from './invalid-indexes';
 import { mappingErrors } from './errors';
 import type { LedgerTables } from './ledger';
 import { matchesCompleteMark, readLedgerRows, writeCompleteMark } from './ledger-snapshot';
@@ -158,6 +159,10 @@ export class PgLedgerSession implements LedgerSession {
       if (failure !== undefined) return failure;
       throw new NotDirtyError(id, await rowState(this.client, this.tables, id));
     });
+  }
+
+  invalidIndexes(): Promise<{ schema: string; table: string; index: string }[]> {
+    return mappingErrors('looking for INVALID indexes', () => selectInvalidIndexes(this.client, this.tables));
   }
 
   readDrift(): Promise<DriftReport> {

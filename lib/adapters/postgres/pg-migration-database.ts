@@ -3,7 +3,7 @@ import type { LedgerReader, LedgerSession, LockOptions, MigrationDatabase } from
 import { readDrift } from './baseline';
 import { withClient, type PgConnection } from './connect';
 import { mappingErrors } from './errors';
-import { abandonRuns } from './ledger-runs';
+import { abandonRuns, selectLastRun } from './ledger-runs';
 import { ensureLedger, ledgerTables, type LedgerTables } from './ledger';
 import { readLedgerRows } from './ledger-snapshot';
 import { readOpening, trustedMark, type LedgerOpening } from './ledger-opening';
@@ -93,6 +93,7 @@ export class PgMigrationDatabase implements MigrationDatabase {
       const reader: LedgerReader = {
         readLedger: () => mappingErrors('reading the ledger', () => readLedgerRows(client, this.tables)),
         readDrift: () => mappingErrors('comparing the schema with its baseline', () => readDrift(client, this.tables)),
+        readLastRun: () => mappingErrors('reading the last run', () => selectLastRun(client, this.tables)),
       };
       return fn(reader);
     });

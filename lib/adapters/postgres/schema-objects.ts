@@ -105,7 +105,9 @@ select 'constraint', r.nspname || '.' || r.relname || '.' || co.conname, pg_get_
 from pg_constraint co join rel r on r.oid = co.conrelid
 where co.contype <> 'n' and co.conparentid = 0
 union all
-select 'index', r.nspname || '.' || t.relname || '.' || r.relname, pg_get_indexdef(r.oid), ${UNIT.relation} + i.indrelid::bigint
+-- An index a failed CREATE INDEX CONCURRENTLY left behind reads like a good one; it is not (nothing uses it).
+select 'index', r.nspname || '.' || t.relname || '.' || r.relname,
+  pg_get_indexdef(r.oid) || case when i.indisvalid then '' else ' INVALID' end, ${UNIT.relation} + i.indrelid::bigint
 from rel r join pg_index i on i.indexrelid = r.oid join pg_class t on t.oid = i.indrelid
 where r.relkind in ('i', 'I')
 union all

@@ -1,0 +1,19 @@
+/**
+ * The indexes a `CREATE INDEX CONCURRENTLY` left INVALID (it failed, or
+ * still runs), in the managed schemas: what `resolve --applied` checks.
+ */
+import type pg from 'pg';
+import type { LedgerTables } from './ledger';
+import { SYSTEM_SCHEMAS } from './schema-units';
+
+/** Every INVALID index of the managed schemas (the ledger's excluded), by schema, table and name. */
+export async function selectInvalidIndexes(client: pg.Client, t: LedgerTables): Promise<{ schema: string; table: string; index: string }[]> {
+  const result = await client.query<{ schema: string; table: string; index: string }>(
+    `select n.nspname as schema, c.relname as table, i.relname as index
+       from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = i.relnamespace
+      where not x.indisvalid and ${SYSTEM_SCHEMAS}
+      order by 1, 2, 3`,
+    [[t.schema]],
+  );
+  return result.rows;
+}
