@@ -1,10 +1,10 @@
 import { MigrationFailedError } from './core/errors';
 import { explained, type BundleKnowledge } from './core/explain';
-import { normaliseSql } from './core/checksum';
 import type { PlanStep } from './core/plan';
 import type { AppliedEntry, RevertedEntry } from './core/result';
 import { settle, type Settled } from './core/settled';
-import { splitStatements } from './core/sql-split';
+import type { SqlStatement } from './core/sql-split';
+import { statementsOf, type SplitAhead } from './core/step-statements';
 import type { Clock, LedgerSession, Logger } from './ports';
 
 /** What executing steps needs from the run. */
@@ -41,13 +41,13 @@ interface Sent {
   statements: number;
 }
 
-/** Sends a migration or reverse step now, with timeouts capped to the time left now. */
-function send(ctx: StepContext, step: PlanStep, behind?: string): Sent {
+/** Sends a migration or reverse step now (`split`: its statements when the check split them), with timeouts capped to the time left now. */
+function send(ctx: StepContext, step: PlanStep, split: SqlStatement[] | undefined, behind?: string): Sent {
   const { migration } = step;
+  const statements = split ?? statementsOf(step);
   const remaining = remainingMs(ctx);
   const statementTimeoutMs = capTimeout(ctx.statementTimeoutMs, remaining);
   const timeouts = { lockTimeoutMs: capTimeout(ctx.lockTimeoutMs, remaining), statementTimeoutMs };
-  const statements = splitStatements(normaliseSql((step.kind === 'revert' ? migration.downSql : migration.sql) ?? ''));
   const done =
     step.kind === 'revert'
       ? ctx.session.revert({ migration, statements, rows: step.rows, runId: ctx.runId, ...timeouts })
@@ -70,7 +70,7 @@ const chainable = (step: PlanStep | undefined): step is PlanStep => step?.kind =
  * `next`'s full timeouts, so they are not capped and it stops when it would
  * without waiting. Null when `next` must wait its turn.
  */
-function lookAhead(ctx: StepContext, step: PlanStep, current: Sent, next: PlanStep | undefined): Sent | null {
+function lookAhead(ctx: StepContext, step: PlanStep, current: Sent, next: PlanStep | undefined, nextSplit: SqlStatement[] | undefined): Sent | null {
   if (!chainable(step) || !chainable(next)) return null;
   const remaining = remainingMs(ctx);
   if (remaining !== null) {
@@ -78,11 +78,13 @@ function lookAhead(ctx: StepContext, step: PlanStep, current: Sent, next: PlanSt
     const needed = Math.max(ctx.statementTimeoutMs, ctx.lockTimeoutMs);
     if (ctx.statementTimeoutMs === 0 || remaining - longest < needed) return null;
   }
-  return send(ctx, next, step.migration.id);
+  return send(ctx, next, nextSplit, step.migration.id);
 }
 
 /**
- * Runs steps in order; returns how many ran. Stops early only between steps,
+ * Runs steps in order, once `refuseUnrunnable` found every script runnable
+ * (`splitAhead`: what it split, sent as it is; the rest is split when sent);
+ * returns how many ran. Stops early only between steps,
  * when time runs out (a reverse step is a step like any other).
  * While a transactional migration runs, the next one is already sent (see
  * `lookAhead`; `LedgerSession.apply` commits it only if this one committed),
@@ -92,9 +94,9 @@ function lookAhead(ctx: StepContext, step: PlanStep, current: Sent, next: PlanSt
  * is in flight.
  *
  * @example
- * const done = await runSteps(context, steps, { applied: [], reverted: [] });
+ * const done = await runSteps(context, steps, refuseUnrunnable(steps), { applied: [], reverted: [] });
  */
-export async function runSteps(ctx: StepContext, steps: PlanStep[], progress: StepProgress): Promise<number> {
+export async function runSteps(ctx: StepContext, steps: PlanStep[], splitAhead: SplitAhead, progress: StepProgress): Promise<number> {
   let ahead: Sent | null = null;
   for (let index = 0; index < steps.length; index += 1) {
     const step = steps[index] as PlanStep;
@@ -115,8 +117,8 @@ export async function runSteps(ctx: StepContext, steps: PlanStep[], progress: St
     }
     const reverting = step.kind === 'revert';
     ctx.logger.info(reverting ? 'migration.revert_started' : 'migration.started', { id: migration.id, file: migration.file, noTransaction: migration.directives.noTransaction });
-    const current: Sent = ahead ?? send(ctx, step);
-    ahead = lookAhead(ctx, step, current, steps[index + 1]);
+    const current: Sent = ahead ?? send(ctx, step, splitAhead.get(index));
+    ahead = lookAhead(ctx, step, current, steps[index + 1], splitAhead.get(index + 1));
     const outcome = await current.outcome;
     if (!outcome.ok) {
       // The step sent behind it did not run (it commits only after this one); it is not this run's failure.

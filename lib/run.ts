@@ -1,11 +1,12 @@
 import { analyse, type PlanStep } from './core/plan';
-import { asRunnerError, RehearsalFailedError } from './core/errors';
+import { asRunnerError, MigrationFailedError, RehearsalFailedError } from './core/errors';
 import type { BundleKnowledge } from './core/explain';
 import { RehearsalStatus } from './core/rehearsal';
 import { DEFAULTS } from './config';
 import { rehearseSteps } from './run-rehearsal';
 import { Action, RunStatus, type RunResult } from './core/result';
 import { statusEntries } from './core/status';
+import { refuseUnrunnable, type SplitAhead } from './core/step-statements';
 import { DriftMode, type DriftReport } from './core/drift';
 import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
@@ -170,6 +171,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     const reading = session.readLedger();
     const driftAhead = readDriftAhead(session);
     let steps: PlanStep[];
+    let splitAhead: SplitAhead;
     let stageOverride: RunStart['stageOverride'];
     let drift: DriftReport | undefined;
     const ledger = await reading.catch(async (error: unknown) => {
@@ -178,6 +180,8 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     });
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
+      // A script that cannot run (a psql meta-command, COPY … FROM STDIN) refuses the whole run, before its first step.
+      splitAhead = refuseUnrunnable(steps);
       // Only what the run applies needs the previous stage: reverting is never out of order.
       const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => s.migration.id);
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
@@ -185,13 +189,15 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL);
     } catch (error) {
       await driftAhead.settled();
+      // A script refused before the first step: like any failed migration, it says what the run applied (and reverted): nothing.
+      if (error instanceof MigrationFailedError) Object.assign(error.details, { applied: [], ...(request.target === undefined ? {} : { reverted: [] }) });
       await recordRefusal(session, deps.logger, request.actor, bundle.id, error);
       throw error;
     }
     await driftAhead.settled();
     deps.logger.info('plan.ready', { bundle: bundle.id, migrations: bundle.migrations.length, steps: steps.length, pending: steps.map((s) => s.migration.id), ...targetFields(request.target), ...stepOrder(request.target, steps) });
     if (steps.length === 0 || drift === undefined) return withRecord(await upToDate(deps, request, session, bundle.id, started));
-    const outcome = await runPlan(deps, request, settings, session, { bundle, steps, knowledge: knowledgeOf(bundle, ledger.rows), drift }, started, stageOverride);
+    const outcome = await runPlan(deps, request, settings, session, { bundle, steps, splitAhead, knowledge: knowledgeOf(bundle, ledger.rows), drift }, started, stageOverride);
     return withRecord(stageOverride ? { ...outcome, stageOrderOverride: stageOverride } : outcome);
   });
 }
@@ -210,7 +216,7 @@ async function runPlan(
   request: RunRequest,
   settings: RunSettings,
   session: LedgerSession,
-  work: { bundle: LoadedBundle; steps: PlanStep[]; knowledge: BundleKnowledge; drift: DriftReport },
+  work: { bundle: LoadedBundle; steps: PlanStep[]; splitAhead: SplitAhead; knowledge: BundleKnowledge; drift: DriftReport },
   started: number,
   stageOverride: RunStart['stageOverride'],
 ): Promise<RunResult> {
@@ -223,7 +229,7 @@ async function runPlan(
   const checkpoint = (): Promise<void> => (ran() > 0 ? storeBaselineAfterRun(session, deps.logger, drift) : Promise.resolve());
   const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge: work.knowledge, checkpoint, ...settingsTimeouts(settings) };
   try {
-    const done = await runSteps(context, steps, progress);
+    const done = await runSteps(context, steps, work.splitAhead, progress);
     const pending = steps.slice(done).map((s) => s.migration.id);
     const status = pending.length > 0 ? RunStatus.INCOMPLETE : progress.reverted.length > 0 ? RunStatus.REVERTED : RunStatus.APPLIED;
     await storeBaselineAfterRun(session, deps.logger, drift);

@@ -5,6 +5,7 @@
 import { MigrationFailedError } from '../../lib/core/errors';
 import type { PlanStep } from '../../lib/core/plan';
 import type { ApplyRequest, LedgerSession, Logger } from '../../lib/ports';
+import { refuseUnrunnable } from '../../lib/core/step-statements';
 import { runSteps, type StepContext, type StepProgress } from '../../lib/run-steps';
 import { migration } from '../support/builders';
 
@@ -75,6 +76,9 @@ function contextOf(session: HeldSession, more: Partial<StepContext> = {}): StepC
 const failed = (id: string): MigrationFailedError =>
   new MigrationFailedError({ migration: id, file: `${id}.sql`, line: 1, column: null, statement: 'create table tb (id int)', sqlstate: '42P07', pgMessage: 'relation "tb" already exists' }, false);
 
+/** The steps with their statements, as the run verified them. */
+const run = (ctx: StepContext, steps: PlanStep[], progress: StepProgress): Promise<number> => runSteps(ctx, steps, refuseUnrunnable(steps), progress);
+
 beforeEach(() => events.splice(0));
 
 describe('runSteps with a session that answers later', () => {
@@ -84,7 +88,7 @@ describe('runSteps with a session that answers later', () => {
     const progress: StepProgress = { applied: [], reverted: [] };
 
     // Act
-    const done = runSteps(contextOf(session), [step('a/0001_a'), step('a/0002_b'), step('a/0003_c')], progress);
+    const done = run(contextOf(session), [step('a/0001_a'), step('a/0002_b'), step('a/0003_c')], progress);
     await new Promise((resolve) => setImmediate(resolve));
     const sentFirst = [...session.calls];
     await session.settle('a/0001_a');
@@ -107,7 +111,7 @@ describe('runSteps with a session that answers later', () => {
     // Prepare
     const session = new HeldSession();
     const progress: StepProgress = { applied: [], reverted: [] };
-    const done = runSteps(contextOf(session), [step('a/0001_a'), step('a/0002_b'), step('a/0003_c')], progress);
+    const done = run(contextOf(session), [step('a/0001_a'), step('a/0002_b'), step('a/0003_c')], progress);
     let settledAt = '';
     void done.catch(() => (settledAt = session.pending.map((p) => p.id).join(',') || 'none'));
     await new Promise((resolve) => setImmediate(resolve));
@@ -131,7 +135,7 @@ describe('runSteps with a session that answers later', () => {
   it('sends a no-transaction migration, and its checkpoint runs, only once nothing is unsettled', async () => {
     // Prepare
     const session = new HeldSession();
-    const done = runSteps(contextOf(session), [step('a/0001_a'), step('a/0002_b', true), step('a/0003_c')], { applied: [], reverted: [] });
+    const done = run(contextOf(session), [step('a/0001_a'), step('a/0002_b', true), step('a/0003_c')], { applied: [], reverted: [] });
     await new Promise((resolve) => setImmediate(resolve));
 
     // Act
@@ -151,8 +155,8 @@ describe('runSteps with a session that answers later', () => {
     const steps = [step('a/0001_a'), step('a/0002_b')];
 
     // Act
-    const tightRun = runSteps(contextOf(tight, { stopAt: 1_000_000 + 49_999 }), steps, { applied: [], reverted: [] });
-    const ampleRun = runSteps(contextOf(ample, { stopAt: 1_000_000 + 50_000 }), steps, { applied: [], reverted: [] });
+    const tightRun = run(contextOf(tight, { stopAt: 1_000_000 + 49_999 }), steps, { applied: [], reverted: [] });
+    const ampleRun = run(contextOf(ample, { stopAt: 1_000_000 + 50_000 }), steps, { applied: [], reverted: [] });
     await new Promise((resolve) => setImmediate(resolve));
     const [tightFirst, ampleFirst] = [[...tight.calls], [...ample.calls]];
     for (const session of [tight, ample]) {
