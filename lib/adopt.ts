@@ -8,6 +8,7 @@ import { isMigrationId, type Migration } from './core/migration';
 import { Action } from './core/result';
 import type { SchemaObject } from './core/schema';
 import { splitStatements } from './core/sql-split';
+import { unrunnableError } from './core/unrunnable';
 import { findUnsquashable, StatementConcern } from './core/squash-statements';
 import { RunOutcome, type BundleSource, type LedgerSession, type Logger, type MigrationDatabase, type ScratchDatabases } from './ports';
 import type { RunSettings } from './run';
@@ -159,10 +160,14 @@ async function prove(deps: AdoptDependencies, session: LedgerSession, plan: Adop
 }
 
 async function replay(copy: LedgerSession, migration: Migration, runId: number, target: string, settings: RunSettings): Promise<void> {
+  const statements = splitStatements(normaliseSql(migration.sql));
   try {
+    // Refused before it is sent, as a run refuses it.
+    const refused = unrunnableError(migration, statements);
+    if (refused) throw refused;
     await copy.apply({
       migration,
-      statements: splitStatements(normaliseSql(migration.sql)),
+      statements,
       bundleId: '',
       runId,
       appliedBy: PURPOSE,

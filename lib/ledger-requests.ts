@@ -3,6 +3,7 @@
  * revert) and the run rows it opens and closes: the requests of
  * `LedgerSession` in `ports.ts`, which re-exports them.
  */
+import type { MigrationFailure } from './core/errors';
 import type { Migration } from './core/migration';
 import type { SqlStatement } from './core/sql-split';
 import type { StageOverride } from './core/stage-record';
@@ -10,7 +11,7 @@ import type { StageOverride } from './core/stage-record';
 /** One migration to execute, with everything the adapter needs and nothing to decide. */
 export interface ApplyRequest {
   migration: Migration;
-  /** The migration's statements, split by the engine, with their place in the file. */
+  /** The migration's statements, split by the engine, with their place in the file; none of them is one that cannot run (see `core/unrunnable.ts`). */
   statements: SqlStatement[];
   bundleId: string;
   runId: number;
@@ -27,13 +28,20 @@ export interface ApplyRequest {
   behind?: string;
 }
 
-/** One transactional migration to rehearse: run for real, then rolled back with the rest. */
+/** One transactional migration to rehearse (run for real, then rolled back with the rest), or one the engine refused. */
 export interface RehearseRequest {
   migration: Migration;
   /** The migration's statements, split by the engine, with their place in the file. */
   statements: SqlStatement[];
   /** Ids of earlier requests of the same call that this one depends on. */
   dependsOn: string[];
+  /**
+   * Set when the engine refused the script (it cannot run, see
+   * `core/unrunnable.ts`; also a `no-transaction` one): nothing of it is
+   * sent, it is reported failed with this failure, and what depends on it is
+   * skipped as behind any failure.
+   */
+  refused?: MigrationFailure;
 }
 
 /** Timeouts of a rehearsal's transaction, in ms (0 = none). */
@@ -61,7 +69,7 @@ export interface RecordRequest {
  */
 export interface RevertRequest {
   migration: Migration;
-  /** The reverse script's statements (`.down.sql`), split by the engine, with their place in that file. */
+  /** The reverse script's statements (`.down.sql`), split by the engine, with their place in that file; none cannot run (see `core/unrunnable.ts`). */
   statements: SqlStatement[];
   /** Ledger rows to delete: the migration's own and, for a squash, those of the migrations it replaces. */
   rows: string[];

@@ -192,9 +192,10 @@ export interface LedgerSession extends LedgerReader {
    * `rehearsed` with its duration; `failed` with the failure (file, line,
    * column, statement, SQLSTATE, message, Postgres' fields) and the facts
    * about the objects it names, looked up after rolling back to its
-   * savepoint (so later requests run as if it had not run); or
-   * `not-rehearsable` for a request with `noTransaction` (the engine never
-   * sends one) and for a request whose `dependsOn` names a request that
+   * savepoint (so later requests run as if it had not run), or with its
+   * `refused` failure as given (nothing of it runs); or
+   * `not-rehearsable` for a request with `noTransaction` (the engine sends
+   * one only refused) and for a request whose `dependsOn` names a request that
    * failed or was itself skipped for that reason, its `reason` naming which.
    * An empty list opens no transaction and returns `[]`. Throws only when
    * the rehearsal cannot go on (the connection was lost: the server rolls

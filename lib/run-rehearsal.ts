@@ -10,6 +10,7 @@ import type { MigrationFailure } from './core/errors';
 import type { PlanStep } from './core/plan';
 import { NO_TRANSACTION_REASON, notRehearsableBecause, RehearsalStatus, type RehearsalOutcome } from './core/rehearsal';
 import { splitStatements } from './core/sql-split';
+import { unrunnableError } from './core/unrunnable';
 import type { LedgerSession, Logger, RehearsalLimits, RehearseRequest } from './ports';
 
 /** What the engine says about a step before anything runs: an outcome, or null when the adapter rehearses it. */
@@ -46,7 +47,9 @@ function reported(failure: MigrationFailure, knowledge: BundleKnowledge): Migrat
  * Rehearses the plan's steps through `session` and returns one outcome per
  * step, in plan order, each failure with its explanation. Squashes that
  * only record count as rehearsed; `no-transaction` migrations and those
- * that control the transaction themselves are not rehearsable.
+ * that control the transaction themselves are not rehearsable. A migration
+ * a run would refuse (see `core/unrunnable.ts`) is reported failed with that
+ * refusal, whatever it is, and nothing of it runs.
  *
  * @example
  * const outcomes = await rehearseSteps(session, logger, steps, { lockTimeoutMs: 2_000, statementTimeoutMs: 60_000 }, knowledge);
@@ -63,9 +66,13 @@ export async function rehearseSteps(
   const requests: RehearseRequest[] = [];
   for (const step of steps) {
     const statements = step.kind === 'apply' ? splitStatements(normaliseSql(step.migration.sql)) : [];
-    const outcome = decided(step, statements);
+    // First, from the same split, before anything is rehearsed: what a run would refuse is reported as the migration's failure.
+    const refused = unrunnableError(step.migration, statements);
+    const outcome = refused ? null : decided(step, statements);
     outcomes.push(outcome);
-    if (outcome === null) requests.push({ migration: step.migration, statements, dependsOn: step.migration.dependencies.filter((d) => pending.has(d)) });
+    if (outcome !== null) continue;
+    const dependsOn = step.migration.dependencies.filter((d) => pending.has(d));
+    requests.push({ migration: step.migration, statements, dependsOn, ...(refused ? { refused: refused.failure } : {}) });
   }
   const rehearsed = await session.rehearse(requests, limits);
   const skipped = new Set(outcomes.filter((o) => o?.status === RehearsalStatus.NOT_REHEARSABLE).map((o) => (o as RehearsalOutcome).id));

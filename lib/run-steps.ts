@@ -1,11 +1,10 @@
 import { DeadlineCutBy, type DeadlineCut } from './core/deadline-cut';
 import { MigrationFailedError, MigrationRunnerError } from './core/errors';
 import { explained, type BundleKnowledge } from './core/explain';
-import { normaliseSql } from './core/checksum';
 import type { PlanStep } from './core/plan';
 import type { AppliedEntry, RevertedEntry } from './core/result';
 import { settle, type Settled } from './core/settled';
-import { splitStatements } from './core/sql-split';
+import { statementsOf } from './core/step-statements';
 import type { Clock, LedgerSession, Logger } from './ports';
 import { DeadlineWatch, type Watched } from './run-deadline';
 
@@ -53,7 +52,7 @@ function send(ctx: StepContext, watch: DeadlineWatch | null, step: PlanStep, beh
   const { migration } = step;
   const remaining = remainingMs(ctx);
   const timeouts = { lockTimeoutMs: capTimeout(ctx.lockTimeoutMs, remaining), statementTimeoutMs: capTimeout(ctx.statementTimeoutMs, remaining) };
-  const statements = splitStatements(normaliseSql((step.kind === 'revert' ? migration.downSql : migration.sql) ?? ''));
+  const statements = statementsOf(step);
   const done =
     step.kind === 'revert'
       ? ctx.session.revert({ migration, statements, rows: step.rows, runId: ctx.runId, ...timeouts })

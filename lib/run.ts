@@ -1,11 +1,12 @@
 import { analyse, type PlanStep } from './core/plan';
-import { asRunnerError, RehearsalFailedError } from './core/errors';
+import { asRunnerError, MigrationFailedError, RehearsalFailedError } from './core/errors';
 import { alsoApplied, type BundleKnowledge } from './core/bundle-makers';
 import { RehearsalStatus } from './core/rehearsal';
 import { DEFAULTS } from './config';
 import { rehearseSteps } from './run-rehearsal';
 import { Action, RunStatus, type RunResult } from './core/result';
 import { statusEntries } from './core/status';
+import { refuseUnrunnable } from './core/step-statements';
 import { DriftMode, type DriftReport } from './core/drift';
 import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
@@ -183,6 +184,8 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     });
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
+      // A script that cannot run (a psql meta-command, COPY … FROM STDIN) refuses the whole run, before its first step.
+      refuseUnrunnable(steps);
       // Only what the run applies needs the previous stage: reverting is never out of order.
       const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => ({ id: s.migration.id, checksum: s.migration.checksum }));
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
@@ -190,6 +193,8 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL);
     } catch (error) {
       await driftAhead.settled();
+      // A script refused before the first step: like any failed migration, it says what the run applied (and reverted): nothing.
+      if (error instanceof MigrationFailedError) Object.assign(error.details, { applied: [], ...(request.target === undefined ? {} : { reverted: [] }) });
       await recordRefusal(session, deps.logger, request.actor, bundle.id, error);
       throw error;
     }

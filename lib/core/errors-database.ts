@@ -33,6 +33,20 @@ export interface MigrationFailure {
   deadline?: DeadlineCut;
 }
 
+/** Longest statement text kept in a failure; the file has the rest. */
+const MAX_STATEMENT_CHARS = 500;
+
+/**
+ * A statement as a failure quotes it: trimmed, and cut after 500 characters.
+ *
+ * @example
+ * statementExcerpt('  COPY item FROM stdin\n'); // 'COPY item FROM stdin'
+ */
+export function statementExcerpt(sql: string): string {
+  const text = sql.trim();
+  return text.length > MAX_STATEMENT_CHARS ? `${text.slice(0, MAX_STATEMENT_CHARS)}…` : text;
+}
+
 /** SQLSTATEs whose failures get their own advice. */
 const LOCK_NOT_AVAILABLE = '55P03';
 const QUERY_CANCELED = '57014';

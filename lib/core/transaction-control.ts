@@ -111,7 +111,7 @@ export function preparedStatementsDroppedIn(statements: readonly SqlStatement[])
   return statements.find((statement) => DROPS_PREPARED.test(statementHead(statement.sql))) ?? null;
 }
 
-/** The first statement of each kind that cannot run in a migration (see `unrunnable.ts` in the Postgres adapter). */
+/** The first statement of each kind that cannot run in a migration (see `unrunnable.ts`). */
 export interface Unrunnable {
   copy: SqlStatement | null;
   meta: { statement: SqlStatement; command: string } | null;
@@ -140,3 +140,18 @@ export function unrunnableIn(statements: readonly SqlStatement[]): Unrunnable {
   return found;
 }
 
+/** A word every statement {@link unrunnableIn} finds starts with, anywhere in a text (in a comment or a name too). */
+const UNRUNNABLE_WORD = /\\|copy|deallocate|discard|rollback|abort/i;
+
+/**
+ * False when no statement of `sql` can be one {@link unrunnableIn} finds:
+ * the text has no backslash and none of the words they start with. One
+ * search of the text, without splitting it; true says only "look closer".
+ *
+ * @example
+ * mayBeUnrunnable('create table t (id int);'); // → false
+ * mayBeUnrunnable('create table copy_job (id int);'); // → true (then unrunnableIn finds nothing)
+ */
+export function mayBeUnrunnable(sql: string): boolean {
+  return UNRUNNABLE_WORD.test(sql);
+}

@@ -1,6 +1,7 @@
 /**
  * Executing one migration: its statements and its ledger row. The engine has
- * already decided that it runs; this module only runs it and reports failure.
+ * already decided that it runs (and refused a script that cannot, see
+ * `core/unrunnable.ts`); this module only runs it and reports failure.
  */
 import type pg from 'pg';
 import { MigrationFailedError, MigrationRunnerError } from '../../core/errors';
@@ -14,7 +15,6 @@ import type { LedgerTables } from './ledger';
 import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
 import { sessionRestoreQueries } from './session-restore';
-import { refuseUnrunnable } from './unrunnable';
 import type { SqlStatement } from '../../core/sql-split';
 import { statementHead } from '../../core/transaction-control';
 import { setTimeouts, timeoutsInForce, type LedgerChange, type Script, type Timeouts } from './script';
@@ -124,7 +124,6 @@ async function sequentialTransaction(client: pg.Client, script: Script, session:
  * await inTransaction(client, script, undefined, { query: () => deleteMigrationRowsQuery(t, ['app/0002_x']), doing: 'deleting' });
  */
 export async function inTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, change: LedgerChange): Promise<number> {
-  refuseUnrunnable(script);
   try {
     return pipelinable(client, script)
       ? await pipelinedTransaction(client, script, !timeoutsInForce(session, script), change, session)
@@ -157,7 +156,6 @@ export interface DirtyProtocol {
  * await outsideTransaction(client, script, undefined, { before, failed, after });
  */
 export async function outsideTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, protocol: DirtyProtocol): Promise<number> {
-  refuseUnrunnable(script);
   await protocol.before();
   const started = performance.now();
   try {

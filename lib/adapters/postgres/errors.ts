@@ -10,6 +10,7 @@ import {
   DatabaseUnreachableError,
   MigrationFailedError,
   MigrationRunnerError,
+  statementExcerpt,
   type MigrationFailure,
 } from '../../core/errors';
 import { doBlockLineOffset } from '../../core/do-block';
@@ -28,9 +29,6 @@ export const SqlState = {
   CRASH_SHUTDOWN: '57P02',
   CANNOT_CONNECT_NOW: '57P03',
 } as const;
-
-/** Longest statement text kept in an error; the file has the rest. */
-const MAX_STATEMENT_CHARS = 500;
 
 const SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -116,11 +114,6 @@ function placeOf(migration: Migration, statement: SqlStatement, error: unknown):
   return { line: statement.line, column: statement.column };
 }
 
-function truncate(sql: string): string {
-  const text = sql.trim();
-  return text.length > MAX_STATEMENT_CHARS ? `${text.slice(0, MAX_STATEMENT_CHARS)}…` : text;
-}
-
 /** The error's `schema`, `table`, `column` and `constraint` fields, or undefined when it has none. */
 function objectFieldsOf(error: pg.DatabaseError): PgObjectFields | undefined {
   const fields: PgObjectFields = {};
@@ -152,7 +145,7 @@ export function migrationFailedError(
     file: migration.file,
     line: place.line,
     column: place.column,
-    statement: statement ? truncate(statement.sql) : 'COMMIT',
+    statement: statement ? statementExcerpt(statement.sql) : 'COMMIT',
     sqlstate: sqlstateOf(error),
     pgMessage: lost ? `the connection to the database was lost (${messageOf(error)})` : messageOf(error),
   };

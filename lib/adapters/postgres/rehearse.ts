@@ -12,7 +12,6 @@ import { cancelsDelivered, sendCancelRequest } from './cancel-request';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
 import { sessionRestoreQueries } from './session-restore';
-import { unrunnableError } from './unrunnable';
 
 const SAVEPOINT = 'stagegate_rehearsal';
 
@@ -65,8 +64,6 @@ function cancelAtDeadline(client: pg.Client, stopAt: number | undefined): Deadli
 /** Runs one request inside its savepoint; a failure rolls back to it and gathers the facts. */
 async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: RehearsalLimits): Promise<RehearsalOutcome> {
   const { id, file } = request.migration;
-  const refused = unrunnableError(request);
-  if (refused) return { id, file, status: RehearsalStatus.FAILED, durationMs: 0, failure: refused.failure };
   const started = performance.now();
   // statement_timeout bounds one statement: cut it again before each, so the migration as a whole keeps to
   // the deadline; only before the first when the migration sets its own, which then holds as in a real run.
@@ -118,6 +115,12 @@ async function rehearseAll(client: pg.Client, requests: readonly RehearseRequest
   let outOfTime = false;
   for (const request of requests) {
     const { id, file } = request.migration;
+    // Refused by the engine before the rehearsal began: its failure needs no time and no statement of it.
+    if (request.refused) {
+      blocked.set(id, id);
+      outcomes.push({ id, file, status: RehearsalStatus.FAILED, durationMs: 0, failure: request.refused });
+      continue;
+    }
     outOfTime ||= limits.stopAt !== undefined && Date.now() >= limits.stopAt;
     if (outOfTime) {
       outcomes.push({ id, file, status: RehearsalStatus.NOT_REHEARSABLE, reason: OUT_OF_TIME_REASON, outOfTime: true });
