@@ -3,6 +3,7 @@ import { directivesShape } from './bundle-document';
 import { recordFacts, type StatedFacts } from './bundle-facts';
 import { array, checkShape, describe, fail, integer, isObject, quotedKey, strictObject, string, type Check } from './bundle-shape';
 import { CHECKSUM_VERSION } from './checksum';
+import { DecodedMigration } from './decoded-migration';
 import { BundleInvalidError } from './errors';
 import { compareNumbers, hasDirectives, isMigrationId, MAX_ID_LENGTH, NO_DIRECTIVES, type Directives, type Migration } from './migration';
 
@@ -187,6 +188,11 @@ function decodeMigrations(header: HeaderV2, text: string, stated: StatedFacts, r
   const statedDependencies = stated.dependenciesDerived ? null : header.dependencies;
   const migrations: Migration[] = [];
   const groups = new NumberGroups();
+  // The previous migration's id parts, kept here: the migrations derive theirs when read.
+  let previousId = '';
+  let previousApp = '';
+  let previousNumber = '';
+  let previousName = '';
   let offset = 0;
   for (let i = 0; i < ids.length; i += 1) {
     const id = ids[i] as string;
@@ -194,25 +200,28 @@ function decodeMigrations(header: HeaderV2, text: string, stated: StatedFacts, r
     const downLength = downLengths[i] as number | null;
     if (typeof id !== 'string' || typeof checksum !== 'string' || !isLength(sqlLengths[i]) || (downLength !== null && !isLength(downLength))) refuse('its header is malformed');
     if (!isMigrationId(id)) refuse(`${JSON.stringify(id)} is not a migration id (expected app/NNNN_name)`);
-    const previous = migrations[i - 1];
     // The app has no `/` and the number no `_`: the first of each separates the parts. The app string is shared when it repeats.
     const slash = id.indexOf('/');
     const underscore = id.indexOf('_', slash);
-    const app = previous && previous.app.length === slash && id.startsWith(previous.app) ? previous.app : id.slice(0, slash);
+    const app = i > 0 && previousApp.length === slash && id.startsWith(previousApp) ? previousApp : id.slice(0, slash);
     const number = id.slice(slash + 1, underscore);
     const name = id.slice(underscore + 1);
-    const byNumber = previous && previous.app === app ? compareNumbers(previous.number, number) : NaN;
+    const byNumber = i > 0 && previousApp === app ? compareNumbers(previousNumber, number) : NaN;
     // A higher number of the same app is in order and not a repeat: the usual case needs no other test.
-    if (previous && !(byNumber < 0)) checkOrder(previous, id, app, byNumber, name, refuse);
+    if (i > 0 && !(byNumber < 0)) checkOrder({ id: previousId, app: previousApp, name: previousName }, id, app, byNumber, name, refuse);
     groups.next(i, byNumber);
     const end = offset + (sqlLengths[i] as number);
     const downEnd = downLength === null ? end : end + downLength;
     if (downEnd > text.length) break;
     const directives = statedDirectives && Object.hasOwn(statedDirectives, id) ? (statedDirectives[id] as Directives) : NO_DIRECTIVES;
-    const dependencies = statedDependencies && Object.hasOwn(statedDependencies, id) ? (statedDependencies[id] as string[]) : ids.slice(groups.start, groups.end);
+    const dependencies = statedDependencies && Object.hasOwn(statedDependencies, id) ? (statedDependencies[id] as string[]) : null;
     const sql = text.slice(offset, end);
     const downSql = downLength === null ? null : text.slice(end, downEnd);
-    migrations.push({ id, app, number, name, file: `${id}.sql`, sql, downSql, checksum, directives, dependencies });
+    migrations.push(new DecodedMigration(id, app, sql, downSql, checksum, directives, ids, groups.start, groups.end, dependencies));
+    previousId = id;
+    previousApp = app;
+    previousNumber = number;
+    previousName = name;
     offset = downEnd;
   }
   if (migrations.length !== ids.length || offset !== text.length) {
@@ -222,7 +231,7 @@ function decodeMigrations(header: HeaderV2, text: string, stated: StatedFacts, r
 }
 
 /** Refuses an id that repeats `previous` or comes before it in id order (`byNumber` as for `NumberGroups.next`). */
-function checkOrder(previous: Migration, id: string, app: string, byNumber: number, name: string, refuse: (reason: string) => never): void {
+function checkOrder(previous: { id: string; app: string; name: string }, id: string, app: string, byNumber: number, name: string, refuse: (reason: string) => never): void {
   if (previous.id === id) refuse(`migration id ${id} appears twice`);
   // As compareIds: app, number by value, name, and the text itself for numbers equal in value (0001 and 01).
   const after = Number.isNaN(byNumber) ? previous.app < app : byNumber < 0 || (byNumber === 0 && (previous.name < name || (previous.name === name && previous.id < id)));

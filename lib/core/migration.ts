@@ -42,7 +42,11 @@ export function hasDirectives(d: Directives): boolean {
   return d !== NO_DIRECTIVES && (d.dependsOn.length > 0 || d.replaces.length > 0 || d.noTransaction || d.irreversible || d.allow.length > 0);
 }
 
-/** One migration as it is bundled and planned. Plain data: safe to serialise. */
+/**
+ * One migration as it is bundled and planned. Data only, but a decoded one
+ * derives some fields when read: copy or serialise it through
+ * {@link plainMigration}, not a spread.
+ */
 export interface Migration {
   id: string;
   app: string;
@@ -59,6 +63,19 @@ export interface Migration {
   directives: Directives;
   /** Resolved dependencies: explicit `depends-on` plus the implicit previous number, sorted. */
   dependencies: string[];
+}
+
+/**
+ * `m` as a plain object with every field its own: a decoded migration
+ * (`decoded-migration.ts`) derives some of them in getters, which a spread,
+ * `Object.keys` or `JSON.stringify` would not see.
+ *
+ * @example
+ * const copy = { ...plainMigration(m), sql: m.downSql ?? '' };
+ */
+export function plainMigration(m: Migration): Migration {
+  const { id, app, number, name, file, sql, downSql, checksum, directives, dependencies } = m;
+  return { id, app, number, name, file, sql, downSql, checksum, directives, dependencies };
 }
 
 /**
@@ -131,6 +148,17 @@ export function parseMigrationId(id: string): ParsedId | null {
  */
 export function reverseFile(file: string): string {
   return file.replace(/\.sql$/, '.down.sql');
+}
+
+/**
+ * `m`'s reverse script in the place of its SQL, named by its `.down.sql`
+ * file (empty SQL when there is none), every other field kept.
+ *
+ * @example
+ * reverseScriptOf(m).file; // 'organization/0002_organization_type.down.sql'
+ */
+export function reverseScriptOf(m: Migration): Migration {
+  return { ...plainMigration(m), file: reverseFile(m.file), sql: m.downSql ?? '' };
 }
 
 export function isMigrationId(id: string): boolean {

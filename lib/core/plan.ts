@@ -232,8 +232,10 @@ function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, a
   for (let i = 0; i < migrations.length; i += 1) {
     const m = migrations[i] as Migration;
     if (!none && applied.has(m.id)) continue;
-    for (let k = 0; k < m.dependencies.length; k += 1) {
-      const dep = m.dependencies[k] as string;
+    // Read once: a decoded migration derives its dependencies at each read.
+    const dependencies = m.dependencies;
+    for (let k = 0; k < dependencies.length; k += 1) {
+      const dep = dependencies[k] as string;
       if (dep === previous || dep === m.id || (!none && applied.has(dep)) || !byId.has(dep)) continue;
       walked ??= new Set(steps.map((step) => step.migration.id));
       if (!walked.has(dep)) return null;

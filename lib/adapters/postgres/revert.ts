@@ -3,7 +3,7 @@
  * deletion of its ledger rows, with the same protocol as applying it.
  */
 import type pg from 'pg';
-import { reverseFile } from '../../core/migration';
+import { reverseScriptOf } from '../../core/migration';
 import type { RevertRequest } from '../../ports';
 import { inTransaction, outsideTransaction } from './apply';
 import { databaseError } from './errors';
@@ -35,8 +35,7 @@ async function markRows(client: pg.Client, t: LedgerTables, ids: string[], state
  */
 export async function revertMigration(client: pg.Client, t: LedgerTables, request: RevertRequest, session?: Timeouts): Promise<{ durationMs: number }> {
   // The statements are the reverse script's: an error's position is placed in its text, not in the migration's.
-  const migration = { ...request.migration, file: reverseFile(request.migration.file), sql: request.migration.downSql ?? '' };
-  const script: Script = { ...request, migration, reverting: true };
+  const script: Script = { ...request, migration: reverseScriptOf(request.migration), reverting: true };
   if (!request.migration.directives.noTransaction) {
     const change = { query: () => deleteMigrationRowsQuery(t, request.rows), doing: deleting(request) };
     return { durationMs: await inTransaction(client, script, session, change) };
