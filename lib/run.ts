@@ -114,6 +114,8 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
       });
     }
     const steps = planVerified(bundle, ledger.rows, request.target);
+    // What `migrate` would refuse before its first step, `plan` refuses too.
+    refuseUnrunnable(steps);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request.target) });
     const { plan, pending } = plannedOf(steps);
     if (request.target === undefined) withAppliedDependents(plan, bundle, ledger.rows);

@@ -57,6 +57,26 @@ describe('Integration: a plan with a script that cannot run runs none of it', ()
     expect(await tables('refusal_a', 'refusal_d')).toEqual(['refusal_a', 'refusal_d']);
   });
 
+  it('plan refuses the same script as migrate would, naming its file and line, and changes nothing', async () => {
+    // Prepare: two pending; the second has COPY … FROM STDIN on line 2
+    ws.migrations({
+      'app/0001_a.sql': 'CREATE TABLE plan_refusal_a (id int);\n',
+      'app/0002_b.sql': 'CREATE TABLE plan_refusal_b (id int);\nCOPY plan_refusal_b FROM STDIN;\n1\n\\.\n',
+    });
+    const env = cliEnv(db.url);
+
+    // Act
+    const planned = await runCli(['plan', '--json'], { cwd: ws.dir, env });
+    const human = await runCli(['plan'], { cwd: ws.dir, env });
+
+    // Assess: the refusal migrate would make, before anything ran; the text names the file and line too
+    expect(planned.code).toBe(1);
+    expect(cliJson(planned.stdout).error).toMatchObject({ code: 'MIGRATION_FAILED', migration: 'app/0002_b', file: 'app/0002_b.sql', line: 2, refused: true });
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain('app/0002_b.sql:2:1: COPY … FROM STDIN');
+    expect(await tables('plan_refusal_a', 'plan_refusal_b')).toEqual([null, null]);
+  });
+
   it('refuses migrate --to when a later reverse script has \\connect, before the first reverse script runs', async () => {
     // Prepare: three applied; going back to 0001 reverts 0003, then 0002, whose .down.sql has `\connect` on line 2
     const folder = ws.migrations({
