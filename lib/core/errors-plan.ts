@@ -57,10 +57,8 @@ export class DatabaseAheadError extends MigrationRunnerError {
       `The database has ${unknownIds.length} applied migration(s) this bundle does not contain: ${unknownIds.join(', ')}.${looks.join('')}`,
       {
         remedy:
-          (renamed.length > 0 ? `An applied migration is known by its id, its file name: ${back}.${others ? ' For the others: ' : ' Nothing was run.'}` : '') +
-          (others
-            ? `This stage already runs a newer release, or a migration's file was deleted: deploy a release that contains these migrations (or the squash that replaces them), or, if a file was deleted, restore its file (see git history); nothing was run.`
-            : ''),
+          (renamed.length > 0 ? `An applied migration is known by its id, its file name: ${back}. ${others ? 'For the others: ' : 'If it was not renamed: '}` : '') +
+          `This stage already runs a newer release, or a migration's file was deleted: deploy a release that contains these migrations (or the squash that replaces them), or, if a file was deleted, restore its file (see git history); nothing was run.`,
         details: { unknown: unknownIds, renamed },
       },
     );

@@ -121,19 +121,27 @@ export function refuseProblems(migrations: readonly Migration[], analysis: Analy
 }
 
 /**
- * For each applied row the bundle lacks, a migration of the bundle that is
- * not applied and has its checksum (of its app first): the same text under
- * another file name.
+ * For each applied row the bundle lacks, the one migration of its app that
+ * is not applied and has its checksum: the same text under another file
+ * name. Claimed only when it is unambiguous: exactly one such migration,
+ * whose text no other such row has, and which says something (an empty
+ * merge migration, or one of comments only, has the text of every other).
  */
 function likelyRenames(rows: readonly AppliedMigration[], migrations: readonly Migration[], applied: ReadonlySet<string>): LikelyRename[] {
   const renamed: LikelyRename[] = [];
   for (const row of rows) {
-    const same = migrations.filter((m) => m.checksum === row.checksum && !applied.has(m.id));
+    if (rows.some((other) => other !== row && other.checksum === row.checksum)) continue;
     const app = row.id.slice(0, row.id.indexOf('/'));
-    const to = same.find((m) => m.app === app) ?? same[0];
-    if (to) renamed.push({ id: row.id, to: to.id, file: to.file });
+    const same = migrations.filter((m) => m.app === app && m.checksum === row.checksum && !applied.has(m.id));
+    const to = same.length === 1 ? (same[0] as Migration) : undefined;
+    if (to && saysSomething(to.sql)) renamed.push({ id: row.id, to: to.id, file: to.file });
   }
   return renamed;
+}
+
+/** False for SQL of nothing but comments, semicolons and blanks. */
+function saysSomething(sql: string): boolean {
+  return sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\/|[\s;]+/g, '') !== '';
 }
 
 /** Lookup of the bundle's migrations by id. */

@@ -2,6 +2,7 @@ import { buildCatalog } from '../../lib/core/catalog';
 import { analyse, plan } from '../../lib/core/plan';
 import type { AppliedMigration, Migration } from '../../lib/core/migration';
 import { MigrationRunnerError } from '../../lib/core/errors';
+import { thrown } from '../support/failure';
 
 const catalog = (files: Record<string, string>): Migration[] => buildCatalog(Object.entries(files).map(([path, content]) => ({ path, content })));
 
@@ -112,6 +113,32 @@ describe('Function: plan', () => {
     // Assess
     expect(analysis.ahead).toEqual(['org/0003_name', 'org/0004_gone']);
     expect(analysis.renamed).toEqual([{ id: 'org/0003_name', to: 'org/0003_org_name', file: 'org/0003_org_name.sql' }]);
+  });
+
+  it('claims no rename where the text is ambiguous: an empty merge migration, two applied rows of one text, another app', () => {
+    // Prepare: another branch's applied org/0004_merge (empty) and two rows of one text; this bundle has its own empty merge and that text once, and a member migration of that text
+    const bundle = catalog({
+      'org/0001_initial.sql': 'CREATE TABLE org (id int);',
+      'org/0005_merge.sql': '-- merge\n',
+      'org/0006_one.sql': 'SELECT 1;',
+      'member/0001_same.sql': 'ALTER TABLE org ADD COLUMN member int;',
+    });
+    const text = (id: string): string => bundle.find((m) => m.id === id)?.checksum as string;
+    const ledger = [
+      row(bundle[0] as Migration),
+      row({ id: 'org/0004_merge', checksum: text('org/0005_merge') }),
+      row({ id: 'org/0002_a', checksum: text('org/0006_one') }),
+      row({ id: 'org/0003_b', checksum: text('org/0006_one') }),
+      row({ id: 'org/0007_member', checksum: text('member/0001_same') }),
+    ];
+    // Act
+    const analysis = analyse(bundle, ledger);
+    const error = thrown(() => plan(bundle, ledger));
+    // Assess
+    expect(analysis.ahead).toEqual(['org/0004_merge', 'org/0002_a', 'org/0003_b', 'org/0007_member']);
+    expect(analysis.renamed).toEqual([]);
+    expect(error.remedy).toContain('This stage already runs a newer release');
+    expect(error.remedy).not.toContain('its applied name back');
   });
 
   it('refuses to plan over a dirty no-transaction migration before anything else', () => {
