@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { urlFor, useTestDatabase } from '../support/database';
@@ -75,6 +75,22 @@ describe('Integration: stagegate new and bundle on folders they cannot use', () 
     expect(elapsed).toBeLessThan(15_000);
     expect(readFileSync(file, 'utf8')).toBe('CREATE TABLE o (id int);');
   }, 30_000);
+
+  it('bundle and lint read an app folder that is a link to a folder elsewhere', async () => {
+    // Prepare: migrations/shop is a link to a folder outside the migrations folder
+    const migrations = ws.migrations({ 'base/0001_base.sql': 'CREATE TABLE base (id int);' });
+    const elsewhere = join(ws.dir, 'shared-shop');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, '0001_orders.sql'), 'CREATE TABLE orders (id int);');
+    symlinkSync(elsewhere, join(migrations, 'shop'));
+    // Act
+    const bundled = await runCli(['bundle', '--out', join(ws.dir, 'b.json.gz'), '--json'], { cwd: ws.dir });
+    const linted = await runCli(['lint', '--json'], { cwd: ws.dir });
+    // Assess: both apps, the linked one included
+    expect(bundled.code).toBe(0);
+    expect(cliJson(bundled.stdout)).toMatchObject({ ok: true, migrations: 2 });
+    expect(cliJson(linted.stdout)).toMatchObject({ ok: true, files: 2 });
+  });
 
   it('bundle reads such a tree (Node\'s recursive listing of /proc/self never ended) and refuses an --out there at once', async () => {
     // Prepare
