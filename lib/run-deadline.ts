@@ -18,6 +18,9 @@
  */
 import type { Clock, LedgerSession } from './ports';
 
+/** How long after a cancel that cut nothing the next one is sent, while a step still runs. */
+export const RETRY_MS = 100;
+
 /** A step as the watch sees it: set once a cancel was sent while it was in flight. */
 export interface Watched {
   cancelled?: boolean;
@@ -37,6 +40,11 @@ export class DeadlineWatch {
   /** Every cancel sent so far, delivered (it never rejects). */
   private delivered: Promise<void> = Promise.resolve();
   private fired = false;
+  private closed = false;
+  /** The next cancel, while steps are still in flight after one was delivered. */
+  private retry: ReturnType<typeof setTimeout> | null = null;
+  /** Cancels asked for and not yet delivered. */
+  private queued = 0;
 
   constructor(
     private readonly session: Pick<LedgerSession, 'cancel'>,
@@ -75,7 +83,9 @@ export class DeadlineWatch {
 
   /** Stops the timer and waits for the cancels sent; call once, when the steps are over, on every path. */
   close(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.timer);
+    if (this.retry !== null) clearTimeout(this.retry);
     return this.delivered;
   }
 
@@ -86,7 +96,28 @@ export class DeadlineWatch {
 
   private cancel(): void {
     for (const step of this.inFlight) step.cancelled = true;
+    this.queued += 1;
     // One after the other: a cancel is never sent before the previous one was delivered.
-    this.delivered = this.delivered.then(() => this.session.cancel()).catch(() => undefined);
+    this.delivered = this.delivered
+      .then(() => this.session.cancel())
+      .catch(() => undefined)
+      .then(() => {
+        this.queued -= 1;
+        this.cancelAgainLater();
+      });
+  }
+
+  /**
+   * A cancel that reached the server between two statements (or while the
+   * session was writing the ledger, when it is held) cut nothing: while a
+   * step is still in flight, another one follows after {@link RETRY_MS}.
+   */
+  private cancelAgainLater(): void {
+    if (this.closed || this.retry !== null || this.queued > 0 || this.inFlight.size === 0) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      if (!this.closed && this.inFlight.size > 0) this.cancel();
+    }, RETRY_MS);
+    this.retry.unref?.();
   }
 }

@@ -189,11 +189,14 @@ const cappedBy = (configured: number, sent: number): boolean => configured === 0
 function deadlineCut(ctx: StepContext, error: unknown, sent: Sent): DeadlineCut | null {
   if (sent.remaining === null) return null;
   const sqlstate = sqlstateOf(error);
+  // A capped timeout cut the step only if it ran that long: a migration's own shorter SET LOCAL statement_timeout, a
+  // LOCK … NOWAIT or someone's pg_cancel_backend fail sooner, and are the migration's failures, not the deadline's.
+  const ranMs = ctx.clock.now() - sent.sentAt;
   let by: DeadlineCutBy | null = null;
   let configuredMs = 0;
   if (sqlstate === '57014' && sent.cancelled) by = DeadlineCutBy.CANCEL;
-  else if (sqlstate === '57014' && cappedBy(ctx.statementTimeoutMs, sent.statementTimeoutMs)) [by, configuredMs] = [DeadlineCutBy.STATEMENT_TIMEOUT, ctx.statementTimeoutMs];
-  else if (sqlstate === '55P03' && cappedBy(ctx.lockTimeoutMs, sent.lockTimeoutMs)) [by, configuredMs] = [DeadlineCutBy.LOCK_TIMEOUT, ctx.lockTimeoutMs];
+  else if (sqlstate === '57014' && cappedBy(ctx.statementTimeoutMs, sent.statementTimeoutMs) && ranMs >= sent.statementTimeoutMs) [by, configuredMs] = [DeadlineCutBy.STATEMENT_TIMEOUT, ctx.statementTimeoutMs];
+  else if (sqlstate === '55P03' && cappedBy(ctx.lockTimeoutMs, sent.lockTimeoutMs) && ranMs >= sent.lockTimeoutMs) [by, configuredMs] = [DeadlineCutBy.LOCK_TIMEOUT, ctx.lockTimeoutMs];
   if (by === null) return null;
   return {
     by,

@@ -85,4 +85,36 @@ describe('Integration: the migrate handler cancels a migration still running at 
     expect([await exists('kept'), await exists('never')]).toEqual([true, false]);
     expect(next.errorType).toBe('MIGRATION_DIRTY');
   });
+
+  it('sends no statement of a no-transaction migration of many short ones past the deadline: a cancel between two of them cut nothing', async () => {
+    // Prepare: 100,000 statements of almost nothing; the server is idle between them, where it ignores a cancel
+    const tiny = `-- stagegate:no-transaction\n${Array(100_000).fill('SELECT 1;').join('\n')}`;
+    const { ref } = await publishMigrations(harness.s3.client, BUCKET, { 'app/0001_first.sql': 'CREATE TABLE first (id int);', 'app/0002_tiny.sql': tiny });
+    succeeded(await invoke(handler, { action: 'plan', bundle: ref }));
+    const context = lambdaContext({ remainingMs: 2_000 });
+    // Act
+    const error = failed(await invoke(handler, { action: 'migrate', bundle: ref }, context));
+    const left = context.getRemainingTimeInMillis();
+    // Assess: cut at the deadline (not run to its end past it), and recorded as such
+    expect(left).toBeGreaterThan(0);
+    expect(error.errorType).toBe('MIGRATION_FAILED');
+    expect(error.error.details).toMatchObject({ migration: 'app/0002_tiny', sqlstate: '57014', deadline: { by: 'cancel' } });
+    expect(await rows()).toEqual([{ id: 'app/0001_first', state: 'applied' }, { id: 'app/0002_tiny', state: 'failed' }]);
+  }, 60_000);
+
+  it('does not let the deadline cut the ledger write of a no-transaction migration that ran to its end', async () => {
+    // Prepare: 0001 applied; then a trigger makes marking a row applied take 1.5 s, so the deadline passes during that write
+    const { ref } = await publishMigrations(harness.s3.client, BUCKET, { 'app/0001_first.sql': 'CREATE TABLE first (id int);', 'app/0002_quick.sql': '-- stagegate:no-transaction\nCREATE TABLE quick (id int);' });
+    succeeded(await invoke(handler, { action: 'migrate', bundle: ref, target: 'app/0001_first' }, lambdaContext({ remainingMs: 60_000 })));
+    await harness.db.query(`create function stagegate.slow_ledger() returns trigger language plpgsql as $$ begin perform pg_sleep(1.5); return new; end $$`);
+    await harness.db.query('create trigger slow_ledger before update on stagegate.migrations for each row execute function stagegate.slow_ledger()');
+    const context = lambdaContext({ remainingMs: 2_000 });
+    // Act
+    const answer = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }, context));
+    const left = context.getRemainingTimeInMillis();
+    // Assess: applied and recorded as applied, in time
+    expect(left).toBeGreaterThan(0);
+    expect(answer).toMatchObject({ status: 'applied', pending: [] });
+    expect(await rows()).toEqual([{ id: 'app/0001_first', state: 'applied' }, { id: 'app/0002_quick', state: 'applied' }]);
+  }, 60_000);
 });

@@ -207,6 +207,26 @@ describe('runSteps with a session that answers later', () => {
     expect(events).toContain('run.stopped a/0002_b');
   });
 
+  it('cancels again while the migration still runs after a cancel was delivered (one that reached an idle moment cut nothing), and stops once it ended', async () => {
+    // Prepare: a real clock and a deadline 20 ms away; one migration
+    const session = new HeldSession();
+    const progress: StepProgress = { applied: [], reverted: [] };
+    const done = runSteps(contextOf(session, { clock: { now: () => Date.now() }, stopAt: Date.now() + 20 }), [step('a/0001_a')], progress).catch((caught: unknown) => caught);
+    await until(() => session.cancels.length === 1);
+
+    // Act: the first cancel is delivered and the migration goes on; the second one cuts it
+    (session.cancels[0] as () => void)();
+    await until(() => session.cancels.length === 2);
+    await session.settle('a/0001_a', cancelled('a/0001_a'));
+    (session.cancels[1] as () => void)();
+    await done;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+
+    // Assess: two cancels, none after the migration ended
+    expect(session.calls).toEqual(['apply a/0001_a (unsettled: none)', 'cancel (unsettled: a/0001_a)', 'cancel (unsettled: a/0001_a)']);
+    expect(progress.applied).toEqual([]);
+  });
+
   it('cancels again for a migration sent ahead that outlived the first cancel, only after that one was delivered, and stops as incomplete', async () => {
     // Prepare: timeouts of 1 ms, so the next migration is sent ahead under the deadline
     const session = new HeldSession();
@@ -262,19 +282,45 @@ describe('runSteps with a session that answers later', () => {
     expect(session.calls).toEqual(['apply a/0001_a (unsettled: none)']);
   });
 
+  it('does not blame the deadline for a 57014 or 55P03 that came sooner than the capped timeout: the migration\'s own', async () => {
+    // Prepare: 5 s left, so both timeouts are capped; the failures come at once (a SET LOCAL statement_timeout of 50 ms, a LOCK … NOWAIT)
+    const failing = (id: string, sqlstate: string): MigrationFailedError =>
+      new MigrationFailedError({ migration: id, file: `${id}.sql`, line: 1, column: null, statement: 'select pg_sleep(1)', sqlstate, pgMessage: 'canceling statement' }, false);
+    const timedOut = new HeldSession();
+    const noWait = new HeldSession();
+    const more = { clock: { now: () => 1_000_000 }, stopAt: 1_005_000, statementTimeoutMs: 30_000, lockTimeoutMs: 10_000 };
+    const timedOutRun = runSteps(contextOf(timedOut, more), [step('a/0001_a'), step('a/0002_b')], { applied: [], reverted: [] }).catch((caught: unknown) => caught);
+    const noWaitRun = runSteps(contextOf(noWait, more), [step('a/0001_a'), step('a/0002_b')], { applied: [], reverted: [] }).catch((caught: unknown) => caught);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act
+    await timedOut.settle('a/0001_a');
+    await timedOut.settle('a/0002_b', failing('a/0002_b', '57014'));
+    await noWait.settle('a/0001_a');
+    await noWait.settle('a/0002_b', failing('a/0002_b', '55P03'));
+
+    // Assess: failures of the later migration, not `incomplete`, and no deadline in them
+    for (const outcome of [await timedOutRun, await noWaitRun]) {
+      expect(outcome).toBeInstanceOf(MigrationFailedError);
+      expect((outcome as MigrationFailedError).failure.deadline).toBeUndefined();
+    }
+  });
+
   it('counts a lock wait cut by a lock_timeout the deadline capped as the deadline: pending after the first migration, the failure for the first', async () => {
     // Prepare: 5 s left, lock_timeout 10 s, so it is capped; the timer does not fire during the test
     const lockTimedOut = (id: string): MigrationFailedError =>
       new MigrationFailedError({ migration: id, file: `${id}.sql`, line: 1, column: null, statement: 'lock table t', sqlstate: '55P03', pgMessage: 'canceling statement due to lock timeout' }, false);
     const later = new HeldSession();
     const first = new HeldSession();
-    const more = { clock: { now: () => Date.now() }, stopAt: Date.now() + 5_000, lockTimeoutMs: 10_000 };
+    let now = Date.now();
+    const more = { clock: { now: () => now }, stopAt: now + 5_000, lockTimeoutMs: 10_000 };
     const laterRun = runSteps(contextOf(later, more), [step('a/0001_a'), step('a/0002_b')], { applied: [], reverted: [] });
     const firstRun = runSteps(contextOf(first, more), [step('a/0001_a')], { applied: [], reverted: [] }).catch((caught: unknown) => caught);
     await new Promise((resolve) => setImmediate(resolve));
 
-    // Act
+    // Act: each lock wait lasted its whole capped lock_timeout
     await later.settle('a/0001_a');
+    now += 5_000;
     await later.settle('a/0002_b', lockTimedOut('a/0002_b'));
     await first.settle('a/0001_a', lockTimedOut('a/0001_a'));
 

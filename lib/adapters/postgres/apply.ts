@@ -9,7 +9,7 @@ import type { LedgerState } from '../../core/migration';
 import type { ApplyRequest, RecordRequest } from '../../ports';
 import { databaseError, migrationFailedError } from './errors';
 import { isNotRun } from './apply-chain';
-import { cancelsDelivered } from './cancel-request';
+import { cancelRequested, holdingCancels, notSentAtDeadline } from './cancel-request';
 import { withFacts } from './failure-facts';
 import type { LedgerTables } from './ledger';
 import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
@@ -36,6 +36,8 @@ async function runStatements(client: pg.Client, script: Script, transactional = 
   let ownCommitLine: number | null = null;
   for (const statement of script.statements) {
     try {
+      // Past the deadline a cancel can arrive between two statements, where the server ignores it: send no more.
+      if (cancelRequested(client)) throw notSentAtDeadline();
       await client.query(statement.sql);
     } catch (error) {
       const failed = migrationFailedError(error, script.migration, statement, script.reverting);
@@ -156,30 +158,33 @@ export interface DirtyProtocol {
  * await outsideTransaction(client, script, undefined, { before, failed, after });
  */
 export async function outsideTransaction(client: pg.Client, script: Script, session: Timeouts | undefined, protocol: DirtyProtocol): Promise<number> {
-  await protocol.before();
+  // A cancel sent at the deadline (see `cancel-request.ts`) must not land on the ledger's writes: they hold cancels.
+  await holdingCancels(client, () => protocol.before());
   const started = performance.now();
   try {
     await setTimeouts(client, script, false);
     await runStatements(client, script);
-    // A cancel sent at the deadline (see `cancel-request.ts`) must not land on the ledger's writes below.
-    await cancelsDelivered(client);
     assertNoOpenTransaction(client, script);
   } catch (caught) {
-    await cancelsDelivered(client);
-    // A transaction the migration opened itself (aborted by the failure, or never committed) would take the ledger's writes with it.
-    if (client.getTransactionStatus() !== 'I') await client.query('rollback').catch(() => undefined);
-    // In autocommit, what ran before the failure stays, its settings too.
-    await restoreSession(client, script, session).catch(() => undefined);
-    await resetTimeouts(client, session);
-    const error = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
-    // If the connection is gone the rows stay `running`, which the next run reports as dirty.
-    await protocol.failed(error instanceof MigrationRunnerError ? error.toJSON() : { message: String(error) }).catch(() => undefined);
+    const error = await holdingCancels(client, async () => {
+      // A transaction the migration opened itself (aborted by the failure, or never committed) would take the ledger's writes with it.
+      if (client.getTransactionStatus() !== 'I') await client.query('rollback').catch(() => undefined);
+      // In autocommit, what ran before the failure stays, its settings too.
+      await restoreSession(client, script, session).catch(() => undefined);
+      await resetTimeouts(client, session);
+      const failure = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
+      // If the connection is gone the rows stay `running`, which the next run reports as dirty.
+      await protocol.failed(failure instanceof MigrationRunnerError ? failure.toJSON() : { message: String(failure) }).catch(() => undefined);
+      return failure;
+    });
     throw error;
   }
   const durationMs = elapsedSince(started);
-  await restoreSession(client, script, session);
-  await resetTimeouts(client, session);
-  await protocol.after(durationMs);
+  await holdingCancels(client, async () => {
+    await restoreSession(client, script, session);
+    await resetTimeouts(client, session);
+    await protocol.after(durationMs);
+  });
   return durationMs;
 }
 

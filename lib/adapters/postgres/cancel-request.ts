@@ -7,7 +7,7 @@
  * cancel counts as delivered (see `run-deadline.ts` for why it matters).
  */
 import net from 'node:net';
-import type pg from 'pg';
+import pg from 'pg';
 
 /** The cancel request code of the protocol (1234 << 16 | 5678). */
 const CANCEL_REQUEST_CODE = 80_877_102;
@@ -24,6 +24,10 @@ interface BackendKey {
 
 /** The cancel being delivered for each client, if any. */
 const delivering = new WeakMap<pg.Client, Promise<void>>();
+/** Clients a cancel was asked for: no statement of a script is sent to them any more (see {@link cancelRequested}). */
+const requested = new WeakSet<pg.Client>();
+/** Clients writing the ledger around a script's statements: a cancel asked for then is not sent (see {@link holdingCancels}). */
+const held = new WeakSet<pg.Client>();
 
 function cancelMessage(processId: number, secretKey: number): Buffer {
   const message = Buffer.alloc(16);
@@ -35,8 +39,13 @@ function cancelMessage(processId: number, secretKey: number): Buffer {
 }
 
 function deliver(key: BackendKey & { processID: number; secretKey: number }): Promise<void> {
-  // A host starting with a slash is the directory of the server's Unix socket, as for pg itself.
-  const socket = key.host.startsWith('/') ? net.connect(`${key.host}/.s.PGSQL.${key.port}`) : net.connect(key.port, key.host);
+  let socket: net.Socket;
+  try {
+    // A host starting with a slash is the directory of the server's Unix socket, as for pg itself.
+    socket = key.host.startsWith('/') ? net.connect(`${key.host}/.s.PGSQL.${key.port}`) : net.connect(key.port, key.host);
+  } catch {
+    return Promise.resolve();
+  }
   return new Promise<void>((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -61,12 +70,58 @@ function deliver(key: BackendKey & { processID: number; secretKey: number }): Pr
  * await sendCancelRequest(client); // the statement it runs fails with 57014
  */
 export function sendCancelRequest(client: pg.Client): Promise<void> {
+  requested.add(client);
   const key = client as unknown as BackendKey;
-  if (key.processID === null || key.secretKey === null) return Promise.resolve();
+  // Held: it would hit the ledger's writes, not the migration (the deadline watch asks again while the step runs).
+  if (held.has(client) || key.processID === null || key.secretKey === null) return Promise.resolve();
   const previous = delivering.get(client) ?? Promise.resolve();
-  const sent = previous.then(() => deliver(key as BackendKey & { processID: number; secretKey: number }));
+  const sent = previous.then(() => deliver(key as BackendKey & { processID: number; secretKey: number })).catch(() => undefined);
   delivering.set(client, sent);
   return sent;
+}
+
+/**
+ * True once a cancel was asked for `client` (its run's deadline passed):
+ * the statements of a script still to be sent are not sent. A cancel that
+ * reaches the server between two statements is ignored there, so without
+ * this a script of many short statements would go on past the deadline.
+ *
+ * @example
+ * if (cancelRequested(client)) throw cancelledAtDeadline(); // before each statement
+ */
+export function cancelRequested(client: pg.Client): boolean {
+  return requested.has(client);
+}
+
+/**
+ * The failure of a statement not sent because a cancel was asked for (the
+ * run's deadline passed): a cancel's, SQLSTATE 57014.
+ *
+ * @example
+ * if (cancelRequested(client)) throw notSentAtDeadline();
+ */
+export function notSentAtDeadline(): pg.DatabaseError {
+  const error = new pg.DatabaseError("canceling statement due to the run's deadline (not sent: a cancel was asked for)", 0, 'error');
+  error.code = '57014';
+  return error;
+}
+
+/**
+ * Runs `fn` (ledger or session writes around a script's statements) with
+ * cancels held: once those sent before have arrived, none is sent until
+ * `fn` settled, so a deadline cannot cut the ledger's record of what ran.
+ *
+ * @example
+ * await holdingCancels(client, () => protocol.after(durationMs));
+ */
+export async function holdingCancels<T>(client: pg.Client, fn: () => Promise<T>): Promise<T> {
+  await cancelsDelivered(client);
+  held.add(client);
+  try {
+    return await fn();
+  } finally {
+    held.delete(client);
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { MigrationFailedError } from '../../core/errors';
 import { NO_TRANSACTION_REASON, OUT_OF_TIME_REASON, RehearsalStatus, type RehearsalOutcome } from '../../core/rehearsal';
 import type { RehearsalLimits, RehearseRequest } from '../../ports';
 import { setTimeouts, timeoutsQuery } from './script';
-import { cancelsDelivered, sendCancelRequest } from './cancel-request';
+import { cancelsDelivered, notSentAtDeadline, sendCancelRequest } from './cancel-request';
 import { databaseError, migrationFailedError } from './errors';
 import { withFacts } from './failure-facts';
 import { sessionRestoreQueries } from './session-restore';
@@ -58,6 +58,7 @@ function cancelAtDeadline(client: pg.Client, stopAt: number | undefined): Deadli
     watch.fired = true;
     void sendCancelRequest(client);
   }, Math.max(0, stopAt - Date.now()));
+  timer.unref?.();
   return watch;
 }
 
@@ -76,6 +77,8 @@ async function rehearseOne(client: pg.Client, request: RehearseRequest, limits: 
       const cap = index === 0 || recap ? cappedToDeadline(limits) : null;
       if (cap) await client.query(timeoutsQuery(cap, true));
       capped = cap !== null;
+      // A cancel that reached the server between two statements cut nothing: past the deadline, send no more.
+      if (cancel?.fired === true) throw notSentAtDeadline();
       await client.query(statement.sql);
     } catch (caught) {
       const durationMs = elapsedSince(started);
