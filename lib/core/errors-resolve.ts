@@ -12,7 +12,7 @@ export class ResolveRefusedError extends MigrationRunnerError {
   constructor(id: string, invalid: readonly { schema: string; table: string; index: string }[]) {
     const names = invalid.map((i) => `index ${i.schema}.${i.table}.${i.index}`).join(', ');
     const first = invalid[0];
-    const qualified = first ? `${first.schema}.${first.index}` : '<index>';
+    const qualified = first ? `${sqlName(first.schema)}.${sqlName(first.index)}` : '<index>';
     super(
       ErrorCode.RESOLVE_REFUSED,
       `stagegate resolve ${id} --applied refused: ${names} ${invalid.length === 1 ? 'is' : 'are'} INVALID: a CREATE INDEX CONCURRENTLY did not finish, so not every statement took effect (nothing uses an INVALID index).`,
@@ -25,4 +25,9 @@ export class ResolveRefusedError extends MigrationRunnerError {
     );
     this.name = 'ResolveRefusedError';
   }
+}
+
+/** A name as SQL spells it: quoted unless it is a plain lower-case identifier. */
+function sqlName(name: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }

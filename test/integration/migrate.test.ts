@@ -165,6 +165,25 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     ]);
   });
 
+  it('resolves --applied over a partitioned table\'s own index, INVALID by design until its partitions\' are attached', async () => {
+    // Prepare: 0001 leaves p_x INVALID on purpose (ON ONLY); the no-transaction 0002 fails after its first statement
+    const folder = ws.migrations({
+      'app/0001_parted.sql': 'CREATE TABLE p (x int) PARTITION BY RANGE (x);\nCREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (10);\nCREATE INDEX p_x ON ONLY p (x);',
+      'app/0002_mood.sql': "-- stagegate:no-transaction\nCREATE TYPE mood AS ENUM ('ok');\nSELECT 1/0;",
+    });
+    expect((await failure(runOnFolder(folder, db.url, { action: 'migrate' }))).code).toBe('MIGRATION_FAILED');
+    const { resolveMigration } = await import('../../lib/resolve');
+    const { PgMigrationDatabase } = await import('../../lib/adapters/postgres');
+    // Act
+    const resolved = await resolveMigration({ db: new PgMigrationDatabase({ connectionString: db.url }), logger: new MemoryLogger() }, { id: 'app/0002_mood', outcome: 'applied', actor: 'test' }, { lockWaitMs: 1000 });
+    // Assess
+    expect(resolved).toMatchObject({ ok: true, outcome: 'applied' });
+    expect(await db.query("select id, state from stagegate.migrations order by id")).toEqual([
+      { id: 'app/0001_parted', state: 'applied' },
+      { id: 'app/0002_mood', state: 'applied' },
+    ]);
+  });
+
   it('refuses edited applied migrations, listing each, and runs nothing', async () => {
     // Prepare
     await runOnFolder(ws.migrations({ 'a/0001_x.sql': 'CREATE TABLE x (id int);', 'a/0002_y.sql': 'CREATE TABLE y (id int);' }), db.url, { action: 'migrate' });
