@@ -7,6 +7,7 @@ import { rehearseSteps } from './run-rehearsal';
 import { Action, RunStatus, type RunResult } from './core/result';
 import { statusEntries } from './core/status';
 import { refuseUnrunnable } from './core/step-statements';
+import { stagedMigrations } from './core/stage-order';
 import { DriftMode, type DriftReport } from './core/drift';
 import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
@@ -189,8 +190,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       // A script that cannot run (a psql meta-command, COPY … FROM STDIN) refuses the whole run, before its first step.
       refuseUnrunnable(steps);
       // Only what the run applies needs the previous stage: reverting is never out of order.
-      const toApply = steps.filter((s) => s.kind !== 'revert').map((s) => ({ id: s.migration.id, checksum: s.migration.checksum }));
-      if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, toApply, request.stageOrderOverride);
+      if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, stagedMigrations(steps, bundle.migrations), request.stageOrderOverride);
       // Checked after planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
       if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL);
     } catch (error) {

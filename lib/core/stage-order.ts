@@ -4,6 +4,8 @@
  * it successfully. Pure decisions; the records come from the caller.
  */
 import { StageOrderReason } from './errors';
+import { squashesOf, type Migration } from './migration';
+import type { PlanStep } from './plan';
 import type { StageRecord } from './stage-record';
 
 /**
@@ -23,6 +25,29 @@ export function placeInOrder(stages: readonly string[], stage: string): { inOrde
 export interface StagedMigration {
   id: string;
   checksum: string;
+  /** The squash of the bundle that replaces it, if any: a stage that applied the squash has what it makes. */
+  squash?: { id: string; checksum: string };
+}
+
+/**
+ * The migrations of `steps` a run would apply, as the order check needs them:
+ * id, checksum and the squash that replaces each (looked up only when the
+ * bundle has squashes).
+ *
+ * @example
+ * stagedMigrations(steps, bundle.migrations); // [{ id: 'a/0002_y', checksum: 'v1:…', squash: { id: 'a/0002_squashed', checksum: 'v1:…' } }]
+ */
+export function stagedMigrations(steps: readonly PlanStep[], migrations: readonly Migration[]): StagedMigration[] {
+  const squashOf = new Map<string, Migration>();
+  for (const squash of squashesOf(migrations)) for (const id of squash.directives.replaces) squashOf.set(id, squash);
+  const staged: StagedMigration[] = [];
+  for (const step of steps) {
+    if (step.kind === 'revert') continue;
+    const { id, checksum } = step.migration;
+    const squash = squashOf.get(id);
+    staged.push(squash ? { id, checksum, squash: { id: squash.id, checksum: squash.checksum } } : { id, checksum });
+  }
+  return staged;
 }
 
 /** What the order check decided. */
@@ -56,7 +81,9 @@ export function decideStageOrder(input: { previousStage: string | null; previous
   const ids = input.toApply.map((m) => m.id);
   if (input.previous === null) return { allowed: false, previousStage: input.previousStage, reason: StageOrderReason.NO_RECORD, missing: ids, changed: [] };
   const done = new Map(input.previous.applied.map((entry) => [entry.id, entry.checksum]));
-  const missing = input.toApply.filter((m) => done.get(m.id) !== m.checksum).map((m) => m.id);
+  // Done there: applied as this run would run it, or through the squash that replaces it (a fresh stage runs only the squash).
+  const isDone = (m: StagedMigration): boolean => done.get(m.id) === m.checksum || (m.squash !== undefined && done.get(m.squash.id) === m.squash.checksum);
+  const missing = input.toApply.filter((m) => !isDone(m)).map((m) => m.id);
   if (missing.length === 0) return { allowed: true };
   const changed = missing.filter((id) => done.has(id));
   const reason = changed.length === missing.length ? StageOrderReason.CHECKSUM_DIFFERS : StageOrderReason.NOT_APPLIED;

@@ -1,5 +1,8 @@
 import { StageOrderError } from '../../lib/core/errors';
-import { decideStageOrder, parseStageList, placeInOrder } from '../../lib/core/stage-order';
+import { buildCatalog } from '../../lib/core/catalog';
+import type { Migration } from '../../lib/core/migration';
+import type { PlanStep } from '../../lib/core/plan';
+import { decideStageOrder, parseStageList, placeInOrder, stagedMigrations } from '../../lib/core/stage-order';
 import { buildStageRecord, checkStageRecord, type StageRecord } from '../../lib/core/stage-record';
 
 function recordOf(stage: string, ids: string[]): StageRecord {
@@ -34,6 +37,30 @@ describe('Core: stage order', () => {
       // Act / Assess
       expect(decideStageOrder({ previousStage: null, previous: null, toApply: staged('app/0001_a') })).toEqual({ allowed: true });
       expect(decideStageOrder({ previousStage: 'dev', previous: null, toApply: [] })).toEqual({ allowed: true });
+    });
+
+    it('counts an original as done on a stage that applied only the squash replacing it (a fresh dev runs the squash alone)', () => {
+      // Prepare: dev ran only a/0002_squashed (it replaces a/0001_x and a/0002_y); staging had a/0001_x and applies a/0002_y, then records the squash
+      const catalog = buildCatalog([
+        { path: 'a/0001_x.sql', content: 'CREATE TABLE x (id int);' },
+        { path: 'a/0002_y.sql', content: 'CREATE TABLE y (id int);' },
+        { path: 'a/0002_squashed.sql', content: '-- stagegate:replaces a/0001_x a/0002_y\nCREATE TABLE x (id int);\nCREATE TABLE y (id int);' },
+      ]);
+      const squash = catalog.find((m) => m.id === 'a/0002_squashed') as Migration;
+      const original = catalog.find((m) => m.id === 'a/0002_y') as Migration;
+      const dev: StageRecord = { ...recordOf('dev', []), applied: [{ id: squash.id, checksum: squash.checksum, appliedAt: '2026-11-30T09:00:00.000Z' }] };
+      const steps: PlanStep[] = [{ kind: 'apply', migration: original }, { kind: 'record', migration: squash }];
+      // Act
+      const toApply = stagedMigrations(steps, catalog);
+      const decision = decideStageOrder({ previousStage: 'dev', previous: dev, toApply });
+      const otherText = decideStageOrder({ previousStage: 'dev', previous: { ...dev, applied: [{ ...(dev.applied[0] as StageRecord['applied'][number]), checksum: 'v1:other' }] }, toApply });
+      // Assess
+      expect(toApply).toEqual([
+        { id: 'a/0002_y', checksum: original.checksum, squash: { id: squash.id, checksum: squash.checksum } },
+        { id: 'a/0002_squashed', checksum: squash.checksum },
+      ]);
+      expect(decision).toEqual({ allowed: true });
+      expect(otherText).toMatchObject({ allowed: false, missing: ['a/0002_y', 'a/0002_squashed'] });
     });
 
     it('refuses everything to apply when the previous stage never recorded a run', () => {
