@@ -75,7 +75,7 @@ async function main(file: string, mode: string, size: number): Promise<void> {
   const bytes = readFileSync(file);
   const ledger = mode === 'applied' ? appliedLedger(size) : { exists: false, rows: [] };
   const db: MigrationDatabase = {
-    withReader: (fn) => fn({ readLedger: async () => ledger, readDrift: async () => ({ ledgerSchema: 'stagegate', baseline: false, stale: false, differences: [] }) }),
+    withReader: (fn) => fn({ readLedger: async () => ledger, readDrift: async () => ({ ledgerSchema: 'stagegate', baseline: false, stale: false, differences: [] }), readLastRun: async () => null }),
     withLock: () => Promise.reject(new Error('the in-process measurement writes nothing')),
   };
   const settings = { lockWaitMs: 0, lockTimeoutMs: 0, statementTimeoutMs: 0 };

@@ -87,9 +87,9 @@ export interface LedgerReader {
   readDrift(): Promise<DriftReport>;
   /**
    * The newest row of the runs table, by id, for `status`. None, or no
-   * ledger yet: null, not an error. A reader without it reports no last run.
+   * ledger yet: null, not an error.
    */
-  readLastRun?(): Promise<LastRun | null>;
+  readLastRun(): Promise<LastRun | null>;
 }
 
 /** A locked session: the only way to change the ledger or the schema. */

@@ -105,7 +105,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     // Reported in the result, never refused: plan and status change nothing.
     const drift = await reader.readDrift();
     if (request.action === 'status') {
-      const lastRun = ledger.exists ? ((await reader.readLastRun?.()) ?? null) : null;
+      const lastRun = ledger.exists ? await reader.readLastRun() : null;
       const analysis = analyse(bundle.migrations, ledger.rows);
       const pending = analysis.steps.map((s) => s.migration.id);
       return result(Action.STATUS, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {

@@ -20,6 +20,7 @@ import type {
   StageFacts,
 } from '../../ports';
 import type { DriftReport } from '../../core/drift';
+import type { LastRun } from '../../core/last-run';
 import type { SchemaObject } from '../../core/schema';
 import { applyMigration, recordMigration } from './apply';
 import { ApplyChain } from './apply-chain';
@@ -34,7 +35,7 @@ import { mappingErrors } from './errors';
 import type { LedgerTables } from './ledger';
 import { matchesCompleteMark, readLedgerRows, writeCompleteMark } from './ledger-snapshot';
 import { rowState, settleDirtyRow } from './ledger-rows';
-import { insertRun, updateRun } from './ledger-runs';
+import { insertRun, selectLastRun, updateRun } from './ledger-runs';
 import { revertMigration } from './revert';
 import { rehearseMigrations } from './rehearse';
 import type { RehearsalOutcome } from '../../core/rehearsal';
@@ -71,6 +72,10 @@ export class PgLedgerSession implements LedgerSession {
      */
     private knownMark?: string | null,
   ) {}
+
+  readLastRun(): Promise<LastRun | null> {
+    return mappingErrors('reading the last run', () => selectLastRun(this.client, this.tables));
+  }
 
   readLedger(): Promise<LedgerSnapshot> {
     if (this.created) return Promise.resolve({ exists: true, rows: [] });
