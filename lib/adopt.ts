@@ -1,13 +1,12 @@
 import { verifyClaims } from './core/bundle-claims';
 import { adoptionPlan, type AdoptionPlan } from './core/adoption';
-import { normaliseSql } from './core/checksum';
 import { plan as planSteps } from './core/plan';
 import { describeAdoptionDifference, proveAdoption, type AdoptionProof } from './core/drift';
 import { AdoptRefusedError, asRunnerError, ErrorCode, MigrationRunnerError, UsageError } from './core/errors';
 import { isMigrationId, type Migration } from './core/migration';
 import { Action } from './core/result';
 import type { SchemaObject } from './core/schema';
-import { splitStatements } from './core/sql-split';
+import { statementsOf } from './core/step-statements';
 import { unrunnableError } from './core/unrunnable';
 import { findUnsquashable, StatementConcern } from './core/squash-statements';
 import { RunOutcome, type BundleSource, type LedgerSession, type Logger, type MigrationDatabase, type ScratchDatabases } from './ports';
@@ -160,7 +159,7 @@ async function prove(deps: AdoptDependencies, session: LedgerSession, plan: Adop
 }
 
 async function replay(copy: LedgerSession, migration: Migration, runId: number, target: string, settings: RunSettings): Promise<void> {
-  const statements = splitStatements(normaliseSql(migration.sql));
+  const statements = statementsOf({ kind: 'apply', migration });
   try {
     // Refused before it is sent, as a run refuses it.
     const refused = unrunnableError(migration, statements);
