@@ -13,6 +13,7 @@ export const Contender = {
   PSQL: 'psql',
   PSQL_LEDGER: 'psql + ledger',
   FLOOR: 'node connect + 1 query',
+  PSQL_QUERY: 'psql connect + 1 query',
   NODE_PG_MIGRATE: 'node-pg-migrate',
   NODE_START: 'node -e 0',
 } as const;
@@ -31,6 +32,11 @@ export function psqlScript(script: string, url: string): Command {
 /** The floor for "up to date": node starts, connects with pg, runs `select 1`, exits. */
 export function floorQuery(url: string): Command {
   return { file: process.execPath, args: [join(ROOT, 'dist/bench/floor-query.cjs'), url] };
+}
+
+/** psql's own start, connect, `select 1` and exit: what psql + ledger spends besides the migrations. */
+export function psqlQuery(url: string): Command {
+  return { file: PSQL, args: ['-X', '-q', '-d', url, '-c', 'select 1'] };
 }
 
 /** Node alone starting and exiting: what any runner written for Node adds to psql's time before doing anything. */

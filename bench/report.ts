@@ -46,6 +46,7 @@ function loadRows(samples: Samples, options: BenchOptions): TargetRow[] {
   const low = Math.min(...options.sizes);
   const budget = 0.15 * m('W1', low, Contender.PSQL_LEDGER);
   rows.push(referenceRow(`W1: Node's own start and exit (\`${Contender.NODE_START}\`), against the ${formatMs(budget)} ms the target allows above psql + ledger at ${low}`, low, m('W1', low, Contender.NODE_START)));
+  for (const n of options.sizes) rows.push(nodeRunnerRow(n, m));
   for (const n of options.sizes) rows.push(ratioRow('W2 up to date', String(n), m('W2', n, Contender.STAGEGATE), Contender.FLOOR, m('W2', n, Contender.FLOOR), 1.5));
   const high = Math.max(...options.sizes);
   rows.push(ratioRow('W2 flat in N', `${high} vs ${low}`, m('W2', high, Contender.STAGEGATE), `stagegate W2 at ${low}`, m('W2', low, Contender.STAGEGATE), 1.2));
@@ -59,6 +60,19 @@ function loadRows(samples: Samples, options: BenchOptions): TargetRow[] {
   rows.push(referenceRow('W4 floor of format 2: sha256 of the file + inflate + header JSON.parse + SQL text decode + sha256 of each SQL, no engine, first call', size, m('W4 load+verify+plan (floor)', size, 'stagegate')));
   rows.push(referenceRow('W4 floor of format 1 (the one before): inflate + JSON.parse + sha256 of each SQL, first call', size, m('W4 load+verify+plan (floor-v1)', size, 'stagegate')));
   return rows;
+}
+
+/**
+ * psql + ledger with Node's start and connection in place of psql's: a runner
+ * for Node that spent nothing beyond what psql spends on the migrations
+ * (and pipelined nothing). Its ratio to psql + ledger shows how much of
+ * W1's 1.15 a Node process leaves for any other work at this N.
+ */
+function nodeRunnerRow(n: number, m: (workload: string, size: number, contender: string) => number): TargetRow {
+  const base = m('W1', n, Contender.PSQL_LEDGER);
+  const ms = base - m('W1', n, Contender.PSQL_QUERY) + m('W1', n, Contender.FLOOR);
+  const workload = `W1: psql + ledger with Node's start and connection in place of psql's (${Contender.PSQL_LEDGER} − ${Contender.PSQL_QUERY} + ${Contender.FLOOR}), for reference`;
+  return { workload, size: String(n), stagegateMs: ms, baseline: Contender.PSQL_LEDGER, baselineMs: base, ratio: ms / base, target: '(reference)', met: null };
 }
 
 function referenceRow(workload: string, size: number, ms: number): TargetRow {
@@ -91,7 +105,7 @@ export function targetTable(rows: readonly TargetRow[]): string {
   return lines.join('\n');
 }
 
-const COLUMNS = [Contender.STAGEGATE, Contender.PSQL, Contender.PSQL_LEDGER, Contender.NODE_PG_MIGRATE, Contender.FLOOR, Contender.NODE_START];
+const COLUMNS = [Contender.STAGEGATE, Contender.PSQL, Contender.PSQL_LEDGER, Contender.NODE_PG_MIGRATE, Contender.FLOOR, Contender.PSQL_QUERY, Contender.NODE_START];
 
 /** Every contender's median per workload and size, with the number of runs. */
 export function medianTable(samples: Samples): string {

@@ -4,7 +4,7 @@
  * contenders take turns in a rotating order, so background noise falls on
  * all of them alike.
  */
-import { Contender, floorQuery, nodePgMigrate, nodeStart, psqlScript, stagegateMigrate } from './contenders';
+import { Contender, floorQuery, nodePgMigrate, nodeStart, psqlQuery, psqlScript, stagegateMigrate } from './contenders';
 import type { MigrationSet } from './migration-set';
 import { timeProcess, type Command } from './run-process';
 import type { Samples } from './samples';
@@ -66,6 +66,8 @@ export async function freshAndUpToDate(ctx: WorkloadContext, set: MigrationSet, 
         if (contender === Contender.STAGEGATE) {
           expectResult(await timed(ctx, ['W1', n, contender], stagegateMigrate(bundle, url)), 'applied', n);
           await timed(ctx, ['W1', n, Contender.NODE_START], nodeStart());
+          await timed(ctx, ['W1', n, Contender.PSQL_QUERY], psqlQuery(url));
+          await timed(ctx, ['W1', n, Contender.FLOOR], floorQuery(url));
           for (let again = 0; again < 2; again += 1) {
             await timed(ctx, ['W2', n, Contender.FLOOR], floorQuery(url));
             expectResult(await timed(ctx, ['W2', n, contender], stagegateMigrate(bundle, url)), 'up-to-date', 0);

@@ -171,6 +171,8 @@ export class PgLedgerSession implements LedgerSession {
   }
 
   readDrift(): Promise<DriftReport> {
+    // A ledger this session created has no baseline yet: nothing to compare, and no query needed to say so.
+    if (this.created) return Promise.resolve({ ledgerSchema: this.tables.schema, baseline: false, stale: false, differences: [] });
     return mappingErrors('comparing the schema with its baseline', async () => {
       const { report, stampMatched } = await readDriftStamped(this.client, this.tables);
       this.touched = stampMatched ? new Set() : null;
