@@ -214,7 +214,8 @@ function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: Ap
 /**
  * Executes one migration and writes its ledger row: together in one
  * transaction, or, for `no-transaction` migrations, as a `running` row, the
- * statements one by one in autocommit, then `applied` (or `failed`).
+ * statements one by one in autocommit, then `applied` (or `failed`; or
+ * removed, when a cancel asked for first kept every statement unsent).
  * A failing statement throws `MigrationFailedError` naming file, line and SQLSTATE.
  * `session`: the timeouts the session already has (set with `setTimeouts`),
  * which a request asking for the same need not set again.
