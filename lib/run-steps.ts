@@ -145,7 +145,8 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
       if (watch !== null) await watch.quiet();
       const cut = deadlineCut(ctx, outcome.error, current);
       if (!stoppedByDeadline(outcome.error, index, step, cut)) throw failureOf(ctx, outcome.error, cut);
-      ctx.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, rolledBack: true, cancelled: cut?.by === DeadlineCutBy.CANCEL });
+      const left = notSent(outcome.error) ? { notSent: true } : { rolledBack: true };
+      ctx.logger.warn('run.stopped', { reason: 'deadline', next: migration.id, pending: steps.length - index, ...left, cancelled: cut?.by === DeadlineCutBy.CANCEL });
       return index;
     }
     // Done in time, but the one sent behind it may have started after the cancel: it is past the deadline too.
@@ -208,16 +209,22 @@ function deadlineCut(ctx: StepContext, error: unknown, sent: Sent): DeadlineCut 
   };
 }
 
+/** A `no-transaction` step none of whose statements was sent: nothing of it ran, and the session removed its row. */
+const notSent = (error: unknown): boolean => error instanceof MigrationFailedError && error.failure.notSent === true;
+
 /**
  * A transactional step the deadline cut (see {@link deadlineCut}) rolled back
  * cleanly: it is not a failure but the end of this invocation's time, and the
- * next one runs it with a full budget. The first step of a run had the whole
- * budget, so for it the cut is a real failure (it cannot fit at all); so is
- * a cut `no-transaction` step, which keeps what ran before the cut, and one
+ * next one runs it with a full budget; so is a `no-transaction` step none of
+ * whose statements was sent (the deadline passed while its `running` row was
+ * written). The first step of a run had the whole budget, so for it the cut
+ * is a real failure (it cannot fit at all); so is a cut `no-transaction`
+ * step that sent a statement, which keeps what ran before the cut, and one
  * that had committed part of itself with a COMMIT of its own.
  */
 function stoppedByDeadline(error: unknown, index: number, step: PlanStep, cut: DeadlineCut | null): boolean {
-  if (cut === null || index === 0 || step.migration.directives.noTransaction) return false;
+  if (cut === null || index === 0) return false;
+  if (step.migration.directives.noTransaction) return notSent(error);
   return !(error instanceof MigrationFailedError && error.failure.ownCommitLine !== undefined);
 }
 

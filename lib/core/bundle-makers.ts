@@ -1,7 +1,8 @@
 /**
  * Which other migrations of the bundle make an object a failing migration
  * makes too: for the explanations of "already exists". A text search of the
- * SQL, by the statements that make such objects; pure.
+ * SQL, by the statements that make such objects, with names compared as
+ * PostgreSQL reads them; linear in the SQL's length; pure.
  */
 
 /** The bundle's migrations, to say which others create the same object. */
@@ -40,49 +41,93 @@ export interface Makers {
   pending: string[];
 }
 
-const escape = (name: string): string => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** One identifier as written: double-quoted (a quote inside doubled) or bare. */
+const IDENT = String.raw`(?:"(?:[^"]|"")*"|[A-Za-z_\u0080-\uFFFF][\w$\u0080-\uFFFF]*)`;
+/** An optionally schema-qualified name; the object's own identifier is the group. */
+const QUALIFIED = String.raw`(?:${IDENT}\s*\.\s*)?(${IDENT})`;
 
-/** An optionally schema-qualified, optionally quoted name. */
-const named = (name: string): string => String.raw`(?:"?\w+"?\s*\.\s*)?"?${escape(name)}"?(?![\w$])`;
+/**
+ * Each pattern finds the start of a statement that makes an object and
+ * captures the object's name: no span of any length between two parts, so
+ * a search is linear in the SQL's length however many there are.
+ */
+const CREATES = new RegExp(
+  String.raw`create\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:materialized\s+)?(?:table|index|view|sequence|type|domain)\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?${QUALIFIED}`,
+  'gi',
+);
+const ALTERS_TABLE = new RegExp(String.raw`alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${QUALIFIED}`, 'gi');
+const ADDS_COLUMN = new RegExp(String.raw`\badd\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?(${IDENT})`, 'gi');
+const CREATES_TABLE = new RegExp(String.raw`create\s+(?:(?:temp|temporary|unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?${QUALIFIED}\s*(?=\()`, 'gi');
+/** A column at the start of a table's element list: after its opening parenthesis or a comma. */
+const LISTS_COLUMN = new RegExp(String.raw`[(,]\s*(${IDENT})\s`, 'g');
 
-function makersMatching(pattern: RegExp, self: string, knowledge: BundleKnowledge | undefined): Makers {
+/**
+ * The name PostgreSQL gives an identifier as written: a quoted one as it
+ * stands (without its quotes), a bare one folded to lower case (ASCII
+ * letters only, as in a UTF-8 database).
+ *
+ * @example
+ * identifierName('"Users"'); // 'Users'
+ * identifierName('Users'); // 'users'
+ */
+export function identifierName(written: string): string {
+  if (written.startsWith('"')) return written.slice(1, -1).replace(/""/g, '"');
+  return written.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+}
+
+/** The end of the first match of `pattern` in `text`, from `from`, whose group names `name`; -1 when none does. */
+function endOfFirst(pattern: RegExp, text: string, name: string, from = 0): number {
+  pattern.lastIndex = from;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (identifierName(match[1] as string) === name) return pattern.lastIndex;
+  }
+  return -1;
+}
+
+/** True when `sql` creates `name` (a relation, an index or a type). */
+const creates = (sql: string, name: string): boolean => endOfFirst(CREATES, sql, name) >= 0;
+
+/** True when one `;`-free span of `sql` alters `table` and, after that, adds `column`, or creates `table` listing `column`. */
+function adds(sql: string, table: string, column: string): boolean {
+  return sql.split(';').some((span) => {
+    const altered = endOfFirst(ALTERS_TABLE, span, table);
+    if (altered >= 0 && endOfFirst(ADDS_COLUMN, span, column, altered) >= 0) return true;
+    const created = endOfFirst(CREATES_TABLE, span, table);
+    return created >= 0 && endOfFirst(LISTS_COLUMN, span, column, created) >= 0;
+  });
+}
+
+function makersMatching(makes: (sql: string) => boolean, self: string, knowledge: BundleKnowledge | undefined): Makers {
   const found: Makers = { applied: [], pending: [] };
   if (!knowledge) return found;
   for (const m of knowledge.migrations) {
-    if (m.id !== self && pattern.test(m.sql)) (knowledge.applied.has(m.id) ? found.applied : found.pending).push(m.id);
+    if (m.id !== self && makes(m.sql)) (knowledge.applied.has(m.id) ? found.applied : found.pending).push(m.id);
   }
   return found;
 }
 
 /**
- * Other migrations of the bundle whose SQL creates `name` (a relation or a type).
+ * Other migrations of the bundle whose SQL creates `name` (a relation or a
+ * type), as the catalog spells it: `create table Users` makes `users`,
+ * `create table "Users"` makes `Users`.
  *
  * @example
  * creatorsOf('org', 'org/0002_x', knowledge); // { applied: ['org/0001_initial'], pending: [] }
  */
 export function creatorsOf(name: string, self: string, knowledge: BundleKnowledge | undefined): Makers {
-  const pattern = new RegExp(
-    String.raw`create\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:materialized\s+)?(?:table|index|view|sequence|type|domain)\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?${named(name)}`,
-    'i',
-  );
-  return makersMatching(pattern, self, knowledge);
+  return makersMatching((sql) => creates(sql, name), self, knowledge);
 }
 
 /**
- * Other migrations of the bundle whose SQL adds column `column` to `table`:
+ * Other migrations of the bundle whose SQL adds column `column` to `table`
+ * (both as the catalog spells them, see {@link identifierName}):
  * `ALTER TABLE … ADD [COLUMN]` within one statement, or `CREATE TABLE` with it.
  *
  * @example
  * addersOf('item', 'label', 'a/0002_label_short', knowledge); // { applied: ['a/0003_label'], pending: [] }
  */
 export function addersOf(table: string, column: string, self: string, knowledge: BundleKnowledge | undefined): Makers {
-  const col = String.raw`"?${escape(column)}"?(?![\w$])`;
-  const pattern = new RegExp(
-    String.raw`alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?${named(table)}[^;]*?\badd\s+(?:column\s+)?(?:if\s+not\s+exists\s+)?${col}` +
-      String.raw`|create\s+(?:(?:temp|temporary|unlogged)\s+)?table\s+(?:if\s+not\s+exists\s+)?${named(table)}\s*\([^;]*?[(,]\s*${col}\s`,
-    'i',
-  );
-  return makersMatching(pattern, self, knowledge);
+  return makersMatching((sql) => adds(sql, table, column), self, knowledge);
 }
 
 /**

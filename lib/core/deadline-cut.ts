@@ -68,13 +68,17 @@ function roomFor(cut: DeadlineCut): string {
 /**
  * The remedy for a migration the deadline cut. `noTransaction`: it ran in
  * autocommit, so what ran before the cut statement stays; `reverting`: the
- * reverse script.
+ * reverse script; `notSent`: a `no-transaction` one whose first statement was
+ * never sent (the deadline passed while its ledger row was written).
  *
  * @example
  * deadlineRemedy(cut, 'app/0002_x', 'app/0002_x.sql:3', false, false);
  */
-export function deadlineRemedy(cut: DeadlineCut, id: string, at: string, noTransaction: boolean, reverting: boolean): string {
+export function deadlineRemedy(cut: DeadlineCut, id: string, at: string, noTransaction: boolean, reverting: boolean, notSent = false): string {
   const script = reverting ? 'reverse script' : 'migration';
+  if (notSent) {
+    return `None of its statements was sent: the deadline passed before the first one, so nothing of the ${script} ran and its ledger row was removed; ${id} is still pending and the next run runs it. ${roomFor(cut)}`;
+  }
   const lock =
     cut.by === DeadlineCutBy.LOCK_TIMEOUT
       ? 'The lock wait was cut by the deadline, not by the configured lock_timeout: raising lock_timeout would not help. If another session holds the lock for long, find it in pg_stat_activity (pg_blocking_pids). '

@@ -31,6 +31,8 @@ export interface MigrationFailure {
   explanation?: Explanation;
   /** Set when the function's deadline cut the migration (see `deadline-cut.ts`). */
   deadline?: DeadlineCut;
+  /** Set when none of a `no-transaction` script's statements was sent (a cancel was asked for first): nothing of it ran, and its ledger row was removed. */
+  notSent?: true;
 }
 
 /** Longest statement text kept in a failure; the file has the rest. */
@@ -60,7 +62,9 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
     return `Nothing of ${failure.reverting ? 'the reverse script' : 'the migration'} ran and the ledger was not touched; migrations before it stay as they were. Fix ${failure.file} as the message says and run again.`;
   }
   // A migration that committed part of itself says so first (below), deadline or not.
-  if (failure.deadline && failure.ownCommitLine === undefined) return deadlineRemedy(failure.deadline, id, `${failure.file}:${failure.line}`, noTransaction, failure.reverting === true);
+  if (failure.deadline && failure.ownCommitLine === undefined) {
+    return deadlineRemedy(failure.deadline, id, `${failure.file}:${failure.line}`, noTransaction && !failure.notSent, failure.reverting === true, failure.notSent);
+  }
   if (failure.reverting) return failedRevertRemedy(id, noTransaction);
   if (noTransaction) {
     return (

@@ -45,6 +45,16 @@ describe('a migration failure cut by the deadline', () => {
     expect(error.remedy).toContain('raise the function\'s timeout (up to 15 min)');
   });
 
+  it('says that nothing of a no-transaction migration ran when none of its statements was sent, and asks for no resolve', () => {
+    // Act
+    const error = new MigrationFailedError(failure({ sqlstate: '57014', pgMessage: 'not sent', notSent: true, deadline: cut({ by: 'cancel', configuredMs: undefined }) }), true);
+    // Assess
+    expect(error.remedy).toContain('None of its statements was sent: the deadline passed before the first one, so nothing of the migration ran and its ledger row was removed; app/0002_x is still pending');
+    expect(error.remedy).not.toContain('resolve');
+    expect(error.remedy).not.toContain('took effect');
+    expect(error.remedy).toContain('`stagegate migrate --stage prod`');
+  });
+
   it('names the runner as the ledger does when it is not a Lambda, and keeps a partial COMMIT\'s own words', () => {
     // Act
     const cli = new MigrationFailedError(failure({ deadline: cut({ actor: 'api:deploy-bot', stage: undefined }) }), false);

@@ -251,6 +251,35 @@ describe('runSteps with a session that answers later', () => {
     expect(events.filter((e) => e.startsWith('run.stopped'))).toEqual(['run.stopped a/0002_b']);
   });
 
+  it('stops as incomplete at a no-transaction migration cancelled before any of its statements was sent, and fails one that sent a statement', async () => {
+    // Prepare: two runs of a/0001_a then the no-transaction a/0002_b, each cancelled at the deadline while a/0002_b is in flight
+    const outcomes: unknown[] = [];
+    const stoppedLogs: string[][] = [];
+    for (const notSent of [true, false]) {
+      events.splice(0);
+      const session = new HeldSession();
+      const progress: StepProgress = { applied: [], reverted: [] };
+      const done = runSteps(contextOf(session, { clock: { now: () => Date.now() }, stopAt: Date.now() + 30 }), [step('a/0001_a'), step('a/0002_b', true)], progress).catch((caught: unknown) => caught);
+      await until(() => session.pending.length === 1);
+      await session.settle('a/0001_a');
+      await until(() => session.cancels.length === 1);
+
+      // Act
+      const error = cancelled('a/0002_b');
+      await session.settle('a/0002_b', notSent ? error.with({ notSent: true }) : error);
+      (session.cancels[0] as () => void)();
+      outcomes.push(await done);
+      stoppedLogs.push(events.filter((e) => e.startsWith('run.stopped')));
+    }
+
+    // Assess: not sent, it is pending; sent, it is the run's failure
+    expect(outcomes[0]).toBe(1);
+    expect(stoppedLogs[0]).toEqual(['run.stopped a/0002_b']);
+    expect(outcomes[1]).toBeInstanceOf(MigrationFailedError);
+    expect((outcomes[1] as MigrationFailedError).failure.deadline).toMatchObject({ by: 'cancel' });
+    expect(stoppedLogs[1]).toEqual([]);
+  });
+
   it('fails the first migration cancelled at the deadline with the cut in its failure', async () => {
     // Prepare
     const session = new HeldSession();

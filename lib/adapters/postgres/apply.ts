@@ -12,7 +12,7 @@ import { isNotRun } from './apply-chain';
 import { cancelRequested, holdingCancels, notSentAtDeadline } from './cancel-request';
 import { withFacts } from './failure-facts';
 import type { LedgerTables } from './ledger';
-import { insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
+import { deleteMigrationRows, insertMigrationRow, insertMigrationRowQuery, updateMigrationState, type MigrationRow } from './ledger-rows';
 import { pipelinable, pipelinedTransaction } from './pipelined-transaction';
 import { sessionRestoreQueries } from './session-restore';
 import type { SqlStatement } from '../../core/sql-split';
@@ -32,12 +32,13 @@ async function resetTimeouts(client: pg.Client, session: Timeouts | undefined): 
  * may end it (its own COMMIT): a later failure then says that what ran before
  * stays committed (`ownCommitLine`), as the migration's rollback cannot undo it.
  */
-async function runStatements(client: pg.Client, script: Script, transactional = false): Promise<void> {
+async function runStatements(client: pg.Client, script: Script, transactional = false, sent = { count: 0 }): Promise<void> {
   let ownCommitLine: number | null = null;
   for (const statement of script.statements) {
     try {
       // Past the deadline a cancel can arrive between two statements, where the server ignores it: send no more.
       if (cancelRequested(client)) throw notSentAtDeadline();
+      sent.count += 1;
       await client.query(statement.sql);
     } catch (error) {
       const failed = migrationFailedError(error, script.migration, statement, script.reverting);
@@ -146,6 +147,8 @@ export interface DirtyProtocol {
   before(): Promise<void>;
   /** After a failing statement: mark the rows `failed` with the error (best effort). */
   failed(error: Record<string, unknown>): Promise<void>;
+  /** After a failure before any statement was sent: undo what `before` wrote, as nothing ran (when it fails, `failed` follows). */
+  notStarted?(): Promise<void>;
   /** After the last statement. */
   after(durationMs: number): Promise<void>;
 }
@@ -161,9 +164,12 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
   // A cancel sent at the deadline (see `cancel-request.ts`) must not land on the ledger's writes: they hold cancels.
   await holdingCancels(client, () => protocol.before());
   const started = performance.now();
+  // Every statement passed to the session counts: with none, nothing of the script can have run.
+  const sent = { count: 0 };
   try {
-    await setTimeouts(client, script, false);
-    await runStatements(client, script);
+    // Held too: a cancel cutting it would fail the script before its first statement for nothing.
+    await holdingCancels(client, () => setTimeouts(client, script, false));
+    await runStatements(client, script, false, sent);
     assertNoOpenTransaction(client, script);
   } catch (caught) {
     const error = await holdingCancels(client, async () => {
@@ -172,6 +178,10 @@ export async function outsideTransaction(client: pg.Client, script: Script, sess
       // In autocommit, what ran before the failure stays, its settings too.
       await restoreSession(client, script, session).catch(() => undefined);
       await resetTimeouts(client, session);
+      // None sent (the deadline passed while its row was written): it did not start, and leaves nothing to settle.
+      if (sent.count === 0 && protocol.notStarted && (await protocol.notStarted().then(() => true, () => false))) {
+        return caught instanceof MigrationFailedError ? caught.with({ notSent: true }) : caught;
+      }
       const failure = caught instanceof MigrationFailedError ? await withFacts(client, caught, false) : caught;
       // If the connection is gone the rows stay `running`, which the next run reports as dirty.
       await protocol.failed(failure instanceof MigrationRunnerError ? failure.toJSON() : { message: String(failure) }).catch(() => undefined);
@@ -193,6 +203,7 @@ function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: Ap
   return outsideTransaction(client, request, session, {
     before: () => writeRow(client, t, rowOf(request, 'running', 'executed', null)),
     failed: (error) => updateMigrationState(client, t, id, { state: 'failed', durationMs: null, error }),
+    notStarted: () => deleteMigrationRows(client, t, [id]),
     after: (durationMs) =>
       updateMigrationState(client, t, id, { state: 'applied', durationMs, error: null }).catch((error: unknown) => {
         throw databaseError(error, `marking ${id} applied`);
@@ -203,7 +214,8 @@ function applyOutsideTransaction(client: pg.Client, t: LedgerTables, request: Ap
 /**
  * Executes one migration and writes its ledger row: together in one
  * transaction, or, for `no-transaction` migrations, as a `running` row, the
- * statements one by one in autocommit, then `applied` (or `failed`).
+ * statements one by one in autocommit, then `applied` (or `failed`; or
+ * removed, when a cancel asked for first kept every statement unsent).
  * A failing statement throws `MigrationFailedError` naming file, line and SQLSTATE.
  * `session`: the timeouts the session already has (set with `setTimeouts`),
  * which a request asking for the same need not set again.
