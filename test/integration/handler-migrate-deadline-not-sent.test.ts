@@ -20,16 +20,19 @@ const FIRST = { id: 'app/0001_first', state: 'applied' };
 const SECOND = { id: 'app/0002_second', state: 'applied' };
 
 describe('Integration: the migrate handler reports a no-transaction migration the deadline stopped before its first statement as pending', () => {
-  const harness = useHandlerHarness(BUCKET, { STAGEGATE_SAFETY_MARGIN_MS: '500' });
+  const harness = useHandlerHarness(BUCKET, { STAGEGATE_SAFETY_MARGIN_MS: '3000' });
 
   const rows = (): Promise<Array<{ id: string; state: string }>> => harness.db.query('select id, state from stagegate.migrations order by id');
   const runs = async (): Promise<string[]> => (await harness.db.query<{ outcome: string }>('select outcome from stagegate.runs order by id')).map((r) => r.outcome);
   const exists = async (name: string): Promise<boolean> => (await harness.db.query<{ t: string | null }>('select to_regclass($1)::text as t', [name]))[0]?.t !== null;
 
-  /** Writing the `running` row of 0003 takes 1.5 s, so a 2 s budget with a 0.5 s margin ends during that write. */
+  /**
+   * Writing the `running` row of 0003 takes 3 s (cancels held), so a 6 s budget with a 3 s margin ends during
+   * that write and the write ends within the budget, however slowly the steps before it run (up to 3 s).
+   */
   async function slowRunningRow(): Promise<void> {
     await harness.db.query(
-      `create function stagegate.slow_running() returns trigger language plpgsql as $$ begin if new.id = 'app/0003_quick' and new.state = 'running' then perform pg_sleep(1.5); end if; return new; end $$`,
+      `create function stagegate.slow_running() returns trigger language plpgsql as $$ begin if new.id = 'app/0003_quick' and new.state = 'running' then perform pg_sleep(3); end if; return new; end $$`,
     );
     await harness.db.query('create trigger slow_running before insert on stagegate.migrations for each row execute function stagegate.slow_running()');
   }
@@ -39,7 +42,7 @@ describe('Integration: the migrate handler reports a no-transaction migration th
     const { ref } = await publishMigrations(harness.s3.client, BUCKET, FILES);
     succeeded(await invoke(handler, { action: 'migrate', bundle: ref, target: 'app/0001_first' }, lambdaContext({ remainingMs: 60_000 })));
     await slowRunningRow();
-    const context = lambdaContext({ remainingMs: 2_000 });
+    const context = lambdaContext({ remainingMs: 6_000 });
     // Act
     const cut = succeeded(await invoke(handler, { action: 'migrate', bundle: ref }, context));
     const left = context.getRemainingTimeInMillis();
@@ -61,7 +64,7 @@ describe('Integration: the migrate handler reports a no-transaction migration th
     const { ref } = await publishMigrations(harness.s3.client, BUCKET, FILES);
     succeeded(await invoke(handler, { action: 'migrate', bundle: ref, target: 'app/0002_second' }, lambdaContext({ remainingMs: 60_000 })));
     await slowRunningRow();
-    const context = lambdaContext({ remainingMs: 2_000 });
+    const context = lambdaContext({ remainingMs: 6_000 });
     // Act
     const error = failed(await invoke(handler, { action: 'migrate', bundle: ref }, context));
     const left = context.getRemainingTimeInMillis();
