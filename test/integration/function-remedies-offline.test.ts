@@ -1,0 +1,71 @@
+import { copyFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { lockKey } from '../../lib/adapters/postgres/lock';
+import { startLocalStage, type LocalStage } from '../support/local-stage';
+import { cliJson, createWorkspace, runCli, type Workspace } from '../support/workspace';
+
+const BUCKET = 'stagegate-function-remedies';
+
+/**
+ * What the person behind a deploy is told to do when the migrate function
+ * cannot run: the CLI publishes to s3rver and invokes the local stage's
+ * function in the Lambda emulator, as `serverless deploy` does, so every
+ * remedy must be one that works on a stage.
+ */
+describe('Integration: remedies of the migrate function (serverless-offline)', () => {
+  let stage: LocalStage;
+  let ws: Workspace;
+
+  beforeAll(async () => {
+    stage = await startLocalStage({ bucket: BUCKET, env: { STAGEGATE_LOCK_WAIT_MS: '1000' } });
+    ws = createWorkspace();
+    copyFileSync(resolve(__dirname, '../../serverless.yml'), join(ws.dir, 'serverless.yml'));
+  });
+  afterAll(async () => {
+    ws?.remove();
+    await stage?.stop();
+  });
+
+  const migrate = () => runCli(['migrate', '--stage', 'local', '--json'], { cwd: ws.dir, env: stage.cliEnv() });
+
+  const ORDERS = { 'shop/0001_orders.sql': 'CREATE TABLE remedy_orders (id int PRIMARY KEY);' };
+
+  it('tells how to raise the wait on the function and how to free a dead run\'s lock, not --lock-wait', async () => {
+    // Prepare: a session that holds the ledger's lock, as one of a killed invocation would
+    ws.migrations(ORDERS);
+    const holder = await stage.db.connect();
+    const key = lockKey('stagegate');
+    await holder.query('select pg_advisory_lock($1, $2)', [key.classId, key.objectId]);
+    const pid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+    // Act
+    const locked = await migrate();
+    await holder.end();
+    const after = await migrate();
+    // Assess
+    expect(locked.code).toBe(1);
+    const { error } = cliJson(locked.stdout);
+    expect(error.code).toBe('LOCK_TIMEOUT');
+    expect(error.remedy).toContain('STAGEGATE_LOCK_WAIT_MS in the environment of stagegate-local-migrate');
+    expect(error.remedy).toContain(`select pg_terminate_backend(${String(pid)})`);
+    expect(error.remedy).not.toContain('Raise the wait with --lock-wait');
+    expect(locked.stderr).toContain('what to do: Another run on this stage holds the lock');
+    expect(after.code).toBe(0);
+    expect(cliJson(after.stdout)).toMatchObject({ status: 'applied', applied: [{ id: 'shop/0001_orders' }] });
+  });
+
+  it('says where `stagegate resolve` runs when a no-transaction migration left the stage dirty', async () => {
+    // Prepare
+    ws.migrations({ ...ORDERS, 'shop/0002_index.sql': '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY remedy_orders_nope ON remedy_orders (nope);' });
+    const failed = await migrate();
+    // Act
+    const dirty = await migrate();
+    // Assess
+    expect(cliJson(failed.stdout).error.code).toBe('MIGRATION_FAILED');
+    expect(dirty.code).toBe(1);
+    const { error } = cliJson(dirty.stdout);
+    expect(error).toMatchObject({ code: 'MIGRATION_DIRTY', migration: 'shop/0002_index' });
+    expect(error.remedy).toContain('stagegate resolve shop/0002_index --applied');
+    expect(error.remedy).toContain(`\`stagegate resolve\` has no --stage: run it from a host that reaches ${String(error.target)}`);
+    expect(String(error.target)).toMatch(/^postgres@127\.0\.0\.1:\d+\/stagegate_test_/);
+  });
+});
