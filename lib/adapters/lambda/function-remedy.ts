@@ -4,9 +4,10 @@ import { ErrorCode, MigrationRunnerError } from '../../core/errors';
  * The error a migrate function reports, with a remedy the person behind the
  * deploy (or `stagegate … --stage`) can follow. The engine's remedies speak
  * to a local run: `--lock-wait`, which `--stage` refuses and `serverless
- * deploy` does not have, and `stagegate resolve`, which has no `--stage`
- * and runs only where the database is reachable. Other errors are returned
- * as they are.
+ * deploy` does not have; `stagegate resolve`, which has no `--stage` and
+ * runs only where the database is reachable; and, for a bundle, a path to
+ * check or a new id to request, where a deploy publishes by content. Other
+ * errors are returned as they are.
  *
  * @example
  * throw failInvocation(remedyOnTheFunction(error, context.functionName), logger);
@@ -36,6 +37,17 @@ function functionRemedy(error: MigrationRunnerError, functionName: string): stri
       return (
         `${error.remedy} \`stagegate resolve\` has no --stage: run it from a host that reaches ${target} (a bastion, a VPN), ` +
         'with --database-url for that database (and --schema when the ledger schema is not stagegate); then deploy again.'
+      );
+    case ErrorCode.BUNDLE_NOT_FOUND:
+      return (
+        `Nothing was run. A deploy (and \`stagegate … --stage\`) publishes the bundle just before it invokes ${functionName}, so if it was just published, ` +
+        'the function reads another bucket than the deployer wrote to (another account or region, custom.stagegate.bucket) or a lifecycle rule removed it; ' +
+        'deploy again to publish it anew.'
+      );
+    case ErrorCode.BUNDLE_INTEGRITY:
+      return (
+        `Nothing was run. The object ${String(error.details.bundle)} was replaced after it was published, and publishing again leaves an object that claims this sha256 in place: ` +
+        'delete it (`aws s3 rm <that s3:// address>`), then deploy again, which uploads the bundle anew.'
       );
     default:
       return null;
