@@ -95,6 +95,20 @@ describe('Integration: remedies of the migrate function (serverless-offline)', (
     expect(cliJson(deleted.stdout)).toMatchObject({ status: 'applied', applied: [{ id: 'shop/0002_refunds' }] });
   });
 
+  it('points an older release deployed again at promote, which rolls the code back without it', async () => {
+    // Prepare: the release before shop/0002_refunds
+    ws.migrations(ORDERS);
+    // Act
+    const older = await migrate();
+    // Assess
+    expect(older.code).toBe(1);
+    const { error } = cliJson(older.stdout);
+    expect(error).toMatchObject({ code: 'DATABASE_AHEAD', unknown: ['shop/0002_refunds'] });
+    expect(error.remedy).toContain('deploy a release that contains these migrations');
+    expect(error.remedy).toContain('`serverless promote --to <version>` points the alias back at the version it was deployed as');
+    expect((await stage.db.query<{ id: string }>('select id from stagegate.migrations order by id')).map((r) => r.id)).toEqual(['shop/0001_orders', 'shop/0002_refunds']);
+  });
+
   it('says where `stagegate resolve` runs when a no-transaction migration left the stage dirty', async () => {
     // Prepare
     ws.migrations({ ...ORDERS, ...REFUNDS, 'shop/0003_index.sql': '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY remedy_orders_nope ON remedy_orders (nope);' });

@@ -38,6 +38,11 @@ function functionRemedy(error: MigrationRunnerError, functionName: string): stri
         `${error.remedy} \`stagegate resolve\` has no --stage: run it from a host that reaches ${target} (a bastion, a VPN), ` +
         'with --database-url for that database (and --schema when the ledger schema is not stagegate); then deploy again.'
       );
+    case ErrorCode.DATABASE_AHEAD:
+      return (
+        `${error.remedy} To serve an older release's code, do not deploy it again: \`serverless promote --to <version>\` points the alias back at the version it was deployed as ` +
+        '(README, "Rolling back"); to revert these migrations as well, `stagegate migrate --stage <stage> --to <id>` first.'
+      );
     case ErrorCode.BUNDLE_NOT_FOUND:
       return (
         `Nothing was run. A deploy (and \`stagegate … --stage\`) publishes the bundle just before it invokes ${functionName}, so if it was just published, ` +
