@@ -112,8 +112,15 @@ export function parseStageArray(raw: unknown): ReturnType<typeof parseStageList>
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((stage) => typeof stage !== 'string')) {
     return { ok: false, problem: 'must be a list of stage names in deploy order, such as [dev, staging, production]' };
   }
-  // One name per item: a comma inside one would split it.
-  return (raw as string[]).some((stage) => stage.includes(',')) ? parseStageList(',') : parseStageList(raw.join(','));
+  // Each item is checked alone, so the problem quotes the item (a comma inside one would split it otherwise).
+  const stages = raw as string[];
+  const odd = stages.filter((stage) => !parseStageList(stage).ok || stage.includes(','));
+  if (odd.length > 0) {
+    return { ok: false, problem: `${odd.map((stage) => JSON.stringify(stage.slice(0, 64))).join(', ')} ${odd.length === 1 ? 'is not a stage name' : 'are not stage names'} (letters, digits, - and _, at most 64; one name per list item)` };
+  }
+  const twice = stages.filter((stage, i) => stages.indexOf(stage) !== i);
+  if (twice.length > 0) return { ok: false, problem: `names a stage twice: ${[...new Set(twice)].join(', ')} (each stage once, in deploy order)` };
+  return parseStageList(stages.join(','));
 }
 
 function parsePromote(raw: unknown, functionKeys: readonly string[], migrateFunction: string, problems: ConfigProblem[]): string[] {
