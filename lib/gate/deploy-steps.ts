@@ -127,6 +127,7 @@ export async function afterStackUpdate(
     if (request.target.rehearse) {
       // A rehearsal that fails throws REHEARSAL_FAILED with the report: nothing was applied, and no alias moves.
       const rehearsal = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'plan', rehearse: true });
+      assertRehearsedInTime(rehearsal, request);
       deps.logger.info('gate.rehearsed', { migrations: rehearsal.rehearsal?.length ?? 0 });
     }
     result = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'migrate' });
@@ -153,6 +154,22 @@ export async function afterStackUpdate(
     );
   }
   return { result, moved: await moveAliases(deps, request) };
+}
+
+/**
+ * A rehearsal that ran out of time on every invocation rehearsed only some
+ * of the migrations: the deploy stops before applying any, as for a failed
+ * one, rather than apply migrations it never tried.
+ */
+function assertRehearsedInTime(rehearsal: RunResult, request: AfterUpdateRequest): void {
+  const untried = (rehearsal.rehearsal ?? []).filter((entry) => entry.outOfTime === true).map((entry) => entry.id);
+  if (rehearsal.status !== RunStatus.INCOMPLETE && untried.length === 0) return;
+  const { stage, migrateFunction, maxInvocations } = request.target;
+  throw new DeployRefusedError(
+    `The rehearsal on stage ${stage} ran out of time in each of its invocations of ${migrateFunction} (at most ${maxInvocations}): ${untried.length} migration(s) were never rehearsed (${untried.join(', ') || 'see the plan'}). Nothing was applied; the alias ${request.aliasName} was not moved.`,
+    `Give the rehearsal the time it needs: raise ${migrateFunction}'s timeout (up to 15 min) or split the long migrations; or deploy with custom.stagegate.rehearse: false to apply them unrehearsed, one invocation after another.`,
+    { stage, function: migrateFunction, notRehearsed: untried },
+  );
 }
 
 /**
