@@ -109,14 +109,15 @@ describe('Integration: remedies of the migrate function (serverless-offline)', (
     expect((await stage.db.query<{ id: string }>('select id from stagegate.migrations order by id')).map((r) => r.id)).toEqual(['shop/0001_orders', 'shop/0002_refunds']);
   });
 
-  it('says where `stagegate resolve` runs when a no-transaction migration left the stage dirty', async () => {
+  it('says where `stagegate resolve` runs when a no-transaction migration failed and left the stage dirty', async () => {
     // Prepare
     ws.migrations({ ...ORDERS, ...REFUNDS, 'shop/0003_index.sql': '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY remedy_orders_nope ON remedy_orders (nope);' });
     const failed = await migrate();
     // Act
     const dirty = await migrate();
     // Assess
-    expect(cliJson(failed.stdout).error.code).toBe('MIGRATION_FAILED');
+    expect(cliJson(failed.stdout).error).toMatchObject({ code: 'MIGRATION_FAILED', migration: 'shop/0003_index' });
+    expect(cliJson(failed.stdout).error.remedy).toContain('`stagegate resolve` has no --stage: run it from a host that reaches');
     expect(dirty.code).toBe(1);
     const { error } = cliJson(dirty.stdout);
     expect(error).toMatchObject({ code: 'MIGRATION_DIRTY', migration: 'shop/0003_index' });

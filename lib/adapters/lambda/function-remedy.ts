@@ -23,6 +23,13 @@ export function remedyOnTheFunction(error: MigrationRunnerError, functionName: s
 
 function functionRemedy(error: MigrationRunnerError, functionName: string): string | null {
   const target = typeof error.details.target === 'string' ? error.details.target : 'the stage\'s database';
+  // MIGRATION_DIRTY, and MIGRATION_FAILED of a no-transaction migration or a reverse script.
+  if (error.remedy.includes('stagegate resolve')) {
+    return (
+      `${error.remedy} \`stagegate resolve\` has no --stage: run it from a host that reaches ${target} (a bastion, a VPN), ` +
+      'with --database-url for that database (and --schema when the ledger schema is not stagegate); then deploy again.'
+    );
+  }
   switch (error.code) {
     case ErrorCode.LOCK_TIMEOUT: {
       const pid = /\(pid (\d+)/.exec(String(error.details.holder ?? ''))?.[1] ?? '<pid>';
@@ -33,11 +40,6 @@ function functionRemedy(error: MigrationRunnerError, functionName: string): stri
         `To wait longer, raise STAGEGATE_LOCK_WAIT_MS in the environment of ${functionName} (serverless.yml), below its timeout; --lock-wait does not apply to a stage.`
       );
     }
-    case ErrorCode.MIGRATION_DIRTY:
-      return (
-        `${error.remedy} \`stagegate resolve\` has no --stage: run it from a host that reaches ${target} (a bastion, a VPN), ` +
-        'with --database-url for that database (and --schema when the ledger schema is not stagegate); then deploy again.'
-      );
     case ErrorCode.DATABASE_AHEAD:
       return (
         `${error.remedy} To serve an older release's code, do not deploy it again: \`serverless promote --to <version>\` points the alias back at the version it was deployed as ` +
