@@ -36,7 +36,7 @@ describe('Integration: the deploy gate when the rehearsal runs out of time', () 
     await Promise.all([stage?.stop(), aliasApi?.stop()]);
   });
 
-  it('stops before applying anything, naming the migrations never rehearsed, and keeps the alias', async () => {
+  it('stops after two rehearsal calls, before applying anything, naming the migrations never rehearsed, and keeps the alias', async () => {
     // Prepare
     ws.migrations({ 'slow/0001_first.sql': 'CREATE TABLE rtime_first (id int);\nSELECT pg_sleep(1.5);', 'slow/0002_second.sql': 'CREATE TABLE rtime_second (id int);\nSELECT pg_sleep(1.5);' });
     const built = await bundleBytes({ command: 'bundle', positionals: [], options: {} }, ws.dir);
@@ -47,7 +47,7 @@ describe('Integration: the deploy gate when the rehearsal runs out of time', () 
     const logger = new MemoryLogger();
     const s3 = createS3Client({ endpoint: stage.s3.endpoint, region: 'us-east-1', credentials: S3_CREDENTIALS });
     const lambda = createLambdaClient({ endpoint: stage.offline.lambdaEndpoint, region: 'us-east-1', credentials: S3_CREDENTIALS });
-    const target = { stage: 'local', bucket: BUCKET, prefix: 'stagegate', migrateFunction: stage.offline.functionName('migrate'), maxInvocations: 2, rehearse: true };
+    const target = { stage: 'local', bucket: BUCKET, prefix: 'stagegate', migrateFunction: stage.offline.functionName('migrate'), maxInvocations: 5, rehearse: true };
     // Act
     const error = await afterStackUpdate({ s3, lambda, aliases: new LambdaAliasClient(aliasApi.client), logger }, { bundle, target, aliasName: ALIAS, functions: [{ functionName: API, newVersion }] }).then(
       () => new Error('expected the deploy to stop'),
@@ -60,7 +60,8 @@ describe('Integration: the deploy gate when the rehearsal runs out of time', () 
     const refusal = error as MigrationRunnerError;
     expect(refusal.code).toBe('DEPLOY_REFUSED');
     expect(refusal.details.notRehearsed).toEqual(['slow/0002_second']);
-    expect(refusal.message).toContain('1 migration(s) were never rehearsed (slow/0002_second). Nothing was applied; the alias live was not moved.');
+    expect(refusal.message).toContain('ran out of time in each of its 2 invocation(s) of stagegate-local-migrate: 1 migration(s) were never rehearsed (slow/0002_second). Nothing was applied; the alias live was not moved.');
+    expect(logger.events.filter((e) => e.event === 'function.invoked').length).toBe(2);
     expect(refusal.remedy).toContain('custom.stagegate.rehearse: false');
     expect(logger.events.some((e) => e.event === 'gate.rehearsed')).toBe(false);
     expect(logger.events).toContainEqual({ level: 'error', event: 'gate.alias.kept', data: { alias: ALIAS, stage: 'local', code: 'DEPLOY_REFUSED' } });
