@@ -6,11 +6,13 @@ import { driftInvocation, type DriftResponse } from '../lib/adapters/lambda/drif
 import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
 import { failInvocation } from '../lib/adapters/lambda/invocation-error';
+import { remedyOnTheFunction } from '../lib/adapters/lambda/function-remedy';
 import { PowertoolsEventLogger } from '../lib/adapters/lambda/logger';
 import { stageOrderRecords } from '../lib/adapters/lambda/stage-order-records';
 import { withLambdaDatabase } from '../lib/adapters/lambda/with-lambda-database';
 import { S3BundleSource } from '../lib/adapters/s3/s3-bundle-source';
 import { runMigrations } from '../lib/run';
+import { asRunnerError } from '../lib/core/errors';
 
 // Module scope: warm invocations reuse the logger, the AWS clients and (in S3BundleSource) verified bundles.
 const powertools = new Logger({ serviceName: 'stagegate' });
@@ -51,6 +53,6 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
     logger.info('invocation.completed', outcomeOf(response));
     return response;
   } catch (error) {
-    throw failInvocation(error, logger);
+    throw failInvocation(remedyOnTheFunction(asRunnerError(error), context.functionName), logger);
   }
 }

@@ -49,12 +49,16 @@ function renderStatus(entries: StatusEntry[], style: Style): string {
   return `${lines.join('\n')}\n${summary}`;
 }
 
+/** What an unwritten record costs, and how to write it: the migrations stay applied either way. */
+const UNWRITTEN_RECORD =
+  'Until it is written, the next stage of the order refuses what this run applied (STAGE_ORDER, as if this stage had not applied it): fix the cause, then run migrate on this stage again (with nothing to apply, it writes the record).';
+
 /** A stage-order override this run used, and a stage record it could not write. */
 function renderStageNotes(result: RunResult, style: Style): string {
   const notes: string[] = [];
   const override = result.stageOrderOverride;
   if (override) notes.push(style.yellow(`Stage order overridden ("${override.reason}"): ${override.previousStage} had not applied ${override.missing.join(', ')}.`));
-  if (result.stageRecord?.written === false) notes.push(style.yellow(`The stage record was not written: ${result.stageRecord.reason}`));
+  if (result.stageRecord?.written === false) notes.push(style.yellow(`The stage record was not written: ${result.stageRecord.reason} ${UNWRITTEN_RECORD}`));
   return notes.map((n) => `${n}\n`).join('');
 }
 

@@ -108,10 +108,11 @@ export interface ConfigProblem {
 
 export class ConfigInvalidError extends MigrationRunnerError {
   readonly problems: readonly ConfigProblem[];
-  constructor(problems: readonly ConfigProblem[]) {
+  /** `remedy` says where the settings are written when that is not the environment or the command line (serverless.yml). */
+  constructor(problems: readonly ConfigProblem[], remedy = 'Fix each setting listed above (environment variable or command-line option) and run again.') {
     const lines = problems.map((p) => `  - ${p.key}: ${p.problem}`).join('\n');
     super(ErrorCode.CONFIG_INVALID, `The configuration is invalid:\n${lines}`, {
-      remedy: 'Fix each setting listed above (environment variable or command-line option) and run again.',
+      remedy,
       details: { problems },
     });
     this.name = 'ConfigInvalidError';

@@ -22,6 +22,14 @@ export interface StageTarget {
   stageOrderOverride?: { reason: string };
 }
 
+/**
+ * Invocations a deploy's rehearsal gets. Unlike a migrate run, a rehearsal
+ * keeps nothing, so each call starts again from the first migration with the
+ * same budget: a second call covers a slow first one (a cold start, a lock
+ * wait), and more would only repeat it, each up to the function's timeout.
+ */
+const REHEARSAL_INVOCATIONS = 2;
+
 /** A function whose alias the gate moves. */
 export interface PromotedFunction {
   /** Deployed name, e.g. `svc-prod-api`. */
@@ -126,7 +134,9 @@ export async function afterStackUpdate(
   try {
     if (request.target.rehearse) {
       // A rehearsal that fails throws REHEARSAL_FAILED with the report: nothing was applied, and no alias moves.
-      const rehearsal = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'plan', rehearse: true });
+      const invocations = Math.min(REHEARSAL_INVOCATIONS, request.target.maxInvocations);
+      const rehearsal = await migrateStage(deps, { bundle: request.bundle, target: { ...request.target, maxInvocations: invocations }, action: 'plan', rehearse: true });
+      assertRehearsedInTime(rehearsal, request, invocations);
       deps.logger.info('gate.rehearsed', { migrations: rehearsal.rehearsal?.length ?? 0 });
     }
     result = await migrateStage(deps, { bundle: request.bundle, target: request.target, action: 'migrate' });
@@ -153,6 +163,22 @@ export async function afterStackUpdate(
     );
   }
   return { result, moved: await moveAliases(deps, request) };
+}
+
+/**
+ * A rehearsal that ran out of time on every invocation rehearsed only some
+ * of the migrations: the deploy stops before applying any, as for a failed
+ * one, rather than apply migrations it never tried.
+ */
+function assertRehearsedInTime(rehearsal: RunResult, request: AfterUpdateRequest, invocations: number): void {
+  const untried = (rehearsal.rehearsal ?? []).filter((entry) => entry.outOfTime === true).map((entry) => entry.id);
+  if (rehearsal.status !== RunStatus.INCOMPLETE && untried.length === 0) return;
+  const { stage, migrateFunction } = request.target;
+  throw new DeployRefusedError(
+    `The rehearsal on stage ${stage} ran out of time in each of its ${invocations} invocation(s) of ${migrateFunction}: ${untried.length} migration(s) were never rehearsed (${untried.join(', ') || 'see the plan'}). Nothing was applied; the alias ${request.aliasName} was not moved.`,
+    `Give the rehearsal the time it needs: raise ${migrateFunction}'s timeout (up to 15 min) or split the long migrations; or deploy with custom.stagegate.rehearse: false to apply them unrehearsed, one invocation after another.`,
+    { stage, function: migrateFunction, notRehearsed: untried },
+  );
 }
 
 /**

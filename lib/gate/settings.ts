@@ -41,6 +41,9 @@ export const GATE_SETTINGS_SCHEMA = {
   additionalProperties: false,
 } as const;
 
+/** Where the gate's settings are written: the remedy of every CONFIG_INVALID they cause. */
+export const GATE_SETTINGS_REMEDY = 'Fix each key listed above under custom.stagegate in serverless.yml (see the README, "Settings"), then run the command again.';
+
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^[A-Za-z0-9!_.*'()/-]{0,200}$/;
 /** Lambda's alias name rule, minus names that look like a version number. */
@@ -58,7 +61,7 @@ const ALIAS = /^(?!^[0-9]+$)[a-zA-Z0-9-_]{1,128}$/;
 export function parseGateSettings(raw: unknown, functionKeys: readonly string[]): GateSettings {
   const problems: ConfigProblem[] = [];
   const input = raw === undefined || raw === null ? {} : raw;
-  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigInvalidError([{ key: 'custom.stagegate', problem: 'must be an object' }]);
+  if (typeof input !== 'object' || Array.isArray(input)) throw new ConfigInvalidError([{ key: 'custom.stagegate', problem: 'must be an object' }], GATE_SETTINGS_REMEDY);
   const value = input as Record<string, unknown>;
   // The framework's schema only warns about these under v3's default configValidationMode.
   for (const key of Object.keys(value).filter((k) => !(k in GATE_SETTINGS_SCHEMA.properties))) {
@@ -87,7 +90,7 @@ export function parseGateSettings(raw: unknown, functionKeys: readonly string[])
   const rehearse = value.rehearse ?? false;
   if (typeof rehearse !== 'boolean') problems.push({ key: 'custom.stagegate.rehearse', problem: 'must be true or false' });
   const stages = parseStages(value.stages, problems);
-  if (problems.length > 0) throw new ConfigInvalidError(problems);
+  if (problems.length > 0) throw new ConfigInvalidError(problems, GATE_SETTINGS_REMEDY);
   return { migrations, bucket, prefix, migrateFunction, promote, alias, maxInvocations: maxInvocations as number, rehearse: rehearse === true, stages };
 }
 
@@ -109,8 +112,15 @@ export function parseStageArray(raw: unknown): ReturnType<typeof parseStageList>
   if (!Array.isArray(raw) || raw.length === 0 || raw.some((stage) => typeof stage !== 'string')) {
     return { ok: false, problem: 'must be a list of stage names in deploy order, such as [dev, staging, production]' };
   }
-  // One name per item: a comma inside one would split it.
-  return (raw as string[]).some((stage) => stage.includes(',')) ? parseStageList(',') : parseStageList(raw.join(','));
+  // Each item is checked alone, so the problem quotes the item (a comma inside one would split it otherwise).
+  const stages = raw as string[];
+  const odd = stages.filter((stage) => !parseStageList(stage).ok || stage.includes(','));
+  if (odd.length > 0) {
+    return { ok: false, problem: `${odd.map((stage) => JSON.stringify(stage.slice(0, 64))).join(', ')} ${odd.length === 1 ? 'is not a stage name' : 'are not stage names'} (letters, digits, - and _, at most 64; one name per list item)` };
+  }
+  const twice = stages.filter((stage, i) => stages.indexOf(stage) !== i);
+  if (twice.length > 0) return { ok: false, problem: `names a stage twice: ${[...new Set(twice)].join(', ')} (each stage once, in deploy order)` };
+  return parseStageList(stages.join(','));
 }
 
 function parsePromote(raw: unknown, functionKeys: readonly string[], migrateFunction: string, problems: ConfigProblem[]): string[] {
@@ -130,7 +140,7 @@ function parsePromote(raw: unknown, functionKeys: readonly string[], migrateFunc
 /** The bucket, required by every step that publishes or reads a bundle. */
 export function requireBucket(settings: GateSettings): string {
   if (settings.bucket === null) {
-    throw new ConfigInvalidError([{ key: 'custom.stagegate.bucket', problem: 'is required to publish the migration bundle (the bucket the migrate function reads bundles from)' }]);
+    throw new ConfigInvalidError([{ key: 'custom.stagegate.bucket', problem: 'is required to publish the migration bundle (the bucket the migrate function reads bundles from)' }], GATE_SETTINGS_REMEDY);
   }
   return settings.bucket;
 }

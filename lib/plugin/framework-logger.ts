@@ -88,9 +88,12 @@ function gateLine(event: string, data: Record<string, unknown>): string | null {
   }
 }
 
+/** What stopped the deploy, by code; any other (a refusal such as STAGE_ORDER, a lock, a bundle) ran no migration of its own or did not finish. */
+const WHAT_STOPPED: Record<string, string> = { MIGRATION_FAILED: 'the migrations failed', REHEARSAL_FAILED: 'the rehearsal failed' };
+
 function keptLine(data: Record<string, unknown>): string {
   const [alias, stage] = [String(data.alias), String(data.stage)];
-  const failed = `stagegate: the ${data.code === 'REHEARSAL_FAILED' ? 'rehearsal' : 'migrations'} failed on stage ${stage} (${String(data.code)}); `;
+  const failed = `stagegate: ${WHAT_STOPPED[String(data.code)] ?? 'the migrations did not complete'} on stage ${stage} (${String(data.code)}); `;
   const servingNew = Array.isArray(data.servingNew) ? (data.servingNew as string[]) : [];
   const state =
     servingNew.length > 0

@@ -1,5 +1,6 @@
 import { ConfigInvalidError } from '../core/errors';
 import { placeInOrder } from '../core/stage-order';
+import { GATE_SETTINGS_REMEDY } from '../gate/settings';
 import { functionLogicalId, type CompiledTemplate } from './template';
 
 /** What {@link applyStageOrder} needs to know about the stage being packaged. */
@@ -40,7 +41,7 @@ export function applyStageOrder(template: CompiledTemplate, packaging: StageOrde
   if (!place.inOrder) {
     throw new ConfigInvalidError([
       { key: 'custom.stagegate.stages', problem: `does not name stage "${packaging.stage}" (stages: ${packaging.stages.join(', ')}); add it where it belongs in the order` },
-    ]);
+    ], GATE_SETTINGS_REMEDY);
   }
   const fn = template.Resources[functionLogicalId(packaging.functionKey)];
   if (fn?.Type !== 'AWS::Lambda::Function') throw problem(`the template has no function "${packaging.functionKey}"`);
@@ -48,7 +49,7 @@ export function applyStageOrder(template: CompiledTemplate, packaging: StageOrde
   const environment = (properties.Environment ??= {}) as { Variables?: Record<string, unknown> };
   environment.Variables = { ...environment.Variables, STAGEGATE_STAGES: packaging.stages.join(',') };
   if (place.previousStage === null) return;
-  if (packaging.bucket === null) throw new ConfigInvalidError([{ key: 'custom.stagegate.bucket', problem: 'is required with custom.stagegate.stages (the stage records live there)' }]);
+  if (packaging.bucket === null) throw new ConfigInvalidError([{ key: 'custom.stagegate.bucket', problem: 'is required with custom.stagegate.stages (the stage records live there)' }], GATE_SETTINGS_REMEDY);
   const statements = roleStatements(template, properties.Role);
   const prefix = packaging.prefix.replace(/^\/+|\/+$/g, '');
   const read = {
@@ -79,5 +80,5 @@ function roleStatements(template: CompiledTemplate, role: unknown): Record<strin
 }
 
 function problem(text: string): ConfigInvalidError {
-  return new ConfigInvalidError([{ key: 'custom.stagegate.migrateFunction', problem: text }]);
+  return new ConfigInvalidError([{ key: 'custom.stagegate.migrateFunction', problem: text }], GATE_SETTINGS_REMEDY);
 }

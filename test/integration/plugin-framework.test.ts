@@ -70,6 +70,19 @@ describe('Integration: the plugin inside Serverless v3', () => {
     expect(output).toContain("at 'custom.stagegate.maxInvocations': must be >= 1");
   });
 
+  it('says that a wrong setting is fixed in serverless.yml, naming the key', async () => {
+    // Prepare
+    service('    bucket: deploys\n    migrateFunction: migrat');
+    // Act
+    const { code, output } = await runServerless(['migrate', 'status', '--stage', 'dev'], dir);
+    // Assess
+    expect(code).not.toBe(0);
+    expect(output).toContain('error CONFIG_INVALID: The configuration is invalid:');
+    expect(output).toContain('custom.stagegate.migrateFunction: "migrat" is not a function of this service (functions: migrate, api)');
+    expect(output).toContain('what to do: Fix each key listed above under custom.stagegate in serverless.yml');
+    expect(output).not.toContain('environment variable or command-line option');
+  });
+
   it('refuses `deploy function -f api` before any AWS call, with a non-zero exit', async () => {
     // Prepare
     service('    bucket: deploys');

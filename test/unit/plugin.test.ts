@@ -176,6 +176,18 @@ describe('Class: StagegatePlugin', () => {
     ]);
   });
 
+  it('does not say the migrations failed when the run was refused before any ran (stage order, lock, bundle)', () => {
+    // Prepare
+    const { serverless, lines, io } = fakeServerless();
+    const plugin = new StagegatePlugin(serverless, {}, io);
+    // Act
+    (plugin as unknown as { logger: { error(event: string, data: Record<string, unknown>): void } }).logger.error('gate.alias.kept', { alias: 'live', stage: 'production', code: 'STAGE_ORDER' });
+    // Assess
+    expect(lines).toEqual([
+      'error: stagegate: the migrations did not complete on stage production (STAGE_ORDER); live was not moved, the previous version keeps serving and nothing needs rolling back. Do what the error below says, then run `serverless deploy --stage production` again.',
+    ]);
+  });
+
   it('does not claim the previous version keeps serving when a first deploy already serves the new one', () => {
     // Prepare
     const { serverless, lines, io } = fakeServerless();

@@ -60,5 +60,7 @@ describe('Rendering: stage order and the stage matrix', () => {
     // Assess
     expect(text).toContain('Stage order overridden ("hotfix INC-123"): staging had not applied app/0001_a.');
     expect(text).toContain('The stage record was not written: S3 refused to write the stage record of production.');
+    expect(text).toContain('Until it is written, the next stage of the order refuses what this run applied (STAGE_ORDER');
+    expect(text).toContain('then run migrate on this stage again (with nothing to apply, it writes the record).');
   });
 });

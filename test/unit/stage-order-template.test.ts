@@ -63,6 +63,23 @@ describe('Function: parseGateSettings (stages)', () => {
     expect(act('dev,prod')).toThrow('must be a list of stage names');
     expect(act(['dev,prod'])).toThrow(ConfigInvalidError);
   });
+
+  it('quotes each list item that is not a stage name, and the stage named twice', () => {
+    // Act
+    const problems = (stages: unknown): unknown => {
+      try {
+        parseGateSettings({ stages }, ['migrate']);
+        return null;
+      } catch (error) {
+        return (error as ConfigInvalidError).problems;
+      }
+    };
+    // Assess
+    expect(problems(['dev', 'Stag ing', 'dev,prod'])).toEqual([
+      { key: 'custom.stagegate.stages', problem: '"Stag ing", "dev,prod" are not stage names (letters, digits, - and _, at most 64; one name per list item)' },
+    ]);
+    expect(problems(['dev', 'staging', 'dev'])).toEqual([{ key: 'custom.stagegate.stages', problem: 'names a stage twice: dev (each stage once, in deploy order)' }]);
+  });
 });
 
 describe('Function: parseStageOrderOverride', () => {

@@ -1,0 +1,62 @@
+import { ErrorCode, MigrationRunnerError } from '../../core/errors';
+
+/**
+ * The error a migrate function reports, with a remedy the person behind the
+ * deploy (or `stagegate … --stage`) can follow. The engine's remedies speak
+ * to a local run: `--lock-wait`, which `--stage` refuses and `serverless
+ * deploy` does not have; `stagegate resolve`, which has no `--stage` and
+ * runs only where the database is reachable; and, for a bundle, a path to
+ * check or a new id to request, where a deploy publishes by content. Other
+ * errors are returned as they are.
+ *
+ * @example
+ * throw failInvocation(remedyOnTheFunction(error, context.functionName), logger);
+ */
+export function remedyOnTheFunction(error: MigrationRunnerError, functionName: string): MigrationRunnerError {
+  const remedy = functionRemedy(error, functionName);
+  if (remedy === null) return error;
+  const rewritten = new MigrationRunnerError(error.code, error.message, { remedy, details: error.details, cause: error.cause });
+  rewritten.name = error.name;
+  rewritten.stack = error.stack;
+  return rewritten;
+}
+
+function functionRemedy(error: MigrationRunnerError, functionName: string): string | null {
+  const target = typeof error.details.target === 'string' ? error.details.target : 'the stage\'s database';
+  // MIGRATION_DIRTY, and MIGRATION_FAILED of a no-transaction migration or a reverse script.
+  if (error.remedy.includes('stagegate resolve')) {
+    return (
+      `${error.remedy} \`stagegate resolve\` has no --stage: run it from a host that reaches ${target} (a bastion, a VPN), ` +
+      'with --database-url for that database (and --schema when the ledger schema is not stagegate); then deploy again.'
+    );
+  }
+  switch (error.code) {
+    case ErrorCode.LOCK_TIMEOUT: {
+      const pid = /\(pid (\d+)/.exec(String(error.details.holder ?? ''))?.[1] ?? '<pid>';
+      return (
+        'Another run on this stage holds the lock: wait for it to finish, then deploy again (migrations it applied stay applied). ' +
+        'A run whose invocation was killed releases the lock once the server notices its connection is gone; if none is running and the lock stays held, ' +
+        `end that session on ${target} (\`select pg_terminate_backend(${pid})\`). ` +
+        `To wait longer, raise STAGEGATE_LOCK_WAIT_MS in the environment of ${functionName} (serverless.yml), below its timeout; --lock-wait does not apply to a stage.`
+      );
+    }
+    case ErrorCode.DATABASE_AHEAD:
+      return (
+        `${error.remedy} To serve an older release's code, do not deploy it again: \`serverless promote --to <version>\` points the alias back at the version it was deployed as ` +
+        '(README, "Rolling back"); to revert these migrations as well, `stagegate migrate --stage <stage> --to <id>` first.'
+      );
+    case ErrorCode.BUNDLE_NOT_FOUND:
+      return (
+        `Nothing was run. A deploy (and \`stagegate … --stage\`) publishes the bundle just before it invokes ${functionName}, so if it was just published, ` +
+        'the function reads another bucket than the deployer wrote to (another account or region, custom.stagegate.bucket) or a lifecycle rule removed it; ' +
+        'deploy again to publish it anew.'
+      );
+    case ErrorCode.BUNDLE_INTEGRITY:
+      return (
+        `Nothing was run. The object ${String(error.details.bundle)} was replaced after it was published, and publishing again leaves an object that claims this sha256 in place: ` +
+        'delete it (`aws s3 rm <that s3:// address>`), then deploy again, which uploads the bundle anew.'
+      );
+    default:
+      return null;
+  }
+}
