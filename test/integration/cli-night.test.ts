@@ -38,4 +38,33 @@ describe('Integration: the CLI after a night of things going wrong', () => {
     const runs = await db.query(`select outcome, applied from ${JSON.stringify(env.STAGEGATE_SCHEMA)}.runs order by id`);
     expect(runs[0]).toEqual({ outcome: 'abandoned', applied: ['a/0001_init'] });
   });
+
+  it('a migration a role may not run is said to need a privilege or the owner, not to need fixing, and runs as the owner afterwards', async () => {
+    // Prepare: the owner applies the first migration; a role that may write the ledger but owns nothing runs the second
+    const env = cliEnv(db.url);
+    const role = `weak_${Math.random().toString(36).slice(2, 8)}`;
+    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE owned (id int);' });
+    expect((await runCli(['migrate'], { cwd: ws.dir, env })).code).toBe(0);
+    const schema = JSON.stringify(env.STAGEGATE_SCHEMA);
+    await db.query(`create role ${role} login password 'weak'`);
+    await db.query(`grant usage on schema ${schema} to ${role}; grant all on all tables in schema ${schema} to ${role}; grant all on all sequences in schema ${schema} to ${role}`);
+    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE owned (id int);', 'a/0002_alter.sql': 'ALTER TABLE owned ADD COLUMN n int;' });
+    const weakUrl = new URL(db.url);
+    weakUrl.username = role;
+    weakUrl.password = 'weak';
+    try {
+      // Act
+      const result = await runCli(['migrate', '--json'], { cwd: ws.dir, env: { ...env, DATABASE_URL: weakUrl.toString() } });
+      // Assess
+      expect(result.code).toBe(1);
+      const error = cliJson(result.stdout).error;
+      expect(error).toMatchObject({ code: 'MIGRATION_FAILED', sqlstate: '42501', migration: 'a/0002_alter', pgMessage: 'must be owner of table owned' });
+      expect(error.remedy).toContain('lacks a privilege');
+      expect(error.remedy).toContain('Run migrate as the role that owns the objects');
+      expect(error.remedy).not.toContain('Fix the migration');
+      expect((await runCli(['migrate'], { cwd: ws.dir, env })).code).toBe(0);
+    } finally {
+      await db.query(`drop owned by ${role}; drop role ${role}`);
+    }
+  });
 });
