@@ -67,4 +67,43 @@ describe('Integration: the CLI after a night of things going wrong', () => {
       await db.query(`drop owned by ${role}; drop role ${role}`);
     }
   });
+
+  describe('connection URLs as people write them', () => {
+    const password = 'p@ss:w/o%rd# x';
+    const role = `odd_${Math.random().toString(36).slice(2, 8)}`;
+    beforeAll(() => db.query(`create role ${role} login password '${password}'`));
+    afterAll(() => db.query(`drop role ${role}`));
+    /** The URL of the test database as `role`, with the password's text as given (encoded or not). */
+    const urlWith = (secret: string, query = ''): string => {
+      const base = new URL(db.url);
+      return `postgres://${role}:${secret}@${base.host}${base.pathname}${query}`;
+    };
+    const leaks = (output: string): boolean => [password, encodeURIComponent(password), 'p@ss', 'o%rd', 'o%25rd'].some((text) => output.includes(text));
+
+    it('connects with a percent-encoded password of @ : / % # and a space, and never prints it', async () => {
+      ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE url_night (id int);' });
+      const result = await runCli(['status', '--json', '--database-url', urlWith(encodeURIComponent(password))], { cwd: ws.dir, env: { STAGEGATE_SCHEMA: 'url_night' } });
+      expect(result.code).toBe(0);
+      expect(cliJson(result.stdout)).toMatchObject({ ok: true, target: `${role}@${new URL(db.url).host}/${db.name}` });
+      expect(leaks(result.stdout + result.stderr)).toBe(false);
+    });
+
+    it.each([
+      ['a password left unencoded', password, '', 'CONFIG_INVALID', 'must be percent-encoded (@ as %40'],
+      ['an sslmode node-postgres does not know', encodeURIComponent(password), '?sslmode=requre', 'CONFIG_INVALID', 'sslmode="requre", which node-postgres does not know: use one of disable, prefer'],
+      ['TLS asked of a server without it', encodeURIComponent(password), '?sslmode=require', 'DATABASE_UNREACHABLE', 'set sslmode=disable in the URL'],
+    ])('refuses %s with a coded error that says what to change, in one JSON object, without the password', async (_case, secret, query, code, advice) => {
+      const url = urlWith(secret, query);
+      ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE url_night (id int);' });
+      const machine = await runCli(['status', '--json', '--database-url', url], { cwd: ws.dir });
+      const human = await runCli(['status', '--database-url', url], { cwd: ws.dir });
+      expect([machine.code, human.code]).toEqual([1, 1]);
+      expect(machine.stdout.trim().split('\n')).toHaveLength(1);
+      const error = cliJson(machine.stdout).error;
+      expect(error.code).toBe(code);
+      expect(`${error.message} ${error.remedy}`).toContain(advice);
+      expect(human.stderr).toContain(`error ${code}:`);
+      expect(leaks(machine.stdout + machine.stderr + human.stdout + human.stderr)).toBe(false);
+    });
+  });
 });
