@@ -67,7 +67,9 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
   if (noTransaction) {
     return (
       `The migration ran without a transaction and may have taken effect in part; its ledger row says failed (or running, when the connection was lost first), and every run refuses to start until it is settled. ` +
-      `${failure.explanation ? `${failure.explanation.wayOut} Then inspect` : 'Fix the cause and inspect'} the database: undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`; then migrate again.`
+      // Settling comes first: "run again" before it would only meet MIGRATION_DIRTY.
+      `Settle it first: inspect the database, undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`. ` +
+      `${failure.explanation ? `Then: ${failure.explanation.wayOut}` : 'Then fix the cause and migrate again.'}`
     );
   }
   const kept = 'migrations before it stay applied';

@@ -93,6 +93,32 @@ describe('Integration: the CLI after a night of things going wrong', () => {
     await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like '%pg_sleep%' and pid <> pg_backend_pid()`);
   }, 30_000);
 
+  it('a no-transaction migration cut by lock_timeout says to settle it before running again, and following that works', async () => {
+    // Prepare: another session holds the table the no-transaction migration alters
+    const env = cliEnv(db.url);
+    await db.query('create table locked_night (id int)');
+    ws.migrations({ 'a/0001_nt.sql': '-- stagegate:no-transaction\nALTER TABLE locked_night ADD COLUMN n int;\nALTER TABLE locked_night ADD COLUMN m int;' });
+    const holder = await db.connect();
+    await holder.query('begin; lock table locked_night in access exclusive mode');
+    try {
+      // Act
+      const failed = await runCli(['migrate', '--json', '--lock-timeout', '500'], { cwd: ws.dir, env });
+      // Assess: the remedy's first step is resolve, the blocking session comes after it
+      expect(failed.code).toBe(1);
+      const remedy: string = cliJson(failed.stdout).error.remedy;
+      expect(cliJson(failed.stdout).error).toMatchObject({ code: 'MIGRATION_FAILED', sqlstate: '55P03' });
+      expect(remedy).toMatch(/Settle it first: .*`stagegate resolve a\/0001_nt --rolled-back`.*\. Then: Let the blocking session finish/);
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+    // Following the remedy: nothing of it took effect (its first statement failed), so roll it back and run again
+    expect((await runCli(['resolve', 'a/0001_nt', '--rolled-back', '--reason', 'first statement timed out'], { cwd: ws.dir, env })).code).toBe(0);
+    expect((await runCli(['migrate'], { cwd: ws.dir, env })).code).toBe(0);
+    expect((await db.query("select count(*)::int as n from information_schema.columns where table_name = 'locked_night'"))[0]).toEqual({ n: 3 });
+    await db.query('drop table locked_night');
+  });
+
   describe('connection URLs as people write them', () => {
     const password = 'p@ss:w/o%rd# x';
     const role = `odd_${Math.random().toString(36).slice(2, 8)}`;
