@@ -129,7 +129,25 @@ describe('Integration: the CLI after a night of things going wrong', () => {
       const base = new URL(db.url);
       return `postgres://${role}:${secret}@${base.host}${base.pathname}${query}`;
     };
-    const leaks = (output: string): boolean => [password, encodeURIComponent(password), 'p@ss', 'o%rd', 'o%25rd'].some((text) => output.includes(text));
+    const leaks = (output: string): boolean => [password, encodeURIComponent(password), 'p@ss', 'p%40', 'o%rd', 'o%25rd'].some((text) => output.includes(text));
+
+    it.each([
+      ['status URL'],
+      ['URL'],
+      ['migrate --to URL'],
+      ['resolve URL --applied'],
+      ['adopt URL'],
+      ['new URL x'],
+    ])('stagegate %s (the URL where no URL goes) is bad usage that does not print the password', async (shape) => {
+      const url = urlWith(encodeURIComponent(password));
+      const argv = shape.split(' ').map((word) => (word === 'URL' ? url : word));
+      const result = await runCli([...argv, '--json'], { cwd: ws.dir });
+      expect(result.code).toBe(2);
+      expect(result.stdout.trim().split('\n')).toHaveLength(1);
+      expect(cliJson(result.stdout).error.code).toBe('USAGE');
+      expect(result.stderr).toContain('error USAGE:');
+      expect(leaks(result.stdout + result.stderr)).toBe(false);
+    });
 
     it('connects with a percent-encoded password of @ : / % # and a space, and never prints it', async () => {
       ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE url_night (id int);' });
