@@ -119,6 +119,17 @@ describe('Integration: the CLI after a night of things going wrong', () => {
     await db.query('drop table locked_night');
   });
 
+  it('a mistyped option is named as one the command does not take, with the help of that command, not advice about positionals', async () => {
+    // Act
+    const typo = await runCli(['plan', '--databse-url', 'x', '--json'], { cwd: ws.dir });
+    const short = await runCli(['migrate', '-d'], { cwd: ws.dir });
+    // Assess
+    expect([typo.code, short.code]).toEqual([2, 2]);
+    expect(cliJson(typo.stdout).error).toEqual({ code: 'USAGE', message: 'stagegate plan does not take --databse-url.', remedy: 'Run `stagegate help plan` for the options it takes.' });
+    expect(short.stderr).toContain('error USAGE: stagegate migrate does not take -d.\nwhat to do: Run `stagegate help migrate` for the options it takes.');
+    expect(typo.stderr + short.stderr).not.toContain('positional');
+  });
+
   describe('connection URLs as people write them', () => {
     const password = 'p@ss:w/o%rd# x';
     const role = `odd_${Math.random().toString(36).slice(2, 8)}`;
