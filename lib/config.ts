@@ -111,13 +111,23 @@ function parseDatabaseUrl(value: unknown): string {
   try {
     url = new URL(value);
   } catch {
-    throw new Error('is not a valid URL (expected postgres://user:password@host:5432/database)');
+    throw new Error(
+      'is not a valid URL (expected postgres://user:password@host:5432/database); characters such as @ : / % # ? and spaces in the user or password must be percent-encoded (@ as %40, : as %3A, / as %2F, % as %25, # as %23, ? as %3F, a space as %20)',
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new Error(`must start with postgres:// or postgresql://, not ${url.protocol}//`);
   }
+  const sslmode = url.searchParams.get('sslmode');
+  // node-postgres reads any other value as "use TLS", so a typo would not mean what it says.
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    throw new Error(`has sslmode=${JSON.stringify(sslmode.slice(0, 40))}, which node-postgres does not know: use one of ${SSL_MODES.join(', ')}`);
+  }
   return value;
 }
+
+/** The `sslmode` values node-postgres honours (it treats prefer, require and verify-ca as verify-full). */
+const SSL_MODES: readonly string[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
 
 function parseSchema(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) throw new Error('must be a non-empty string');

@@ -109,16 +109,20 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const command = first as Command;
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help', positionals: [command], options: {} };
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true; args: string[] }>>;
+  const optionsOf = `Run \`stagegate help ${command}\` for the options it takes.`;
   try {
     parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
+    // Node's advice on an unknown option is about positionals that start with '-', not about a mistyped option.
+    const unknown = /^Unknown option '([^']{1,60})'/.exec((error as Error).message);
+    if (unknown) throw new UsageError(`stagegate ${command} does not take ${unknown[1]}.`, optionsOf);
     // Node's message quotes the offending argument, whatever its length.
     const message = (error as Error).message.split('\n')[0] ?? '';
-    throw new UsageError(`stagegate ${command}: ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`);
+    throw new UsageError(`stagegate ${command}: ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`, optionsOf);
   }
   const allowed: readonly string[] = COMMANDS[command];
   for (const name of Object.keys(parsed.values)) {
-    if (!allowed.includes(name)) throw new UsageError(`stagegate ${command} does not take --${name}.`);
+    if (!allowed.includes(name)) throw new UsageError(`stagegate ${command} does not take --${name}.`, optionsOf);
   }
   checkPositionals(command, parsed.positionals);
   // squash --to takes a number (checked with the range).

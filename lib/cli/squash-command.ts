@@ -35,6 +35,11 @@ export async function squashCommand(args: ParsedArgs, ctx: CommandContext): Prom
   if (to === undefined) throw new UsageError('stagegate squash needs --to NNNN (the last migration of the range), or --prune.');
   const pruneOnly = (['force', 'reason', 'bucket', 'prefix', 'region'] as const).filter((name) => args.options[name] !== undefined);
   if (pruneOnly.length > 0) throw new UsageError(`stagegate squash: --${pruneOnly[0]} goes with --prune.`);
+  for (const name of ['from', 'to'] as const) {
+    const value = option(args, name);
+    // A malformed number is bad usage (exit 2), before any server starts; one the app lacks is a refusal.
+    if (value !== undefined && !/^[0-9]{4,}$/.test(value)) throw new UsageError(`stagegate squash --${name} needs a migration number such as 0003; got "${value.slice(0, 40)}".`);
+  }
   return withServerUrl(config, ctx, async (url, target) => {
     const from = option(args, 'from');
     const result = await buildSquash(

@@ -54,6 +54,7 @@ export const ErrorCode = {
   CHECK_FAILED: 'CHECK_FAILED',
   MIGRATION_EXISTS: 'MIGRATION_EXISTS',
   RESOLVE_REFUSED: 'RESOLVE_REFUSED',
+  INTERRUPTED: 'INTERRUPTED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -92,10 +93,28 @@ export class MigrationRunnerError extends Error {
   }
 }
 
+/**
+ * A connection URL's password: from the `:` after the user to the `@` before
+ * the host, or to the end of the quoted text when it was cut before the `@`.
+ */
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/"']*):(?:[^"'\n]*@|[^"'\n]*)/gi;
+
+/**
+ * `text` with the password of every URL in it replaced by `***`: a usage
+ * message quotes the argument it refuses, and a URL given where no URL goes
+ * (`stagegate status $DATABASE_URL`) must not be printed with its password.
+ *
+ * @example
+ * withoutPasswords('got "postgres://app:s3cret@db/app".'); // 'got "postgres://app:***@db/app".'
+ */
+export function withoutPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, (match: string, head: string) => `${head}:***${match.endsWith('@') ? '@' : ''}`);
+}
+
 /** Bad command-line usage (exit code 2). */
 export class UsageError extends MigrationRunnerError {
   constructor(message: string, remedy = 'Run `stagegate help` for the commands and their options.') {
-    super(ErrorCode.USAGE, message, { remedy });
+    super(ErrorCode.USAGE, withoutPasswords(message), { remedy });
     this.name = 'UsageError';
   }
 }

@@ -54,6 +54,8 @@ const LOCK_NOT_AVAILABLE = '55P03';
 const QUERY_CANCELED = '57014';
 /** "cannot run inside a transaction block": CREATE INDEX CONCURRENTLY, VACUUM, ALTER TYPE ... ADD VALUE before 12, ... */
 const ACTIVE_SQL_TRANSACTION = '25001';
+/** "permission denied …", "must be owner of …": the connecting role lacks a privilege, the migration may be right. */
+const INSUFFICIENT_PRIVILEGE = '42501';
 
 /** What to do after a failed migration: it depends on how it ran and how it failed. */
 function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean): string {
@@ -69,7 +71,9 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
   if (noTransaction) {
     return (
       `The migration ran without a transaction and may have taken effect in part; its ledger row says failed (or running, when the connection was lost first), and every run refuses to start until it is settled. ` +
-      `${failure.explanation ? `${failure.explanation.wayOut} Then inspect` : 'Fix the cause and inspect'} the database: undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`; then migrate again.`
+      // Settling comes first: "run again" before it would only meet MIGRATION_DIRTY.
+      `Settle it first: inspect the database, undo what it did and run \`stagegate resolve ${id} --rolled-back\`, or, if every statement took effect, run \`stagegate resolve ${id} --applied\`. ` +
+      `${failure.explanation ? `Then: ${failure.explanation.wayOut}` : 'Then fix the cause and migrate again.'}`
     );
   }
   const kept = 'migrations before it stay applied';
@@ -91,6 +95,12 @@ function failedMigrationRemedy(failure: MigrationFailure, noTransaction: boolean
   }
   if (failure.sqlstate === ACTIVE_SQL_TRANSACTION) {
     return `The statement cannot run inside a transaction, and this migration runs in one. The migration was rolled back and left no trace; ${kept}. Move the statement into a migration of its own whose first line is \`-- stagegate:no-transaction\` (one statement per such migration), and run again.`;
+  }
+  if (failure.sqlstate === INSUFFICIENT_PRIVILEGE) {
+    return (
+      `The database user this run connects as lacks a privilege the statement needs (CREATE on the schema, or ownership of the object it alters). The migration was rolled back and left no trace; ${kept}. ` +
+      'Run migrate as the role that owns the objects (the `db_user` of the applied rows in the ledger\'s migrations table shows who ran the earlier ones), or grant this user what it lacks (e.g. `GRANT CREATE ON SCHEMA <schema> TO <user>`, or membership in the owning role), and run again; the migration itself need not change.'
+    );
   }
   if (failure.sqlstate === QUERY_CANCELED) {
     return `The statement was cancelled: it ran longer than statement_timeout (--statement-timeout, STAGEGATE_STATEMENT_TIMEOUT_MS, capped to the time left before a deadline) or was cancelled by an operator. The migration was rolled back and left no trace; ${kept}. Run again with more time, or make the migration faster.`;

@@ -119,7 +119,7 @@ describe('Integration: the stagegate CLI as a process', () => {
     // Assess
     expect([unknownCommand.code, unknownOption.code, both.code]).toEqual([2, 2, 2]);
     expect(unknownCommand.stderr).toContain('Unknown command "migrat"');
-    expect(unknownOption.stderr).toContain("'--databse-url'");
+    expect(unknownOption.stderr).toContain('stagegate migrate does not take --databse-url.');
   });
 
   it('builds the same bundle twice, migrates from it, and refuses a tampered one', async () => {

@@ -38,4 +38,17 @@ describe('Integration: stagegate squash as a process', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('needs --to NNNN');
   }, 60_000);
+
+  it('exits 2 with USAGE, in one JSON object, for a --to or --from that is not a migration number', async () => {
+    // Act
+    const results = [
+      await runCli(['squash', 'organization', '--to', 'abc', '--json', '--database-url', adminUrl()], { cwd: ws.dir }),
+      await runCli(['squash', 'organization', '--from', '1', '--to', '0002', '--json', '--database-url', adminUrl()], { cwd: ws.dir }),
+    ];
+    // Assess
+    expect(results.map((r) => r.code)).toEqual([2, 2]);
+    expect(results.map((r) => r.stdout.trim().split('\n'))).toEqual([[expect.any(String)], [expect.any(String)]]);
+    expect(JSON.parse(results[0]?.stdout ?? '').error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('--to needs a migration number such as 0003; got "abc"') });
+    expect(JSON.parse(results[1]?.stdout ?? '').error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('--from needs a migration number such as 0003; got "1"') });
+  }, 60_000);
 });

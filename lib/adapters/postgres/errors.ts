@@ -62,6 +62,11 @@ export function isConnectionLost(error: unknown): boolean {
   return (code !== undefined && SOCKET_CODES.has(code)) || /connection terminated|not queryable/i.test(error.message);
 }
 
+/** The server answered but offers no TLS, and the connection asks for it. */
+const NO_TLS_REMEDY =
+  'The connection asks for TLS (its sslmode is not disable; node-postgres treats prefer and require as verify-full and never falls back to plain text) and this server does not offer TLS. ' +
+  'Turn on ssl on the server, or, for a server meant to run without TLS (a local one), set sslmode=disable in the URL; nothing was run.';
+
 /**
  * Maps a failure to connect. `context` prefixes the reason when the failure
  * happened before `pg` was involved (e.g. the connection factory threw).
@@ -81,6 +86,9 @@ export function connectionError(error: unknown, target: ConnectionTarget, contex
       remedy: 'Create the database, or fix the database name in the connection settings; nothing was run.',
       cause: error,
     });
+  }
+  if (sqlstate === null && /does not support SSL/i.test(reason)) {
+    return new DatabaseUnreachableError(where, reason, { remedy: NO_TLS_REMEDY, cause: error });
   }
   const unreachable =
     sqlstate === null ||

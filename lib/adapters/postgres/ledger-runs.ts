@@ -7,10 +7,26 @@ import type pg from 'pg';
 import type { LastRun } from '../../core/last-run';
 import type { RunFinish, RunStart } from '../../ports';
 import { tableExists, type LedgerTables } from './ledger';
+import { lockKey } from './lock';
 
-/** Marks runs still `running` as `abandoned`. Only under the lock: then no live run exists. */
+/**
+ * What a run that never recorded its end applied: the migrations whose
+ * ledger row it wrote, in order (its own `applied` is written only at the end).
+ */
+function appliedByRun(t: LedgerTables, run: string): string {
+  return `coalesce((select array_agg(m.id order by m.applied_at, m.id) from ${t.migrations} m where m.run_id = ${run}.id and m.state = 'applied'), '{}')`;
+}
+
+/**
+ * Marks runs still `running` as `abandoned`, with what they applied before
+ * their process died. Only under the lock: then no live run exists.
+ */
 export async function abandonRuns(client: pg.Client, t: LedgerTables): Promise<void> {
-  await client.query(`update ${t.runs} set outcome = 'abandoned', finished_at = now() where outcome = 'running'`);
+  await client.query(
+    `update ${t.runs} r set outcome = 'abandoned', finished_at = now(),
+            applied = case when cardinality(r.applied) = 0 then ${appliedByRun(t, 'r')} else r.applied end
+      where r.outcome = 'running'`,
+  );
 }
 
 /** Inserts a `running` row into the runs table and returns its id. */
@@ -34,17 +50,30 @@ function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 
-/** The newest run, by id; null when the ledger has no runs table yet or no run. */
+/**
+ * The newest run, by id; null when the ledger has no runs table yet or no run.
+ * A run still marked `running` while no session holds the ledger's lock died
+ * before it ended (a killed process, a restarted server): it reads as
+ * `abandoned`, as the next run will mark it, with what it applied so far.
+ */
 export async function selectLastRun(client: pg.Client, t: LedgerTables): Promise<LastRun | null> {
   if (!(await tableExists(client, t.runs))) return null;
+  const key = lockKey(t.schema);
   const result = await client.query<{ run: LastRun }>(
-    `select json_build_object('id', id, 'action', action, 'outcome', outcome, 'actor', actor,
+    `select json_build_object('id', id, 'action', action, 'actor', actor,
+              'outcome', case when outcome = 'running' and not exists (
+                  select 1 from pg_locks l
+                   where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+                     and l.database = (select oid from pg_database where datname = current_database())
+                     and l.classid = $1::oid and l.objid = $2::oid) then 'abandoned' else outcome end,
               'startedAt', to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
               'finishedAt', to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-              'applied', applied,
+              'applied', case when outcome = 'running' then ${appliedByRun(t, 'r')} else applied end,
               'error', case when error is null then null else json_build_object('code', error ->> 'code', 'message', error ->> 'message',
                 'migration', error ->> 'migration', 'file', error ->> 'file', 'line', (error ->> 'line')::int) end) as run
-       from ${t.runs} order by id desc limit 1`,
+       from ${t.runs} r order by id desc limit 1`,
+    // pg_locks shows the int4 keys as unsigned oids.
+    [String(key.classId >>> 0), String(key.objectId >>> 0)],
   );
   return result.rows[0]?.run ?? null;
 }
