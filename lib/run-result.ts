@@ -90,7 +90,10 @@ export function stepOrder(target: string | undefined, steps: PlanStep[]): { orde
  * withAppliedDependents(plan, bundle, ledger.rows);
  */
 export function withAppliedDependents(plan: PlannedEntry[], bundle: Pick<LoadedBundle, 'migrations'>, ledger: readonly AppliedMigration[]): void {
+  // Nothing planned (all applied), or nothing applied (a fresh database): no applied migration can depend on a step.
+  if (plan.length === 0) return;
   const applied = new Set(ledger.filter((row) => row.state === LedgerState.APPLIED).map((row) => row.id));
+  if (applied.size === 0) return;
   const late = appliedDependents(bundle.migrations, applied, plan.map((entry) => entry.id));
   for (const entry of plan) {
     const dependents = late.get(entry.id);

@@ -116,7 +116,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     }
     const steps = planVerified(bundle, ledger.rows, request.target);
     // What `migrate` would refuse before its first step, `plan` refuses too.
-    refuseUnrunnable(steps);
+    refuseUnrunnable(steps, bundle.migrations);
     deps.logger.info('plan.ready', { bundle: bundle.id, steps: steps.length, ...targetFields(request.target) });
     const { plan, pending } = plannedOf(steps);
     if (request.target === undefined) withAppliedDependents(plan, bundle, ledger.rows);
@@ -188,7 +188,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
     try {
       steps = planVerified(bundle, ledger.rows, request.target);
       // A script that cannot run (a psql meta-command, COPY … FROM STDIN) refuses the whole run, before its first step.
-      refuseUnrunnable(steps);
+      refuseUnrunnable(steps, bundle.migrations);
       // Only what the run applies needs the previous stage: reverting is never out of order.
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, stagedMigrations(steps, bundle.migrations), request.stageOrderOverride);
       // Checked after planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.

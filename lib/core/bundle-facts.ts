@@ -1,4 +1,5 @@
 import type { Migration } from './migration';
+import { unrunnableRanges } from './transaction-control';
 
 /** What `readSql` must read for itself: a directive, a BOM or a CR (normalised away before hashing), a NUL (refused). */
 const MARKERS = ['stagegate:', '\uFEFF', '\r', '\0'];
@@ -29,6 +30,15 @@ export type StatedFacts = Omit<DecodedFacts, 'marked'>;
 /** Keyed by the array the decoder returned: facts about other arrays (a copy, a subset) are never found. */
 const recorded = new WeakMap<readonly Migration[], DecodedFacts>();
 
+/** The decoded text and its lengths, for the search {@link unrunnableLookup} makes once, at its first use; then what it found (null: too many). */
+interface Section {
+  text: string;
+  sqlLengths: readonly number[];
+  downLengths: readonly (number | null)[];
+  unrunnable?: Uint8Array | null;
+}
+const sections = new WeakMap<readonly Migration[], Section>();
+
 /**
  * Records the facts of `migrations`, just decoded from `text` with these
  * lengths (each migration's SQL, then its reverse SQL, back to back), and
@@ -42,6 +52,39 @@ export function recordFacts(migrations: readonly Migration[], text: string, sqlL
   const hits = markerRanges(text);
   if (hits === null) return;
   recorded.set(migrations, { marked: markedMigrations(hits, sqlLengths, downLengths), dependenciesDerived: stated.dependenciesDerived, noDirectives: stated.noDirectives });
+  sections.set(migrations, { text, sqlLengths, downLengths });
+}
+
+/**
+ * For a plan's apply steps, asked in bundle order: whether the SQL of each
+ * migration of `migrations` may hold a statement that cannot run (what
+ * `mayBeUnrunnable` says of it), from one search of the whole decoded
+ * section, made at the first lookup of this array and kept. The answer is
+ * undefined for a migration not found after the previous one asked (a copy,
+ * another order), and for every one when the section holds too many such
+ * words; the caller then searches that script itself. Null when nothing was
+ * recorded for this array, or when fewer than a quarter of its migrations
+ * are to be asked about (searching those few costs less than the section).
+ *
+ * @example
+ * const known = unrunnableLookup(bundle.migrations, steps.length);
+ * known?.(steps[0].migration); // → false: no backslash, COPY, DEALLOCATE, DISCARD, ROLLBACK or ABORT in it
+ */
+export function unrunnableLookup(migrations: readonly Migration[], asked: number): ((m: Migration) => boolean | undefined) | null {
+  const section = sections.get(migrations);
+  if (section === undefined || asked * 4 < migrations.length) return null;
+  if (section.unrunnable === undefined) {
+    const hits = unrunnableRanges(section.text, MAX_MARKERS);
+    section.unrunnable = hits === null ? null : markedMigrations(hits, section.sqlLengths, section.downLengths);
+  }
+  const flags = section.unrunnable;
+  let i = 0;
+  return (m) => {
+    while (i < migrations.length && migrations[i] !== m) i += 1;
+    if (flags === null || i === migrations.length) return undefined;
+    i += 1;
+    return flags[i - 1] === 1;
+  };
 }
 
 /**
@@ -66,7 +109,7 @@ function markerRanges(text: string): [number, number][] | null {
   return hits.sort((a, b) => a[0] - b[0]);
 }
 
-/** Marks every migration whose text range overlaps a marker (one that spans two migrations marks both). */
+/** Marks every migration whose text range (SQL and reverse SQL) overlaps a hit (one that spans two migrations marks both). */
 function markedMigrations(hits: readonly [number, number][], sqlLengths: readonly number[], downLengths: readonly (number | null)[]): Uint8Array {
   const marked = new Uint8Array(sqlLengths.length);
   let first = 0;

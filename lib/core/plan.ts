@@ -1,3 +1,4 @@
+import { factsOf } from './bundle-facts';
 import { checksumVersion } from './checksum';
 import {
   ChecksumMismatchError,
@@ -223,11 +224,16 @@ function followsOrder(pending: readonly string[], graph: ReadonlyMap<string, rea
   return true;
 }
 
+/** The dependencies `inBundleOrder` need not look at. */
+const NONE: readonly string[] = [];
+
 /**
  * Without squashes in effect, the pending migrations in bundle order, when
  * each depends only on migrations that are applied, unknown or before it
  * (what {@link followsOrder} checks, without building the graph: the
- * common case, and a fresh database's 10,000 steps); otherwise null.
+ * common case, and a fresh database's 10,000 steps); otherwise null. A
+ * decoded bundle that stated no dependency (`bundle-facts.ts`) has only
+ * those: its migrations' dependencies are not read.
  */
 function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, applied: ReadonlySet<string>): PlanStep[] | null {
   const steps: PlanStep[] = [];
@@ -237,11 +243,13 @@ function inBundleOrder(migrations: readonly Migration[], byId: MigrationIndex, a
   const none = applied.size === 0;
   // The id of the last step so far.
   let previous: string | null = null;
+  // Decoded without stated dependencies: each migration's are the previous number of its app, before it in the bundle.
+  const backwards = factsOf(migrations)?.dependenciesDerived === true;
   for (let i = 0; i < migrations.length; i += 1) {
     const m = migrations[i] as Migration;
     if (!none && applied.has(m.id)) continue;
     // Read once: a decoded migration derives its dependencies at each read.
-    const dependencies = m.dependencies;
+    const dependencies = backwards ? NONE : m.dependencies;
     for (let k = 0; k < dependencies.length; k += 1) {
       const dep = dependencies[k] as string;
       if (dep === previous || dep === m.id || (!none && applied.has(dep)) || !byId.has(dep)) continue;

@@ -155,3 +155,30 @@ const UNRUNNABLE_WORD = /\\|copy|deallocate|discard|rollback|abort/i;
 export function mayBeUnrunnable(sql: string): boolean {
   return UNRUNNABLE_WORD.test(sql);
 }
+
+/** The same words for a search of a long text; the backslash is looked for apart (with it in the pattern, the search could not skip ahead). */
+const UNRUNNABLE_WORDS = /copy|deallocate|discard|rollback|abort/gi;
+
+/**
+ * Where `text` holds what {@link mayBeUnrunnable} looks for, as [start, end)
+ * pairs sorted by start, or null when there are more than `max`. Every part
+ * of `text` for which `mayBeUnrunnable` is true overlaps one of them (a word
+ * the search consumed hides no other from the part it overlaps).
+ *
+ * @example
+ * unrunnableRanges('create table t (id int);\\set x 1', 10); // → [[24, 25]]
+ */
+export function unrunnableRanges(text: string, max: number): [number, number][] | null {
+  const hits: [number, number][] = [];
+  for (let at = text.indexOf('\\'); at >= 0; at = text.indexOf('\\', at + 1)) {
+    if (hits.length === max) return null;
+    hits.push([at, at + 1]);
+  }
+  const backslashes = hits.length;
+  UNRUNNABLE_WORDS.lastIndex = 0;
+  for (let match = UNRUNNABLE_WORDS.exec(text); match !== null; match = UNRUNNABLE_WORDS.exec(text)) {
+    if (hits.length === max) return null;
+    hits.push([match.index, match.index + match[0].length]);
+  }
+  return backslashes > 0 && hits.length > backslashes ? hits.sort((a, b) => a[0] - b[0]) : hits;
+}

@@ -9,6 +9,7 @@ import { decodeBundle, encodeBundle } from '../../lib/core/bundle-format';
 import { buildCatalog } from '../../lib/core/catalog';
 import { sha256Hex } from '../../lib/core/checksum';
 import type { Migration } from '../../lib/core/migration';
+import { plan } from '../../lib/core/plan';
 import { editV2, type HeaderV2 } from '../support/bundle-edit';
 import { thrown as failure } from '../support/failure';
 
@@ -111,5 +112,40 @@ describe('Function: verifyClaims on a decoded version 2 bundle', () => {
     const error = failure(() => verifyClaims(bundle.migrations, bundle.migrations.slice(3), bundle.origin));
     // Assess
     expect(error.message).toMatch(/the checksum of org\/0004_last does not match its SQL/);
+  });
+});
+
+describe('Function: plan on a decoded version 2 bundle', () => {
+  const ids = (steps: ReturnType<typeof plan>): string[] => steps.map((step) => step.migration.id);
+  const applied = (id: string) => ({ id, checksum: 'x', state: 'applied' as const, appliedAt: '2026-01-01T00:00:00.000Z', durationMs: 1, bundleId: 'b', appliedBy: 't', method: 'executed' as const });
+
+  it('plans a bundle that states no dependency in bundle order, as its copy (no facts) is planned', () => {
+    // Prepare: two apps, a repeated number, nothing stated
+    const files = ['a/0001_x', 'a/0002_y', 'a/0002_z', 'a/0003_w', 'b/0001_x', 'b/0005_y'].map((id) => ({ path: `${id}.sql`, content: `SELECT '${id}';` }));
+    const { bytes } = encodeBundle(buildCatalog(files));
+    const migrations = decodeBundle(bytes, 'p.json.gz', sha256Hex(bytes)).migrations;
+    // Act
+    const fresh = plan(migrations, []);
+    const rest = plan(migrations, [applied('a/0001_x'), applied('a/0002_y'), applied('b/0001_x')].map((row) => ({ ...row, checksum: (migrations.find((m) => m.id === row.id) as Migration).checksum })));
+    // Assess
+    expect(factsOf(migrations)?.dependenciesDerived).toBe(true);
+    expect(ids(fresh)).toEqual(ids(plan([...migrations], [])));
+    expect(ids(fresh)).toEqual(migrations.map((m) => m.id));
+    expect(ids(rest)).toEqual(['a/0002_z', 'a/0003_w', 'b/0005_y']);
+  });
+
+  it('still orders by a stated depends-on that points forward', () => {
+    // Prepare: a/0001 depends on b/0001, which comes after it in the bundle
+    const files = [
+      { path: 'a/0001_x.sql', content: '-- stagegate:depends-on b/0001_y\nSELECT 1;' },
+      { path: 'b/0001_y.sql', content: 'SELECT 2;' },
+    ];
+    const { bytes } = encodeBundle(buildCatalog(files));
+    const migrations = decodeBundle(bytes, 'p.json.gz', sha256Hex(bytes)).migrations;
+    // Act
+    const steps = plan(migrations, []);
+    // Assess
+    expect(factsOf(migrations)?.dependenciesDerived).toBe(false);
+    expect(ids(steps)).toEqual(['b/0001_y', 'a/0001_x']);
   });
 });
