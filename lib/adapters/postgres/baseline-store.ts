@@ -9,18 +9,24 @@ import { ObjectKind, type SchemaObject } from '../../core/schema';
 import { BASELINE_KEY, NO_STAMP, SERVER_MAJOR_SQL, storedBaseline } from './baseline';
 import type { LedgerTables } from './ledger';
 import { ledgerDigest } from './ledger-snapshot';
-import { SCHEMA_OBJECTS_SQL, schemaObjectsSql, withCatalogSearchPath } from './schema-objects';
+import { catalogSettings, SCHEMA_OBJECTS_SQL, schemaObjectsSql, withCatalogSearchPath } from './schema-objects';
+import { transactionInOneWrite } from './pipeline';
 import { DEPENDENT_UNITS_SQL, inTouchedScope, stampRowsCte, UNIT_STAMPS_SQL } from './schema-units';
 import { withTransaction } from './transaction';
 
-/** Stores the stamp of the stored units, the ledger's digest and the server's major version, in the caller's transaction; `-` when the units are not to be trusted. */
-async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true): Promise<void> {
+/** The statement storing the stamp of the stored units, the ledger's digest and the server's major version; `-` when the units are not to be trusted. */
+function stampWrite(t: LedgerTables, trusted = true): pg.QueryConfig {
   const stamp = trusted ? `coalesce((select sum(stamp) from ${t.schemaUnits}), 0)::text` : `'${NO_STAMP}'`;
-  await client.query(
-    `insert into ${t.meta} (key, value) select $1, ${stamp} || ' ' || (${ledgerDigest(t)}) || ' ' || ${SERVER_MAJOR_SQL}
+  return {
+    text: `insert into ${t.meta} (key, value) select $1, ${stamp} || ' ' || (${ledgerDigest(t)}) || ' ' || ${SERVER_MAJOR_SQL}
      on conflict (key) do update set value = excluded.value`,
-    [BASELINE_KEY],
-  );
+    values: [BASELINE_KEY],
+  };
+}
+
+/** Stores the stamp (see {@link stampWrite}) in the caller's transaction. */
+async function writeStamp(client: pg.ClientBase, t: LedgerTables, trusted = true): Promise<void> {
+  await client.query(stampWrite(t, trusted));
 }
 
 const BY_UNIT_SQL = schemaObjectsSql('units');
@@ -42,12 +48,34 @@ async function insertObjects(client: pg.ClientBase, t: LedgerTables, units: read
   ]);
 }
 
+/** The statements that fill empty baseline tables: every object, then every unit's stamp. */
+function fillAll(t: LedgerTables): pg.QueryConfig[] {
+  return [
+    { text: `insert into ${t.schemaObjects} (kind, name, definition, unit) select kind, name, definition, unit from (${SCHEMA_OBJECTS_SQL}) o`, values: [[t.schema]] },
+    { text: `insert into ${t.schemaUnits} (unit, stamp) ${UNIT_STAMPS_SQL}`, values: [[t.schema]] },
+  ];
+}
+
 /** The whole baseline again: every object and every unit's stamp. */
 async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {
   // Truncate, not delete: the tables are rewritten whole, and must not bloat.
   await client.query(`truncate ${t.schemaObjects}, ${t.schemaUnits}`);
-  await client.query(`insert into ${t.schemaObjects} (kind, name, definition, unit) select kind, name, definition, unit from (${SCHEMA_OBJECTS_SQL}) o`, [[t.schema]]);
-  await client.query(`insert into ${t.schemaUnits} (unit, stamp) ${UNIT_STAMPS_SQL}`, [[t.schema]]);
+  for (const query of fillAll(t)) await client.query(query);
+}
+
+/**
+ * The first baseline of a ledger this session created and has stored none
+ * in: its baseline tables are empty and `meta` has no baseline key, so
+ * there is nothing to read first and nothing to truncate. The rows are
+ * those {@link storeBaseline} stores then (the same statements, with the
+ * catalog settings set for the transaction only, which its end puts back);
+ * on a pipelined client in one round trip.
+ *
+ * @example
+ * await storeFirstBaseline(client, ledgerTables('stagegate'));
+ */
+export async function storeFirstBaseline(client: pg.Client, t: LedgerTables): Promise<void> {
+  await transactionInOneWrite(client, ['begin', catalogSettings(true), ...fillAll(t), stampWrite(t), 'commit'], 'the baseline was not stored');
 }
 
 /**

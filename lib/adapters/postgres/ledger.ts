@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { LedgerUnsupportedError } from '../../core/errors';
-import { resultOf, sendAll, type Answer } from './pipeline';
+import { transactionInOneWrite } from './pipeline';
 import { withTransaction } from './transaction';
 
 /** The ledger format this code reads and writes; stored in `meta.ledger_version`. */
@@ -196,19 +196,9 @@ async function createLedger(client: pg.Client, t: LedgerTables): Promise<true> {
     },
     'commit',
   ];
-  try {
-    // On a pipelined client, one round trip: after a failure the rest fails with 25P02 and COMMIT answers ROLLBACK.
-    const answers = client.pipeline ? sendAll(client, queries) : null;
-    let committed: pg.QueryResult | undefined;
-    for (const [index, query] of queries.entries()) {
-      committed = answers ? await resultOf(answers[index] as Promise<Answer>) : await (typeof query === 'string' ? client.query(query) : client.query(query));
-    }
-    if (committed?.command !== 'COMMIT') throw new Error(`the server answered COMMIT with ${committed?.command}: the ledger was not created`);
-    return true;
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  }
+  // On a pipelined client, one round trip.
+  await transactionInOneWrite(client, queries, 'the ledger was not created');
+  return true;
 }
 
 /**

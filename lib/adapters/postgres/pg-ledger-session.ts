@@ -28,7 +28,7 @@ import { sendCancelRequest } from './cancel-request';
 import { pipelinable } from './pipelined-transaction';
 import { setTimeouts, type Timeouts } from './script';
 import { readDriftStamped } from './baseline';
-import { keepingBaselineCurrent, replaceBaselineObjects, storeBaseline } from './baseline-store';
+import { keepingBaselineCurrent, replaceBaselineObjects, storeBaseline, storeFirstBaseline } from './baseline-store';
 import { readSchemaObjects } from './schema-objects';
 import { selectInvalidIndexes } from './invalid-indexes';
 import { mappingErrors } from './errors';
@@ -54,6 +54,8 @@ export class PgLedgerSession implements LedgerSession {
   private touched: Set<string> | null = null;
   /** The order of migrations asked for before the previous one settled. */
   private readonly chain = new ApplyChain();
+  /** The ledger was created by this session, which has stored no baseline in it yet: its baseline tables are empty. */
+  private baselineEmpty: boolean;
 
   /**
    * @param created the ledger was created by this session, under its lock: until
@@ -71,7 +73,9 @@ export class PgLedgerSession implements LedgerSession {
      * session writes one; undefined when not known.
      */
     private knownMark?: string | null,
-  ) {}
+  ) {
+    this.baselineEmpty = created;
+  }
 
   readLastRun(): Promise<LastRun | null> {
     return mappingErrors('reading the last run', () => selectLastRun(this.client, this.tables));
@@ -184,7 +188,11 @@ export class PgLedgerSession implements LedgerSession {
     return mappingErrors('storing the schema baseline', async () => {
       const saved = this.touched;
       this.touched = null;
-      const stored = await storeBaseline(this.client, this.tables, onlyIfUnusable, saved === null ? null : [...saved]);
+      const first = this.baselineEmpty;
+      this.baselineEmpty = false;
+      const stored = first
+        ? await storeFirstBaseline(this.client, this.tables).then(() => true)
+        : await storeBaseline(this.client, this.tables, onlyIfUnusable, saved === null ? null : [...saved]);
       // Stored: every unit stamp is live again (bar changes made meanwhile by others, which the next check finds).
       this.touched = stored ? new Set() : saved;
     });
@@ -195,6 +203,7 @@ export class PgLedgerSession implements LedgerSession {
   }
 
   replaceBaselineObjects(keys: readonly string[], objects: readonly SchemaObject[], underTables = true): Promise<boolean> {
+    this.baselineEmpty = false;
     return mappingErrors('updating the schema baseline', () => replaceBaselineObjects(this.client, this.tables, keys, objects, underTables));
   }
 

@@ -38,3 +38,27 @@ export async function resultOf(answer: Promise<Answer>, fail: (error: unknown) =
   if (settled.ok) return settled.value;
   throw fail(settled.error);
 }
+
+/**
+ * Runs `queries` (the first `begin`, the last `commit`) as one transaction:
+ * on a pipelined client all written at once, in one round trip (after a
+ * failure the rest fails with 25P02 and COMMIT answers ROLLBACK), else one
+ * by one. Throws the first failure, after a rollback, and when the server
+ * did not answer the commit with COMMIT (`what` says what was not done).
+ *
+ * @example
+ * await transactionInOneWrite(client, ['begin', 'create table t (id int)', 'commit'], 'the table was not created');
+ */
+export async function transactionInOneWrite(client: pg.Client, queries: ReadonlyArray<string | pg.QueryConfig>, what: string): Promise<void> {
+  try {
+    const answers = client.pipeline ? sendAll(client, queries) : null;
+    let committed: pg.QueryResult | undefined;
+    for (const [index, query] of queries.entries()) {
+      committed = answers ? await resultOf(answers[index] as Promise<Answer>) : await (typeof query === 'string' ? client.query(query) : client.query(query));
+    }
+    if (committed?.command !== 'COMMIT') throw new Error(`the server answered COMMIT with ${committed?.command}: ${what}`);
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
+}

@@ -155,6 +155,23 @@ const SCHEMA_HASH_SQL = schemaHashSql(SCHEMA_OBJECTS_SQL);
 const OUTPUT_SETTINGS = ['datestyle', 'intervalstyle', 'timezone', 'extra_float_digits', 'bytea_output', 'quote_all_identifiers', 'standard_conforming_strings', 'lc_monetary'];
 
 /**
+ * Sets `search_path` to `pg_catalog` and the output settings to the values
+ * the session started with, and returns the previous values. `local`: for
+ * the transaction only, so that its commit or rollback puts them back.
+ *
+ * @example
+ * await client.query(catalogSettings(true)); // inside a transaction
+ */
+export function catalogSettings(local: boolean): pg.QueryConfig {
+  return {
+    text: `select s.name, pg_catalog.current_setting(s.name) as value,
+            pg_catalog.set_config(s.name, case s.name when 'search_path' then 'pg_catalog' else s.reset_val end, ${local})
+       from pg_catalog.pg_settings s where pg_catalog.lower(s.name) = any($1::text[])`,
+    values: [['search_path', ...OUTPUT_SETTINGS]],
+  };
+}
+
+/**
  * Runs `fn` with `search_path` set to `pg_catalog` for this session, and the
  * settings that shape how values are printed as they were when the session
  * started (whatever a migration `SET` since), and puts the previous values
@@ -165,12 +182,7 @@ const OUTPUT_SETTINGS = ['datestyle', 'intervalstyle', 'timezone', 'extra_float_
  * await withCatalogSearchPath(client, () => client.query(`select count(*) from (${SCHEMA_OBJECTS_SQL}) o`, [['stagegate']]));
  */
 export async function withCatalogSearchPath<T>(client: pg.ClientBase, fn: () => Promise<T>): Promise<T> {
-  const saved = await client.query<{ name: string; value: string }>(
-    `select s.name, pg_catalog.current_setting(s.name) as value,
-            pg_catalog.set_config(s.name, case s.name when 'search_path' then 'pg_catalog' else s.reset_val end, false)
-       from pg_catalog.pg_settings s where pg_catalog.lower(s.name) = any($1::text[])`,
-    [['search_path', ...OUTPUT_SETTINGS]],
-  );
+  const saved = await client.query<{ name: string; value: string }>(catalogSettings(false));
   try {
     return await fn();
   } finally {
