@@ -7,6 +7,8 @@
  */
 import type pg from 'pg';
 import { NotDirtyError } from '../../core/errors';
+import { Action } from '../../core/result';
+import { settle, type Settled } from '../../core/settled';
 import type {
   ApplyRequest,
   LedgerSession,
@@ -45,6 +47,8 @@ import { readStageFacts } from './stage-facts';
 export class PgLedgerSession implements LedgerSession {
   /** Whether `timeouts` are in force for the session yet: set with the first migration, not before. */
   private timeoutsSet = false;
+  /** The answer to the session's timeouts, sent behind a migrate run's row (see `startRun`) and taken with its first migration. */
+  private timeoutsAhead?: Promise<Settled<void>>;
   /**
    * The relations this session's migrations locked since the baseline's
    * stamps were last proven live (by a drift check that found them equal, or
@@ -93,7 +97,12 @@ export class PgLedgerSession implements LedgerSession {
 
   startRun(run: RunStart): Promise<number> {
     this.created = false;
-    return mappingErrors('recording the start of the run', () => insertRun(this.client, this.tables, run));
+    const inserting = mappingErrors('recording the start of the run', () => insertRun(this.client, this.tables, run));
+    // A migrate run's migrations follow: on a pipelined client the timeouts go out in the same round trip, their answer awaited with the first one.
+    if (run.action === Action.MIGRATE && this.client.pipeline && this.timeouts && !this.timeoutsSet && this.timeoutsAhead === undefined) {
+      this.timeoutsAhead = settle(setTimeouts(this.client, this.timeouts, false));
+    }
+    return inserting;
   }
 
   finishRun(runId: number, finish: RunFinish): Promise<void> {
@@ -137,7 +146,10 @@ export class PgLedgerSession implements LedgerSession {
   /** The session's usual timeouts, set with the first migration (not before), or undefined without them. */
   private async sessionTimeouts(): Promise<Timeouts | undefined> {
     if (this.timeouts && !this.timeoutsSet) {
-      await setTimeouts(this.client, this.timeouts, false);
+      const ahead = this.timeoutsAhead;
+      this.timeoutsAhead = undefined;
+      const answer = ahead ? await ahead : await settle(setTimeouts(this.client, this.timeouts, false));
+      if (!answer.ok) throw answer.error;
       this.timeoutsSet = true;
     }
     return this.timeoutsSet ? this.timeouts : undefined;
