@@ -100,4 +100,25 @@ describe('Integration: the first baseline of a ledger the session created', () =
     await runOnFolder(ws.migrations({ ...first, 'app/0002_more.sql': 'CREATE TABLE more (id int);' }), db.url, { action: 'migrate' }, { logger: next });
     expect(next.events).toContainEqual(expect.objectContaining({ event: 'drift.checked', data: { differences: 0 } }));
   });
+
+  it('leaves no row of baseline tables an earlier ledger left without its meta', async () => {
+    // Prepare: the baseline tables of a ledger whose meta was dropped, with rows in them
+    await runOnFolder(ws.migrations({ 'app/0001_t.sql': 'CREATE TABLE t (id int);' }), db.url, { action: 'migrate' });
+    await db.query("insert into stagegate.schema_units values (42, 1); insert into stagegate.schema_objects values ('table', 'public.gone', 'table', 42)");
+    await db.query('drop table stagegate.meta, stagegate.runs, stagegate.migrations');
+    // Act: a run that creates the ledger again
+    await runOnFolder(ws.migrations({ 'app/0002_u.sql': 'CREATE TABLE u (id int);' }), db.url, { action: 'migrate' });
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const stored = await storedRows(client);
+      await client.query("delete from stagegate.meta where key = 'schema_baseline'");
+      expect(await storeBaseline(client, ledgerTables('stagegate'))).toBe(true);
+      // Assess
+      expect(JSON.stringify(stored)).not.toContain('public.gone');
+      expect(stored).toEqual(await storedRows(client));
+    } finally {
+      await client.end();
+    }
+  });
 });

@@ -65,8 +65,9 @@ async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {
 
 /**
  * The first baseline of a ledger this session created and has stored none
- * in: its baseline tables are empty and `meta` has no baseline key, so
- * there is nothing to read first and nothing to truncate. The rows are
+ * in: `meta` has no baseline key, so there is nothing to read first, and
+ * the baseline tables are new (so empty; emptied by a delete, not a
+ * truncate, which would give them new files). The rows are
  * those {@link storeBaseline} stores then (the same statements, with the
  * catalog settings set for the transaction only, which its end puts back);
  * on a pipelined client in one round trip.
@@ -75,7 +76,9 @@ async function storeAll(client: pg.ClientBase, t: LedgerTables): Promise<void> {
  * await storeFirstBaseline(client, ledgerTables('stagegate'));
  */
 export async function storeFirstBaseline(client: pg.Client, t: LedgerTables): Promise<void> {
-  await transactionInOneWrite(client, ['begin', catalogSettings(true), ...fillAll(t), stampWrite(t), 'commit'], 'the baseline was not stored');
+  // A table left by an earlier ledger whose meta is gone survives `create table if not exists`: emptied, at the cost of a scan of nothing otherwise.
+  const empty = [`delete from ${t.schemaObjects}`, `delete from ${t.schemaUnits}`];
+  await transactionInOneWrite(client, ['begin', ...empty, catalogSettings(true), ...fillAll(t), stampWrite(t), 'commit'], 'the baseline was not stored');
 }
 
 /**
