@@ -1,4 +1,3 @@
-import { exitOnInterrupt } from './interrupt';
 import { runCli } from './main';
 
 // A reader that stops early (`stagegate status | head -1`) closes the pipe. The command goes on to its end (a
@@ -10,15 +9,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-// Once the command has written its result, a late signal must not add a second one.
-const settled = exitOnInterrupt(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
 runCli({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }).then(
   (code) => {
-    settled();
     process.exitCode = code;
   },
   (error: unknown) => {
-    settled();
     process.stderr.write(`stagegate: ${String(error)}\n`);
     process.exitCode = 1;
   },

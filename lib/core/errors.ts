@@ -17,4 +17,3 @@ export * from './errors-squash';
 export * from './errors-stage';
 export * from './errors-authoring';
 export * from './errors-resolve';
-export * from './errors-interrupt';

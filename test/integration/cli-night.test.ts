@@ -68,31 +68,6 @@ describe('Integration: the CLI after a night of things going wrong', () => {
     }
   });
 
-  it.each([['SIGINT', 130], ['SIGTERM', 143]] as const)('%s in the middle of a migration prints INTERRUPTED, as one JSON object, and the next run proceeds', async (signal, exitCode) => {
-    // Prepare
-    const env = cliEnv(db.url);
-    const sleeper = `pg_sleep(${signal === 'SIGINT' ? 61 : 62})`;
-    ws.migrations({ 'a/0001_init.sql': `CREATE TABLE interrupted (id int);\nSELECT ${sleeper};` });
-    const started = startCli(['migrate', '--json'], { cwd: ws.dir, env });
-    const sleeping = `select 1 from pg_stat_activity where datname = current_database() and query like '%${sleeper}%' and pid <> pg_backend_pid()`;
-    await until(sleeping);
-    // Act
-    started.child.kill(signal);
-    const result = await started.done;
-    // Assess
-    expect(result.code).toBe(exitCode);
-    expect(result.stdout.trim().split('\n')).toHaveLength(1);
-    expect(cliJson(result.stdout)).toMatchObject({ ok: false, action: 'migrate', error: { code: 'INTERRUPTED', signal, remedy: expect.stringContaining('stagegate status') } });
-    expect(result.stderr).toContain(`error INTERRUPTED: stagegate migrate was interrupted by ${signal} before it ended.`);
-    await until(`select 1 where not exists (${sleeping})`);
-    const after = await runCli(['status', '--json'], { cwd: ws.dir, env });
-    expect(cliJson(after.stdout).lastRun).toMatchObject({ outcome: 'abandoned', applied: [] });
-    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE interrupted (id int);' });
-    expect((await runCli(['migrate'], { cwd: ws.dir, env })).code).toBe(0);
-    await db.query('drop table interrupted');
-    await db.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like '%pg_sleep%' and pid <> pg_backend_pid()`);
-  }, 30_000);
-
   it('a no-transaction migration cut by lock_timeout says to settle it before running again, and following that works', async () => {
     // Prepare: another session holds the table the no-transaction migration alters
     const env = cliEnv(db.url);
