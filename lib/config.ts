@@ -1,4 +1,4 @@
-import { ConfigInvalidError, type ConfigProblem } from './core/errors';
+import { ConfigInvalidError, withoutPasswords, type ConfigProblem } from './core/errors';
 import { DriftMode } from './core/drift';
 import type { RunSettings } from './run';
 
@@ -138,11 +138,14 @@ function parseSchema(value: unknown): string {
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
+/** A refused value as a problem quotes it: cut short, and without the password of a database URL given in the wrong place. */
+const quoted = (value: unknown): string => withoutPasswords(JSON.stringify(String(value).slice(0, 40)));
+
 /** Parses `1500`, `1500ms`, `30s` or `2m` into milliseconds. */
 export function parseDuration(value: unknown): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   const match = typeof value === 'string' ? /^\s*(\d{1,10})\s*(ms|s|m)?\s*$/.exec(value) : null;
-  if (!match) throw new Error(`must be a duration such as 5000, 5000ms, 30s or 2m; got ${JSON.stringify(String(value).slice(0, 40))}`);
+  if (!match) throw new Error(`must be a duration such as 5000, 5000ms, 30s or 2m; got ${quoted(value)}`);
   const ms = Number(match[1]) * (UNITS[match[2] ?? 'ms'] as number);
   if (ms > 2_147_483_647) throw new Error('is too long (at most 24 days)');
   return ms;
@@ -150,7 +153,7 @@ export function parseDuration(value: unknown): number {
 
 function parseDriftMode(value: unknown): DriftMode {
   const modes: unknown[] = Object.values(DriftMode);
-  if (!modes.includes(value)) throw new Error(`must be fail or warn; got ${JSON.stringify(String(value).slice(0, 40))}`);
+  if (!modes.includes(value)) throw new Error(`must be fail or warn; got ${quoted(value)}`);
   return value as DriftMode;
 }
 

@@ -93,10 +93,12 @@ export class MigrationRunnerError extends Error {
 }
 
 /**
- * A connection URL's password: from the `:` after the user to the `@` before
- * the host, or to the end of the quoted text when it was cut before the `@`.
+ * A connection URL's password: from the `:` after the user to the last `@`
+ * before a quote (a password may hold spaces and `@`), or else before a
+ * space (it may hold a quote), or, with no `@` after it, to the end of the
+ * quoted text it was cut in.
  */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/"']*):(?:[^"'\n]*@|[^"'\n]*)/gi;
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/"']*):(?:[^"'\n]*@|\S*@|[^"'\n]*)/gi;
 
 /**
  * `text` with the password of every URL in it replaced by `***`: a usage
