@@ -146,7 +146,7 @@ describe('Integration: the CLI after a night of things going wrong', () => {
     it.each([
       ['a password left unencoded', password, '', 'CONFIG_INVALID', 'must be percent-encoded (@ as %40'],
       ['an sslmode node-postgres does not know', encodeURIComponent(password), '?sslmode=requre', 'CONFIG_INVALID', 'sslmode="requre", which node-postgres does not know: use one of disable, prefer'],
-      ['TLS asked of a server without it', encodeURIComponent(password), '?sslmode=require', 'DATABASE_UNREACHABLE', 'set sslmode=disable in the URL'],
+      ['TLS asked of a server without it', encodeURIComponent(password), '?sslmode=require', 'DATABASE_UNREACHABLE', 'sslmode=disable in its connection URL'],
     ])('refuses %s with a coded error that says what to change, in one JSON object, without the password', async (_case, secret, query, code, advice) => {
       const url = urlWith(secret, query);
       ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE url_night (id int);' });

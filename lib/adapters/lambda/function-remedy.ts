@@ -43,7 +43,7 @@ function functionRemedy(error: MigrationRunnerError, functionName: string): stri
     case ErrorCode.DATABASE_AHEAD:
       return (
         `${error.remedy} To serve an older release's code, do not deploy it again: \`serverless promote --to <version>\` points the alias back at the version it was deployed as ` +
-        '(README, "Rolling back"); to revert these migrations as well, `stagegate migrate --stage <stage> --to <id>` first.'
+        '(README, "Rolling back"); to revert these migrations as well, run `stagegate migrate --stage <stage> --to <id>` first from a checkout of the newer release (its bundle has their reverse scripts; the older one does not know them).'
       );
     case ErrorCode.BUNDLE_NOT_FOUND:
       return (

@@ -65,7 +65,8 @@ export function isConnectionLost(error: unknown): boolean {
 /** The server answered but offers no TLS, and the connection asks for it. */
 const NO_TLS_REMEDY =
   'The connection asks for TLS (its sslmode is not disable; node-postgres treats prefer and require as verify-full and never falls back to plain text) and this server does not offer TLS. ' +
-  'Turn on ssl on the server, or, for a server meant to run without TLS (a local one), set sslmode=disable in the URL; nothing was run.';
+  'Turn on ssl on the server, or, for a server meant to run without TLS (a local one), turn TLS off for this connection: ' +
+  'sslmode=disable in its connection URL, or, where the migrate function connects with a secret or IAM (no URL), STAGEGATE_DB_TLS=disable on the function; nothing was run.';
 
 /**
  * Maps a failure to connect. `context` prefixes the reason when the failure
