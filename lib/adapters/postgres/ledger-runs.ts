@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type { LastRun } from '../../core/last-run';
 import type { RunFinish, RunStart } from '../../ports';
 import { tableExists, type LedgerTables } from './ledger';
-import { lockKey } from './lock';
+import { HELD_LOCK_WHERE, heldLockValues, lockKey } from './lock';
 
 /**
  * What a run that never recorded its end applied: the migrations whose
@@ -58,22 +58,16 @@ function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
  */
 export async function selectLastRun(client: pg.Client, t: LedgerTables): Promise<LastRun | null> {
   if (!(await tableExists(client, t.runs))) return null;
-  const key = lockKey(t.schema);
   const result = await client.query<{ run: LastRun }>(
     `select json_build_object('id', id, 'action', action, 'actor', actor,
-              'outcome', case when outcome = 'running' and not exists (
-                  select 1 from pg_locks l
-                   where l.locktype = 'advisory' and l.granted and l.objsubid = 2
-                     and l.database = (select oid from pg_database where datname = current_database())
-                     and l.classid = $1::oid and l.objid = $2::oid) then 'abandoned' else outcome end,
+              'outcome', case when outcome = 'running' and not exists (select 1 from pg_locks l where ${HELD_LOCK_WHERE}) then 'abandoned' else outcome end,
               'startedAt', to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
               'finishedAt', to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
               'applied', case when outcome = 'running' then ${appliedByRun(t, 'r')} else applied end,
               'error', case when error is null then null else json_build_object('code', error ->> 'code', 'message', error ->> 'message',
                 'migration', error ->> 'migration', 'file', error ->> 'file', 'line', (error ->> 'line')::int) end) as run
        from ${t.runs} r order by id desc limit 1`,
-    // pg_locks shows the int4 keys as unsigned oids.
-    [String(key.classId >>> 0), String(key.objectId >>> 0)],
+    heldLockValues(lockKey(t.schema)),
   );
   return result.rows[0]?.run ?? null;
 }

@@ -51,18 +51,30 @@ async function tryLock(client: pg.Client, key: LockKey): Promise<boolean> {
   return result.rows[0]?.locked === true;
 }
 
+/** The `pg_locks l` row of the ledger's lock as a session holds it, in this database; `$1` and `$2` are {@link heldLockValues}. */
+export const HELD_LOCK_WHERE = `l.locktype = 'advisory' and l.granted and l.objsubid = 2
+          and l.database = (select oid from pg_database where datname = current_database())
+          and l.classid = $1::oid and l.objid = $2::oid`;
+
+/**
+ * The values of {@link HELD_LOCK_WHERE} for `key`: pg_locks shows the int4 keys as unsigned oids.
+ *
+ * @example
+ * await client.query(`select exists (select 1 from pg_locks l where ${HELD_LOCK_WHERE})`, heldLockValues(lockKey('stagegate')));
+ */
+export function heldLockValues(key: LockKey): [string, string] {
+  return [String(key.classId >>> 0), String(key.objectId >>> 0)];
+}
+
 /** Best effort: who holds the lock, for the timeout message. */
 async function describeHolder(client: pg.Client, key: LockKey): Promise<string | undefined> {
   try {
     const result = await client.query<{ application_name: string; pid: number; backend_start: Date | null }>(
       `select a.application_name, a.pid, a.backend_start
          from pg_locks l join pg_stat_activity a on a.pid = l.pid
-        where l.locktype = 'advisory' and l.granted
-          and l.database = (select oid from pg_database where datname = current_database())
-          and l.classid = $1::oid and l.objid = $2::oid and l.objsubid = 2
+        where ${HELD_LOCK_WHERE}
         limit 1`,
-      // pg_locks shows the int4 keys as unsigned oids.
-      [String(key.classId >>> 0), String(key.objectId >>> 0)],
+      heldLockValues(key),
     );
     const row = result.rows[0];
     if (!row) return undefined;
