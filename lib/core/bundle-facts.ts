@@ -27,9 +27,6 @@ export interface DecodedFacts {
 /** What the header stated, as {@link DecodedFacts} records it. */
 export type StatedFacts = Omit<DecodedFacts, 'marked'>;
 
-/** Keyed by the array the decoder returned: facts about other arrays (a copy, a subset) are never found. */
-const recorded = new WeakMap<readonly Migration[], DecodedFacts>();
-
 /** The decoded text and its lengths, for the search {@link unrunnableLookup} makes once, at its first use; then what it found (null: too many). */
 interface Section {
   text: string;
@@ -37,7 +34,9 @@ interface Section {
   downLengths: readonly (number | null)[];
   unrunnable?: Uint8Array | null;
 }
-const sections = new WeakMap<readonly Migration[], Section>();
+
+/** Keyed by the array the decoder returned: facts about other arrays (a copy, a subset) are never found. */
+const recorded = new WeakMap<readonly Migration[], { facts: DecodedFacts; section: Section }>();
 
 /**
  * Records the facts of `migrations`, just decoded from `text` with these
@@ -51,8 +50,10 @@ const sections = new WeakMap<readonly Migration[], Section>();
 export function recordFacts(migrations: readonly Migration[], text: string, sqlLengths: readonly number[], downLengths: readonly (number | null)[], stated: StatedFacts): void {
   const hits = markerRanges(text);
   if (hits === null) return;
-  recorded.set(migrations, { marked: markedMigrations(hits, sqlLengths, downLengths), dependenciesDerived: stated.dependenciesDerived, noDirectives: stated.noDirectives });
-  sections.set(migrations, { text, sqlLengths, downLengths });
+  recorded.set(migrations, {
+    facts: { marked: markedMigrations(hits, sqlLengths, downLengths), dependenciesDerived: stated.dependenciesDerived, noDirectives: stated.noDirectives },
+    section: { text, sqlLengths, downLengths },
+  });
 }
 
 /**
@@ -71,7 +72,7 @@ export function recordFacts(migrations: readonly Migration[], text: string, sqlL
  * known?.(steps[0].migration); // → false: no backslash, COPY, DEALLOCATE, DISCARD, ROLLBACK or ABORT in it
  */
 export function unrunnableLookup(migrations: readonly Migration[], asked: number): ((m: Migration) => boolean | undefined) | null {
-  const section = sections.get(migrations);
+  const section = recorded.get(migrations)?.section;
   if (section === undefined || asked * 4 < migrations.length) return null;
   if (section.unrunnable === undefined) {
     const hits = unrunnableRanges(section.text, MAX_MARKERS);
@@ -94,7 +95,7 @@ export function unrunnableLookup(migrations: readonly Migration[], asked: number
  * const facts = factsOf(bundle.migrations);
  */
 export function factsOf(migrations: readonly Migration[]): DecodedFacts | undefined {
-  return recorded.get(migrations);
+  return recorded.get(migrations)?.facts;
 }
 
 /** Where each marker occurs in `text`, as [start, end) pairs sorted by start; null when there are too many. */
