@@ -11,6 +11,7 @@ import pg from 'pg';
 import type { DriftReport } from '../../core/drift';
 import { ChangeKind, type SchemaDifference, type SchemaObject } from '../../core/schema';
 import { isLedgerMissing, type LedgerTables } from './ledger';
+import { LEDGER_SCHEMA_NAMES_SQL } from './ledger-schemas';
 import { ledgerDigest } from './ledger-snapshot';
 import { SCHEMA_OBJECTS_SQL, withCatalogSearchPath } from './schema-objects';
 import { LIVE_STAMP_SQL } from './schema-units';
@@ -88,6 +89,17 @@ interface DifferenceRow {
   actual: string | null;
 }
 
+/**
+ * A stored row (`s`) of an object in a ledger schema: a baseline stored
+ * before other installations' ledgers were left out (see `ledger-schemas.ts`)
+ * holds theirs. Such a schema is not compared now, so its objects are not
+ * gone: a stored row of one, with no live row, is no difference. The next
+ * store finds their units gone and writes the whole baseline again, without
+ * them. A schema's objects are named `<schema>.…`; an extension is in none.
+ */
+const IN_LEDGER_SCHEMA = `exists (select 1 from (${LEDGER_SCHEMA_NAMES_SQL}) x
+  where (s.kind = 'schema' and s.name = x.nspname) or (s.kind <> 'extension' and starts_with(s.name, x.nspname || '.')))`;
+
 /** The objects that differ between the baseline and the live schemas: a full outer join on the server. */
 async function differingObjects(client: pg.ClientBase, t: LedgerTables): Promise<SchemaDifference[]> {
   const result = await withCatalogSearchPath(client, () =>
@@ -95,7 +107,7 @@ async function differingObjects(client: pg.ClientBase, t: LedgerTables): Promise
       `select * from (
          select coalesce(s.kind, l.kind) as kind, coalesce(s.name, l.name) as name, s.definition as expected, l.definition as actual
            from (${storedRows(t)}) s full outer join (${SCHEMA_OBJECTS_SQL}) l on l.kind = s.kind and l.name = s.name
-          where s.definition is distinct from l.definition) d
+          where s.definition is distinct from l.definition and not (l.name is null and ${IN_LEDGER_SCHEMA})) d
         order by kind collate "C", name collate "C"`,
       [[t.schema]],
     ),

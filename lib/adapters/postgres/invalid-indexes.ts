@@ -4,10 +4,10 @@
  */
 import type pg from 'pg';
 import type { LedgerTables } from './ledger';
-import { SYSTEM_SCHEMAS } from './schema-units';
+import { MANAGED_SCHEMAS } from './schema-units';
 
 /**
- * Every INVALID index of the managed schemas (the ledger's excluded), by
+ * Every INVALID index of the managed schemas (every ledger's excluded), by
  * schema, table and name. A partitioned table's own index (relkind `I`) is
  * left out: made `ON ONLY` the table, it is INVALID by design until an index
  * of each partition is attached, which no `CONCURRENTLY` left half-built.
@@ -16,7 +16,7 @@ export async function selectInvalidIndexes(client: pg.Client, t: LedgerTables): 
   const result = await client.query<{ schema: string; table: string; index: string }>(
     `select n.nspname as schema, c.relname as table, i.relname as index
        from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = i.relnamespace
-      where not x.indisvalid and i.relkind = 'i' and ${SYSTEM_SCHEMAS}
+      where not x.indisvalid and i.relkind = 'i' and ${MANAGED_SCHEMAS}
       order by 1, 2, 3`,
     [[t.schema]],
   );

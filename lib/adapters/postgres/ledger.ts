@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { LedgerUnsupportedError } from '../../core/errors';
+import { LEDGER_MARK } from './ledger-schemas';
 import { transactionInOneWrite } from './pipeline';
 import { withTransaction } from './transaction';
 
@@ -100,8 +101,8 @@ export function ledgerDdl(t: LedgerTables): string[] {
 }
 
 /**
- * The changes of every revision up to {@link LEDGER_REVISION}, idempotent:
- * each may run again on a ledger that has it. The method check is replaced
+ * The changes of every revision up to {@link LEDGER_REVISION}, and the
+ * ledger's mark, idempotent: each may run again on a ledger that has it. The method check is replaced
  * by name (PostgreSQL named the column's check `migrations_method_check`).
  */
 function revisionDdl(t: LedgerTables): string[] {
@@ -118,6 +119,8 @@ function revisionDdl(t: LedgerTables): string[] {
        stamp numeric not null)`,
     `alter table ${t.migrations} drop constraint if exists migrations_method_check`,
     `alter table ${t.migrations} add constraint migrations_method_check check (method in ('executed', 'recorded', 'adopted'))`,
+    // The mark that tells another installation sharing the database to leave this schema out of its drift (see `ledger-schemas.ts`).
+    `comment on table ${t.migrations} is '${LEDGER_MARK}: one row per migration applied, recorded or adopted'`,
   ];
 }
 

@@ -9,7 +9,7 @@
  */
 import type pg from 'pg';
 import type { SchemaObject } from '../../core/schema';
-import { SYSTEM_SCHEMAS, UNIT } from './schema-units';
+import { MANAGED_SCHEMAS, UNIT } from './schema-units';
 
 /** Objects that belong to an extension are the extension's, not the migrations'. */
 const NOT_EXTENSION_MEMBER = (classId: string, oid: string): string =>
@@ -68,7 +68,7 @@ export function schemaObjectsSql(scope: ObjectScope): string {
     scope === 'all' ? '' : `and ($2::bigint[] is null or c.oid in (${RELATIONS_OF_UNITS} union all select ix.indexrelid from pg_index ix where ix.indrelid in ${RELATIONS_OF_UNITS}))`;
   return `
 with ns as (
-  select n.oid, n.nspname from pg_namespace n where ${SYSTEM_SCHEMAS}
+  select n.oid, n.nspname from pg_namespace n where ${MANAGED_SCHEMAS}
     and ${NOT_EXTENSION_MEMBER('pg_namespace', 'n.oid')}
 ),
 rel as (
@@ -193,8 +193,9 @@ export async function withCatalogSearchPath<T>(client: pg.ClientBase, fn: () => 
 }
 
 /**
- * Every object of the managed schemas: all schemas but the system's and
- * `excludeSchemas` (pass the ledger schema), objects of extensions left out.
+ * Every object of the managed schemas: all schemas but the system's,
+ * `excludeSchemas` (pass the ledger schema) and every other stagegate
+ * ledger's (see `MANAGED_SCHEMAS`), objects of extensions left out.
  * Sorted by kind and name.
  *
  * @example

@@ -17,14 +17,18 @@
  * units': after a run, only units whose stamp changed (and the units whose
  * definitions name them, found in `pg_depend`) are read again.
  */
+import { IS_LEDGER_SCHEMA } from './ledger-schemas';
 
 /**
- * Schemas never fingerprinted: the system's own. Callers add the ledger
- * schema (and any other they exclude) through `$1`, a text[].
+ * The managed schemas, a condition on `pg_namespace` row `n`: every schema
+ * but the system's own, those of `$1` (a text[]: callers pass their ledger
+ * schema) and every stagegate ledger schema (another installation's, which
+ * shares the database; see `ledger-schemas.ts`). The one definition behind
+ * the fingerprint, the baseline, the catalog stamp and the INVALID-index check.
  */
-export const SYSTEM_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+export const MANAGED_SCHEMAS = `n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
   and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'
-  and not (n.nspname = any($1::text[]))`;
+  and not (n.nspname = any($1::text[])) and not ${IS_LEDGER_SCHEMA}`;
 
 /**
  * A unit is `kind × 2^32 + oid` (a bigint): one number per catalog object,
@@ -115,7 +119,7 @@ const whereOf = (source: Source): string => (source.where === undefined ? '' : `
 
 /**
  * CTEs ending in `stamp_rows (unit, h)`: every catalog row behind the
- * fingerprint, with its unit and hash. `$1` as in {@link SYSTEM_SCHEMAS}.
+ * fingerprint, with its unit and hash. `$1` as in {@link MANAGED_SCHEMAS}.
  * `touched`: only the relation units of the tables, views and sequences
  * whose oids are in `$2` (a bigint[]), and every unit that is not a
  * relation's (types, functions, schemas, extensions, collations: few, and
@@ -131,7 +135,7 @@ export function stampRowsCte(touched = false): string {
   union all select u.unit, ${source.hash} from ${source.owned}`;
   });
   return `
-ns as (select n.oid, n.xmin from pg_namespace n where ${SYSTEM_SCHEMAS}),
+ns as (select n.oid, n.xmin from pg_namespace n where ${MANAGED_SCHEMAS}),
 relunit as (${touched ? TOUCHED_RELATIONS : ALL_RELATIONS}),
 stamp_rows (unit, h) as (
   ${rows.join('\n  union all ')}
@@ -182,9 +186,9 @@ export const LOCKED_RELATIONS_SQL = `select coalesce(pg_catalog.array_agg(distin
  * The stamp of the managed schemas as they are: one number, as text; the sum
  * of every unit's stamp, computed from the same rows without grouping them
  * by unit (semi-joins instead of the unit mapping: a third cheaper). `$1` as
- * in {@link SYSTEM_SCHEMAS}.
+ * in {@link MANAGED_SCHEMAS}.
  */
-export const LIVE_STAMP_SQL = `with ns as (select n.oid, n.xmin from pg_namespace n where ${SYSTEM_SCHEMAS}),
+export const LIVE_STAMP_SQL = `with ns as (select n.oid, n.xmin from pg_namespace n where ${MANAGED_SCHEMAS}),
 rel as (select c.oid from pg_class c where c.relnamespace in (select oid from ns))
 select coalesce(sum(h), 0)::text from (
   ${SOURCES.map((source) =>
