@@ -26,10 +26,14 @@ describe('Integration: two stagegate ledgers in one database leave each other ou
   const liveStampA = async (): Promise<string> => (await db.query<{ stamp: string }>(`select (${LIVE_STAMP_SQL}) as stamp`, [['svc_a']]))[0]!.stamp;
   const storedStampA = async (): Promise<string> => (await db.query<{ stamp: string }>("select split_part(value, ' ', 1) as stamp from svc_a.meta where key = 'schema_baseline'"))[0]!.stamp;
 
-  it('does not take the ledger another installation creates for drift', async () => {
-    // Prepare: A stores its baseline, then B creates its ledger
+  const mark = async (schema: string): Promise<string | null> =>
+    (await db.query<{ mark: string | null }>('select obj_description(to_regclass($1), \'pg_class\') as mark', [`${schema}.migrations`]))[0]!.mark;
+
+  it('does not take the ledger another installation creates for drift, recognised by its mark whatever its columns', async () => {
+    // Prepare: A stores its baseline, then B creates its ledger, and B's migrations table changes as a later ledger version might
     await migrateA(A1);
     await migrateB();
+    await db.query('ALTER TABLE svc_b.migrations DROP COLUMN error');
     // Act
     const result = await migrateA(A2);
     // Assess
@@ -52,6 +56,17 @@ describe('Integration: two stagegate ledgers in one database leave each other ou
     // Assess: the catalog stamp did not move, so the check read no definition
     expect(stampAfter).toBe(stamp);
     expect(result.applied.map((a) => a.id)).toEqual(['org/0002_slug']);
+  });
+
+  it('marks a ledger it upgrades from an older revision', async () => {
+    // Prepare: a ledger of revision 3, made before the mark
+    await migrateB();
+    await db.query('COMMENT ON TABLE svc_b.migrations IS NULL');
+    await db.query("UPDATE svc_b.meta SET value = '3' WHERE key = 'ledger_revision'");
+    // Act
+    await runOnFolder(ws.migrations({ ...B1, 'data/0003_last.sql': "SELECT 'last';" }), db.url, { action: 'migrate' }, { schema: 'svc_b' });
+    // Assess
+    expect(await mark('svc_b')).toMatch(/^stagegate ledger: /);
   });
 
   it('still reports real drift next to another ledger, and only that', async () => {
