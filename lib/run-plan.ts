@@ -1,5 +1,7 @@
 /** What a run will do: the verified plan, and what explanations may know about the bundle. */
 import { verifyClaims } from './core/bundle-claims';
+import { MigrationRunnerError } from './core/errors';
+import { refuseUnrunnable } from './core/step-statements';
 import type { BundleKnowledge } from './core/explain';
 import { LedgerState, type AppliedMigration, type Migration } from './core/migration';
 import { plan, type PlanStep } from './core/plan';
@@ -24,6 +26,24 @@ export function planVerified(bundle: LoadedBundle, ledger: readonly AppliedMigra
   const steps = plan(bundle.migrations, ledger);
   if (!bundle.allVerified) verifyClaims(bundle.migrations, migrationsOf(steps), bundle.origin);
   return steps;
+}
+
+/**
+ * What `migrate` and `plan` would refuse before their first step on this
+ * ledger, as `status` reports it: the same checks, the error's code,
+ * message and remedy instead of a throw (null: they would run).
+ *
+ * @example
+ * const blocked = refusalOf(bundle, ledger.rows); // { code: 'MIGRATION_DIRTY', … } or null
+ */
+export function refusalOf(bundle: LoadedBundle, ledger: readonly AppliedMigration[]): { code: string; message: string; remedy: string } | null {
+  try {
+    refuseUnrunnable(planVerified(bundle, ledger), bundle.migrations);
+    return null;
+  } catch (error) {
+    if (!(error instanceof MigrationRunnerError)) throw error;
+    return { code: error.code, message: error.message, remedy: error.remedy };
+  }
 }
 
 /** The migration of each step, in a loop rather than `map`: a fresh database's plan has 10,000 steps, in a cold process. */

@@ -20,7 +20,7 @@ export function result(
   applied: AppliedEntry[],
   pending: string[],
   durationMs: number,
-  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal' | 'drift' | 'lastRun'> = {},
+  extra: Pick<RunResult, 'plan' | 'migrations' | 'to' | 'reverted' | 'rehearsal' | 'drift' | 'lastRun' | 'blocked'> = {},
 ): RunResult {
   return { ok: true, action, bundleId, status, applied, pending, ...extra, durationMs };
 }

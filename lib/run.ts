@@ -13,7 +13,7 @@ import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './dri
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
 import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
 import { plannedOf, result, stepOrder, targetFields, withAppliedDependents } from './run-result';
-import { knowledgeOf, planVerified } from './run-plan';
+import { knowledgeOf, planVerified, refusalOf } from './run-plan';
 import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
 import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
 
@@ -108,8 +108,11 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
       const lastRun = ledger.exists ? await reader.readLastRun() : null;
       const analysis = analyse(bundle.migrations, ledger.rows);
       const pending = analysis.steps.map((s) => s.migration.id);
-      return result(Action.STATUS, bundle.id, pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE, [], pending, deps.clock.now() - started, {
+      const blocked = refusalOf(bundle, ledger.rows);
+      const status = blocked !== null ? RunStatus.BLOCKED : pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE;
+      return result(Action.STATUS, bundle.id, status, [], pending, deps.clock.now() - started, {
         migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
+        ...(blocked !== null && { blocked }),
         drift,
         lastRun,
       });

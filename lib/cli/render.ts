@@ -23,7 +23,7 @@ export function renderResult(result: RunResult, style: Style): string {
       if (result.rehearsal) return `${head}\n${renderRehearsal(result.rehearsal, style).trimEnd()}${renderDriftNote(result.drift, style)}\n`;
       return `${head}\n${renderPlan(result, style)}${renderDriftNote(result.drift, style)}\n`;
     case 'status':
-      return `${head}\n${renderStatus(result.migrations ?? [], style)}${renderDriftNote(result.drift, style)}${renderLastRun(result.lastRun, style)}\n`;
+      return `${head}\n${renderStatus(result.migrations ?? [], style)}${renderBlocked(result.blocked, style)}${renderDriftNote(result.drift, style)}${renderLastRun(result.lastRun, style)}\n`;
     default:
       return `${renderMigrateSummary(result, style)}\n${renderStageNotes(result, style)}${head}\n`;
   }
@@ -47,6 +47,12 @@ function renderStatus(entries: StatusEntry[], style: Style): string {
   for (const e of entries) counts.set(e.state, (counts.get(e.state) ?? 0) + 1);
   const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
   return `${lines.join('\n')}\n${summary}`;
+}
+
+/** Why `migrate` would stop on this database before running anything, with what to do. */
+function renderBlocked(blocked: RunResult['blocked'], style: Style): string {
+  if (blocked === undefined) return '';
+  return `\n${style.red(style.bold(`migrate would refuse: ${blocked.code}`))}: ${blocked.message}\n${style.bold('what to do')}: ${blocked.remedy}`;
 }
 
 /** What an unwritten record costs, and how to write it: the migrations stay applied either way. */

@@ -83,6 +83,26 @@ export class BundleNotFoundError extends MigrationRunnerError {
   }
 }
 
+/**
+ * A migrations folder that holds no migration file: most often `--dir` (or
+ * `custom.stagegate.migrations`) names the wrong folder, and reading it as
+ * "nothing to apply" would hide that.
+ *
+ * @example
+ * throw new NoMigrationsError('src/', 3);
+ */
+export class NoMigrationsError extends MigrationRunnerError {
+  /** `entries`: how many other files and folders it holds. */
+  constructor(folder: string, entries: number) {
+    const holds = entries === 0 ? 'is empty' : `holds ${entries} other file${entries === 1 ? '' : 's'} or folder${entries === 1 ? '' : 's'} but no \`.sql\` file`;
+    super(ErrorCode.NO_MIGRATIONS, `The migrations folder ${folder} holds no migration: it ${holds}.`, {
+      remedy: 'Check the folder (--dir, or custom.stagegate.migrations on a deploy: it names the folder of app folders, <app>/NNNN_name.sql), or write the first migration with `stagegate new <app> <name>`; nothing was run.',
+      details: { folder, entries },
+    });
+    this.name = 'NoMigrationsError';
+  }
+}
+
 export class BundleAccessDeniedError extends MigrationRunnerError {
   /** `remedy` replaces the S3 advice, for a bundle that is not in S3 (a file). */
   constructor(origin: string, cause?: unknown, remedy?: string) {

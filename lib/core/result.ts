@@ -19,6 +19,8 @@ export const RunStatus = {
   REVERTED: 'reverted',
   /** `plan --rehearse`: every pending migration that could be rehearsed ran without error, and was rolled back. */
   REHEARSED: 'rehearsed',
+  /** `status`: `migrate` would refuse to run (a dirty, changed or unknown migration, …); `blocked` says why. */
+  BLOCKED: 'blocked',
 } as const;
 export type RunStatus = (typeof RunStatus)[keyof typeof RunStatus];
 
@@ -107,6 +109,8 @@ export interface RunResult {
   migrations?: StatusEntry[];
   /** See {@link DriftResult}. */
   drift?: DriftResult;
+  /** `status` with status `blocked`: the error `migrate` (and `plan`) would stop with, before running anything. */
+  blocked?: { code: string; message: string; remedy: string };
   /** `status`: the newest run of the ledger's runs table (null: none yet). */
   lastRun?: LastRun | null;
   /** `migrate` on a stage: whether the stage record was written (a failure to write it fails nothing). */

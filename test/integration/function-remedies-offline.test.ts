@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockKey } from '../../lib/adapters/postgres/lock';
@@ -70,7 +70,7 @@ describe('Integration: remedies of the migrate function (serverless-offline)', (
     expect(payload.errorMessage).not.toContain('build it with `stagegate bundle`');
   });
 
-  it('says to delete a bundle object replaced after publishing, which publishing again leaves in place', async () => {
+  it('says to deploy again when a bundle object was replaced after publishing, and publishing again uploads it anew', async () => {
     // Prepare: a new bundle, published, then its bytes replaced with the metadata and size kept
     ws.migrations({ ...ORDERS, ...REFUNDS });
     const published = await runCli(['publish', '--dir', join(ws.dir, 'migrations'), '--bucket', BUCKET, '--json'], { cwd: ws.dir, env: stage.cliEnv() });
@@ -79,20 +79,20 @@ describe('Integration: remedies of the migrate function (serverless-offline)', (
     const bytes = Buffer.from(await object.Body!.transformToByteArray());
     bytes[bytes.length - 5] ^= 0xff;
     await stage.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: bytes, Metadata: { sha256 } }));
-    // Act
-    const replaced = await migrate();
+    const lambda = offlineLambdaClient(stage.offline);
+    // Act: the function asked for it as published, then a run that publishes first
+    const replaced = await invokeOffline(lambda, stage.offline.functionName('migrate'), { action: 'migrate', bundle: { bucket: BUCKET, key, sha256 } });
+    lambda.destroy();
     const again = await migrate();
-    await stage.s3.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
-    const deleted = await migrate();
     // Assess
-    const { error } = cliJson(replaced.stdout);
-    expect(error).toMatchObject({ code: 'BUNDLE_INTEGRITY', expected: sha256 });
-    expect(error.remedy).toContain(`The object s3://${BUCKET}/${key} was replaced after it was published`);
-    expect(error.remedy).toContain('delete it (`aws s3 rm <that s3:// address>`), then deploy again');
-    expect(again.stderr).toContain('already at');
-    expect(cliJson(again.stdout).error.code).toBe('BUNDLE_INTEGRITY');
-    expect(deleted.code).toBe(0);
-    expect(cliJson(deleted.stdout)).toMatchObject({ status: 'applied', applied: [{ id: 'shop/0002_refunds' }] });
+    expect(errorTypeOf(replaced.payload)).toBe('BUNDLE_INTEGRITY');
+    expect(replaced.payload.errorMessage).toContain(`The object s3://${BUCKET}/${key} was replaced after it was published`);
+    expect(replaced.payload.errorMessage).toContain('deploy again');
+    expect(again.stderr).not.toContain('already at');
+    expect(again.code).toBe(0);
+    const result = cliJson(again.stdout) as { status: string; applied: { id: string }[] };
+    expect(result.status).toBe('applied');
+    expect(result.applied.map((a) => a.id)).toContain('shop/0002_refunds');
   });
 
   it('points an older release deployed again at promote, which rolls the code back without it', async () => {

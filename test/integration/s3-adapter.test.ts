@@ -35,6 +35,19 @@ describe('Integration: S3 adapter over HTTP (s3rver)', () => {
     expect(loaded.id).toBe(bundle.id);
   });
 
+  it('replaces an object under the bundle key whose size and sha256 metadata match but whose bytes do not', async () => {
+    // Prepare: the same length and metadata as the real bundle, other bytes
+    const key = `forged/bundles/${bundle.id}.json.gz`;
+    const forged = Buffer.alloc(bundle.bytes.length, 0x2a);
+    await s3.client.send(new PutObjectCommand({ Bucket: 'deploys', Key: key, Body: forged, Metadata: { sha256: bundle.id } }));
+    // Act
+    const published = await publishBundle(s3.client, { bucket: 'deploys', prefix: 'forged', bytes: bundle.bytes, bundleId: bundle.id });
+    const loaded = await new S3BundleSource(s3.client, published, new BundleCache()).load();
+    // Assess
+    expect(published.uploaded).toBe(true);
+    expect(loaded.id).toBe(bundle.id);
+  });
+
   it('fails publishing to a bucket that does not exist with BUNDLE_PUBLISH_FAILED', async () => {
     // Act
     const error = await failure(publishBundle(s3.client, { bucket: 'no-such-bucket', prefix: 'x', bytes: bundle.bytes, bundleId: bundle.id }));

@@ -3,7 +3,7 @@
  * strings, paths that are not bundles. Each ends with a typed error (exit 2
  * for usage, 1 otherwise) and a short message, before any database work.
  */
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../lib/cli/main';
@@ -31,6 +31,9 @@ describe('CLI: hostile arguments', () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'stagegate-hostile-'));
+    // `bundle --dir .` needs a migration to bundle before it reaches --out.
+    mkdirSync(join(dir, 'app'));
+    writeFileSync(join(dir, 'app', '0001_init.sql'), 'CREATE TABLE hostile (id int);');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -252,14 +252,14 @@ describe('runSteps with a session that answers later', () => {
   });
 
   it('stops as incomplete at a no-transaction migration cancelled before any of its statements was sent, and fails one that sent a statement', async () => {
-    // Prepare: two runs of a/0001_a then the no-transaction a/0002_b, each cancelled at the deadline while a/0002_b is in flight
+    // Prepare: two runs of a/0001_a then the no-transaction a/0002_b, each cancelled at the deadline while a/0002_b is in flight (600 ms away: a/0001_a must end before it, also on a loaded machine)
     const outcomes: unknown[] = [];
     const stoppedLogs: string[][] = [];
     for (const notSent of [true, false]) {
       events.splice(0);
       const session = new HeldSession();
       const progress: StepProgress = { applied: [], reverted: [] };
-      const done = runSteps(contextOf(session, { clock: { now: () => Date.now() }, stopAt: Date.now() + 30 }), [step('a/0001_a'), step('a/0002_b', true)], progress).catch((caught: unknown) => caught);
+      const done = runSteps(contextOf(session, { clock: { now: () => Date.now() }, stopAt: Date.now() + 600 }), [step('a/0001_a'), step('a/0002_b', true)], progress).catch((caught: unknown) => caught);
       await until(() => session.pending.length === 1);
       await session.settle('a/0001_a');
       await until(() => session.cancels.length === 1);

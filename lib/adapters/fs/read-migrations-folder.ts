@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SourceFile } from '../../core/catalog';
-import { BundleNotFoundError } from '../../core/errors';
+import { BundleNotFoundError, NoMigrationsError } from '../../core/errors';
 import { displayPath, fileError } from './fs-errors';
 import { listFolderTree } from './list-folder-tree';
 
@@ -12,7 +12,8 @@ import { listFolderTree } from './list-folder-tree';
  * reject it by name. An
  * unreadable file becomes a `SourceFile` with `error`, so all problems are
  * reported together. Throws `BundleNotFoundError` when the folder is missing,
- * and another bundle error of the family when it cannot be read.
+ * `NoMigrationsError` when it holds no `.sql` file, and another bundle error
+ * of the family when it cannot be read.
  *
  * @example
  * const files = await readMigrationsFolder('migrations');
@@ -27,6 +28,7 @@ export async function readMigrationsFolder(dir: string): Promise<SourceFile[]> {
     throw fileError(error, origin);
   }
   const paths = entries.filter((p) => p.endsWith('.sql'));
+  if (paths.length === 0) throw new NoMigrationsError(displayPath(dir), entries.length);
   return Promise.all(
     paths.map(async (path): Promise<SourceFile> => {
       try {

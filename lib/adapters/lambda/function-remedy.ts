@@ -53,8 +53,8 @@ function functionRemedy(error: MigrationRunnerError, functionName: string): stri
       );
     case ErrorCode.BUNDLE_INTEGRITY:
       return (
-        `Nothing was run. The object ${String(error.details.bundle)} was replaced after it was published, and publishing again leaves an object that claims this sha256 in place: ` +
-        'delete it (`aws s3 rm <that s3:// address>`), then deploy again, which uploads the bundle anew.'
+        `Nothing was run. The object ${String(error.details.bundle)} was replaced after it was published: deploy again (or run the \`stagegate … --stage\` command again), ` +
+        'which checks the bytes under that key and uploads the bundle anew; if it happens again, find who writes to the bundles prefix.'
       );
     default:
       return null;

@@ -1,4 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { bundleKey, describeRef, type BundleRef } from './bundle-ref';
 import { BundlePublishFailedError } from '../../core/errors';
@@ -25,7 +25,8 @@ const CREDENTIALS_REMEDY =
 /**
  * Uploads a bundle under its content-addressed key. Publishing the same
  * bundle again is a no-op; an object under that key with other content
- * (a broken upload) is replaced.
+ * (a broken upload, or one overwritten with the same size and metadata) is
+ * replaced.
  *
  * @example
  * const ref = await publishBundle(s3, { bucket: 'deploys', prefix: 'stagegate', bytes, bundleId: id });
@@ -35,7 +36,7 @@ export async function publishBundle(s3: S3Client, request: PublishRequest): Prom
   if (digest.toString('hex') !== request.bundleId) throw new Error(`invariant: bundle bytes do not hash to ${request.bundleId}`);
   const ref: BundleRef = { bucket: request.bucket, key: bundleKey(request.prefix, request.bundleId), sha256: request.bundleId };
   try {
-    if (await alreadyThere(s3, ref, request.bytes.length)) return { ...ref, uploaded: false };
+    if (await alreadyThere(s3, ref, request.bytes, digest)) return { ...ref, uploaded: false };
     await s3.send(
       new PutObjectCommand({
         Bucket: ref.bucket,
@@ -56,13 +57,25 @@ export async function publishBundle(s3: S3Client, request: PublishRequest): Prom
   return { ...ref, uploaded: true };
 }
 
-async function alreadyThere(s3: S3Client, ref: BundleRef, size: number): Promise<boolean> {
+/**
+ * Whether the object under the key holds exactly these bytes. Its size and
+ * metadata say nothing about its content (anyone who may write the key can
+ * copy them), so the content is checked: by the sha256 S3 computed itself
+ * when the object was uploaded with one, else by downloading it (a bundle is
+ * small; local servers keep no checksum). Replacing an object that differs
+ * is what makes "publish again" the remedy of a bundle that fails its hash.
+ */
+async function alreadyThere(s3: S3Client, ref: BundleRef, bytes: Uint8Array, digest: Buffer): Promise<boolean> {
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-    return head.ContentLength === size && head.Metadata?.sha256 === ref.sha256;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key, ChecksumMode: 'ENABLED' }));
+    if (head.ContentLength !== bytes.length || head.Metadata?.sha256 !== ref.sha256) return false;
+    if (head.ChecksumSHA256 !== undefined) return head.ChecksumSHA256 === digest.toString('base64');
+    const stored = await s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    const content = await (stored.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+    return createHash('sha256').update(content).digest().equals(digest);
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || (error as { name?: string }).name === 'NotFound') return false;
+    if (status === 404 || (error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchKey') return false;
     throw error;
   }
 }
