@@ -76,7 +76,7 @@ describe('Integration: stagegate resolve --stage, through the migrate function',
     expect(await state('shop/0002_code')).toBe('applied');
   });
 
-  it('refuses --applied over an INVALID index (RESOLVE_REFUSED) and a migration that is not dirty (NOT_DIRTY), changing nothing', async () => {
+  it('refuses --applied over an INVALID index (RESOLVE_REFUSED) and a migration that is not dirty (NOT_DIRTY), changing nothing; rolls back once the index is dropped', async () => {
     // Prepare: a unique index built concurrently over duplicates is left INVALID
     ws.migrations({
       ...ORDERS,
@@ -104,5 +104,11 @@ describe('Integration: stagegate resolve --stage, through the migrate function',
       ['failed', 'shop/0004_unique', 'looks done'],
       ['failed', 'shop/0001_orders', null],
     ]);
+    // Once the index is dropped by hand, rolling back is allowed; the human answer names the stage
+    await stage.db.query('DROP INDEX CONCURRENTLY rs_codes_code');
+    const settled = await cli(['resolve', 'shop/0004_unique', '--rolled-back', '--stage', 'local']);
+    expect(settled.code).toBe(0);
+    expect(settled.stdout).toContain('Resolved shop/0004_unique as rolled-back on stage local, after its failure (MIGRATION_FAILED:');
+    expect(await state('shop/0004_unique')).toBeNull();
   });
 });
