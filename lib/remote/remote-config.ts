@@ -39,10 +39,10 @@ export function parseRemoteConfig(
   const problems: ConfigProblem[] = [];
   const bucket = flags.bucket ?? env.STAGEGATE_BUCKET ?? fallback.bucket ?? '';
   const prefix = flags.prefix ?? env.STAGEGATE_PREFIX ?? fallback.prefix ?? 'stagegate';
-  const region = regionOf(flags, env, problems);
   if (bucket === '') problems.push({ key: 'bucket', problem: 'is required: pass --bucket or set STAGEGATE_BUCKET (the bucket that holds bundles)' });
   else if (!BUCKET.test(bucket)) problems.push({ key: 'bucket', problem: `"${bucket.slice(0, 80)}" is not a valid S3 bucket name` });
   if (!PREFIX.test(prefix)) problems.push({ key: 'prefix', problem: 'may only hold letters, digits and !_.*\'()/- (at most 200)' });
+  const region = regionOf(flags, env, problems);
   const s3Endpoint = endpoint('STAGEGATE_S3_ENDPOINT', env, problems);
   const lambdaEndpoint = endpoint('STAGEGATE_LAMBDA_ENDPOINT', env, problems);
   if (problems.length > 0) throw new ConfigInvalidError(problems);

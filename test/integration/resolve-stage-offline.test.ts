@@ -32,7 +32,11 @@ describe('Integration: stagegate resolve --stage, through the migrate function',
     await stage?.stop();
   });
 
-  const cli = (argv: string[]) => runCli(argv, { cwd: ws.dir, env: stage.cliEnv() });
+  // resolve publishes nothing, so it is run without a bucket
+  const cli = (argv: string[]) => {
+    const { STAGEGATE_BUCKET, ...noBucket } = stage.cliEnv();
+    return runCli(argv, { cwd: ws.dir, env: argv[0] === 'resolve' ? noBucket : { ...noBucket, STAGEGATE_BUCKET } });
+  };
   const resolveRuns = () => stage.db.query<RunRow>("select action, outcome, actor, details from stagegate.runs where action = 'resolve' order by id");
   const state = async (id: string) => (await stage.db.query<{ state: string }>('select state from stagegate.migrations where id = $1', [id]))[0]?.state ?? null;
 
