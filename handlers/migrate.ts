@@ -5,6 +5,7 @@ import { parseLambdaEnvironment } from '../lib/adapters/lambda/environment';
 import { driftInvocation, type DriftResponse } from '../lib/adapters/lambda/drift-invocation';
 import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
+import { resolveInvocation, type ResolveResponse } from '../lib/adapters/lambda/resolve-invocation';
 import { failInvocation } from '../lib/adapters/lambda/invocation-error';
 import { remedyOnTheFunction } from '../lib/adapters/lambda/function-remedy';
 import { PowertoolsEventLogger } from '../lib/adapters/lambda/logger';
@@ -24,7 +25,8 @@ const clock = { now: () => Date.now() };
  * The migrate function. Event: `{"action": "plan" | "migrate" | "status" | "drift", "bundle": {"bucket", "key", "sha256"}, "target"?, "rehearse"?: true}`
  * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires;
  * `rehearse` only with `plan`, and not with `target`; `migrate` may add `"stageOrderOverride": {"reason"}`;
- * `drift` may add `"accept": {"reason"}`).
+ * `drift` may add `"accept": {"reason"}`), or `{"action": "resolve", "id", "outcome": "applied" | "rolled-back", "reason"?}`
+ * (no bundle: it settles a dirty migration's ledger row, as `stagegate resolve`).
  * With a stage order (`STAGEGATE_STAGES`), `migrate` refuses migrations the previous stage has not applied
  * and records this stage's state after success.
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
@@ -34,12 +36,18 @@ const clock = { now: () => Date.now() };
  * await handler({ action: 'status', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } }, context);
  * // { ok: true, action: 'status', status: 'pending', …, target: 'migrator@db.internal:5432/app' }
  */
-export async function handler(event: unknown, context: Context): Promise<MigrateResponse | DriftResponse> {
+export async function handler(event: unknown, context: Context): Promise<MigrateResponse | DriftResponse | ResolveResponse> {
   powertools.resetKeys();
   powertools.addContext(context);
+  let stage: string | null = null;
   try {
     const request = parseEvent(event);
     const config = parseLambdaEnvironment(process.env);
+    stage = config.stage;
+    if (request.action === 'resolve') {
+      powertools.appendKeys({ stage: config.stage ?? undefined, migration: request.id });
+      return await resolveInvocation(request, context, config, { clients, logger });
+    }
     powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, ...(request.action === 'drift' ? {} : { to: request.target }) });
     if (request.action === 'drift') return await driftInvocation(request, context, config, { clients, logger });
     const run = runRequestFor(request, context, config, clock);
@@ -53,6 +61,6 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
     logger.info('invocation.completed', outcomeOf(response));
     return response;
   } catch (error) {
-    throw failInvocation(remedyOnTheFunction(asRunnerError(error), context.functionName), logger);
+    throw failInvocation(remedyOnTheFunction(asRunnerError(error), { functionName: context.functionName, stage }), logger);
   }
 }

@@ -13,7 +13,7 @@ export const COMMANDS = {
   plan: ['dir', 'bundle', 'database-url', 'schema', 'to', 'rehearse', 'lock-wait', 'lock-timeout', 'statement-timeout', ...REMOTE, 'json', 'verbose'],
   migrate: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'drift', 'to', ...REMOTE, 'override-stage-order', 'reason', 'json', 'verbose'],
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'all-stages', 'html', 'json', 'verbose'],
-  resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'reason', 'json', 'verbose'],
+  resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'reason', 'stage', 'function', 'region', 'json', 'verbose'],
   drift: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'accept', 'reason', ...REMOTE, 'json', 'verbose'],
   adopt: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'force', 'reason', 'json', 'verbose'],
   new: ['dir', 'depends-on', 'json', 'verbose'],

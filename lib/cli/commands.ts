@@ -15,6 +15,7 @@ import { resolveMigration } from '../resolve';
 import type { BundleSource, Logger } from '../ports';
 import { migrationsDir, type ParsedArgs } from './args';
 import { bundleBytes } from './bundle-bytes';
+import { resolveChoice } from './resolve-choice';
 import type { Style } from './style';
 
 /** What a command needs from its surroundings. */
@@ -46,6 +47,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   // Loaded on use: the AWS SDK they need would double the start-up time of every local command.
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
   if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);
+  if (args.command === 'resolve' && args.options.stage !== undefined) return (await import('./resolve-stage-command')).resolveStageCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   if (args.command === 'squash') return (await import('./squash-command')).squashCommand(args, ctx);
   const config = parseCliConfig(rawConfig(args, ctx.env), args);
@@ -54,12 +56,9 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.command === 'drift') return (await import('./drift-command')).driftCliCommand(args, ctx, config, actor);
   if (args.command === 'adopt') return (await import('./adopt-command')).adoptCliCommand(args, ctx, config, actor);
   if (args.command === 'resolve') {
-    const outcome = args.options.applied ? 'applied' : args.options['rolled-back'] ? 'rolled-back' : null;
-    if (outcome === null || (args.options.applied && args.options['rolled-back'])) {
-      throw new UsageError('stagegate resolve needs exactly one of --applied or --rolled-back.');
-    }
+    const choice = resolveChoice(args);
     return withDatabase(config, ctx, async (db, target) => {
-      const json = await resolveMigration({ db, logger: ctx.logger }, { id: args.positionals[0] as string, outcome, actor, ...(typeof args.options.reason === 'string' ? { reason: args.options.reason } : {}) }, settings);
+      const json = await resolveMigration({ db, logger: ctx.logger }, { ...choice, actor }, settings);
       return { json: { ...json }, target };
     });
   }

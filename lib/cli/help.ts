@@ -10,7 +10,7 @@ Usage:
   stagegate status  [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
   stagegate status  --all-stages [--dir DIR | --bundle FILE] [--bucket B] [--prefix P] [--region R]
                     [--json] [--html FILE]
-  stagegate resolve <app/NNNN_name> --applied | --rolled-back [--reason TEXT] [--database-url URL] [--json]
+  stagegate resolve <app/NNNN_name> --applied | --rolled-back [--reason TEXT] [--database-url URL | --stage NAME] [--json]
   stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
   stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
   stagegate drift   [--accept --reason TEXT] [--database-url URL | --stage NAME] [--json]
@@ -53,6 +53,7 @@ Options:
 
 Running on a stage (the database is only reachable from the stage's migrate function):
   --stage NAME              publish the bundle, invoke <service>-<stage>-migrate, show its result
+                            (resolve publishes none: the function settles the row on its database)
   --function NAME           the function to invoke instead of the name from serverless.yml
   --bucket B                bundle bucket ($STAGEGATE_BUCKET)
   --prefix P                key prefix in the bucket (default stagegate; $STAGEGATE_PREFIX)

@@ -2,6 +2,7 @@ import { asRunnerError, ErrorCode } from '../core/errors';
 import { isCommand, parseCommandLine, type Command, type ParsedArgs } from './args';
 import { commandHelp } from './command-help';
 import { runCommand } from './commands';
+import { describeResolve } from './resolve-choice';
 import { ConsoleLogger, type Writer } from './console-logger';
 import { HELP } from './help';
 import { renderError, renderResult } from './render';
@@ -56,9 +57,7 @@ export async function runCli(io: CliIo): Promise<number> {
 function describeSimple(json: Record<string, unknown>): string {
   if (json.action === 'bundle') return `Bundle ${String(json.bundleId)}\n  ${String(json.migrations)} migrations, ${String(json.bytes)} bytes\n  written to ${String(json.file)}`;
   if (json.action === 'publish') return `Bundle ${String(json.bundleId)}\n  ${json.uploaded ? 'published to' : 'already at'} s3://${String(json.bucket)}/${String(json.key)}`;
-  const failure = json.failure as { code: string | null; message: string } | null | undefined;
-  const after = failure ? `, after its failure (${failure.code ?? 'error'}: ${failure.message})` : '';
-  return `Resolved ${String(json.id)} as ${String(json.outcome)}${after}.`;
+  return describeResolve(json);
 }
 
 /** `help` (of one command when named) and `version`: text, or with `--json` one object holding it. */

@@ -21,7 +21,7 @@ export function remoteConfig(args: ParsedArgs, ctx: CommandContext, fallback?: {
   return parseRemoteConfig({ bucket: flag('bucket'), prefix: flag('prefix'), region: flag('region') }, ctx.env, fallback);
 }
 
-export const clientOptions = (config: RemoteConfig, endpoint: string | null): { region?: string; endpoint?: string } => ({
+export const clientOptions = (config: Pick<RemoteConfig, 'region'>, endpoint: string | null): { region?: string; endpoint?: string } => ({
   ...(config.region ? { region: config.region } : {}),
   ...(endpoint ? { endpoint } : {}),
 });

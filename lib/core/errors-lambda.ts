@@ -13,7 +13,7 @@ export class EventInvalidError extends MigrationRunnerError {
     const lines = problems.map((p) => `  - ${p.field}: ${p.problem}`).join('\n');
     super(ErrorCode.EVENT_INVALID, `The invocation event is invalid:\n${lines}`, {
       remedy:
-        'Send {"action": "plan" | "migrate" | "status", "bundle": {"bucket", "key", "sha256"}} and nothing else (stagegate --stage and the deploy hook do); nothing was run.',
+        'Send {"action": "plan" | "migrate" | "status" | "drift", "bundle": {"bucket", "key", "sha256"}}, or {"action": "resolve", "id", "outcome": "applied" | "rolled-back", "reason"?} with no bundle, and nothing else (stagegate --stage and the deploy hook do); nothing was run.',
       details: { problems },
     });
     this.name = 'EventInvalidError';

@@ -1,5 +1,6 @@
 import { ErrorCode, LambdaInvokeFailedError, RemoteRunError } from '../core/errors';
 import { RunStatus, type RunResult } from '../core/result';
+import type { ResolveResult } from '../resolve';
 
 const STATUSES = Object.values(RunStatus) as string[];
 const CODES = Object.values(ErrorCode) as string[];
@@ -28,6 +29,24 @@ export function parseRunAnswer(answer: unknown, functionName: string): RunResult
           : null;
   if (problem !== null) throw new LambdaInvokeFailedError(functionName, problem, REMEDY);
   return value as unknown as RunResult;
+}
+
+/**
+ * The migrate function's answer to a `resolve` event, checked as
+ * {@link parseRunAnswer} checks a run result: `ok: true`, `action:
+ * "resolve"`, the id and a known outcome, else `LAMBDA_INVOKE_FAILED` (a
+ * function of an older stagegate answers a resolve event with `EVENT_INVALID`,
+ * which is thrown as it is).
+ *
+ * @example
+ * const result = parseResolveAnswer(await invokeMigrate<unknown>(lambda, name, event), name);
+ */
+export function parseResolveAnswer(answer: unknown, functionName: string): ResolveResult {
+  const value = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? (answer as Record<string, unknown>) : null;
+  if (value?.ok === false) throw failureOf(value, functionName);
+  const valid = value !== null && value.ok === true && value.action === 'resolve' && typeof value.id === 'string' && (value.outcome === 'applied' || value.outcome === 'rolled-back');
+  if (!valid) throw new LambdaInvokeFailedError(functionName, `its answer is not a stagegate resolve result (fields: ${Object.keys(value ?? {}).slice(0, 10).join(', ') || 'none'})`, REMEDY);
+  return value as unknown as ResolveResult;
 }
 
 function failureOf(value: Record<string, unknown>, functionName: string): LambdaInvokeFailedError | RemoteRunError {

@@ -109,7 +109,7 @@ describe('Integration: remedies of the migrate function (serverless-offline)', (
     expect((await stage.db.query<{ id: string }>('select id from stagegate.migrations order by id')).map((r) => r.id)).toEqual(['shop/0001_orders', 'shop/0002_refunds']);
   });
 
-  it('says where `stagegate resolve` runs when a no-transaction migration failed and left the stage dirty', async () => {
+  it('says to run `stagegate resolve --stage` when a no-transaction migration failed and left the stage dirty', async () => {
     // Prepare
     ws.migrations({ ...ORDERS, ...REFUNDS, 'shop/0003_index.sql': '-- stagegate:no-transaction\nCREATE INDEX CONCURRENTLY remedy_orders_nope ON remedy_orders (nope);' });
     const failed = await migrate();
@@ -117,12 +117,12 @@ describe('Integration: remedies of the migrate function (serverless-offline)', (
     const dirty = await migrate();
     // Assess
     expect(cliJson(failed.stdout).error).toMatchObject({ code: 'MIGRATION_FAILED', migration: 'shop/0003_index' });
-    expect(cliJson(failed.stdout).error.remedy).toContain('`stagegate resolve` has no --stage: run it from a host that reaches');
+    expect(cliJson(failed.stdout).error.remedy).toContain('`stagegate resolve shop/0003_index --rolled-back --stage local`');
     expect(dirty.code).toBe(1);
     const { error } = cliJson(dirty.stdout);
     expect(error).toMatchObject({ code: 'MIGRATION_DIRTY', migration: 'shop/0003_index' });
-    expect(error.remedy).toContain('stagegate resolve shop/0003_index --applied');
-    expect(error.remedy).toContain(`\`stagegate resolve\` has no --stage: run it from a host that reaches ${String(error.target)}`);
+    expect(error.remedy).toContain('`stagegate resolve shop/0003_index --applied --stage local`');
+    expect(error.remedy).toContain(`With --stage, \`stagegate resolve\` runs through stagegate-local-migrate, which reaches ${String(error.target)}`);
     expect(String(error.target)).toMatch(/^postgres@127\.0\.0\.1:\d+\/stagegate_test_/);
   });
 });

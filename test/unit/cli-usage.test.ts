@@ -115,6 +115,20 @@ describe('CLI: usage errors', () => {
   });
 });
 
+describe('CLI: resolve --stage usage', () => {
+  it.each([
+    [['--database-url', 'postgres://127.0.0.1:1/app'], "stagegate resolve --stage runs on the stage's own function; --database-url does not apply (the function's configuration does)."],
+    [['--lock-wait', '5s'], "stagegate resolve --stage runs on the stage's own function; --lock-wait does not apply (the function's configuration does)."],
+    [['--reason', ' '], "stagegate resolve --stage: --reason must say why in 1 to 1000 characters (it is kept in the stage's run history)."],
+  ])('refuses %p with --stage before anything is invoked, exit 2', async (extra, message) => {
+    // Act
+    const result = await cli(['resolve', 'shop/0001_orders', '--applied', '--stage', 'prod', ...extra, '--json']);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, action: 'resolve', error: { code: 'USAGE', message } });
+  });
+});
+
 describe('CLI: invalid settings', () => {
   it('names each problem by the option or the environment variable that set it', async () => {
     // Act

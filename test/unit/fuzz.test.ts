@@ -205,7 +205,7 @@ describe('Property: parseEvent never crashes or hangs', () => {
         const keys = Object.keys(value ?? {});
         expect(keys).toEqual(expect.arrayContaining(['action', 'bundle']));
         expect(keys.filter((k) => !['action', 'bundle', 'target', 'rehearse'].includes(k))).toEqual([]);
-        expect(value?.bundle.sha256).toMatch(/^[0-9a-f]{64}$/);
+        expect(value !== undefined && 'bundle' in value ? value.bundle.sha256 : undefined).toMatch(/^[0-9a-f]{64}$/);
       }),
       { numRuns: 3_000 },
     );

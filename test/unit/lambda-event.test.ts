@@ -90,7 +90,7 @@ describe('Function: parseEvent', () => {
     const problems = problemsOf({ action: 'drop', bundle: { bucket: 7, key: null, sha256: ['x'] } });
     // Assess
     expect(problems).toEqual([
-      { field: 'action', problem: 'must be one of "plan", "migrate", "status", "drift"' },
+      { field: 'action', problem: 'must be one of "plan", "migrate", "status", "drift", "resolve"' },
       { field: 'bundle.bucket', problem: 'must be a string' },
       { field: 'bundle.key', problem: 'must be a string' },
       { field: 'bundle.sha256', problem: 'must be a string' },
@@ -146,7 +146,7 @@ describe('Function: parseEvent', () => {
     // Act
     const parsed = parseEvent({ ...valid(), bundle: { bucket: 'deploys', key, sha256: SHA } });
     // Assess
-    expect(parsed.bundle.key).toBe(key);
+    expect(parsed).toMatchObject({ bundle: { key } });
   });
 
   it.each([
@@ -167,7 +167,7 @@ describe('Function: parseEvent', () => {
     // Act
     const parsed = parseEvent({ ...valid(), bundle: { bucket: 'acme-deploys.eu-west-1.2026', key: KEY, sha256: SHA } });
     // Assess
-    expect(parsed.bundle.bucket).toBe('acme-deploys.eu-west-1.2026');
+    expect(parsed).toMatchObject({ bundle: { bucket: 'acme-deploys.eu-west-1.2026' } });
   });
 
   it.each(['A'.repeat(64), 'a'.repeat(63), `${'a'.repeat(63)}g`, ` ${'a'.repeat(64)}`])('refuses the sha256 %p', (sha256) => {
@@ -236,5 +236,38 @@ describe('Function: parseEvent', () => {
     const problems = problemsOf({ ...valid(), action, accept: { reason: 'hotfix' } });
     // Assess
     expect(problems).toEqual([{ field: 'accept', problem: 'goes only with action "drift"' }]);
+  });
+
+  it('accepts a resolve event without a bundle, the reason trimmed', () => {
+    // Act
+    const rolledBack = parseEvent({ action: 'resolve', id: 'shop/0004_index', outcome: 'rolled-back', reason: ' dropped the INVALID index ' });
+    const applied = parseEvent({ action: 'resolve', id: 'shop/0004_index', outcome: 'applied' });
+    // Assess
+    expect(rolledBack).toEqual({ action: 'resolve', id: 'shop/0004_index', outcome: 'rolled-back', reason: 'dropped the INVALID index' });
+    expect(applied).toEqual({ action: 'resolve', id: 'shop/0004_index', outcome: 'applied' });
+  });
+
+  it('refuses a resolve event with EVENT_INVALID, naming every field: a bundle, a bad id or outcome, a blank reason, fields of other actions', () => {
+    // Act
+    const wrong = problemsOf({ ...valid(), action: 'resolve', id: 'Shop/4', outcome: 'done', reason: '  ', target: 'zero' });
+    const missing = problemsOf({ action: 'resolve' });
+    const long = problemsOf({ action: 'resolve', id: `a/0001_${'x'.repeat(300)}`, outcome: 'applied', reason: 'x'.repeat(1001) });
+    // Assess
+    expect(wrong).toEqual([
+      { field: 'id', problem: 'must be a migration id such as organization/0002_organization_type (app/NNNN_name)' },
+      { field: 'outcome', problem: 'must be one of "applied", "rolled-back"' },
+      { field: 'reason', problem: 'must say why (it is kept in the run history), or be left out' },
+      { field: 'bundle', problem: 'goes with the other actions: resolve settles a ledger row and reads no bundle' },
+      { field: 'target', problem: 'unknown field' },
+    ]);
+    expect(missing).toEqual([
+      { field: 'id', problem: 'is required' },
+      { field: 'outcome', problem: 'is required' },
+    ]);
+    expect(long).toEqual([
+      { field: 'id', problem: 'must be at most 200 characters' },
+      { field: 'reason', problem: 'must be at most 1000 characters' },
+    ]);
+    expect(() => parseEvent({ action: 'resolve' })).toThrow(expect.objectContaining({ code: 'EVENT_INVALID' }));
   });
 });

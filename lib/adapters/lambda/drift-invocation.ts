@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { driftCommand, type DriftResult } from '../../drift';
 import type { LambdaConfig } from './environment';
 import type { MigrateEvent } from './event';
+import { functionActor } from './invocation';
 import { withLambdaDatabase, type LambdaDatabaseDependencies } from './with-lambda-database';
 
 /** The migrate function's answer to a `drift` event: what `stagegate drift --json` prints, with `target`. */
@@ -22,7 +23,7 @@ export function driftInvocation(
   config: LambdaConfig,
   deps: LambdaDatabaseDependencies,
 ): Promise<DriftResponse> {
-  const request = { actor: `lambda:${context.functionName}:${context.awsRequestId}`, accept: event.accept };
+  const request = { actor: functionActor(context), accept: event.accept };
   return withLambdaDatabase(config, deps, async (db, target) => ({
     ...(await driftCommand({ db, logger: deps.logger }, request, config.settings)),
     target,

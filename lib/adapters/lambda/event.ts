@@ -6,6 +6,7 @@ import { MAX_ID_LENGTH } from '../../core/migration';
 import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
 import { isTarget } from '../../core/target';
 import { namesBundle, type BundleRef } from '../s3/bundle-ref';
+import { resolveEventSchema, type ResolveOutcome } from './resolve-event';
 
 /** What the migrate function may be asked to do. */
 export const EventAction = {
@@ -14,6 +15,8 @@ export const EventAction = {
   STATUS: 'status',
   /** Compare the schema with the drift baseline; with `accept`, make the live schema the baseline. */
   DRIFT: 'drift',
+  /** Settle a dirty `no-transaction` migration by hand (`stagegate resolve --stage`); reads no bundle. */
+  RESOLVE: 'resolve',
 } as const;
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 
@@ -34,6 +37,14 @@ export type MigrateEvent =
       bundle: BundleRef;
       /** Accept the live schema as the baseline, for this reason. */
       accept?: { reason: string };
+    }
+  | {
+      action: typeof EventAction.RESOLVE;
+      /** The dirty migration to settle. */
+      id: string;
+      outcome: ResolveOutcome;
+      /** Why, kept in the run history. */
+      reason?: string;
     };
 
 /** S3's limit on an object key, in UTF-8 bytes. */
@@ -90,8 +101,14 @@ const bundleSchema = strictObject({ bucket: bucketSchema, key: keySchema, sha256
   error: 'must be <prefix>/bundles/<sha256>.json.gz, with the sha256 of bundle.sha256 (the key publish gives the bundle)',
 });
 
+// A resolve event is checked by its own schema (see parseEvent); it is named here for the message.
+const ACTIONS = Object.values(EventAction);
+const actionSchema = oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS, EventAction.DRIFT], {
+  error: (issue) => (issue.input === undefined ? 'is required' : `must be one of ${ACTIONS.map((a) => JSON.stringify(a)).join(', ')}`),
+});
+
 const eventSchema = strictObject({
-  action: oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS, EventAction.DRIFT]),
+  action: actionSchema,
   bundle: bundleSchema,
   target: targetSchema.optional(),
   rehearse: boolean().optional(),
@@ -141,13 +158,20 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
 /**
  * Checks an invocation event strictly: unknown fields, wrong types, missing
  * fields and oversized strings are refused, every problem listed with the
- * path of its field. Nothing past the handler sees the raw event.
+ * path of its field. Nothing past the handler sees the raw event. A
+ * `resolve` event names no bundle: it settles a ledger row and runs nothing.
  *
  * @example
  * const event = parseEvent({ action: 'migrate', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } });
  * // throws EventInvalidError (EVENT_INVALID) for anything else
  */
 export function parseEvent(event: unknown): MigrateEvent {
+  if (typeof event === 'object' && event !== null && (event as { action?: unknown }).action === EventAction.RESOLVE) {
+    const resolving = resolveEventSchema.safeParse(event, { error: errorMap });
+    if (!resolving.success) throw new EventInvalidError(problemsOf(resolving.error.issues));
+    const { action, id, outcome, reason } = resolving.data;
+    return { action, id, outcome, ...(reason === undefined ? {} : { reason: reason.trim() }) };
+  }
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));
   const { action, bundle, target, rehearse, stageOrderOverride, accept } = parsed.data;

@@ -1,19 +1,25 @@
 import { ErrorCode, MigrationRunnerError } from '../../core/errors';
 
+/** Where the migrate function runs: its name, and its stage (`STAGEGATE_STAGE`) when known. */
+export interface FunctionPlace {
+  functionName: string;
+  stage: string | null;
+}
+
 /**
  * The error a migrate function reports, with a remedy the person behind the
  * deploy (or `stagegate … --stage`) can follow. The engine's remedies speak
  * to a local run: `--lock-wait`, which `--stage` refuses and `serverless
- * deploy` does not have; `stagegate resolve`, which has no `--stage` and
- * runs only where the database is reachable; and, for a bundle, a path to
- * check or a new id to request, where a deploy publishes by content. Other
- * errors are returned as they are.
+ * deploy` does not have; `stagegate resolve` and `stagegate status`, which
+ * on a stage go through this function (`--stage`); and, for a bundle, a path
+ * to check or a new id to request, where a deploy publishes by content.
+ * Other errors are returned as they are.
  *
  * @example
- * throw failInvocation(remedyOnTheFunction(error, context.functionName), logger);
+ * throw failInvocation(remedyOnTheFunction(error, { functionName: context.functionName, stage: 'prod' }), logger);
  */
-export function remedyOnTheFunction(error: MigrationRunnerError, functionName: string): MigrationRunnerError {
-  const remedy = functionRemedy(error, functionName);
+export function remedyOnTheFunction(error: MigrationRunnerError, place: FunctionPlace): MigrationRunnerError {
+  const remedy = functionRemedy(error, place);
   if (remedy === null) return error;
   const rewritten = new MigrationRunnerError(error.code, error.message, { remedy, details: error.details, cause: error.cause });
   rewritten.name = error.name;
@@ -21,16 +27,20 @@ export function remedyOnTheFunction(error: MigrationRunnerError, functionName: s
   return rewritten;
 }
 
-function functionRemedy(error: MigrationRunnerError, functionName: string): string | null {
+/** Each `stagegate resolve <id> --applied|--rolled-back` of a remedy, as run on this stage. */
+const RESOLVE_COMMAND = /`stagegate resolve (\S+) (--applied|--rolled-back)`/g;
+
+function functionRemedy(error: MigrationRunnerError, { functionName, stage: known }: FunctionPlace): string | null {
   const target = typeof error.details.target === 'string' ? error.details.target : 'the stage\'s database';
-  // MIGRATION_DIRTY, and MIGRATION_FAILED of a no-transaction migration or a reverse script.
-  if (error.remedy.includes('stagegate resolve')) {
-    return (
-      `${error.remedy} \`stagegate resolve\` has no --stage: run it from a host that reaches ${target} (a bastion, a VPN), ` +
-      'with --database-url for that database (and --schema when the ledger schema is not stagegate); then deploy again.'
-    );
+  const stage = known ?? '<stage>';
+  // MIGRATION_DIRTY, MIGRATION_FAILED of a no-transaction migration or a reverse script, RESOLVE_REFUSED.
+  const remedy = error.remedy.replace(RESOLVE_COMMAND, (_all, id: string, outcome: string) => `\`stagegate resolve ${id} ${outcome} --stage ${stage}\``);
+  if (remedy !== error.remedy) {
+    return `${remedy} With --stage, \`stagegate resolve\` runs through ${functionName}, which reaches ${target}; once it is settled, deploy again.`;
   }
   switch (error.code) {
+    case ErrorCode.NOT_DIRTY:
+      return error.remedy.replace('`stagegate status`', `\`stagegate status --stage ${stage}\``);
     case ErrorCode.LOCK_TIMEOUT: {
       const pid = /\(pid (\d+)/.exec(String(error.details.holder ?? ''))?.[1] ?? '<pid>';
       return (

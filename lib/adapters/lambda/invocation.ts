@@ -23,14 +23,14 @@ export type MigrateResponse = RunResult & { target: string };
  * // { action: 'migrate', actor: 'lambda:svc-prod-migrate:8f0e…', deadline: 1767225600000, safetyMarginMs: 30000 }
  */
 export function runRequestFor(
-  event: Exclude<MigrateEvent, { action: 'drift' }>,
+  event: Exclude<MigrateEvent, { action: 'drift' | 'resolve' }>,
   context: Pick<Context, 'functionName' | 'awsRequestId' | 'getRemainingTimeInMillis'>,
   config: Pick<LambdaConfig, 'safetyMarginMs'> & Partial<Pick<LambdaConfig, 'stage'>>,
   clock: Clock,
 ): RunRequest {
   return {
     action: event.action,
-    actor: `lambda:${context.functionName}:${context.awsRequestId}`,
+    actor: functionActor(context),
     deadline: clock.now() + context.getRemainingTimeInMillis(),
     safetyMarginMs: config.safetyMarginMs,
     ...(config.stage ? { stage: config.stage } : {}),
@@ -38,6 +38,17 @@ export function runRequestFor(
     rehearse: event.rehearse,
     stageOrderOverride: event.stageOrderOverride,
   };
+}
+
+/**
+ * Who a run of the migrate function is recorded as, in the ledger's `runs`
+ * and `applied_by`: the function and its request.
+ *
+ * @example
+ * functionActor(context); // 'lambda:svc-prod-migrate:8f0e…'
+ */
+export function functionActor(context: Pick<Context, 'functionName' | 'awsRequestId'>): string {
+  return `lambda:${context.functionName}:${context.awsRequestId}`;
 }
 
 /**
