@@ -92,15 +92,15 @@ describe('Integration: stagegate new and bundle on folders they cannot use', () 
     expect(cliJson(linted.stdout)).toMatchObject({ ok: true, files: 2 });
   });
 
-  it('bundle reads such a tree (Node\'s recursive listing of /proc/self never ended) and refuses an --out there at once', async () => {
+  it('bundle reads such a tree to its end (Node\'s recursive listing of /proc/self never ended), finding no migration, and refuses an --out there at once', async () => {
     // Prepare
     ws.migrations({ 'shop/0001_orders.sql': 'CREATE TABLE o (id int);' });
     // Act
     const read = await runCli(['bundle', '--dir', '/proc/self', '--out', join(ws.dir, 'empty.json.gz'), '--json'], { cwd: ws.dir });
     const written = await runCli(['bundle', '--dir', join(ws.dir, 'migrations'), '--out', '/proc/self/x/b.json.gz', '--json'], { cwd: ws.dir });
     // Assess
-    expect(read.code).toBe(0);
-    expect(cliJson(read.stdout)).toMatchObject({ ok: true, migrations: 0 });
+    expect(read.code).toBe(1);
+    expect(cliJson(read.stdout).error).toMatchObject({ code: 'NO_MIGRATIONS', message: expect.stringContaining('/proc/self holds no migration') });
     expect(written.code).toBe(2);
     expect(cliJson(written.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringContaining('cannot write /proc/self/x/b.json.gz') });
   }, 30_000);
