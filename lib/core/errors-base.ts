@@ -54,6 +54,7 @@ export const ErrorCode = {
   CHECK_FAILED: 'CHECK_FAILED',
   MIGRATION_EXISTS: 'MIGRATION_EXISTS',
   RESOLVE_REFUSED: 'RESOLVE_REFUSED',
+  INTERRUPTED: 'INTERRUPTED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
