@@ -22,9 +22,12 @@ export type StopMode = (typeof StopMode)[keyof typeof StopMode];
  * stopModeOf(parseCommandLine(['migrate', '--stage', 'prod'])); // 'stage'
  */
 export function stopModeOf(args: Pick<ParsedArgs, 'command' | 'options'>): StopMode {
-  if (args.options.stage !== undefined || args.options['all-stages'] === true) return StopMode.STAGE;
-  if (args.command === 'migrate' || (args.command === 'plan' && args.options.rehearse === true)) return StopMode.RUN;
-  if (args.command === 'status' || args.command === 'plan' || args.command === 'drift' || args.command === 'lint') return StopMode.READ;
+  const { command, options } = args;
+  // drift --stage and status --all-stages only read, through invocations that return at once.
+  if (options.stage !== undefined && command !== 'drift') return StopMode.STAGE;
+  if (command === 'migrate' || (command === 'plan' && options.rehearse === true)) return StopMode.RUN;
+  // drift --accept writes the baseline.
+  if (command === 'status' || command === 'plan' || command === 'lint' || (command === 'drift' && options.accept !== true)) return StopMode.READ;
   return StopMode.FINISH;
 }
 

@@ -12,9 +12,9 @@ describe('Integration: the CLI interrupted by a signal while a migration runs', 
   const db = useTestDatabase('file');
   const ws = useWorkspace();
 
-  /** Polls `sql` until it returns a row, for at most 20 s; returns that row. */
-  async function until(sql: string, params: unknown[] = []): Promise<Record<string, unknown>> {
-    for (let tries = 0; tries < 200; tries += 1) {
+  /** Polls `sql` until it returns a row, for at most `tries` × 100 ms (20 s); returns that row. */
+  async function until(sql: string, params: unknown[] = [], tries = 200): Promise<Record<string, unknown>> {
+    for (let tried = 0; tried < tries; tried += 1) {
       const rows = await db.query(sql, params);
       if (rows.length > 0) return rows[0] as Record<string, unknown>;
       await sleep(100);
@@ -24,7 +24,8 @@ describe('Integration: the CLI interrupted by a signal while a migration runs', 
 
   const backendRunning = (marker: string): string =>
     `select pid from pg_stat_activity where datname = current_database() and state = 'active' and query like '%${marker}%' and pid <> pg_backend_pid()`;
-  const gone = (pid: unknown): Promise<Record<string, unknown>> => until('select 1 where not exists (select 1 from pg_stat_activity where pid = $1)', [pid]);
+  /** The run's backend has ended within 5 s of the CLI's exit: its statement was cancelled, not left to run out its sleep. */
+  const gone = (pid: unknown): Promise<Record<string, unknown>> => until('select 1 where not exists (select 1 from pg_stat_activity where pid = $1)', [pid], 50);
 
   afterEach(async () => {
     // Never leave a sleeper behind for the other tests, whatever failed.
@@ -50,7 +51,6 @@ describe('Integration: the CLI interrupted by a signal while a migration runs', 
     // Assess: it ended long before the sleep would have, with the signal's exit code
     expect(Date.now() - sent).toBeLessThan(10_000);
     expect(result.code).toBe(exitCode);
-    expect(result.stderr).toContain('Press Ctrl-C again to quit without waiting');
     if (json) {
       expect(result.stdout.trim().split('\n')).toHaveLength(1);
       const out = cliJson(result.stdout);
@@ -60,6 +60,7 @@ describe('Integration: the CLI interrupted by a signal while a migration runs', 
       expect(result.stderr).toContain(`error INTERRUPTED: stagegate migrate was interrupted by ${signal}: a/0002_slow (`);
       expect(result.stderr).toContain('was cancelled and rolled back; committed before it: a/0001_init.');
     }
+    expect(result.stderr).toContain('Press Ctrl-C again to quit without waiting');
     // The server-side statement is gone (cancelled, not left to run out its sleep), and the ledger holds exactly what committed
     await gone(pid);
     expect(await db.query(`select id, state from ${schema}.migrations order by id`)).toEqual([{ id: 'a/0001_init', state: 'applied' }]);
