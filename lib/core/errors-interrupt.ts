@@ -61,10 +61,8 @@ function interruptMessage(facts: InterruptFacts): string {
     const { name, functionName, invoked } = facts.stage;
     const earlier = facts.committed && facts.committed.length > 0 ? ` Committed by this command's earlier invocations: ${list(facts.committed)}.` : '';
     if (!invoked) return `${what} --stage ${name} stopped on ${facts.signal} before invoking ${functionName}: nothing more was started on stage ${name}.${earlier}`;
-    return (
-      `${what} --stage ${name} stopped waiting for ${functionName} on ${facts.signal}; the run was NOT stopped: it goes on in the function on stage ${name}, ` +
-      `which commits or rolls back each migration as if nobody had left.${earlier}`
-    );
+    const own = facts.command === 'migrate' ? ', which commits or rolls back each migration as if nobody had left' : '';
+    return `${what} --stage ${name} stopped waiting for ${functionName} on ${facts.signal}; the run was NOT stopped: it goes on in the function on stage ${name}${own}.${earlier}`;
   }
   if (facts.rehearsal) return `${what} --rehearse was interrupted by ${facts.signal}: the rehearsal was cancelled and its transaction rolled back; nothing was changed.`;
   const { interrupted } = facts;

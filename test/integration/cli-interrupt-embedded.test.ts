@@ -115,4 +115,17 @@ describe('Integration: SIGTERM to the CLI on the embedded default database', () 
     expect(result.stderr).toContain('cancelled and rolled back; committed before it: a/0001_init.');
     await assertServerStopped(pid);
   }, 90_000);
+
+  it('status, which only reads, stopped while the server starts: INTERRUPTED, exit 130, and no postmaster remains', async () => {
+    // Prepare: the data directory exists by now, so the server starts quickly
+    const started = start(['status', '--json']);
+    const pid = await waitFor(postmasterPid, 'the postmaster pid file');
+    // Act
+    started.child.kill('SIGINT');
+    const result = await started.done;
+    // Assess
+    expect(result.code).toBe(130);
+    expect(cliJson(result.stdout)).toMatchObject({ ok: false, error: { code: 'INTERRUPTED', signal: 'SIGINT' } });
+    await assertServerStopped(pid);
+  }, 90_000);
 });

@@ -103,6 +103,27 @@ describe('Integration: the CLI interrupted by a signal while a migration runs', 
     await db.query('drop table stop_nt, stop_nt_b');
   }, 40_000);
 
+  it('a run waiting for the lock stops waiting at once, having changed nothing; the run holding it goes on', async () => {
+    // Prepare: the first run holds the ledger lock while its migration sleeps; the second waits for it
+    const env = cliEnv(db.url);
+    ws.migrations({ 'a/0001_init.sql': 'CREATE TABLE stop_waiting (id int);\nSELECT pg_sleep(35);' });
+    const holder = startCli(['migrate'], { cwd: ws.dir, env });
+    const { pid: holding } = await until(backendRunning('pg_sleep(35)'));
+    const waiter = startCli(['migrate', '--json', '--lock-wait', '60s'], { cwd: ws.dir, env });
+    await until(`select 1 from pg_stat_activity where datname = current_database() and query like '%pg_try_advisory_lock%' and pid not in ($1, pg_backend_pid())`, [holding]);
+    // Act
+    const sent = Date.now();
+    waiter.child.kill('SIGINT');
+    const result = await waiter.done;
+    // Assess
+    expect(Date.now() - sent).toBeLessThan(5_000);
+    expect(result.code).toBe(130);
+    expect(cliJson(result.stdout)).toMatchObject({ ok: false, applied: [], error: { code: 'INTERRUPTED', message: 'stagegate migrate was interrupted by SIGINT before it changed anything; nothing was changed.' } });
+    expect(await db.query('select 1 from pg_stat_activity where pid = $1', [holding])).toHaveLength(1);
+    holder.child.kill('SIGINT');
+    expect((await holder.done).code).toBe(130);
+  }, 40_000);
+
   it('plan --rehearse interrupted leaves nothing behind: no table, no ledger, no backend', async () => {
     // Prepare
     const env = cliEnv(db.url);

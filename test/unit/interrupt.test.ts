@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InterruptedError } from '../../lib/core/errors';
-import { exitCodeOf, stopModeOf, stopNotice } from '../../lib/cli/interrupt';
+import { EventEmitter } from 'node:events';
+import { exitCodeOf, listenForSignals, stopModeOf, stopNotice } from '../../lib/cli/interrupt';
 import { parseCommandLine } from '../../lib/cli/args';
 import { runRemote, stageInterrupted } from '../../lib/remote/run-remote';
 import { MemoryLogger } from '../support/workspace';
@@ -96,5 +97,24 @@ describe('Function: stopNotice and stopModeOf (what the first signal says)', () 
   ])('%j answers a stop as %s', (argv, mode) => {
     // Act + Assess
     expect(stopModeOf(parseCommandLine(argv))).toBe(mode);
+  });
+});
+
+describe('Function: listenForSignals', () => {
+  it('the first signal only aborts the stop; a second one exits at once with its code; after dispose, neither is handled', () => {
+    // Prepare
+    const proc = Object.assign(new EventEmitter(), { exit: jest.fn() });
+    const written: string[] = [];
+    const signals = listenForSignals(proc as unknown as NodeJS.Process, { write: (text: string) => written.push(text) });
+    // Act
+    proc.emit('SIGINT', 'SIGINT');
+    const afterFirst = { aborted: signals.stop.aborted, reason: signals.stop.reason as unknown, exits: proc.exit.mock.calls.length };
+    proc.emit('SIGTERM', 'SIGTERM');
+    signals.dispose();
+    // Assess
+    expect(afterFirst).toEqual({ aborted: true, reason: 'SIGINT', exits: 0 });
+    expect(proc.exit.mock.calls).toEqual([[143]]);
+    expect(written).toEqual(['stagegate: SIGTERM again: quitting without waiting.\n']);
+    expect(proc.listenerCount('SIGINT') + proc.listenerCount('SIGTERM')).toBe(0);
   });
 });
