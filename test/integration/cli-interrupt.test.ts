@@ -54,8 +54,8 @@ describe('Integration: the CLI interrupted by a signal while a migration runs', 
     if (json) {
       expect(result.stdout.trim().split('\n')).toHaveLength(1);
       const out = cliJson(result.stdout);
-      expect(out).toMatchObject({ ok: false, action: 'migrate', error: { code: 'INTERRUPTED', signal, interrupted: { id: 'a/0002_slow', left: 'rolled-back' } } });
       expect(out.applied.map((a: { id: string }) => a.id)).toEqual(['a/0001_init']);
+      expect(out).toMatchObject({ ok: false, action: 'migrate', error: { code: 'INTERRUPTED', signal, interrupted: { id: 'a/0002_slow', left: 'rolled-back' } } });
     } else {
       expect(result.stderr).toContain(`error INTERRUPTED: stagegate migrate was interrupted by ${signal}: a/0002_slow (`);
       expect(result.stderr).toContain('was cancelled and rolled back; committed before it: a/0001_init.');
