@@ -46,10 +46,11 @@ export function interruptedDuring(ctx: StepContext, step: PlanStep, progress: St
 /** What stopped the run, for the words: the signal's name the CLI aborts with. */
 const signalOf = (stop: StopSignal | undefined): string => (typeof stop?.reason === 'string' ? stop.reason : 'a stop request');
 
-const interruptOf = (ctx: StepContext, progress: StepProgress): { signal: string; command: string; committed: string[] } => ({
+const interruptOf = (ctx: StepContext, progress: StepProgress): { signal: string; command: string; committed: string[]; reverted: string[] } => ({
   signal: signalOf(ctx.stop),
   command: 'migrate',
   committed: progress.applied.map((a) => a.id),
+  reverted: progress.reverted.map((r) => r.id),
 });
 
 

@@ -27,6 +27,8 @@ export interface CommandContext {
   isTTY?: boolean;
   /** Aborted by the first Ctrl-C or SIGTERM (its reason is the signal's name); see `interrupt.ts`. */
   stop?: AbortSignal;
+  /** The command's name, for the words of an interruption. */
+  command?: string;
 }
 
 /** A command's outcome: the JSON form and the target it ran on. */
@@ -128,7 +130,7 @@ export async function withDatabase<T>(
 export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: (url: string, target: string) => Promise<T>): Promise<T> {
   const start = (url: string, target: string): Promise<T> => {
     // Stopped while the embedded server started: nothing runs, and the server is stopped as on any exit.
-    if (ctx.stop?.aborted) throw new InterruptedError({ signal: String(ctx.stop.reason), command: null });
+    if (ctx.stop?.aborted) throw new InterruptedError({ signal: String(ctx.stop.reason), command: ctx.command ?? null });
     ctx.logger.info('command.started', { target });
     return fn(url, target);
   };

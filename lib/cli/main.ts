@@ -59,11 +59,11 @@ export async function runCli(io: CliIo): Promise<number> {
 }
 
 /** The command's stop signal, and the notice it prints at once when it is aborted. */
-function stopOf(io: CliIo, args: ParsedArgs): { stop?: AbortSignal } {
+function stopOf(io: CliIo, args: ParsedArgs): { stop?: AbortSignal; command?: string } {
   const { stop } = io;
   if (stop === undefined) return {};
   stop.addEventListener('abort', () => io.stderr.write(stopNotice(args, String(stop.reason))), { once: true });
-  return { stop };
+  return { stop, command: args.command };
 }
 
 function describeSimple(json: Record<string, unknown>): string {

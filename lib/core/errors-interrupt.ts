@@ -17,6 +17,8 @@ export interface InterruptFacts {
   command: string | null;
   /** The ids committed before the stop, in order (a local run's; under a stage, those of earlier invocations). */
   committed?: readonly string[];
+  /** With `--to`: the ids this run reverted before the stop (they stay reverted). */
+  reverted?: readonly string[];
   /** The migration in flight when the stop came; absent when it came between migrations or before any. */
   interrupted?: { id: string; file: string; left: InterruptedLeft; remedy?: string };
   /** The first migration not started, when the stop came between migrations. */
@@ -56,7 +58,8 @@ export class InterruptedError extends MigrationRunnerError {
 
 function interruptMessage(facts: InterruptFacts): string {
   const what = `stagegate${facts.command ? ` ${facts.command}` : ''}`;
-  const committed = `committed before it: ${list(facts.committed)}`;
+  const reverts = facts.reverted && facts.reverted.length > 0 ? `; reverted before it: ${list(facts.reverted)}` : '';
+  const committed = `committed before it: ${list(facts.committed)}${reverts}`;
   if (facts.stage) {
     const { name, functionName, invoked } = facts.stage;
     const earlier = facts.committed && facts.committed.length > 0 ? ` Committed by this command's earlier invocations: ${list(facts.committed)}.` : '';
@@ -71,7 +74,7 @@ function interruptMessage(facts: InterruptFacts): string {
   }
   if (interrupted) return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled and rolled back; ${committed}.`;
   if (facts.next) return `${what} was interrupted by ${facts.signal} before ${facts.next} started; ${committed}.`;
-  if (facts.committed && facts.committed.length > 0) return `${what} was interrupted by ${facts.signal}; committed before it: ${list(facts.committed)}.`;
+  if ((facts.committed?.length ?? 0) + (facts.reverted?.length ?? 0) > 0) return `${what} was interrupted by ${facts.signal}; ${committed}.`;
   return `${what} was interrupted by ${facts.signal} before it changed anything; nothing was changed.`;
 }
 
