@@ -179,7 +179,7 @@ function failureOf(ctx: StepContext, error: unknown, cut: DeadlineCut | null): u
 }
 
 /** The SQLSTATE a step's error carries: a statement's, or a ledger write's. */
-export function sqlstateOf(error: unknown): unknown {
+function sqlstateOf(error: unknown): unknown {
   if (error instanceof MigrationFailedError) return error.failure.sqlstate;
   return error instanceof MigrationRunnerError ? error.details.sqlstate : null;
 }

