@@ -29,6 +29,18 @@ export interface Clock {
   now(): number;
 }
 
+/**
+ * A request to stop, from outside the run (the CLI's Ctrl-C or SIGTERM), passed
+ * in as the deadline is; an `AbortSignal` is one. Once `aborted`, no migration
+ * starts and the one in flight is cancelled; `reason` names what stopped it.
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
 /** A verified bundle: its id is the sha256 of the bundle file. */
 export interface LoadedBundle {
   /** sha256 (hex) of the bundle file; for a folder, of the bundle built from it. */
@@ -224,6 +236,8 @@ export interface LockOptions {
    * ledger (`exists: false` when there is none) and rehearses.
    */
   readOnly?: boolean;
+  /** Gives up waiting for the lock once `signal` is aborted, throwing `error()` (the run was interrupted). */
+  stop?: { signal: StopSignal; error: () => Error };
   /**
    * Work that must succeed before the session starts (reading the bundle):
    * the connection opens meanwhile, and nothing is sent on it but the

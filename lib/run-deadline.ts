@@ -16,7 +16,7 @@
  * cancel (the migration in flight, and one sent ahead behind it, both past
  * the deadline) can be.
  */
-import type { Clock, LedgerSession } from './ports';
+import type { Clock, LedgerSession, StopSignal } from './ports';
 
 /** How long after a cancel that cut nothing the next one is sent, while a step still runs. */
 export const RETRY_MS = 100;
@@ -27,15 +27,22 @@ export interface Watched {
 }
 
 /**
- * The run's deadline timer; build one only under a deadline.
+ * The run's deadline timer; build one only under a deadline or a stop
+ * signal. A stop (the CLI's Ctrl-C) does what the deadline does, at once:
+ * no step may start, and the one in flight is cancelled.
  *
  * @example
- * const watch = new DeadlineWatch(session, stopAt, clock);
+ * const watch = new DeadlineWatch(session, stopAt, clock, stop);
  * const outcome = await watch.track(sent, settle(session.apply(request)));
  * await watch.close();
  */
 export class DeadlineWatch {
-  private readonly timer: ReturnType<typeof setTimeout>;
+  private readonly timer: ReturnType<typeof setTimeout> | null;
+  private readonly onStop = (): void => {
+    this.stopped = true;
+    this.fire();
+  };
+  private stopped = false;
   private readonly inFlight = new Set<Watched>();
   /** Every cancel sent so far, delivered (it never rejects). */
   private delivered: Promise<void> = Promise.resolve();
@@ -48,17 +55,25 @@ export class DeadlineWatch {
 
   constructor(
     private readonly session: Pick<LedgerSession, 'cancel'>,
-    stopAt: number,
+    stopAt: number | null,
     clock: Clock,
+    private readonly stop?: StopSignal,
   ) {
-    this.timer = setTimeout(() => this.fire(), Math.max(0, stopAt - clock.now()));
+    this.timer = stopAt === null ? null : setTimeout(() => this.fire(), Math.max(0, stopAt - clock.now()));
     // The run's own work keeps the process alive; the timer alone must not.
-    this.timer.unref?.();
+    this.timer?.unref?.();
+    if (stop?.aborted) this.onStop();
+    else stop?.addEventListener('abort', this.onStop, { once: true });
   }
 
   /** True once the deadline passed: no step may start. */
   get expired(): boolean {
     return this.fired;
+  }
+
+  /** True once the stop signal came (rather than the deadline): the run ends as interrupted. */
+  get interrupted(): boolean {
+    return this.stopped;
   }
 
   /**
@@ -84,7 +99,8 @@ export class DeadlineWatch {
   /** Stops the timer and waits for the cancels sent; call once, when the steps are over, on every path. */
   close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.stop?.removeEventListener('abort', this.onStop);
     if (this.retry !== null) clearTimeout(this.retry);
     return this.delivered;
   }

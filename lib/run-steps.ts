@@ -5,8 +5,9 @@ import type { PlanStep } from './core/plan';
 import type { AppliedEntry, RevertedEntry } from './core/result';
 import { settle, type Settled } from './core/settled';
 import { statementsOf } from './core/step-statements';
-import type { Clock, LedgerSession, Logger } from './ports';
+import type { Clock, LedgerSession, Logger, StopSignal } from './ports';
 import { DeadlineWatch, type Watched } from './run-deadline';
+import { interruptedBefore, interruptedDuring, notSent } from './run-interrupt';
 
 /** What executing steps needs from the run. */
 export interface StepContext {
@@ -27,6 +28,8 @@ export interface StepContext {
   checkpoint?: () => Promise<void>;
   /** The stage the run serves, for the words of a failure the deadline caused. */
   stage?: string;
+  /** A stop from outside (the CLI's Ctrl-C): handled as the deadline is, then the run throws `InterruptedError`. */
+  stop?: StopSignal;
 }
 
 /** What the steps did so far, filled in as they run (so a failure can report it). */
@@ -105,8 +108,8 @@ function lookAhead(ctx: StepContext, watch: DeadlineWatch | null, step: PlanStep
  * const done = await runSteps(context, steps, { applied: [], reverted: [] });
  */
 export async function runSteps(ctx: StepContext, steps: PlanStep[], progress: StepProgress): Promise<number> {
-  // Without a deadline (the CLI) there is no timer and nothing more to do per step.
-  const watch = ctx.stopAt === null ? null : new DeadlineWatch(ctx.session, ctx.stopAt, ctx.clock);
+  // Without a deadline or a stop signal there is no watch and nothing more to do per step.
+  const watch = ctx.stopAt === null && ctx.stop === undefined ? null : new DeadlineWatch(ctx.session, ctx.stopAt, ctx.clock, ctx.stop);
   try {
     return await runAll(ctx, watch, steps, progress);
   } finally {
@@ -121,6 +124,7 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
     const { migration } = step;
     if (ahead === null) {
       if (watch !== null) await watch.quiet();
+      if (watch?.interrupted) throw interruptedBefore(ctx, step, progress);
       if (outOfTime(ctx, watch, steps, index)) return index;
       if (step.kind === 'record') {
         await ctx.session.record({ migration, bundleId: ctx.bundleId, runId: ctx.runId, appliedBy: ctx.actor });
@@ -131,6 +135,7 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
       // The checkpoint takes time too: a no-transaction migration is not started past the deadline, as it cannot be rolled back.
       if (migration.directives.noTransaction && ctx.checkpoint) {
         await ctx.checkpoint();
+        if (watch?.interrupted) throw interruptedBefore(ctx, step, progress);
         if (outOfTime(ctx, watch, steps, index)) return index;
       }
     }
@@ -143,6 +148,7 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
       // The step sent behind it did not run (it commits only after this one); it is not this run's failure.
       await ahead?.outcome;
       if (watch !== null) await watch.quiet();
+      if (watch?.interrupted && current.cancelled === true && sqlstateOf(outcome.error) === '57014') throw interruptedDuring(ctx, step, progress, outcome.error);
       const cut = deadlineCut(ctx, outcome.error, current);
       if (!stoppedByDeadline(outcome.error, index, step, cut)) throw failureOf(ctx, outcome.error, cut);
       const left = notSent(outcome.error) ? { notSent: true } : { rolledBack: true };
@@ -208,9 +214,6 @@ function deadlineCut(ctx: StepContext, error: unknown, sent: Sent): DeadlineCut 
     ...(ctx.stage ? { stage: ctx.stage } : {}),
   };
 }
-
-/** A `no-transaction` step none of whose statements was sent: nothing of it ran, and the session removed its row. */
-const notSent = (error: unknown): boolean => error instanceof MigrationFailedError && error.failure.notSent === true;
 
 /**
  * A transactional step the deadline cut (see {@link deadlineCut}) rolled back

@@ -11,10 +11,11 @@ import { stagedMigrations } from './core/stage-order';
 import { DriftMode, type DriftReport } from './core/drift';
 import { readDriftAhead, storeBaselineAfterRun, storeFirstBaseline } from './drift-check';
 import { capTimeout, runSteps, type StepProgress } from './run-steps';
+import { interruptible, stopWaiting } from './run-interrupt';
 import { finishFailed, historyOf, markComplete, recordRefusal } from './run-history';
 import { plannedOf, result, stepOrder, targetFields, withAppliedDependents } from './run-result';
 import { knowledgeOf, planVerified, refusalOf } from './run-plan';
-import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords } from './ports';
+import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type LoadedBundle, type Logger, type MigrationDatabase, type RunStart, type StageRecords, type StopSignal } from './ports';
 import { checkStageOrder, recordStage, type StageOrderOverride } from './stage-run';
 
 /** What the engine needs from the outside world. */
@@ -65,6 +66,13 @@ export interface RunRequest {
   rehearse?: boolean;
   /** Proceed although the previous stage lacks migrations this run applies; recorded with the run. */
   stageOrderOverride?: StageOrderOverride;
+  /**
+   * `migrate` and `plan --rehearse`: a stop from outside (the CLI's Ctrl-C),
+   * passed as the deadline is and handled like it (see `run-deadline.ts`):
+   * no migration starts once it is aborted, the one in flight is cancelled,
+   * and the run throws `InterruptedError` with what committed before.
+   */
+  stop?: StopSignal;
 }
 
 /**
@@ -138,7 +146,7 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
  * and no runs row: the report is the result, or the `RehearsalFailedError`.
  */
 async function rehearse(deps: RunDependencies, request: RunRequest, settings: RunSettings, loading: Promise<LoadedBundle>, started: number): Promise<RunResult> {
-  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), readOnly: true, ready: loading }, async (session) => {
+  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), readOnly: true, ready: loading, ...stopWaiting(request, 'plan') }, async (session) => {
     const bundle = await loading;
     const ledger = await session.readLedger();
     const steps = planVerified(bundle, ledger.rows);
@@ -151,7 +159,7 @@ async function rehearse(deps: RunDependencies, request: RunRequest, settings: Ru
       // No migration is rehearsed past the deadline, and none runs beyond it.
       ...(stopAt === null ? {} : { stopAt }),
     };
-    const outcomes = await rehearseSteps(session, deps.logger, steps, limits, knowledgeOf(bundle, ledger.rows));
+    const outcomes = await interruptible(session, deps.clock, request.stop, () => rehearseSteps(session, deps.logger, steps, limits, knowledgeOf(bundle, ledger.rows)));
     const failed = outcomes.filter((o) => o.status === RehearsalStatus.FAILED).length;
     deps.logger.info('rehearsal.completed', { bundle: bundle.id, migrations: outcomes.length, failed });
     if (failed > 0) throw new RehearsalFailedError(bundle.id, outcomes, plan);
@@ -166,7 +174,7 @@ async function rehearse(deps: RunDependencies, request: RunRequest, settings: Ru
 }
 
 async function migrate(deps: RunDependencies, request: RunRequest, settings: RunSettings, loading: Promise<LoadedBundle>, started: number): Promise<RunResult> {
-  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), timeouts: settingsTimeouts(settings), ready: loading }, async (session) => {
+  return deps.db.withLock({ waitMs: lockWaitMs(deps.clock, request, settings), timeouts: settingsTimeouts(settings), ready: loading, ...stopWaiting(request, 'migrate') }, async (session) => {
     const bundle = await loading;
     deps.logger.info('lock.acquired', { bundle: bundle.id, waitedMs: deps.clock.now() - started });
     // The stage record is written after every successful run, up to date included.
@@ -239,7 +247,7 @@ async function runPlan(
   const stage = request.stage ?? deps.stages?.stage;
   // A failure's explanation counts what this run applied before it as applied: those migrations made their objects.
   const knowledge = alsoApplied(work.knowledge, () => progress.applied.map((a) => a.id));
-  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge, checkpoint, ...settingsTimeouts(settings), ...(stage ? { stage } : {}) };
+  const context = { session, logger: deps.logger, clock: deps.clock, bundleId: bundle.id, runId, actor: request.actor, stopAt, knowledge, checkpoint, ...settingsTimeouts(settings), ...(stage ? { stage } : {}), ...(request.stop ? { stop: request.stop } : {}) };
   try {
     const done = await runSteps(context, steps, progress);
     const pending = steps.slice(done).map((s) => s.migration.id);

@@ -1,3 +1,4 @@
+import { listenForSignals } from './interrupt';
 import { runCli } from './main';
 
 // A reader that stops early (`stagegate status | head -1`) closes the pipe. The command goes on to its end (a
@@ -9,11 +10,15 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-runCli({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }).then(
+// Ctrl-C and SIGTERM stop the command at a safe point (it cleans up and says what happened); a second one quits at once.
+const signals = listenForSignals(process, process.stderr);
+runCli({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr, stop: signals.stop }).then(
   (code) => {
+    signals.dispose();
     process.exitCode = code;
   },
   (error: unknown) => {
+    signals.dispose();
     process.stderr.write(`stagegate: ${String(error)}\n`);
     process.exitCode = 1;
   },

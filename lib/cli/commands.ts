@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../core/errors';
+import { InterruptedError, UsageError } from '../core/errors';
 import { configFromEnv, runSettingsOf, type Config, type RawConfig } from '../config';
 import { parseCliConfig } from './cli-config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
@@ -26,6 +26,10 @@ export interface CommandContext {
   verbose: boolean;
   /** Whether stdout is a terminal (for colours in text a command renders itself). */
   isTTY?: boolean;
+  /** Aborted by the first Ctrl-C or SIGTERM (its reason is the signal's name); see `interrupt.ts`. */
+  stop?: AbortSignal;
+  /** The command's name, for the words of an interruption. */
+  command?: string;
 }
 
 /** A command's outcome: the JSON form and the target it ran on. */
@@ -73,7 +77,9 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   return withDatabase(config, ctx, async (db, target) => {
     const to = typeof args.options.to === 'string' ? { target: args.options.to } : {};
     const rehearse = action === 'plan' && args.options.rehearse === true ? { rehearse: true } : {};
-    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor, ...to, ...rehearse }, settings);
+    // A local run stops at a safe point on Ctrl-C, as at a deadline; status and plan only read, and end as they are.
+    const stop = ctx.stop && (action === 'migrate' || rehearse.rehearse) ? { stop: ctx.stop } : {};
+    const result = await runMigrations({ source, db, logger: ctx.logger, clock: systemClock }, { action, actor, ...to, ...rehearse, ...stop }, settings);
     return { json: { ...result }, target };
   });
 }
@@ -122,6 +128,8 @@ export async function withDatabase<T>(
  */
 export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: (url: string, target: string) => Promise<T>): Promise<T> {
   const start = (url: string, target: string): Promise<T> => {
+    // Stopped while the embedded server started: nothing runs, and the server is stopped as on any exit.
+    if (ctx.stop?.aborted) throw new InterruptedError({ signal: String(ctx.stop.reason), command: ctx.command ?? null });
     ctx.logger.info('command.started', { target });
     return fn(url, target);
   };

@@ -1,10 +1,11 @@
-import { asRunnerError, ErrorCode } from '../core/errors';
+import { asRunnerError, ErrorCode, InterruptedError } from '../core/errors';
 import { isCommand, parseCommandLine, type Command, type ParsedArgs } from './args';
 import { commandHelp } from './command-help';
 import { runCommand } from './commands';
 import { describeResolve } from './resolve-choice';
 import { ConsoleLogger, type Writer } from './console-logger';
 import { HELP } from './help';
+import { exitCodeOf, StopMode, stopModeOf, stopNotice } from './interrupt';
 import { renderError, renderResult } from './render';
 import { styleFor } from './style';
 import type { RunResult } from '../core/result';
@@ -17,6 +18,8 @@ export interface CliIo {
   cwd: string;
   stdout: Writer & { isTTY?: boolean };
   stderr: Writer & { isTTY?: boolean };
+  /** Aborted (with the signal's name) by the first Ctrl-C or SIGTERM: the command stops at a safe point. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -36,14 +39,16 @@ export async function runCli(io: CliIo): Promise<number> {
     if (args.command === 'help' || args.command === 'version') return writeInfo(io.stdout, args, wantsJson);
     const progress = wantsJson ? io.stderr : io.stdout;
     const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
-    const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true, isTTY: io.stdout.isTTY === true });
+    const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true, isTTY: io.stdout.isTTY === true, ...stopOf(io, args) });
+    // A reader stopped by a signal has ended as it would have; what it read is not what was asked for any more.
+    if (io.stop?.aborted && stopModeOf(args) === StopMode.READ) throw new InterruptedError({ signal: String(io.stop.reason), command: args.command });
     if (wantsJson) return write(io.stdout, JSON.stringify({ ...output.json, target: output.target }) + '\n', 0);
     if (output.render) return write(io.stdout, output.render(styleFor(io.stdout, io.env)), 0);
     if (args.command === 'bundle' || args.command === 'resolve' || args.command === 'publish') return write(io.stdout, describeSimple(output.json) + '\n', 0);
     return write(io.stdout, renderResult(output.json as unknown as RunResult, styleFor(io.stdout, io.env)), 0);
   } catch (caught) {
     const error = asRunnerError(caught);
-    const exitCode = error.code === ErrorCode.USAGE ? 2 : 1;
+    const exitCode = error.code === ErrorCode.USAGE ? 2 : error.code === ErrorCode.INTERRUPTED ? exitCodeOf(error.details.signal) : 1;
     if (wantsJson) {
       const { bundleId = null, applied = [], reverted } = error.details as { bundleId?: string; applied?: unknown[]; reverted?: unknown[] };
       const failure = { ok: false, action: args?.command ?? (isCommand(io.argv[0]) ? io.argv[0] : null), bundleId, applied, ...(reverted ? { reverted } : {}), error: error.toJSON() };
@@ -52,6 +57,14 @@ export async function runCli(io: CliIo): Promise<number> {
     io.stderr.write(renderError(error, styleFor(io.stderr, io.env)));
     return exitCode;
   }
+}
+
+/** The command's stop signal, and the notice it prints at once when it is aborted. */
+function stopOf(io: CliIo, args: ParsedArgs): { stop?: AbortSignal; command?: string } {
+  const { stop } = io;
+  if (stop === undefined) return {};
+  stop.addEventListener('abort', () => io.stderr.write(stopNotice(args, String(stop.reason))), { once: true });
+  return { stop, command: args.command };
 }
 
 function describeSimple(json: Record<string, unknown>): string {

@@ -68,6 +68,7 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
         target: typeof args.options.to === 'string' ? args.options.to : undefined,
         rehearse: action === 'plan' && args.options.rehearse === true,
         stageOrderOverride: parseStageOrderOverride(args.options['override-stage-order'], args.options.reason),
+        ...(ctx.stop ? { stop: ctx.stop } : {}),
       },
     );
     return { json: { ...result, stage }, target };

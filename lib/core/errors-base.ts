@@ -55,6 +55,7 @@ export const ErrorCode = {
   MIGRATION_EXISTS: 'MIGRATION_EXISTS',
   RESOLVE_REFUSED: 'RESOLVE_REFUSED',
   NO_MIGRATIONS: 'NO_MIGRATIONS',
+  INTERRUPTED: 'INTERRUPTED',
   INTERNAL: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -17,3 +17,4 @@ export * from './errors-squash';
 export * from './errors-stage';
 export * from './errors-authoring';
 export * from './errors-resolve';
+export * from './errors-interrupt';

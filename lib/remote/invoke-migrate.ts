@@ -13,21 +13,24 @@ const ACTIVATION_WAIT_S = 300;
  * result (a `RunResult`; `T` for other actions). A function that is not active yet is waited for, then invoked
  * again; every other failure becomes a typed error: the function's own
  * stagegate error (same code as a local run) or `LAMBDA_INVOKE_FAILED`.
+ * `stop` ends the wait for the answer (the function's run goes on).
  *
  * @example
  * const result = await invokeMigrate(lambda, 'svc-prod-migrate', { action: 'status', bundle: ref });
  */
-export async function invokeMigrate<T = RunResult>(lambda: LambdaClient, functionName: string, event: MigrateEvent): Promise<T> {
+export async function invokeMigrate<T = RunResult>(lambda: LambdaClient, functionName: string, event: MigrateEvent, stop?: AbortSignal): Promise<T> {
   const command = new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) });
+  // Aborting ends only the wait for the answer: the function runs on (the caller says so, see run-remote.ts).
+  const options = stop ? { abortSignal: stop } : {};
   let response;
   try {
-    response = await lambda.send(command);
+    response = await lambda.send(command, options);
   } catch (error) {
     if (!isNotActive(error)) throw invokeError(functionName, error);
     await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: ACTIVATION_WAIT_S }, { FunctionName: functionName }).catch((waitError: unknown) => {
       throw invokeError(functionName, waitError);
     });
-    response = await lambda.send(command).catch((retryError: unknown) => {
+    response = await lambda.send(command, options).catch((retryError: unknown) => {
       throw invokeError(functionName, retryError);
     });
   }

@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { asRunnerError } from '../core/errors';
+import { asRunnerError, InterruptedError } from '../core/errors';
 import { RunStatus, type AppliedEntry, type RevertedEntry, type RunResult } from '../core/result';
 import { publishBundle } from '../adapters/s3/publish-bundle';
 import type { Logger } from '../ports';
@@ -22,6 +22,8 @@ export interface RemoteRunRequest {
   maxInvocations?: number;
   /** Sent with `migrate` only: proceed although the previous stage lacks migrations. */
   stageOrderOverride?: { reason: string };
+  /** The CLI's Ctrl-C: stops waiting (the function's run goes on) and invokes no more; throws `InterruptedError`. */
+  stop?: AbortSignal;
 }
 
 export const DEFAULT_MAX_INVOCATIONS = 20;
@@ -52,11 +54,13 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
   const reverted: RevertedEntry[] = [];
   const limit = request.maxInvocations ?? DEFAULT_MAX_INVOCATIONS;
   for (let attempt = 1; ; attempt += 1) {
+    if (request.stop?.aborted) throw stageInterrupted(request, false, applied);
     deps.logger.info('function.invoked', { function: request.functionName, stage: request.stage, attempt });
     let result: RunResult;
     try {
-      result = parseRunAnswer(await invokeMigrate<unknown>(deps.lambda, request.functionName, event), request.functionName);
+      result = parseRunAnswer(await invokeMigrate<unknown>(deps.lambda, request.functionName, event, request.stop), request.functionName);
     } catch (caught) {
+      if (request.stop?.aborted) throw stageInterrupted(request, true, applied);
       const error = asRunnerError(caught);
       const before = Array.isArray(error.details.applied) ? (error.details.applied as AppliedEntry[]) : [];
       error.details.applied = [...applied, ...before];
@@ -73,4 +77,20 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
     if (done) return { ...result, applied, ...(result.to === undefined ? {} : { reverted }), durationMs: Date.now() - started };
     deps.logger.warn('run.continued', { pending: result.pending.length, next: attempt + 1, limit });
   }
+}
+
+/**
+ * A stop under `--stage`: the CLI only stopped waiting. When an invocation
+ * was on its way (`invoked`), its run goes on in the function and is NOT
+ * rolled back; what earlier invocations committed is reported as applied.
+ *
+ * @example
+ * throw stageInterrupted(request, true, applied);
+ */
+export function stageInterrupted(request: Pick<RemoteRunRequest, 'action' | 'stage' | 'functionName' | 'stop'>, invoked: boolean, applied: readonly AppliedEntry[]): InterruptedError {
+  const signal = typeof request.stop?.reason === 'string' ? request.stop.reason : 'a stop request';
+  const stage = { name: request.stage, functionName: request.functionName, invoked };
+  const error = new InterruptedError({ signal, command: request.action, committed: applied.map((a) => a.id), stage });
+  error.details.applied = [...applied];
+  return error;
 }

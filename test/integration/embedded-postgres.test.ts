@@ -10,9 +10,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { accepts, isAlive } from '../support/server-probe';
 
 const repoRoot = resolve(__dirname, '../..');
 const DRIVER_TIMEOUT_MS = 15_000;
@@ -81,18 +82,6 @@ async function freePort(): Promise<number> {
   return free;
 }
 
-function accepts(onPort: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createConnection({ host: '127.0.0.1', port: onPort });
-    const finish = (answer: boolean): void => {
-      socket.destroy();
-      done(answer);
-    };
-    socket.once('connect', () => finish(true)).once('error', () => finish(false));
-    socket.setTimeout(2000, () => finish(false));
-  });
-}
-
 function runDriver(scenario: Scenario): Promise<DriverRun> {
   const child = spawn(process.execPath, [driver, JSON.stringify({ projectDir, port, ...scenario })], { cwd: root });
   let stdout = '';
@@ -138,15 +127,6 @@ afterAll(async () => {
   }
   await rm(root, { recursive: true, force: true });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('initialises on first use, creates the stagegate database, and stops the server afterwards', async () => {
   // Act

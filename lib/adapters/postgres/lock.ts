@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { LockTimeoutError } from '../../core/errors';
+import type { StopSignal } from '../../ports';
 import { settle, type Settled } from '../../core/settled';
 import { mappingErrors } from './errors';
 
@@ -41,6 +42,8 @@ export interface AdvisoryLockOptions {
   waitMs: number;
   /** Pause between attempts, in ms; up to 25 % jitter is added. */
   pollMs: number;
+  /** Stops waiting once `signal` is aborted, throwing `error()`. */
+  stop?: { signal: StopSignal; error: () => Error };
 }
 
 async function tryLock(client: pg.Client, key: LockKey): Promise<boolean> {
@@ -98,8 +101,10 @@ async function acquire<A>(client: pg.Client, key: LockKey, options: AdvisoryLock
     if (waited >= options.waitMs) {
       throw new LockTimeoutError(options.schema, waited, await describeHolder(client, key));
     }
+    if (options.stop?.signal.aborted) throw options.stop.error();
     const pause = options.pollMs * (1 + Math.random() * 0.25);
     await sleep(Math.min(pause, options.waitMs - waited));
+    if (options.stop?.signal.aborted) throw options.stop.error();
     if (await tryLock(client, key)) return undefined;
   }
 }

@@ -68,7 +68,7 @@ export class PgMigrationDatabase implements MigrationDatabase {
     // Pipelined, so a migration's transaction is sent in one round trip (see pipelined-transaction.ts);
     // everything else on this client awaits each query, as without pipelining.
     return withClient(this.connection, { connectTimeoutMs: this.connectTimeoutMs, pipeline: true, ready: options.ready }, (client) => {
-      const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs };
+      const lock = { schema: this.schema, waitMs: options.waitMs, pollMs: this.lockPollMs, ...(options.stop ? { stop: options.stop } : {}) };
       if (options.readOnly) return withAdvisoryLock(client, lock, () => fn(new PgLedgerSession(client, this.tables, options.timeouts, false)));
       // Read with the first attempt at the lock; a failed read is read again, and its error mapped, below.
       const opening = (): Promise<LedgerOpening | undefined> => readOpening(client, this.tables).catch(() => undefined);
