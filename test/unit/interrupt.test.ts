@@ -43,10 +43,10 @@ describe('Function: stageInterrupted (a signal under --stage)', () => {
 
 describe('Function: runRemote stopped while it waits for the function', () => {
   it('ends the wait through the invoke request\'s abort signal and reports that the run goes on', async () => {
-    // Prepare: the bundle is already in S3; the function never answers before the stop
+    // Prepare: the bundle is already in S3 (with the sha256 S3 keeps); the function never answers before the stop
     const bytes = Buffer.from('bundle');
     const bundle = { bytes, id: createHash('sha256').update(bytes).digest('hex') };
-    const s3 = { send: async () => ({ ContentLength: bytes.length, Metadata: { sha256: bundle.id } }) } as unknown as S3Client;
+    const s3 = { send: async () => ({ ContentLength: bytes.length, Metadata: { sha256: bundle.id }, ChecksumSHA256: createHash('sha256').update(bytes).digest('base64') }) } as unknown as S3Client;
     const seen: (AbortSignal | undefined)[] = [];
     const lambda = {
       send: (_command: unknown, options?: { abortSignal?: AbortSignal }) =>
