@@ -1,4 +1,5 @@
 import { analyse, type PlanStep } from './core/plan';
+import { LedgerState } from './core/migration';
 import { asRunnerError, MigrationFailedError, RehearsalFailedError } from './core/errors';
 import { alsoApplied, type BundleKnowledge } from './core/bundle-makers';
 import { RehearsalStatus } from './core/rehearsal';
@@ -114,12 +115,14 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     const drift = await reader.readDrift();
     if (request.action === 'status') {
       const lastRun = ledger.exists ? await reader.readLastRun() : null;
-      const analysis = analyse(bundle.migrations, ledger.rows);
+      // A run that is still running (its session holds the lock) is applying its `running` rows now: they are pending, not dirty.
+      const rows = lastRun?.outcome === 'running' ? ledger.rows.filter((r) => r.state !== LedgerState.RUNNING) : ledger.rows;
+      const analysis = analyse(bundle.migrations, rows);
       const pending = analysis.steps.map((s) => s.migration.id);
-      const blocked = refusalOf(bundle, ledger.rows);
+      const blocked = refusalOf(bundle, rows);
       const status = blocked !== null ? RunStatus.BLOCKED : pending.length > 0 ? RunStatus.PENDING : RunStatus.UP_TO_DATE;
       return result(Action.STATUS, bundle.id, status, [], pending, deps.clock.now() - started, {
-        migrations: statusEntries(bundle.migrations, ledger.rows, analysis),
+        migrations: statusEntries(bundle.migrations, rows, analysis),
         ...(blocked !== null && { blocked }),
         drift,
         lastRun,
