@@ -7,7 +7,7 @@ import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
 import { resolveInvocation, type ResolveResponse } from '../lib/adapters/lambda/resolve-invocation';
 import { failInvocation } from '../lib/adapters/lambda/invocation-error';
-import { remedyOnTheFunction } from '../lib/adapters/lambda/function-remedy';
+import { blockedOnTheFunction, remedyOnTheFunction } from '../lib/adapters/lambda/function-remedy';
 import { PowertoolsEventLogger } from '../lib/adapters/lambda/logger';
 import { stageOrderRecords } from '../lib/adapters/lambda/stage-order-records';
 import { withLambdaDatabase } from '../lib/adapters/lambda/with-lambda-database';
@@ -56,7 +56,9 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
     const stages = stageOrderRecords(config, request, s3);
     const response = await withLambdaDatabase(config, { clients, logger }, async (db, target) => {
       const result = await runMigrations({ source, db, logger, clock, ...(stages ? { stages } : {}) }, run, config.settings);
-      return { ...result, target };
+      // `status` reports what migrate would stop with: its remedy must be one that works on the stage too.
+      const place = { functionName: context.functionName, stage };
+      return { ...result, ...(result.blocked && { blocked: blockedOnTheFunction(result.blocked, place, target) }), target };
     });
     logger.info('invocation.completed', outcomeOf(response));
     return response;

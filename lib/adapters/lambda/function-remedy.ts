@@ -27,6 +27,19 @@ export function remedyOnTheFunction(error: MigrationRunnerError, place: Function
   return rewritten;
 }
 
+/**
+ * A result's `blocked` (what `migrate` would stop with, which `status`
+ * reports) with the remedy the error itself would have on the function.
+ *
+ * @example
+ * const response = { ...result, ...(result.blocked && { blocked: blockedOnTheFunction(result.blocked, place, target) }) };
+ */
+export function blockedOnTheFunction<B extends { code: string; message: string; remedy: string }>(blocked: B, place: FunctionPlace, target: string): B {
+  const error = new MigrationRunnerError(blocked.code as ErrorCode, blocked.message, { remedy: blocked.remedy, details: { target } });
+  const remedy = functionRemedy(error, place);
+  return remedy === null ? blocked : { ...blocked, remedy };
+}
+
 /** Each `stagegate resolve <id> --applied|--rolled-back` of a remedy, as run on this stage. */
 const RESOLVE_COMMAND = /`stagegate resolve (\S+) (--applied|--rolled-back)`/g;
 
