@@ -24,11 +24,28 @@ export const LEDGER_MARK = 'stagegate ledger';
  */
 const LEDGER_COLUMNS = ['id', 'checksum', 'state', 'method', 'applied_at', 'duration_ms', 'bundle_id', 'run_id', 'applied_by', 'db_user', 'error'];
 
+/** The relations a ledger makes: its tables, and the sequence of `runs.id`. */
+const LEDGER_RELATIONS = ['migrations', 'runs', 'meta', 'schema_objects', 'schema_units', 'runs_id_seq'];
+
+/**
+ * Schema `n` holds nothing but a ledger: no table, view, sequence, function
+ * or type of its own beside the ledger's (`--schema public` puts a ledger
+ * next to an application's objects). Only such a schema is left out whole;
+ * one that holds more stays managed, its ledger's tables included: a
+ * difference there is seen and can be accepted, where leaving the schema
+ * out would hide every change to the application's objects in it.
+ */
+const ONLY_LEDGER = `not exists (select 1 from pg_catalog.pg_class o where o.relnamespace = n.oid and o.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+        and o.relname <> all ('{${LEDGER_RELATIONS.join(',')}}'::pg_catalog.name[]))
+      and not exists (select 1 from pg_catalog.pg_proc p where p.pronamespace = n.oid)
+      and not exists (select 1 from pg_catalog.pg_type ty where ty.typnamespace = n.oid and ty.typrelid = 0 and ty.typelem = 0)`;
+
 /**
  * True for schema `n` (a `pg_namespace` row) when it is a stagegate ledger:
  * it holds a table `migrations` that carries {@link LEDGER_MARK}, or the
- * ledger's columns beside tables `runs` and `meta`. A few index lookups per
- * schema, none per object: the callers test it once per `pg_namespace` row.
+ * ledger's columns beside tables `runs` and `meta`, and nothing else
+ * ({@link ONLY_LEDGER}). A few lookups per schema, none per object: the
+ * callers test it once per `pg_namespace` row.
  * Names are schema-qualified: it runs under any `search_path`.
  *
  * @example
@@ -43,7 +60,8 @@ export const IS_LEDGER_SCHEMA = `exists (
               where la.attrelid = lm.oid and la.attnum > 0 and not la.attisdropped
                 and la.attname = any ('{${LEDGER_COLUMNS.join(',')}}'::pg_catalog.name[])) = ${LEDGER_COLUMNS.length}
           and (select pg_catalog.count(*) from pg_catalog.pg_class lt
-                where lt.relnamespace = n.oid and lt.relname in ('runs', 'meta') and lt.relkind = 'r') = 2)))`;
+                where lt.relnamespace = n.oid and lt.relname in ('runs', 'meta') and lt.relkind = 'r') = 2))
+      and ${ONLY_LEDGER})`;
 
 /**
  * The names of every ledger schema of the database, as rows `(nspname)`.
