@@ -76,6 +76,9 @@ async function alreadyThere(s3: S3Client, ref: BundleRef, bytes: Uint8Array, dig
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404 || (error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchKey') return false;
+    // Refused (a key encrypted with KMS needs kms:Decrypt to show its checksum or bytes; without s3:ListBucket a missing
+    // key is a 403): what is there cannot be told, so the bundle is uploaded, which the upload's own permission decides.
+    if (status === 403) return false;
     throw error;
   }
 }
