@@ -35,8 +35,8 @@ export function interruptedBefore(ctx: StepContext, step: PlanStep, progress: St
 export function interruptedDuring(ctx: StepContext, step: PlanStep, progress: StepProgress, error: unknown): InterruptedError {
   const { migration } = step;
   if (migration.directives.noTransaction && notSent(error)) return interruptedBefore(ctx, step, progress);
-  const partly = migration.directives.noTransaction || (error instanceof MigrationFailedError && error.failure.ownCommitLine !== undefined);
-  const left = partly ? InterruptedLeft.DIRTY : InterruptedLeft.ROLLED_BACK;
+  const ownCommit = error instanceof MigrationFailedError && error.failure.ownCommitLine !== undefined;
+  const left = migration.directives.noTransaction ? InterruptedLeft.DIRTY : ownCommit ? InterruptedLeft.PARTLY_COMMITTED : InterruptedLeft.ROLLED_BACK;
   ctx.logger.warn('run.stopped', { reason: 'interrupted', interrupted: migration.id, left });
   const remedy = error instanceof MigrationRunnerError ? error.remedy : undefined;
   const interrupted = { id: migration.id, file: migration.file, left, ...(remedy ? { remedy } : {}) };

@@ -6,6 +6,8 @@ export const InterruptedLeft = {
   ROLLED_BACK: 'rolled-back',
   /** A `no-transaction` migration cancelled part-way: what ran before the cut stays, and it is `failed` (dirty). */
   DIRTY: 'dirty',
+  /** A migration with its own `COMMIT`, cancelled after it: what that `COMMIT` committed stays; it has no ledger row and is pending. */
+  PARTLY_COMMITTED: 'partly-committed',
 } as const;
 export type InterruptedLeft = (typeof InterruptedLeft)[keyof typeof InterruptedLeft];
 
@@ -72,6 +74,9 @@ function interruptMessage(facts: InterruptFacts): string {
   if (interrupted?.left === InterruptedLeft.DIRTY) {
     return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled part-way; it is a no-transaction migration, so what ran before the cut stays and it is left failed (dirty); ${committed}.`;
   }
+  if (interrupted?.left === InterruptedLeft.PARTLY_COMMITTED) {
+    return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled after its own COMMIT: what ran before that COMMIT stays, the rest rolled back, and it has no ledger row (pending); ${committed}.`;
+  }
   if (interrupted) return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled and rolled back; ${committed}.`;
   if (facts.next) return `${what} was interrupted by ${facts.signal} before ${facts.next} started; ${committed}.`;
   if ((facts.committed?.length ?? 0) + (facts.reverted?.length ?? 0) > 0) return `${what} was interrupted by ${facts.signal}; ${committed}.`;
@@ -84,7 +89,7 @@ function interruptRemedy(facts: InterruptFacts): string {
     if (!facts.stage.invoked) return `Run the command again to go on; ${status} shows where the stage is.`;
     return `See its outcome with ${status} once the function has ended (its logs show it as it goes); a new run started before then waits for the ledger lock.`;
   }
-  if (facts.interrupted?.left === InterruptedLeft.DIRTY && facts.interrupted.remedy) return facts.interrupted.remedy;
+  if (facts.interrupted?.left !== undefined && facts.interrupted.left !== InterruptedLeft.ROLLED_BACK && facts.interrupted.remedy) return facts.interrupted.remedy;
   if (facts.command !== 'migrate') return 'Run the command again.';
   return 'The migrations committed stay applied and the ledger lock is released; run `stagegate migrate` again to apply the rest (`stagegate status` shows where it stopped).';
 }
