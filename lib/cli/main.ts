@@ -64,7 +64,8 @@ function stopOf(io: CliIo, args: ParsedArgs): { stop?: AbortSignal; command?: st
   const { stop } = io;
   if (stop === undefined) return {};
   stop.addEventListener('abort', () => io.stderr.write(stopNotice(args, String(stop.reason))), { once: true });
-  return { stop, command: args.command };
+  // A command that finishes first never sees the stop: the notice has said it finishes.
+  return stopModeOf(args) === StopMode.FINISH ? { command: args.command } : { stop, command: args.command };
 }
 
 function describeSimple(json: Record<string, unknown>): string {
