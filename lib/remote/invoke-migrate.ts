@@ -27,9 +27,11 @@ export async function invokeMigrate<T = RunResult>(lambda: LambdaClient, functio
     response = await lambda.send(command, options);
   } catch (error) {
     if (!isNotActive(error)) throw invokeError(functionName, error);
-    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: ACTIVATION_WAIT_S }, { FunctionName: functionName }).catch((waitError: unknown) => {
-      throw invokeError(functionName, waitError);
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: ACTIVATION_WAIT_S, ...options }, { FunctionName: functionName }).catch((waitError: unknown) => {
+      throw stop?.aborted ? new InvokeNotSent() : invokeError(functionName, waitError);
     });
+    // Stopped while the function became active: the function was never asked to run anything.
+    if (stop?.aborted) throw new InvokeNotSent();
     response = await lambda.send(command, options).catch((retryError: unknown) => {
       throw invokeError(functionName, retryError);
     });
@@ -41,6 +43,20 @@ export async function invokeMigrate<T = RunResult>(lambda: LambdaClient, functio
     return JSON.parse(text) as T;
   } catch (error) {
     throw new LambdaInvokeFailedError(functionName, `its answer is not JSON: ${text.slice(0, 200)}`, 'Check that the function runs this version of stagegate.', error);
+  }
+}
+
+/**
+ * `stop` came before the function was asked to run anything (it was not
+ * active yet, and the wait for it ended): nothing goes on in the function.
+ *
+ * @example
+ * if (caught instanceof InvokeNotSent) throw stageInterrupted(request, false, applied);
+ */
+export class InvokeNotSent extends Error {
+  constructor() {
+    super('stopped before the function was invoked');
+    this.name = 'InvokeNotSent';
   }
 }
 

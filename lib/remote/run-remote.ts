@@ -4,7 +4,7 @@ import { asRunnerError, InterruptedError } from '../core/errors';
 import { RunStatus, type AppliedEntry, type RevertedEntry, type RunResult } from '../core/result';
 import { publishBundle } from '../adapters/s3/publish-bundle';
 import type { Logger } from '../ports';
-import { invokeMigrate } from './invoke-migrate';
+import { invokeMigrate, InvokeNotSent } from './invoke-migrate';
 import { parseRunAnswer } from './run-answer';
 
 export interface RemoteRunRequest {
@@ -60,7 +60,7 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
     try {
       result = parseRunAnswer(await invokeMigrate<unknown>(deps.lambda, request.functionName, event, request.stop), request.functionName);
     } catch (caught) {
-      if (request.stop?.aborted) throw stageInterrupted(request, true, applied);
+      if (request.stop?.aborted) throw stageInterrupted(request, !(caught instanceof InvokeNotSent), applied);
       const error = asRunnerError(caught);
       const before = Array.isArray(error.details.applied) ? (error.details.applied as AppliedEntry[]) : [];
       error.details.applied = [...applied, ...before];
