@@ -148,7 +148,9 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
       // The step sent behind it did not run (it commits only after this one); it is not this run's failure.
       await ahead?.outcome;
       if (watch !== null) await watch.quiet();
-      if (watch?.interrupted && current.cancelled === true && sqlstateOf(outcome.error) === '57014') throw interruptedDuring(ctx, step, progress, outcome.error);
+      if (watch?.interrupted && ((current.cancelled === true && sqlstateOf(outcome.error) === '57014') || serverShutDown(outcome.error))) {
+        throw interruptedDuring(ctx, step, progress, outcome.error);
+      }
       const cut = deadlineCut(ctx, outcome.error, current);
       if (!stoppedByDeadline(outcome.error, index, step, cut)) throw failureOf(ctx, outcome.error, cut);
       const left = notSent(outcome.error) ? { notSent: true } : { rolledBack: true };
@@ -183,6 +185,16 @@ function sqlstateOf(error: unknown): unknown {
   if (error instanceof MigrationFailedError) return error.failure.sqlstate;
   return error instanceof MigrationRunnerError ? error.details.sqlstate : null;
 }
+
+/**
+ * The server ended the session as it shut down (57P01, 57P02): after a stop, a terminal's Ctrl-C reached an
+ * embedded server the CLI started too (the whole foreground process group gets it), and its fast shutdown
+ * rolled the migration in flight back before the cancel could.
+ */
+const serverShutDown = (error: unknown): boolean => {
+  const sqlstate = sqlstateOf(error);
+  return sqlstate === '57P01' || sqlstate === '57P02';
+};
 
 /** A timeout the deadline shortened when the step was sent. */
 const cappedBy = (configured: number, sent: number): boolean => configured === 0 || sent < configured;

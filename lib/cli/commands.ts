@@ -138,7 +138,27 @@ export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: 
   const log = (line: string): void => ctx.logger.info('embedded.note', { message: line });
   return withEmbeddedPostgres({ projectDir: ctx.cwd, port: config.embeddedPort, log, verbose: ctx.verbose }, (url) =>
     start(url, `embedded ${describeConnection(url)}`),
-  );
+  ).catch((error: unknown) => {
+    throw ctx.stop?.aborted ? embeddedInterrupted(error, ctx) : error;
+  });
+}
+
+/**
+ * A failure of the embedded server after a stop: a terminal's Ctrl-C goes to
+ * the whole foreground process group, the postgres (or initdb) the CLI
+ * started included, which stops (initdb removes what it wrote). The command
+ * was interrupted, whatever the server's end made it fail with; what it
+ * committed before stays in the error.
+ */
+function embeddedInterrupted(error: unknown, ctx: CommandContext): unknown {
+  if (error instanceof InterruptedError) return error;
+  const cause = error as { code?: string; details?: { sqlstate?: unknown; applied?: unknown } };
+  const serverEnded = cause.code === 'EMBEDDED_POSTGRES_FAILED' || cause.code === 'DATABASE_UNREACHABLE' || cause.details?.sqlstate === '57P01';
+  if (!serverEnded) return error;
+  const applied = Array.isArray(cause.details?.applied) ? (cause.details.applied as { id: string }[]) : [];
+  const interrupted = new InterruptedError({ signal: String(ctx.stop?.reason), command: ctx.command ?? null, committed: applied.map((a) => a.id) });
+  interrupted.details.applied = applied;
+  return interrupted;
 }
 
 async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
