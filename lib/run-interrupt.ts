@@ -4,6 +4,7 @@
  * migrations committed and what was left of the one in flight.
  */
 import { InterruptedError, InterruptedLeft, MigrationFailedError, MigrationRunnerError } from './core/errors';
+import { reverseFile } from './core/migration';
 import type { PlanStep } from './core/plan';
 import { settle } from './core/settled';
 import type { Clock, LedgerSession, StopSignal } from './ports';
@@ -39,7 +40,9 @@ export function interruptedDuring(ctx: StepContext, step: PlanStep, progress: St
   const left = migration.directives.noTransaction ? InterruptedLeft.DIRTY : ownCommit ? InterruptedLeft.PARTLY_COMMITTED : InterruptedLeft.ROLLED_BACK;
   ctx.logger.warn('run.stopped', { reason: 'interrupted', interrupted: migration.id, left });
   const remedy = error instanceof MigrationRunnerError ? error.remedy : undefined;
-  const interrupted = { id: migration.id, file: migration.file, left, ...(remedy ? { remedy } : {}) };
+  // A reverse step runs the `.down.sql`: that is the file cut.
+  const file = step.kind === 'revert' ? reverseFile(migration.file) : migration.file;
+  const interrupted = { id: migration.id, file, left, ...(remedy ? { remedy } : {}) };
   return new InterruptedError({ ...interruptOf(ctx, progress), interrupted });
 }
 
