@@ -129,11 +129,14 @@ export interface StartedCli {
   done: Promise<ProcessResult>;
 }
 
-/** Starts the built CLI as a separate process, without waiting for it (e.g. to kill it). */
-export function startCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): StartedCli {
+/**
+ * Starts the built CLI as a separate process, without waiting for it (e.g. to kill it). `detached`: in a
+ * process group of its own, as a shell runs a job, so `process.kill(-child.pid, 'SIGINT')` is a terminal's Ctrl-C.
+ */
+export function startCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined>; detached?: boolean }): StartedCli {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached === true });
   const done = new Promise<ProcessResult>((resolve, fail) => {
     let stdout = '';
     let stderr = '';
