@@ -62,6 +62,10 @@ export class ConsoleLogger implements Logger {
       case 'migration.recorded':
         return `  ${s.green('✓')} ${String(data.id)}  ${s.dim('recorded (every migration it replaces is applied)')}`;
       case 'run.stopped':
+        if (data.reason === 'interrupted') {
+          return data.interrupted !== undefined ? `stopped: ${String(data.interrupted)} was cancelled (${String(data.left)}); no further migration starts` : `stopped before ${String(data.next)}: interrupted; no further migration starts`;
+        }
+        if (data.rehearse === true) return `rehearsal stopped before ${String(data.next)}: the time limit is near`;
         return `stopped before ${String(data.next)}: the time limit is near; ${String(data.pending)} migration(s) left for the next run`;
       case 'bundle.published':
         return s.dim(`bundle ${String(data.bundle).slice(0, 12)} ${data.uploaded ? 'published to' : 'already at'} ${String(data.location)}`);
