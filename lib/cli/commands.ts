@@ -153,9 +153,11 @@ export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: 
 function embeddedInterrupted(error: unknown, ctx: CommandContext): unknown {
   if (error instanceof InterruptedError) return error;
   const cause = error as { code?: string; details?: { sqlstate?: unknown; applied?: unknown } };
-  const serverEnded = cause.code === 'EMBEDDED_POSTGRES_FAILED' || cause.code === 'DATABASE_UNREACHABLE' || cause.details?.sqlstate === '57P01';
+  // Starting failed: nothing ran. Later, only a failure that says what this run applied can say what committed.
+  const known = Array.isArray(cause.details?.applied);
+  const serverEnded = cause.code === 'EMBEDDED_POSTGRES_FAILED' || (known && (cause.code === 'DATABASE_UNREACHABLE' || cause.details?.sqlstate === '57P01'));
   if (!serverEnded) return error;
-  const applied = Array.isArray(cause.details?.applied) ? (cause.details.applied as { id: string }[]) : [];
+  const applied = known ? (cause.details?.applied as { id: string }[]) : [];
   const interrupted = new InterruptedError({ signal: String(ctx.stop?.reason), command: ctx.command ?? null, committed: applied.map((a) => a.id) });
   interrupted.details.applied = applied;
   return interrupted;

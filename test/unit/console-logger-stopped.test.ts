@@ -5,7 +5,7 @@ import { styleFor } from '../../lib/cli/style';
 function stoppedLine(data: Record<string, unknown>): string {
   let out = '';
   const writer = { write: (text: string) => (out += text) };
-  new ConsoleLogger(writer, styleFor(writer, { NO_COLOR: '1' }), { verbose: false }).warn('run.stopped', data);
+  new ConsoleLogger(writer, styleFor({ isTTY: false }, {}), { verbose: false }).warn('run.stopped', data);
   return out.trim();
 }
 
