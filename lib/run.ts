@@ -115,8 +115,9 @@ function readOnly(deps: RunDependencies, request: RunRequest, loading: Promise<L
     const drift = await reader.readDrift();
     if (request.action === 'status') {
       const lastRun = ledger.exists ? await reader.readLastRun() : null;
-      // A run that is still running (its session holds the lock) is applying its `running` rows now: they are pending, not dirty.
-      const rows = lastRun?.outcome === 'running' ? ledger.rows.filter((r) => r.state !== LedgerState.RUNNING) : ledger.rows;
+      // A run still running (its session holds the lock) is applying the `running` rows written since it started: pending, not dirty.
+      const live = lastRun?.outcome === 'running' ? Date.parse(lastRun.startedAt) : null;
+      const rows = live === null ? ledger.rows : ledger.rows.filter((r) => !(r.state === LedgerState.RUNNING && Date.parse(r.appliedAt) >= live));
       const analysis = analyse(bundle.migrations, rows);
       const pending = analysis.steps.map((s) => s.migration.id);
       const blocked = refusalOf(bundle, rows);

@@ -35,7 +35,7 @@ const LEDGER_RELATIONS = ['migrations', 'runs', 'meta', 'schema_objects', 'schem
  * difference there is seen and can be accepted, where leaving the schema
  * out would hide every change to the application's objects in it.
  */
-const ONLY_LEDGER = `not exists (select 1 from pg_catalog.pg_class o where o.relnamespace = n.oid and o.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+const ONLY_LEDGER = `not exists (select 1 from pg_catalog.pg_class o where o.relnamespace = n.oid and o.relkind in ('r', 'p', 'v', 'm', 'f', 'S', 'c')
         and o.relname <> all ('{${LEDGER_RELATIONS.join(',')}}'::pg_catalog.name[]))
       and not exists (select 1 from pg_catalog.pg_proc p where p.pronamespace = n.oid)
       and not exists (select 1 from pg_catalog.pg_type ty where ty.typnamespace = n.oid and ty.typrelid = 0 and ty.typelem = 0)`;
