@@ -39,12 +39,19 @@ export function interruptedDuring(ctx: StepContext, step: PlanStep, progress: St
   const ownCommit = error instanceof MigrationFailedError && error.failure.ownCommitLine !== undefined;
   const left = migration.directives.noTransaction ? InterruptedLeft.DIRTY : ownCommit ? InterruptedLeft.PARTLY_COMMITTED : InterruptedLeft.ROLLED_BACK;
   ctx.logger.warn('run.stopped', { reason: 'interrupted', interrupted: migration.id, left });
-  const remedy = error instanceof MigrationRunnerError ? error.remedy : undefined;
   // A reverse step runs the `.down.sql`: that is the file cut.
-  const file = step.kind === 'revert' ? reverseFile(migration.file) : migration.file;
-  const interrupted = { id: migration.id, file, left, ...(remedy ? { remedy } : {}) };
+  const reverting = step.kind === 'revert';
+  const file = reverting ? reverseFile(migration.file) : migration.file;
+  const remedy = reverting && ownCommit ? partlyRevertedRemedy(migration.id, file) : error instanceof MigrationRunnerError ? error.remedy : undefined;
+  const interrupted = { id: migration.id, file, left, ...(reverting ? { reverting } : {}), ...(remedy ? { remedy } : {}) };
   return new InterruptedError({ ...interruptOf(ctx, progress), interrupted });
 }
+
+/** A reverse script cut after its own COMMIT: what it ran before stays, while the ledger still has the migration applied. */
+const partlyRevertedRemedy = (id: string, file: string): string =>
+  `What ${file} ran before its own COMMIT took effect, while the ledger still lists ${id} as applied: the database is partly reverted. ` +
+  `Undo that part by hand (so the schema is what ${id} made again), then run the same \`stagegate migrate --to\` again; ` +
+  'without the COMMIT in the reverse script, a cut would roll all of it back.';
 
 /** What stopped the run, for the words: the signal's name the CLI aborts with. */
 const signalOf = (stop: StopSignal | undefined): string => (typeof stop?.reason === 'string' ? stop.reason : 'a stop request');

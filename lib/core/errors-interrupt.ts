@@ -22,7 +22,7 @@ export interface InterruptFacts {
   /** With `--to`: the ids this run reverted before the stop (they stay reverted). */
   reverted?: readonly string[];
   /** The migration in flight when the stop came; absent when it came between migrations or before any. */
-  interrupted?: { id: string; file: string; left: InterruptedLeft; remedy?: string };
+  interrupted?: { id: string; file: string; left: InterruptedLeft; reverting?: boolean; remedy?: string };
   /** The first migration not started, when the stop came between migrations. */
   next?: string;
   /** `plan --rehearse`: the rehearsal's transaction, rolled back in any case. */
@@ -73,6 +73,9 @@ function interruptMessage(facts: InterruptFacts): string {
   const { interrupted } = facts;
   if (interrupted?.left === InterruptedLeft.DIRTY) {
     return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled part-way; it is a no-transaction migration, so what ran before the cut stays and it is left failed (dirty); ${committed}.`;
+  }
+  if (interrupted?.left === InterruptedLeft.PARTLY_COMMITTED && interrupted.reverting === true) {
+    return `${what} was interrupted by ${facts.signal}: the reverse script ${interrupted.file} of ${interrupted.id} was cancelled after its own COMMIT: what it ran before that COMMIT stays, the rest rolled back, and ${interrupted.id} is still applied in the ledger (partly reverted); ${committed}.`;
   }
   if (interrupted?.left === InterruptedLeft.PARTLY_COMMITTED) {
     return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled after its own COMMIT: what ran before that COMMIT stays, the rest rolled back, and it has no ledger row (pending); ${committed}.`;
