@@ -26,8 +26,10 @@ export interface CommandContext {
   verbose: boolean;
   /** Whether stdout is a terminal (for colours in text a command renders itself). */
   isTTY?: boolean;
-  /** Aborted by the first Ctrl-C or SIGTERM (its reason is the signal's name); see `interrupt.ts`. */
+  /** Aborted by the first Ctrl-C or SIGTERM (its reason is the signal's name), for the commands that stop; see `interrupt.ts`. */
   stop?: AbortSignal;
+  /** The same signal for every command, also those that finish first: only to tell why the embedded server went away. */
+  signalled?: AbortSignal;
   /** The command's name, for the words of an interruption. */
   command?: string;
 }
@@ -139,7 +141,7 @@ export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: 
   return withEmbeddedPostgres({ projectDir: ctx.cwd, port: config.embeddedPort, log, verbose: ctx.verbose }, (url) =>
     start(url, `embedded ${describeConnection(url)}`),
   ).catch((error: unknown) => {
-    throw ctx.stop?.aborted ? embeddedInterrupted(error, ctx) : error;
+    throw (ctx.signalled ?? ctx.stop)?.aborted ? embeddedInterrupted(error, ctx) : error;
   });
 }
 
@@ -152,15 +154,22 @@ export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: 
  */
 function embeddedInterrupted(error: unknown, ctx: CommandContext): unknown {
   if (error instanceof InterruptedError) return error;
-  const cause = error as { code?: string; details?: { sqlstate?: unknown; applied?: unknown } };
-  // Starting failed: nothing ran. Later, only a failure that says what this run applied can say what committed.
-  const known = Array.isArray(cause.details?.applied);
-  const serverEnded = cause.code === 'EMBEDDED_POSTGRES_FAILED' || (known && (cause.code === 'DATABASE_UNREACHABLE' || cause.details?.sqlstate === '57P01'));
-  if (!serverEnded) return error;
-  const applied = known ? (cause.details?.applied as { id: string }[]) : [];
-  const interrupted = new InterruptedError({ signal: String(ctx.stop?.reason), command: ctx.command ?? null, committed: applied.map((a) => a.id) });
+  const cause = error as { code?: string; details?: Record<string, unknown> };
+  const signal = String((ctx.signalled ?? ctx.stop)?.reason);
+  // Starting failed: nothing ran.
+  if (cause.code === 'EMBEDDED_POSTGRES_FAILED') return new InterruptedError({ signal, command: ctx.command ?? null });
+  if (cause.code !== 'DATABASE_UNREACHABLE' && !shutDownIn(cause.details ?? {})) return error;
+  // Only a failure that says what this run applied can say what committed; a command that finishes first says nothing.
+  if (ctx.stop === undefined || !Array.isArray(cause.details?.applied)) return new InterruptedError({ signal, command: ctx.command ?? null, serverEnded: true });
+  const applied = cause.details.applied as { id: string }[];
+  const interrupted = new InterruptedError({ signal, command: ctx.command ?? null, committed: applied.map((a) => a.id) });
   interrupted.details.applied = applied;
   return interrupted;
+}
+
+/** Whether a failure's details (or one nested object of them, such as a replay's failure) carry SQLSTATE 57P01, the server's shutdown. */
+function shutDownIn(details: Record<string, unknown>): boolean {
+  return Object.values(details).some((value) => value === '57P01' || (typeof value === 'object' && value !== null && (value as { sqlstate?: unknown }).sqlstate === '57P01'));
 }
 
 async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {

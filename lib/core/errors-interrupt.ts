@@ -27,6 +27,8 @@ export interface InterruptFacts {
   next?: string;
   /** `plan --rehearse`: the rehearsal's transaction, rolled back in any case. */
   rehearsal?: boolean;
+  /** The embedded server the command ran on got the signal too (a terminal's Ctrl-C) and shut down before it finished. */
+  serverEnded?: boolean;
   /** Under `--stage`: the stage and its function, and whether an invocation was on its way (it goes on there). */
   stage?: { name: string; functionName: string; invoked: boolean };
 }
@@ -69,6 +71,9 @@ function interruptMessage(facts: InterruptFacts): string {
     const own = facts.command === 'migrate' ? ', which commits or rolls back each migration as if nobody had left' : '';
     return `${what} --stage ${name} stopped waiting for ${functionName} on ${facts.signal}; the run was NOT stopped: it goes on in the function on stage ${name}${own}.${earlier}`;
   }
+  if (facts.serverEnded) {
+    return `${what} was interrupted by ${facts.signal}: the embedded server it ran on got the signal too (a terminal's Ctrl-C reaches the whole process group) and shut down before it finished.`;
+  }
   if (facts.rehearsal) return `${what} --rehearse was interrupted by ${facts.signal}: the rehearsal was cancelled and its transaction rolled back; nothing was changed.`;
   const { interrupted } = facts;
   if (interrupted?.left === InterruptedLeft.DIRTY) {
@@ -93,6 +98,7 @@ function interruptRemedy(facts: InterruptFacts): string {
     return `See its outcome with ${status} once the function has ended (its logs show it as it goes); a new run started before then waits for the ledger lock.`;
   }
   if (facts.interrupted?.left !== undefined && facts.interrupted.left !== InterruptedLeft.ROLLED_BACK && facts.interrupted.remedy) return facts.interrupted.remedy;
+  if (facts.serverEnded) return 'Run the command again (it starts the embedded server again); `stagegate status` shows where the database is.';
   if (facts.command !== 'migrate') return 'Run the command again.';
   return 'The migrations committed stay applied and the ledger lock is released; run `stagegate migrate` again to apply the rest (`stagegate status` shows where it stopped).';
 }
