@@ -77,7 +77,7 @@ function interruptMessage(facts: InterruptFacts): string {
   if (facts.rehearsal) return `${what} --rehearse was interrupted by ${facts.signal}: the rehearsal was cancelled and its transaction rolled back; nothing was changed.`;
   const { interrupted } = facts;
   if (interrupted?.left === InterruptedLeft.DIRTY) {
-    return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled part-way; it is a no-transaction migration, so what ran before the cut stays and it is left failed (dirty); ${committed}.`;
+    return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled part-way; it is a no-transaction migration, so what ran before the cut stays and it is left dirty (its ledger row says failed, or running when the server went away first); ${committed}.`;
   }
   if (interrupted?.left === InterruptedLeft.PARTLY_COMMITTED && interrupted.reverting === true) {
     return `${what} was interrupted by ${facts.signal}: the reverse script ${interrupted.file} of ${interrupted.id} was cancelled after its own COMMIT: what it ran before that COMMIT stays, the rest rolled back, and ${interrupted.id} is still applied in the ledger (partly reverted); ${committed}.`;
