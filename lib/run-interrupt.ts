@@ -3,7 +3,7 @@
  * `StepContext.stop`) ends: the `InterruptedError` that says which
  * migrations committed and what was left of the one in flight.
  */
-import { InterruptedError, InterruptedLeft, MigrationFailedError, MigrationRunnerError } from './core/errors';
+import { InterruptedError, InterruptedLeft, MigrationFailedError, MigrationRunnerError, signalOf } from './core/errors';
 import { reverseFile } from './core/migration';
 import type { PlanStep } from './core/plan';
 import { settle } from './core/settled';
@@ -52,9 +52,6 @@ const partlyRevertedRemedy = (id: string, file: string): string =>
   `What ${file} ran before its own COMMIT took effect, while the ledger still lists ${id} as applied: the database is partly reverted. ` +
   `Undo that part by hand (so the schema is what ${id} made again), then run the same \`stagegate migrate --to\` again; ` +
   'without the COMMIT in the reverse script, a cut would roll all of it back.';
-
-/** What stopped the run, for the words: the signal's name the CLI aborts with. */
-const signalOf = (stop: StopSignal | undefined): string => (typeof stop?.reason === 'string' ? stop.reason : 'a stop request');
 
 const interruptOf = (ctx: StepContext, progress: StepProgress): { signal: string; command: string; committed: string[]; reverted: string[] } => ({
   signal: signalOf(ctx.stop),

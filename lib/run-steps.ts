@@ -1,5 +1,5 @@
 import { DeadlineCutBy, type DeadlineCut } from './core/deadline-cut';
-import { MigrationFailedError, MigrationRunnerError } from './core/errors';
+import { isShutdown, MigrationFailedError, MigrationRunnerError } from './core/errors';
 import { explained, type BundleKnowledge } from './core/explain';
 import type { PlanStep } from './core/plan';
 import type { AppliedEntry, RevertedEntry } from './core/result';
@@ -187,14 +187,11 @@ function sqlstateOf(error: unknown): unknown {
 }
 
 /**
- * The server ended the session as it shut down (57P01, 57P02): after a stop, a terminal's Ctrl-C reached an
- * embedded server the CLI started too (the whole foreground process group gets it), and its fast shutdown
- * rolled the migration in flight back before the cancel could.
+ * The server ended the session as it shut down: after a stop, a terminal's Ctrl-C reached an embedded server
+ * the CLI started too (the whole foreground process group gets it), and its fast shutdown rolled the
+ * migration in flight back before the cancel could.
  */
-const serverShutDown = (error: unknown): boolean => {
-  const sqlstate = sqlstateOf(error);
-  return sqlstate === '57P01' || sqlstate === '57P02';
-};
+const serverShutDown = (error: unknown): boolean => isShutdown(sqlstateOf(error));
 
 /** A timeout the deadline shortened when the step was sent. */
 const cappedBy = (configured: number, sent: number): boolean => configured === 0 || sent < configured;

@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { InterruptedError, UsageError } from '../core/errors';
+import { InterruptedError, isShutdown, signalOf, UsageError } from '../core/errors';
 import { configFromEnv, runSettingsOf, type Config, type RawConfig } from '../config';
 import { parseCliConfig } from './cli-config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
@@ -131,7 +131,7 @@ export async function withDatabase<T>(
 export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: (url: string, target: string) => Promise<T>): Promise<T> {
   const start = (url: string, target: string): Promise<T> => {
     // Stopped while the embedded server started: nothing runs, and the server is stopped as on any exit.
-    if (ctx.stop?.aborted) throw new InterruptedError({ signal: String(ctx.stop.reason), command: ctx.command ?? null });
+    if (ctx.stop?.aborted) throw new InterruptedError({ signal: signalOf(ctx.stop), command: ctx.command ?? null });
     ctx.logger.info('command.started', { target });
     return fn(url, target);
   };
@@ -155,7 +155,7 @@ export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: 
 function embeddedInterrupted(error: unknown, ctx: CommandContext): unknown {
   if (error instanceof InterruptedError) return error;
   const cause = error as { code?: string; details?: Record<string, unknown> };
-  const signal = String((ctx.signalled ?? ctx.stop)?.reason);
+  const signal = signalOf(ctx.signalled ?? ctx.stop);
   // Starting failed: nothing ran.
   if (cause.code === 'EMBEDDED_POSTGRES_FAILED') return new InterruptedError({ signal, command: ctx.command ?? null });
   if (cause.code !== 'DATABASE_UNREACHABLE' && !shutDownIn(cause.details ?? {})) return error;
@@ -167,9 +167,9 @@ function embeddedInterrupted(error: unknown, ctx: CommandContext): unknown {
   return interrupted;
 }
 
-/** Whether a failure's details (or one nested object of them, such as a replay's failure) carry SQLSTATE 57P01, the server's shutdown. */
+/** Whether a failure's details (or one nested object of them, such as a replay's failure) carry the server's shutdown SQLSTATE. */
 function shutDownIn(details: Record<string, unknown>): boolean {
-  return Object.values(details).some((value) => value === '57P01' || (typeof value === 'object' && value !== null && (value as { sqlstate?: unknown }).sqlstate === '57P01'));
+  return Object.values(details).some((value) => isShutdown(value) || (typeof value === 'object' && value !== null && isShutdown((value as { sqlstate?: unknown }).sqlstate)));
 }
 
 async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {

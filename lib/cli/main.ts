@@ -1,4 +1,4 @@
-import { asRunnerError, ErrorCode, InterruptedError } from '../core/errors';
+import { asRunnerError, ErrorCode, InterruptedError, signalOf } from '../core/errors';
 import { isCommand, parseCommandLine, type Command, type ParsedArgs } from './args';
 import { commandHelp } from './command-help';
 import { runCommand } from './commands';
@@ -41,7 +41,7 @@ export async function runCli(io: CliIo): Promise<number> {
     const logger = new ConsoleLogger(progress, styleFor(progress, io.env), { verbose: args.options.verbose === true });
     const output = await runCommand(args, { env: io.env, cwd: io.cwd, logger, verbose: args.options.verbose === true, isTTY: io.stdout.isTTY === true, ...stopOf(io, args) });
     // A reader stopped by a signal has ended as it would have; what it read is not what was asked for any more.
-    if (io.stop?.aborted && stopModeOf(args) === StopMode.READ) throw new InterruptedError({ signal: String(io.stop.reason), command: args.command });
+    if (io.stop?.aborted && stopModeOf(args) === StopMode.READ) throw new InterruptedError({ signal: signalOf(io.stop), command: args.command });
     if (wantsJson) return write(io.stdout, JSON.stringify({ ...output.json, target: output.target }) + '\n', 0);
     if (output.render) return write(io.stdout, output.render(styleFor(io.stdout, io.env)), 0);
     if (args.command === 'bundle' || args.command === 'resolve' || args.command === 'publish') return write(io.stdout, describeSimple(output.json) + '\n', 0);
@@ -63,7 +63,7 @@ export async function runCli(io: CliIo): Promise<number> {
 function stopOf(io: CliIo, args: ParsedArgs): { stop?: AbortSignal; signalled?: AbortSignal; command?: string } {
   const { stop } = io;
   if (stop === undefined) return {};
-  stop.addEventListener('abort', () => io.stderr.write(stopNotice(args, String(stop.reason))), { once: true });
+  stop.addEventListener('abort', () => io.stderr.write(stopNotice(args, signalOf(stop))), { once: true });
   // A command that finishes first never sees the stop: the notice has said it finishes.
   return stopModeOf(args) === StopMode.FINISH ? { signalled: stop, command: args.command } : { stop, signalled: stop, command: args.command };
 }

@@ -11,6 +11,25 @@ export const InterruptedLeft = {
 } as const;
 export type InterruptedLeft = (typeof InterruptedLeft)[keyof typeof InterruptedLeft];
 
+/**
+ * The name of the signal a stop came from: the reason the CLI aborts its
+ * stop with (`SIGINT`, `SIGTERM`), else words that say what it was.
+ *
+ * @example
+ * signalOf(stop); // 'SIGINT'
+ */
+export const signalOf = (stop: { readonly reason?: unknown } | undefined): string => (typeof stop?.reason === 'string' ? stop.reason : 'a stop request');
+
+/**
+ * Whether a SQLSTATE is the server ending its sessions as it shuts down
+ * (57P01 admin shutdown, 57P02 crash shutdown): after a stop, the embedded
+ * server the CLI started got the terminal's Ctrl-C too.
+ *
+ * @example
+ * isShutdown('57P01'); // true
+ */
+export const isShutdown = (sqlstate: unknown): boolean => sqlstate === '57P01' || sqlstate === '57P02';
+
 /** Everything an interrupted command can say about where it stopped. */
 export interface InterruptFacts {
   /** What stopped it: `SIGINT`, `SIGTERM`. */

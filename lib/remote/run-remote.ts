@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { asRunnerError, InterruptedError } from '../core/errors';
+import { asRunnerError, InterruptedError, signalOf } from '../core/errors';
 import { RunStatus, type AppliedEntry, type RevertedEntry, type RunResult } from '../core/result';
 import { publishBundle } from '../adapters/s3/publish-bundle';
 import type { Logger } from '../ports';
@@ -88,7 +88,7 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
  * throw stageInterrupted(request, true, applied);
  */
 export function stageInterrupted(request: Pick<RemoteRunRequest, 'action' | 'stage' | 'functionName' | 'stop'>, invoked: boolean, applied: readonly AppliedEntry[]): InterruptedError {
-  const signal = typeof request.stop?.reason === 'string' ? request.stop.reason : 'a stop request';
+  const signal = signalOf(request.stop);
   const stage = { name: request.stage, functionName: request.functionName, invoked };
   const error = new InterruptedError({ signal, command: request.action, committed: applied.map((a) => a.id), stage });
   error.details.applied = [...applied];
