@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors';
-import { MAX_RESOLVE_REASON } from '../adapters/lambda/resolve-event';
+import { MAX_HISTORY_REASON } from '../adapters/lambda/resolve-event';
 import { migrateFunctionName } from '../remote/function-name';
 import { createLambdaClient } from '../remote/lambda-client';
 import { parseInvokeConfig } from '../remote/remote-config';
@@ -20,8 +20,8 @@ import { describeResolve, resolveChoice } from './resolve-choice';
  */
 export async function resolveStageCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
   const choice = resolveChoice(args);
-  if (choice.reason !== undefined && (choice.reason.trim() === '' || choice.reason.length > MAX_RESOLVE_REASON)) {
-    throw new UsageError(`stagegate resolve --stage: --reason must say why in 1 to ${MAX_RESOLVE_REASON} characters (it is kept in the stage's run history).`);
+  if (choice.reason !== undefined && (choice.reason.trim() === '' || choice.reason.length > MAX_HISTORY_REASON)) {
+    throw new UsageError(`stagegate resolve --stage: --reason must say why in 1 to ${MAX_HISTORY_REASON} characters (it is kept in the stage's run history).`);
   }
   const stage = args.options.stage as string;
   const config = parseInvokeConfig({ region: typeof args.options.region === 'string' ? args.options.region : undefined }, ctx.env);

@@ -6,7 +6,7 @@ import { MAX_ID_LENGTH } from '../../core/migration';
 import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
 import { isTarget } from '../../core/target';
 import { namesBundle, type BundleRef } from '../s3/bundle-ref';
-import { resolveEventSchema, type ResolveOutcome } from './resolve-event';
+import { historyReason, resolveEventSchema, type ResolveOutcome } from './resolve-event';
 
 /** What the migrate function may be asked to do. */
 export const EventAction = {
@@ -84,14 +84,7 @@ const reasonSchema = string()
   .min(1, { error: 'must say why the stage order is overridden (it is recorded)', abort: true })
   .max(MAX_OVERRIDE_REASON, { error: `must be at most ${MAX_OVERRIDE_REASON} characters` });
 
-/** The longest reason accepted: it is kept in the run history. */
-const MAX_REASON_CHARS = 1000;
-
-const acceptSchema = strictObject({
-  reason: string()
-    .refine((reason) => reason.trim() !== '', { error: 'must say why the live schema becomes the baseline', abort: true })
-    .refine((reason) => reason.length <= MAX_REASON_CHARS, `must be at most ${MAX_REASON_CHARS} characters`),
-});
+const acceptSchema = strictObject({ reason: historyReason('must say why the live schema becomes the baseline') });
 
 // The key must name the sha256: a copy under another name is not what was published, and a warm
 // function that verified the bundle before would answer for it without reading the key at all.

@@ -4,8 +4,20 @@ import { isMigrationId, MAX_ID_LENGTH } from '../../core/migration';
 /** What a person decided about a dirty migration (see `stagegate resolve`). */
 export type ResolveOutcome = 'applied' | 'rolled-back';
 
-/** The longest reason kept in the run history, as for a drift acceptance. */
-export const MAX_RESOLVE_REASON = 1000;
+/** The longest reason kept in the run history (a resolve's, a drift acceptance's). */
+export const MAX_HISTORY_REASON = 1000;
+
+/**
+ * A reason kept in the run history: not blank (`blank` says what it must
+ * say), at most {@link MAX_HISTORY_REASON} characters.
+ *
+ * @example
+ * strictObject({ reason: historyReason('must say why') });
+ */
+export const historyReason = (blank: string) =>
+  string()
+    .refine((reason) => reason.trim() !== '', { error: blank, abort: true })
+    .refine((reason) => reason.length <= MAX_HISTORY_REASON, `must be at most ${MAX_HISTORY_REASON} characters`);
 
 /**
  * The `resolve` event: `{"action": "resolve", "id", "outcome", "reason"?}`,
@@ -21,9 +33,6 @@ export const resolveEventSchema = strictObject({
     .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
     .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type (app/NNNN_name)'),
   outcome: oneOf(['applied', 'rolled-back']),
-  reason: string()
-    .refine((reason) => reason.trim() !== '', { error: 'must say why (it is kept in the run history), or be left out', abort: true })
-    .refine((reason) => reason.length <= MAX_RESOLVE_REASON, `must be at most ${MAX_RESOLVE_REASON} characters`)
-    .optional(),
+  reason: historyReason('must say why (it is kept in the run history), or be left out').optional(),
   bundle: custom<never>(() => false, { error: 'goes with the other actions: resolve settles a ledger row and reads no bundle' }).optional(),
 });
