@@ -1,5 +1,9 @@
 import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { listFolderTree } from '../adapters/fs/list-folder-tree';
 import { MigrationsUncommittedError, UncommittedReason, type UncommittedFile } from '../core/errors';
+import { filesNotCommitted } from './committed-files';
+import { parsePorcelain } from './git-status';
 
 /** `git status` can take a while on a big repository; a hung git must not hang a deploy. */
 const GIT_TIMEOUT_MS = 60_000;
@@ -21,14 +25,19 @@ export async function assertMigrationsCommitted(options: { cwd: string; folder: 
 }
 
 /**
- * The migration files of `folder` whose state differs from the last commit,
- * as `git status` reports them. Throws `MigrationsUncommittedError` when git
- * is missing or `folder` is not in a repository.
+ * The migration files of `folder` that differ from the last commit (see
+ * `filesNotCommitted`), relative to the work tree's top. Throws
+ * `MigrationsUncommittedError` when git is missing, fails, or `folder` is
+ * not in a repository. Of a folder that cannot be listed (gone, say), what
+ * `git status` names: its deleted files; reading it next says why.
  */
 export async function uncommittedMigrations(options: { cwd: string; folder: string }): Promise<UncommittedFile[]> {
-  const args = ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=matching', '--', options.folder];
-  const output = await runGit(options.cwd, args, options.folder);
-  return parsePorcelain(output).filter((entry) => entry.file.endsWith('.sql'));
+  const dir = resolve(options.cwd, options.folder);
+  const git = (cwd: string, args: string[]): Promise<string> => runGit(cwd, args, options.folder);
+  const entries = await listFolderTree(dir).catch(() => null);
+  if (entries !== null) return filesNotCommitted(git, dir, entries);
+  const status = await git(options.cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=matching', '--', options.folder]);
+  return parsePorcelain(status).filter((entry) => entry.file.endsWith('.sql'));
 }
 
 function runGit(cwd: string, args: string[], folder: string): Promise<string> {
@@ -41,33 +50,4 @@ function runGit(cwd: string, args: string[], folder: string): Promise<string> {
       fail(new MigrationsUncommittedError(folder, UncommittedReason.GIT_FAILED, [], new Error(`git ${args.join(' ')} failed: ${said}`), said));
     });
   });
-}
-
-/**
- * Reads `git status --porcelain=v1 -z`: entries `XY <path>` separated by NUL;
- * a rename or copy is followed by one more entry, its old path.
- */
-export function parsePorcelain(output: string): UncommittedFile[] {
-  const entries = output.split('\0');
-  const files: UncommittedFile[] = [];
-  for (let i = 0; i < entries.length; i += 1) {
-    const entry = entries[i] as string;
-    if (entry.length < 4) continue;
-    const code = entry.slice(0, 2);
-    files.push({ file: entry.slice(3), state: describeStatus(code) });
-    if (code[0] === 'R' || code[0] === 'C') i += 1;
-  }
-  return files;
-}
-
-/** git's two status letters (index, work tree) in words. */
-export function describeStatus(code: string): string {
-  if (code === '??') return 'untracked';
-  if (code === '!!') return 'ignored by git';
-  const [index, tree] = [code[0], code[1]];
-  if (index === 'U' || tree === 'U' || code === 'AA' || code === 'DD') return 'unmerged';
-  const staged: Record<string, string> = { A: 'added, not committed', M: 'modified, staged', D: 'deleted, staged', R: 'renamed, not committed', C: 'copied, not committed', T: 'type changed, staged' };
-  const unstaged: Record<string, string> = { M: 'modified', D: 'deleted', T: 'type changed' };
-  const parts = [staged[index ?? ' '], unstaged[tree ?? ' ']].filter((part): part is string => part !== undefined);
-  return parts.length > 0 ? parts.join('; ') : `git status ${code.trim()}`;
 }
