@@ -116,6 +116,14 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     // Node's advice on an unknown option is about positionals that start with '-', not about a mistyped option.
     const unknown = /^Unknown option '([^']{1,60})'/.exec((error as Error).message);
     if (unknown) throw new UsageError(`stagegate ${command} does not take ${unknown[1]}.`, optionsOf);
+    // `--to --json`: Node takes the option that follows for a value only in its second line; an empty `$VAR` in a script does this.
+    const ambiguous = /^Option '(--[a-z-]{1,40})' argument is ambiguous/.exec((error as Error).message);
+    if (ambiguous) {
+      throw new UsageError(
+        `stagegate ${command}: ${ambiguous[1]} needs a value, and what follows it is another option.`,
+        `Give the value right after ${ambiguous[1]} (one that starts with a dash goes as ${ambiguous[1]}=-value); in a script, check that the variable holding it is not empty. ${optionsOf}`,
+      );
+    }
     // Node's message quotes the offending argument, whatever its length.
     const message = (error as Error).message.split('\n')[0] ?? '';
     throw new UsageError(`stagegate ${command}: ${message.length > 200 ? `${message.slice(0, 200)}…` : message}`, optionsOf);

@@ -39,6 +39,8 @@ describe('Function: parseCommandLine', () => {
     [['squash', '--to', '0003'], /exactly one app/],
     [['squash', 'shop', '--stage', 'dev'], /does not take --stage/],
     [['migrate', '--dir'], /argument missing|--dir/],
+    [['migrate', '--to', '--json'], /--to needs a value, and what follows it is another option/],
+    [['drift', '--accept', '--reason', '--json'], /--reason needs a value/],
     [['status', '--to', 'zero'], /does not take --to/],
     [['migrate', '--to', 'org/0002'], /--to needs a migration id/],
     [['migrate', '--override-stage-order', '--reason', 'x'], /go with --stage/],
