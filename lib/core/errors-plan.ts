@@ -38,6 +38,8 @@ export interface LikelyRename {
   to: string;
   /** Its file. */
   file: string;
+  /** Its reverse script's file, when it has one: renamed with it, so it goes back with it. */
+  downFile?: string;
 }
 
 /**
@@ -51,7 +53,9 @@ export class DatabaseAheadError extends MigrationRunnerError {
   constructor(unknownIds: readonly string[], renamed: readonly LikelyRename[] = []) {
     const looks = renamed.map((r) => ` ${r.id} looks renamed to ${r.file}: that file has the text ${r.id} was applied with, and would run again under the id ${r.to}.`);
     const others = unknownIds.length > renamed.length;
-    const back = renamed.map((r) => `give ${r.file} its applied name back: ${r.id}.sql`).join('; ');
+    const back = renamed
+      .map((r) => (r.downFile === undefined ? `give ${r.file} its applied name back: ${r.id}.sql` : `give ${r.file} and ${r.downFile} their applied names back: ${r.id}.sql and ${reverseFile(`${r.id}.sql`)}`))
+      .join('; ');
     super(
       ErrorCode.DATABASE_AHEAD,
       `The database has ${unknownIds.length} applied migration(s) this bundle does not contain: ${unknownIds.join(', ')}.${looks.join('')}`,

@@ -11,7 +11,7 @@ import {
   type LikelyRename,
 } from './errors';
 import { topologicalOrder } from './graph';
-import { LedgerState, squashesOf, type AppliedMigration, type Migration } from './migration';
+import { LedgerState, reverseFile, squashesOf, type AppliedMigration, type Migration } from './migration';
 
 /** One thing a run will do. */
 export type PlanStep =
@@ -135,7 +135,7 @@ function likelyRenames(rows: readonly AppliedMigration[], migrations: readonly M
     const app = row.id.slice(0, row.id.indexOf('/'));
     const same = migrations.filter((m) => m.app === app && m.checksum === row.checksum && !applied.has(m.id));
     const to = same.length === 1 ? (same[0] as Migration) : undefined;
-    if (to && saysSomething(to.sql)) renamed.push({ id: row.id, to: to.id, file: to.file });
+    if (to && saysSomething(to.sql)) renamed.push({ id: row.id, to: to.id, file: to.file, ...(to.downSql !== null && { downFile: reverseFile(to.file) }) });
   }
   return renamed;
 }

@@ -227,6 +227,20 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     expect(await ledgerIds(db)).toEqual(['a/0001_x', 'a/0002_y']);
   });
 
+  it('names the reverse script of a renamed migration too, so that following the remedy lets the next run proceed', async () => {
+    // Prepare: a/0002_y applied, then its file and its reverse script renamed together
+    const x = { 'a/0001_x.sql': 'CREATE TABLE x (id int);' };
+    await runOnFolder(ws.migrations({ ...x, 'a/0002_y.sql': 'CREATE TABLE y (id int);', 'a/0002_y.down.sql': 'DROP TABLE y;' }), db.url, { action: 'migrate' });
+    const renamedFiles = { ...x, 'a/0002_why.sql': 'CREATE TABLE y (id int);', 'a/0002_why.down.sql': 'DROP TABLE y;' };
+    // Act: the refusal, then the files renamed back as its remedy says
+    const renamed = await failure(runOnFolder(ws.migrations(renamedFiles), db.url, { action: 'migrate' }));
+    const back = await runOnFolder(ws.migrations({ ...x, 'a/0002_y.sql': renamedFiles['a/0002_why.sql'], 'a/0002_y.down.sql': renamedFiles['a/0002_why.down.sql'] }), db.url, { action: 'migrate' });
+    // Assess
+    expect(renamed.remedy).toContain('give a/0002_why.sql and a/0002_why.down.sql their applied names back: a/0002_y.sql and a/0002_y.down.sql');
+    expect(renamed.details).toMatchObject({ renamed: [{ id: 'a/0002_y', to: 'a/0002_why', file: 'a/0002_why.sql', downFile: 'a/0002_why.down.sql' }] });
+    expect(back.status).toBe('up-to-date');
+  });
+
   it('explains a late-merged migration adding a column an applied later one added: fix the migration, never drop it', async () => {
     // Prepare: a/0003 added the column on this stage; then a branch's a/0002 was merged, adding it too
     const applied = { 'a/0001_item.sql': 'CREATE TABLE item (id int);', 'a/0003_label.sql': 'ALTER TABLE item ADD COLUMN label text;' };
