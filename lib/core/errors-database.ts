@@ -173,7 +173,7 @@ export class LockTimeoutError extends MigrationRunnerError {
       {
         remedy:
           'Wait for the other run to finish and run again; a run that died releases the lock when its connection closes. Raise the wait with --lock-wait (STAGEGATE_LOCK_WAIT_MS).',
-        details: { schema, waitedMs, holder },
+        details: { schema, waitedMs: Math.round(waitedMs), holder },
       },
     );
     this.name = 'LockTimeoutError';

@@ -350,6 +350,9 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     const finished = await slow;
     // Assess
     expect(error.code).toBe('LOCK_TIMEOUT');
+    // Whole milliseconds in the JSON, as every other duration.
+    expect(Number.isInteger(error.details.waitedMs)).toBe(true);
+    expect(error.details.waitedMs).toBeGreaterThanOrEqual(300);
     expect(finished.applied.map((a) => a.id)).toEqual(['a/0001_slow']);
   });
 
