@@ -21,6 +21,8 @@ export function cellText(cell: MatrixCell): string {
 /** One line on whether the stages' schema fingerprints agree, and which differ. */
 export function fingerprintText(matrix: StageMatrix): string {
   if (matrix.fingerprints.agree) return `Schema fingerprints agree (${matrix.fingerprints.groups[0]?.schemaHash?.slice(0, 12) ?? ''}).`;
+  // Nothing to compare is not a difference.
+  if (matrix.fingerprints.groups.every((g) => g.schemaHash === null)) return 'No stage has recorded a schema fingerprint yet: there is nothing to compare.';
   const groups = matrix.fingerprints.groups.map((g) => `${g.stages.join(', ')}: ${g.schemaHash === null ? 'none' : g.schemaHash.slice(0, 12)}`);
   return `Schema fingerprints differ: ${groups.join('; ')}.`;
 }

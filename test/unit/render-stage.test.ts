@@ -42,6 +42,16 @@ describe('Rendering: stage order and the stage matrix', () => {
     expect(text).toContain(`Schema fingerprints agree (${'e'.repeat(12)}).`);
   });
 
+  it('says there is nothing to compare when no stage has a fingerprint, not that they differ', () => {
+    // Prepare: two stages that never recorded a run
+    const matrix = buildStageMatrix([{ id: 'app/0001_a', checksum: 'v1:a' }], ['dev', 'staging'], { dev: null, staging: null });
+    // Act
+    const text = renderStageMatrix(matrix, 'f'.repeat(64), PLAIN);
+    // Assess
+    expect(text).toContain('No stage has recorded a schema fingerprint yet: there is nothing to compare.');
+    expect(text).not.toContain('differ');
+  });
+
   it('tells a migrate result run under an override, and a stage record left unwritten', () => {
     // Prepare
     const result: RunResult = {
