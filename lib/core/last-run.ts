@@ -17,6 +17,8 @@ export interface LastRun {
   finishedAt: string | null;
   /** What it applied (before the failure, for a failed run; that stays applied). */
   applied: string[];
+  /** What it reverted (`migrate --to`; before the failure, for a failed run: that stays reverted). */
+  reverted: string[];
   /** Its error, for a failed run: the code and, when a migration failed, which one, its file and line. */
   error: { code: string; message: string; migration: string | null; file: string | null; line: number | null } | null;
 }
@@ -39,7 +41,9 @@ const OUTCOME_WORDS: Record<string, string> = {
 export function lastRunSentence(run: LastRun | null | undefined): string | null {
   if (!run || run.outcome === 'succeeded') return null;
   const head = `Last run #${run.id} (${run.action} by ${run.actor}, started ${run.startedAt})`;
-  const kept = run.applied.length > 0 ? `; it applied ${run.applied.length} migration(s) before, which stay applied` : '';
+  const kept =
+    (run.applied.length > 0 ? `; it applied ${run.applied.length} migration(s) before, which stay applied` : '') +
+    (run.reverted.length > 0 ? `; it reverted ${run.reverted.length} migration(s) before (${run.reverted.join(', ')}), which stay reverted` : '');
   if (run.outcome !== 'failed') return `${head} ${OUTCOME_WORDS[run.outcome] ?? run.outcome}${kept}.`;
   const error = run.error;
   if (!error) return `${head} failed${kept}.`;

@@ -208,6 +208,7 @@ describe('ledger schema', () => {
     await database.query(`delete from ${q}.meta where key = 'ledger_revision'`);
 
     // Act
+    const lastBefore = await adapter(schema).withReader((reader) => reader.readLastRun());
     for (let i = 0; i < 2; i += 1) {
       await adapter(schema).withLock({ waitMs: 1_000 }, async (session) => {
         const runId = await session.startRun({ action: 'migrate', bundleId: 'new', actor: 'ci' });
@@ -215,7 +216,8 @@ describe('ledger schema', () => {
       });
     }
 
-    // Assess
+    // Assess: status reads the old ledger's last run (nothing reverted) before anything upgrades it
+    expect(lastBefore).toMatchObject({ action: 'migrate', outcome: 'abandoned', reverted: [] });
     const runs = await database.query(`select bundle_id, outcome, reverted from ${q}.runs order by id`);
     expect(runs).toEqual([
       { bundle_id: 'old', outcome: 'abandoned', reverted: [] },

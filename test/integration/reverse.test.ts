@@ -104,6 +104,8 @@ describe('Integration: migrate --to on a real PostgreSQL', () => {
     expect(status.pending).toEqual(['app/0003_size']);
     const runs = await db.query<{ outcome: string; reverted: string[]; error: { code: string } }>('select outcome, reverted, error from stagegate.runs order by id');
     expect(runs[1]).toMatchObject({ outcome: 'failed', reverted: ['app/0003_size'], error: { code: 'MIGRATION_FAILED', reverting: true } });
+    // status's last run says what the failed run reverted
+    expect(status.lastRun).toMatchObject({ outcome: 'failed', applied: [], reverted: ['app/0003_size'], error: { code: 'MIGRATION_FAILED', file: 'app/0002_colour.down.sql', line: 2 } });
   });
 
   it('reverts a recorded squash with its own reverse script and forgets the rows of the migrations it replaces', async () => {

@@ -8,6 +8,7 @@ const run = (over: Partial<LastRun>): LastRun => ({
   startedAt: '2026-12-01T02:04:11.000Z',
   finishedAt: '2026-12-01T02:04:12.000Z',
   applied: [],
+  reverted: [],
   error: null,
   ...over,
 });
@@ -26,6 +27,13 @@ describe('Function: lastRunSentence', () => {
     expect(sentence).toBe(
       "Last run #7 (migrate by cli:alice@laptop, started 2026-12-01T02:04:11.000Z) failed: MIGRATION_FAILED at a/0002_y.sql:4 (a/0002_y); it applied 1 migration(s) before, which stay applied. Its whole error is in the ledger's runs table, id 7.",
     );
+  });
+
+  it('says what a failed revert reverted before it failed', () => {
+    // Act
+    const sentence = lastRunSentence(run({ reverted: ['a/0003_z', 'a/0002_y'], error: { code: 'MIGRATION_FAILED', message: '…', migration: 'a/0001_x', file: 'a/0001_x.down.sql', line: 1 } }));
+    // Assess
+    expect(sentence).toContain('failed: MIGRATION_FAILED at a/0001_x.down.sql:1 (a/0001_x); it reverted 2 migration(s) before (a/0003_z, a/0002_y), which stay reverted.');
   });
 
   it('says a refusal by its code alone, and what an incomplete or abandoned run means', () => {

@@ -55,6 +55,7 @@ function jsonOrNull(value: Record<string, unknown> | undefined): string | null {
  * A run still marked `running` while no session holds the ledger's lock died
  * before it ended (a killed process, a restarted server): it reads as
  * `abandoned`, as the next run will mark it, with what it applied so far.
+ * `reverted` is empty on a ledger not yet given that column (format 0).
  */
 export async function selectLastRun(client: pg.Client, t: LedgerTables): Promise<LastRun | null> {
   if (!(await tableExists(client, t.runs))) return null;
@@ -64,6 +65,7 @@ export async function selectLastRun(client: pg.Client, t: LedgerTables): Promise
               'startedAt', to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
               'finishedAt', to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
               'applied', case when outcome = 'running' then ${appliedByRun(t, 'r')} else applied end,
+              'reverted', coalesce(to_jsonb(r) -> 'reverted', '[]'::jsonb),
               'error', case when error is null then null else json_build_object('code', error ->> 'code', 'message', error ->> 'message',
                 'migration', error ->> 'migration', 'file', error ->> 'file', 'line', (error ->> 'line')::int) end) as run
        from ${t.runs} r order by id desc limit 1`,
