@@ -35,7 +35,7 @@ export interface PostgresProcess {
 const READY = 'database system is ready to accept connections';
 // Messages in English whatever the user's locale: readiness is read from them.
 const LOCALE = 'C';
-//                       r-xr-xr-x, as the package makes sure of
+// r-xr-xr-x: the package makes its programs executable for everyone (the `postgres` user too) when they are not.
 const BIN_PERMISSIONS = 0o555;
 const run = promisify(execFile);
 
