@@ -98,6 +98,8 @@ export async function initialise(
   options: { dataDir: string; password: string; onOutput: (text: string) => void },
 ): Promise<void> {
   const partial = `${options.dataDir}${PARTIAL}${process.pid}`;
+  // Only an empty folder can be replaced by the new cluster; the error's remedy is to delete it.
+  if ((await readdir(options.dataDir).catch(() => [])).length > 0) throw new Error(`${options.dataDir} holds files but no PG_VERSION, so it is no PostgreSQL data folder`);
   await removeAbandoned(options.dataDir);
   await mkdir(partial, { recursive: true });
   if ('uid' in runAs) await chown(partial, runAs.uid, runAs.gid);
@@ -110,7 +112,7 @@ export async function initialise(
     const child = spawnOwnGroup(programs.initdb, args, runAs, options.onOutput);
     const how = await exited(child);
     if (child.exitCode !== 0) throw new Error(`initdb failed (${how})`);
-    // Replaces an empty `dataDir`; one holding files but no PG_VERSION fails (ENOTEMPTY), which the error's remedy covers.
+    // Replaces an empty `dataDir`.
     await rename(partial, options.dataDir);
   } finally {
     await unlink(passwordFile).catch(() => undefined);
