@@ -1,5 +1,5 @@
 import { DeadlineCutBy, type DeadlineCut } from './core/deadline-cut';
-import { isShutdown, MigrationFailedError, MigrationRunnerError } from './core/errors';
+import { MigrationFailedError, MigrationRunnerError } from './core/errors';
 import { explained, type BundleKnowledge } from './core/explain';
 import type { PlanStep } from './core/plan';
 import type { AppliedEntry, RevertedEntry } from './core/result';
@@ -148,9 +148,7 @@ async function runAll(ctx: StepContext, watch: DeadlineWatch | null, steps: Plan
       // The step sent behind it did not run (it commits only after this one); it is not this run's failure.
       await ahead?.outcome;
       if (watch !== null) await watch.quiet();
-      if (watch?.interrupted && ((current.cancelled === true && sqlstateOf(outcome.error) === '57014') || serverShutDown(outcome.error))) {
-        throw interruptedDuring(ctx, step, progress, outcome.error);
-      }
+      if (watch?.interrupted && current.cancelled === true && sqlstateOf(outcome.error) === '57014') throw interruptedDuring(ctx, step, progress, outcome.error);
       const cut = deadlineCut(ctx, outcome.error, current);
       if (!stoppedByDeadline(outcome.error, index, step, cut)) throw failureOf(ctx, outcome.error, cut);
       const left = notSent(outcome.error) ? { notSent: true } : { rolledBack: true };
@@ -185,13 +183,6 @@ function sqlstateOf(error: unknown): unknown {
   if (error instanceof MigrationFailedError) return error.failure.sqlstate;
   return error instanceof MigrationRunnerError ? error.details.sqlstate : null;
 }
-
-/**
- * The server ended the session as it shut down: after a stop, a terminal's Ctrl-C reached an embedded server
- * the CLI started too (the whole foreground process group gets it), and its fast shutdown rolled the
- * migration in flight back before the cancel could.
- */
-const serverShutDown = (error: unknown): boolean => isShutdown(sqlstateOf(error));
 
 /** A timeout the deadline shortened when the step was sent. */
 const cappedBy = (configured: number, sent: number): boolean => configured === 0 || sent < configured;

@@ -1,7 +1,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { InterruptedError, isShutdown, signalOf, UsageError } from '../core/errors';
+import { InterruptedError, signalOf, UsageError } from '../core/errors';
 import { configFromEnv, runSettingsOf, type Config, type RawConfig } from '../config';
 import { parseCliConfig } from './cli-config';
 import { FileBundleSource } from '../adapters/fs/file-bundle-source';
@@ -28,8 +28,6 @@ export interface CommandContext {
   isTTY?: boolean;
   /** Aborted by the first Ctrl-C or SIGTERM (its reason is the signal's name), for the commands that stop; see `interrupt.ts`. */
   stop?: AbortSignal;
-  /** The same signal for every command, also those that finish first: only to tell why the embedded server went away. */
-  signalled?: AbortSignal;
   /** The command's name, for the words of an interruption. */
   command?: string;
 }
@@ -140,36 +138,7 @@ export async function withServerUrl<T>(config: Config, ctx: CommandContext, fn: 
   const log = (line: string): void => ctx.logger.info('embedded.note', { message: line });
   return withEmbeddedPostgres({ projectDir: ctx.cwd, port: config.embeddedPort, log, verbose: ctx.verbose }, (url) =>
     start(url, `embedded ${describeConnection(url)}`),
-  ).catch((error: unknown) => {
-    throw (ctx.signalled ?? ctx.stop)?.aborted ? embeddedInterrupted(error, ctx) : error;
-  });
-}
-
-/**
- * A failure of the embedded server after a stop: a terminal's Ctrl-C goes to
- * the whole foreground process group, the postgres (or initdb) the CLI
- * started included, which stops (initdb removes what it wrote). The command
- * was interrupted, whatever the server's end made it fail with; what it
- * committed before stays in the error.
- */
-function embeddedInterrupted(error: unknown, ctx: CommandContext): unknown {
-  if (error instanceof InterruptedError) return error;
-  const cause = error as { code?: string; details?: Record<string, unknown> };
-  const signal = signalOf(ctx.signalled ?? ctx.stop);
-  // Starting failed: nothing ran.
-  if (cause.code === 'EMBEDDED_POSTGRES_FAILED') return new InterruptedError({ signal, command: ctx.command ?? null });
-  if (cause.code !== 'DATABASE_UNREACHABLE' && !shutDownIn(cause.details ?? {})) return error;
-  // Only a failure that says what this run applied can say what committed; a command that finishes first says nothing.
-  if (ctx.stop === undefined || !Array.isArray(cause.details?.applied)) return new InterruptedError({ signal, command: ctx.command ?? null, serverEnded: true });
-  const applied = cause.details.applied as { id: string }[];
-  const interrupted = new InterruptedError({ signal, command: ctx.command ?? null, committed: applied.map((a) => a.id) });
-  interrupted.details.applied = applied;
-  return interrupted;
-}
-
-/** Whether a failure's details (or one nested object of them, such as a replay's failure) carry the server's shutdown SQLSTATE. */
-function shutDownIn(details: Record<string, unknown>): boolean {
-  return Object.values(details).some((value) => isShutdown(value) || (typeof value === 'object' && value !== null && isShutdown((value as { sqlstate?: unknown }).sqlstate)));
+  );
 }
 
 async function bundleCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {

@@ -59,10 +59,7 @@ export function stopNotice(args: Pick<ParsedArgs, 'command' | 'options'>, signal
     case StopMode.READ:
       return `${command}: ${signal}: it only reads; stopping once its connection is closed (and an embedded server it started is stopped). ${AGAIN}.\n`;
     default:
-      return (
-        `${command}: ${signal}: it does not stop part-way; it finishes first, then exits (on the embedded server, a terminal's Ctrl-C also shuts the server down, which ends it early). ` +
-        `${AGAIN}: what it is writing may then be left half-done.\n`
-      );
+      return `${command}: ${signal}: it does not stop part-way; it finishes first, then exits. ${AGAIN}: what it is writing may then be left half-done.\n`;
   }
 }
 

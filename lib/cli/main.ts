@@ -60,12 +60,12 @@ export async function runCli(io: CliIo): Promise<number> {
 }
 
 /** The command's stop signal, and the notice it prints at once when it is aborted. */
-function stopOf(io: CliIo, args: ParsedArgs): { stop?: AbortSignal; signalled?: AbortSignal; command?: string } {
+function stopOf(io: CliIo, args: ParsedArgs): { stop?: AbortSignal; command?: string } {
   const { stop } = io;
   if (stop === undefined) return {};
   stop.addEventListener('abort', () => io.stderr.write(stopNotice(args, signalOf(stop))), { once: true });
   // A command that finishes first never sees the stop: the notice has said it finishes.
-  return stopModeOf(args) === StopMode.FINISH ? { signalled: stop, command: args.command } : { stop, signalled: stop, command: args.command };
+  return stopModeOf(args) === StopMode.FINISH ? { command: args.command } : { stop, command: args.command };
 }
 
 function describeSimple(json: Record<string, unknown>): string {

@@ -20,16 +20,6 @@ export type InterruptedLeft = (typeof InterruptedLeft)[keyof typeof InterruptedL
  */
 export const signalOf = (stop: { readonly reason?: unknown } | undefined): string => (typeof stop?.reason === 'string' ? stop.reason : 'a stop request');
 
-/**
- * Whether a SQLSTATE is the server ending its sessions as it shuts down
- * (57P01 admin shutdown, 57P02 crash shutdown): after a stop, the embedded
- * server the CLI started got the terminal's Ctrl-C too.
- *
- * @example
- * isShutdown('57P01'); // true
- */
-export const isShutdown = (sqlstate: unknown): boolean => sqlstate === '57P01' || sqlstate === '57P02';
-
 /** Everything an interrupted command can say about where it stopped. */
 export interface InterruptFacts {
   /** What stopped it: `SIGINT`, `SIGTERM`. */
@@ -46,8 +36,6 @@ export interface InterruptFacts {
   next?: string;
   /** `plan --rehearse`: the rehearsal's transaction, rolled back in any case. */
   rehearsal?: boolean;
-  /** The embedded server the command ran on got the signal too (a terminal's Ctrl-C) and shut down before it finished. */
-  serverEnded?: boolean;
   /** Under `--stage`: the stage and its function, and whether an invocation was on its way (it goes on there). */
   stage?: { name: string; functionName: string; invoked: boolean };
 }
@@ -90,13 +78,10 @@ function interruptMessage(facts: InterruptFacts): string {
     const own = facts.command === 'migrate' ? ', which commits or rolls back each migration as if nobody had left' : '';
     return `${what} --stage ${name} stopped waiting for ${functionName} on ${facts.signal}; the run was NOT stopped: it goes on in the function on stage ${name}${own}.${earlier}`;
   }
-  if (facts.serverEnded) {
-    return `${what} was interrupted by ${facts.signal}: the embedded server it ran on got the signal too (a terminal's Ctrl-C reaches the whole process group) and shut down before it finished.`;
-  }
   if (facts.rehearsal) return `${what} --rehearse was interrupted by ${facts.signal}: the rehearsal was cancelled and its transaction rolled back; nothing was changed.`;
   const { interrupted } = facts;
   if (interrupted?.left === InterruptedLeft.DIRTY) {
-    return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled part-way; it is a no-transaction migration, so what ran before the cut stays and it is left dirty (its ledger row says failed, or running when the server went away first); ${committed}.`;
+    return `${what} was interrupted by ${facts.signal}: ${interrupted.id} (${interrupted.file}) was cancelled part-way; it is a no-transaction migration, so what ran before the cut stays and it is left failed (dirty); ${committed}.`;
   }
   if (interrupted?.left === InterruptedLeft.PARTLY_COMMITTED && interrupted.reverting === true) {
     return `${what} was interrupted by ${facts.signal}: the reverse script ${interrupted.file} of ${interrupted.id} was cancelled after its own COMMIT: what it ran before that COMMIT stays, the rest rolled back, and ${interrupted.id} is still applied in the ledger (partly reverted); ${committed}.`;
@@ -117,7 +102,6 @@ function interruptRemedy(facts: InterruptFacts): string {
     return `See its outcome with ${status} once the function has ended (its logs show it as it goes); a new run started before then waits for the ledger lock.`;
   }
   if (facts.interrupted?.left !== undefined && facts.interrupted.left !== InterruptedLeft.ROLLED_BACK && facts.interrupted.remedy) return facts.interrupted.remedy;
-  if (facts.serverEnded) return 'Run the command again (it starts the embedded server again); `stagegate status` shows where the database is.';
   if (facts.command !== 'migrate') return 'Run the command again.';
   return 'The migrations committed stay applied and the ledger lock is released; run `stagegate migrate` again to apply the rest (`stagegate status` shows where it stopped).';
 }

@@ -2,11 +2,12 @@
  * Integration: SIGTERM sent to the built CLI running on the embedded default
  * database (no DATABASE_URL): the run stops at a safe point and the server
  * the CLI started is stopped as on a normal exit, whether the signal comes
- * while it starts or while a migration runs on it.
+ * while it starts or while a migration runs on it; killed outright, the CLI
+ * leaves the server running for the next command to find.
  */
 import { useEmbeddedProject, waitFor } from '../support/embedded-project';
 import { accepts, isAlive } from '../support/server-probe';
-import { cliJson, startCli } from '../support/workspace';
+import { cliJson, runCli, startCli } from '../support/workspace';
 
 const project = useEmbeddedProject('stagegate-interrupt-');
 
@@ -81,5 +82,24 @@ describe('Integration: SIGTERM to the CLI on the embedded default database', () 
     expect(result.stdout).toBe('');
     await waitFor(async () => (isAlive(pid) ? null : true), 'the postmaster to exit', 10_000);
     await assertServerStopped(pid);
+  }, 90_000);
+
+  it('SIGKILL (no exit hook can run): the server goes on, and the next command finds it running, uses it and leaves it running', async () => {
+    // Prepare: a project of its own, a migration sleeping on its server
+    project.use('killed');
+    project.writeMigrations({ 'a/0001_init.sql': 'CREATE TABLE k_init (id int);', 'a/0002_slow.sql': 'CREATE TABLE k_slow (id int);\nSELECT pg_sleep(3);' });
+    const started = start(['migrate', '--json']);
+    await project.running('pg_sleep(3)');
+    const pid = (await project.postmasterPid()) as number;
+    // Act
+    started.child.kill('SIGKILL');
+    await started.done;
+    const next = await runCli(['migrate', '--json', '--verbose'], { cwd: project.dir, env: project.env() });
+    // Assess
+    expect({ code: next.code, alive: isAlive(pid), pidFile: await project.postmasterPid() }).toEqual({ code: 0, alive: true, pidFile: pid });
+    expect(next.stderr).toContain(`Using the embedded PostgreSQL server already running on port ${project.port}.`);
+    expect(cliJson(next.stdout).applied.map((a: { id: string }) => a.id)).toEqual(['a/0002_slow']);
+    process.kill(pid, 'SIGINT');
+    await waitFor(async () => (isAlive(pid) ? null : true), 'the postmaster to exit', 10_000);
   }, 90_000);
 });

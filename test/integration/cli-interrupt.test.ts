@@ -87,7 +87,7 @@ describe('Integration: the CLI interrupted by a signal while a migration runs', 
     expect(result.code).toBe(130);
     const out = cliJson(result.stdout);
     expect(out.error).toMatchObject({ code: 'INTERRUPTED', interrupted: { id: 'a/0002_nt', left: 'dirty' } });
-    expect(out.error.message).toContain('it is left dirty (its ledger row says failed');
+    expect(out.error.message).toContain('left failed (dirty)');
     expect(out.error.remedy).toContain('stagegate resolve');
     expect(out.applied.map((a: { id: string }) => a.id)).toEqual(['a/0001_init']);
     await gone(pid);

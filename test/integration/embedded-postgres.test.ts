@@ -9,7 +9,7 @@
  * itself, with the exit code it set, once the server is stopped.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,6 +57,7 @@ withEmbeddedPostgres(options, async (url) => {
 `;
 
 interface Scenario {
+  projectDir?: string;
   sql?: string;
   fail?: string;
   nested?: boolean;
@@ -196,4 +197,18 @@ test('fails with EMBEDDED_POSTGRES_FAILED when another server holds the port', a
   } finally {
     await new Promise((done) => squatter.close(done));
   }
+});
+
+test('refuses a data folder that holds files but no PG_VERSION (never initialised into it), saying to delete it', async () => {
+  // Prepare: another project whose data folder holds a stray file
+  const other = join(root as string, 'stray');
+  await mkdir(join(other, '.stagegate', 'postgres'), { recursive: true });
+  await writeFile(join(other, '.stagegate', 'postgres', 'notes.txt'), 'not a cluster');
+
+  const run = await runDriver({ projectDir: other });
+
+  expect(run.result).toMatchObject({ ok: false, code: 'EMBEDDED_POSTGRES_FAILED' });
+  expect(run.result.message).toContain('holds files but no PG_VERSION');
+  expect(run.result.remedy).toContain(`delete ${join(other, '.stagegate', 'postgres')}`);
+  expect(await readFile(join(other, '.stagegate', 'postgres', 'notes.txt'), 'utf8')).toBe('not a cluster');
 });

