@@ -5,7 +5,7 @@
  * migrations from the engine. Never prints row values, only counts.
  */
 import type { MigrationFailure } from './errors-database';
-import { addersOf, creatorsOf, mergedLate, type BundleKnowledge } from './bundle-makers';
+import { addersOf, creatorsOf, mergedLate, type BundleKnowledge, type Makers } from './bundle-makers';
 import { subjectOf, type FailureText, type LiveColumn, type LiveFacts, type LiveRelation, type QualifiedName } from './failure-subject';
 
 export type { BundleKnowledge } from './bundle-makers';
@@ -112,35 +112,68 @@ function columnExists(input: ExplainInput, table: QualifiedName, column: string,
   };
 }
 
-function missingReference(input: ExplainInput, target: QualifiedName, column: string | null): Explanation {
+/**
+ * What the bundle says of a missing object another migration makes: made by
+ * a pending migration that does not run first (a dependency not declared),
+ * or by an applied one (then gone since). Null when none of them makes it.
+ */
+function madeElsewhere(makers: Makers, input: ExplainInput, verb: string): { state: string; wayOut: string } | null {
+  const [pending, applied] = [makers.pending[0], makers.applied[0]];
+  if (pending !== undefined) {
+    return {
+      state: ` Pending migration ${makers.pending.join(', ')} ${verb} it, but does not run before ${input.migration}.`,
+      wayOut: `Declare the dependency: add \`-- stagegate:depends-on ${pending}\` to the top of ${input.file}, so that ${pending} runs first.`,
+    };
+  }
+  if (applied !== undefined) {
+    return {
+      state: ` Applied migration ${makers.applied.join(', ')} ${verb} it: it was dropped or renamed since, by hand or by another migration.`,
+      wayOut: `Fix the stage if it should still be there (${applied} is recorded as applied, but what it made is gone: \`stagegate drift\` shows what else changed); or fix the migration if it was removed on purpose.`,
+    };
+  }
+  return null;
+}
+
+function missingReference(input: ExplainInput, target: QualifiedName, column: string | null, knowledge: BundleKnowledge | undefined): Explanation {
   const referenced = input.facts?.referenced;
   const names = referenced ? columnsOf(referenced, (c) => c.name) : '';
   const liveState = referenced === null ? `Table ${qualified(target)} does not exist.` : referenced ? `Table ${qualified(referenced)} has the columns ${names}.` : liveRelation(undefined, '');
   const what = column ? `${qualified(target)} (${column})` : qualified(target);
+  const elsewhere = madeElsewhere(column ? addersOf(target.name, column, input.migration, knowledge) : creatorsOf(target.name, input.migration, knowledge), input, column ? 'adds' : 'creates');
   return {
     summary: `${input.file}:${input.line} declares a foreign key to ${what}, which does not exist${column ? `: ${qualified(target)} has no column "${column}"` : ''}.`,
     object: column ? `column ${qualified(target)}.${column}` : `table ${qualified(target)}`,
-    liveState,
-    wayOut: `Fix the migration: reference a column that exists (usually the primary key)${column ? '' : ' or a table that exists'}; or, if it should exist, fix the stage: the migration that creates it is not applied here or not declared as a dependency (\`-- stagegate:depends-on <id>\` makes it run first).`,
+    liveState: liveState + (elsewhere?.state ?? ''),
+    wayOut:
+      elsewhere?.wayOut ??
+      `Fix the migration: reference a column that exists (usually the primary key)${column ? '' : ' or a table that exists'}; or, if it should exist, fix the stage: the migration that creates it is not applied here or not declared as a dependency (\`-- stagegate:depends-on <id>\` makes it run first).`,
   };
 }
 
-function missingColumn(input: ExplainInput, table: QualifiedName | null, column: string): Explanation {
+function missingColumn(input: ExplainInput, table: QualifiedName | null, column: string, knowledge: BundleKnowledge | undefined): Explanation {
+  const elsewhere = table ? madeElsewhere(addersOf(table.name, column, input.migration, knowledge), input, 'adds') : null;
   return {
     summary: `${input.file}:${input.line} uses column "${column}"${table ? ` of ${qualified(table)}` : ''}, which does not exist.`,
     object: table ? `column ${qualified(table)}.${column}` : `column ${column}`,
-    liveState: liveRelation(input.facts?.relation, table ? `Table ${qualified(table)} does not exist.` : 'The table could not be named.'),
-    wayOut: 'Fix the migration to use a column that exists; or, if the column should exist, fix the stage: the migration that adds it is not applied here or not declared as a dependency (`-- stagegate:depends-on <id>`).',
+    liveState: liveRelation(input.facts?.relation, table ? `Table ${qualified(table)} does not exist.` : 'The table could not be named.') + (elsewhere?.state ?? ''),
+    wayOut:
+      elsewhere?.wayOut ??
+      'Fix the migration to use a column that exists; or, if the column should exist, fix the stage: the migration that adds it is not applied here or not declared as a dependency (`-- stagegate:depends-on <id>`).',
   };
 }
 
-function missingRelation(input: ExplainInput, name: QualifiedName): Explanation {
-  const elsewhere = input.facts?.elsewhere ?? [];
+function missingRelation(input: ExplainInput, name: QualifiedName, knowledge: BundleKnowledge | undefined): Explanation {
+  const found = input.facts?.elsewhere ?? [];
+  const elsewhere = madeElsewhere(creatorsOf(name.name, input.migration, knowledge), input, 'creates');
   return {
     summary: `${input.file}:${input.line} uses relation "${qualified(name)}", which does not exist.`,
     object: `relation ${qualified(name)}`,
-    liveState: elsewhere.length > 0 ? `It is not on the search path; a relation of that name exists in schema ${elsewhere.join(', ')}.` : 'No relation of that name exists in any schema of the database.',
-    wayOut: 'Fix the migration (qualify the name, or declare the migration that creates it with `-- stagegate:depends-on <id>` so it runs first); or fix the stage, if it should have that table and does not.',
+    liveState:
+      (found.length > 0 ? `It is not on the search path; a relation of that name exists in schema ${found.join(', ')}.` : 'No relation of that name exists in any schema of the database.') +
+      (elsewhere?.state ?? ''),
+    wayOut:
+      elsewhere?.wayOut ??
+      'Fix the migration (qualify the name, or declare the migration that creates it with `-- stagegate:depends-on <id>` so it runs first); or fix the stage, if it should have that table and does not.',
   };
 }
 
@@ -217,11 +250,11 @@ export function explainFailure(input: ExplainInput, knowledge?: BundleKnowledge)
     case '42701':
       return relation && column ? columnExists(input, relation, column, knowledge) : null;
     case '42703':
-      if (referenced) return missingReference(input, referenced, column);
-      return column ? missingColumn(input, relation, column) : null;
+      if (referenced) return missingReference(input, referenced, column, knowledge);
+      return column ? missingColumn(input, relation, column, knowledge) : null;
     case '42P01':
-      if (referenced) return missingReference(input, referenced, null);
-      return relation ? missingRelation(input, relation) : null;
+      if (referenced) return missingReference(input, referenced, null, knowledge);
+      return relation ? missingRelation(input, relation, knowledge) : null;
     case '42710':
       return subject.object ? duplicateObject(input, subject.object, relation, knowledge) : null;
     case '23502':

@@ -241,6 +241,25 @@ describe('Integration: migrate on a real PostgreSQL', () => {
     expect(back.status).toBe('up-to-date');
   });
 
+  it('explains a foreign key to a table that a pending migration of another app creates later, and following its way out works', async () => {
+    // Prepare: billing/0001 references crm's table without declaring the dependency, so it runs first (ids in order)
+    const crm = { 'crm/0001_customers.sql': 'CREATE TABLE customers (id int PRIMARY KEY, email text);' };
+    const invoices = 'CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES customers (id));';
+    const folder = ws.migrations({ ...crm, 'billing/0001_invoices.sql': invoices });
+    // Act
+    const error = await failure(runOnFolder(folder, db.url, { action: 'migrate' }));
+    const explanation = error.details.explanation as { liveState: string; wayOut: string };
+    ws.migrations({ ...crm, 'billing/0001_invoices.sql': `-- stagegate:depends-on crm/0001_customers\n${invoices}` });
+    const fixed = await runOnFolder(folder, db.url, { action: 'migrate' });
+    // Assess
+    expect(error.details).toMatchObject({ migration: 'billing/0001_invoices', sqlstate: '42P01' });
+    expect(explanation.liveState).toContain('Pending migration crm/0001_customers creates it, but does not run before billing/0001_invoices.');
+    expect(explanation.wayOut).toBe(
+      'Declare the dependency: add `-- stagegate:depends-on crm/0001_customers` to the top of billing/0001_invoices.sql, so that crm/0001_customers runs first.',
+    );
+    expect(fixed.applied.map((a) => a.id)).toEqual(['crm/0001_customers', 'billing/0001_invoices']);
+  });
+
   it('explains a late-merged migration adding a column an applied later one added: fix the migration, never drop it', async () => {
     // Prepare: a/0003 added the column on this stage; then a branch's a/0002 was merged, adding it too
     const applied = { 'a/0001_item.sql': 'CREATE TABLE item (id int);', 'a/0003_label.sql': 'ALTER TABLE item ADD COLUMN label text;' };

@@ -112,6 +112,29 @@ describe('Function: explainFailure', () => {
     expect(table?.liveState).toBe('Table orgs does not exist.');
   });
 
+  it('42703 in a foreign key and outside one: names the pending migration that adds the column but runs later', () => {
+    // Prepare: org/0003 adds org_id to org; org/0002_x uses it, without a dependency
+    const knowledge = { migrations: [{ id: 'org/0003_org_id', sql: 'ALTER TABLE org ADD COLUMN org_id bigint UNIQUE;' }], applied: new Set<string>() };
+    // Act
+    const reference = explainFailure(input({ sqlstate: '42703', pgMessage: 'column "org_id" referenced in foreign key constraint does not exist', statement: 'CREATE TABLE m (o bigint REFERENCES org (org_id))', facts: { referenced: ORG } }), knowledge);
+    const use = explainFailure(input({ sqlstate: '42703', pgMessage: 'column "org_id" does not exist', statement: 'CREATE INDEX ON org (org_id)', facts: { relation: ORG } }), knowledge);
+    // Assess
+    expect(reference?.liveState).toBe('Table public.org has the columns (id, email). Pending migration org/0003_org_id adds it, but does not run before org/0002_x.');
+    expect(reference?.wayOut).toBe('Declare the dependency: add `-- stagegate:depends-on org/0003_org_id` to the top of org/0002_x.sql, so that org/0003_org_id runs first.');
+    expect(use?.liveState).toContain('Pending migration org/0003_org_id adds it, but does not run before org/0002_x.');
+  });
+
+  it('42P01: a table an applied migration created is gone, which is the stage to fix', () => {
+    // Act
+    const explanation = explainFailure(input({ sqlstate: '42P01', pgMessage: 'relation "org" does not exist', statement: 'ALTER TABLE org ADD COLUMN x int', facts: { relation: null, elsewhere: [] } }), {
+      migrations: [{ id: 'org/0001_initial', sql: 'CREATE TABLE org (id int);' }],
+      applied: new Set(['org/0001_initial']),
+    });
+    // Assess
+    expect(explanation?.liveState).toBe('No relation of that name exists in any schema of the database. Applied migration org/0001_initial creates it: it was dropped or renamed since, by hand or by another migration.');
+    expect(explanation?.wayOut).toMatch(/^Fix the stage if it should still be there \(org\/0001_initial is recorded as applied/);
+  });
+
   it('42P01 outside a foreign key: says which schemas hold that name', () => {
     // Act
     const explanation = explainFailure(input({ sqlstate: '42P01', pgMessage: 'relation "org" does not exist', statement: 'ALTER TABLE org ADD COLUMN x int', facts: { relation: null, elsewhere: ['legacy'] } }));
