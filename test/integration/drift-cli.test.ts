@@ -86,7 +86,8 @@ describe('Integration: stagegate drift and adopt as a process', () => {
     const last = await runCli(['migrate', '--json'], { cwd: ws.dir, env: env() });
     const drift = await runCli(['drift', '--json'], { cwd: ws.dir, env: env() });
     // Assess
-    expect(cliJson(stopped.stdout).error.code).toBe('DRIFT_DETECTED');
+    expect(cliJson(stopped.stdout).error).toMatchObject({ code: 'DRIFT_DETECTED', makers: ['app/0003_org_type'] });
+    expect(cliJson(stopped.stdout).error.remedy).toContain('pending migration app/0003_org_type makes some of them: `stagegate adopt app/0003_org_type` records it as applied once the objects are proven');
     expect(cliJson(refused.stdout).error).toMatchObject({ code: 'ADOPT_REFUSED', missing: ['app/0002_slug'] });
     expect(named).toEqual(['migrate', '--to', 'app/0002_slug', '--drift', 'warn']);
     expect(cliJson(dependencies.stdout)).toMatchObject({ ok: true, applied: [{ id: 'app/0002_slug' }], drift: { differences: expect.arrayContaining([expect.objectContaining({ name: 'public.org_type' })]) } });

@@ -102,13 +102,13 @@ describe('Integration: remedies on a stage, and stagegate adopt --stage (serverl
     ws.migrations({ ...ORDERS, 'shop/0002_refunds.sql': REFUNDS_SQL });
     await stage.db.query(REFUNDS_SQL);
     const stopped = await onStage(['migrate']);
-    // Act
-    const adopted = await onStage(['adopt', 'shop/0002_refunds'], false);
+    // Act: the adopt the remedy names
+    const adopted = await runCli(firstCommand(cliJson(stopped.stdout).error.remedy, 'adopt'), { cwd: ws.dir, env: { ...stage.cliEnv(), NO_COLOR: '1' } });
     const drift = await onStage(['drift']);
     // Assess
     const error = cliJson(stopped.stdout).error;
     expect(error.code).toBe('DRIFT_DETECTED');
-    expect(error.remedy).toContain('`stagegate adopt <id> --stage local`');
+    expect(error.remedy).toContain('`stagegate adopt shop/0002_refunds --stage local`');
     expect(error.remedy).toContain('`stagegate drift --accept --reason "…" --stage local`');
     expect(adopted.code).toBe(0);
     expect(adopted.stdout).toMatch(/Adopted shop\/0002_refunds: its \d+ object\(s\) on the database are exactly what it makes/);
