@@ -115,11 +115,11 @@ function adoptOnTheStage(remedy: string, stage: string): string | null {
 function timeoutsOnTheFunction(text: string, functionName: string): string {
   const where = `in the environment of ${functionName} (custom.functionEnvironment.migrate in serverless.yml), then deploy`;
   if (text.includes(LOCAL_LOCK_TIMEOUT)) {
-    return text.replace(LOCAL_LOCK_TIMEOUT, `(STAGEGATE_LOCK_TIMEOUT_MS ${where} to change it; --lock-timeout does not apply to a stage)`);
+    return text.replace(LOCAL_LOCK_TIMEOUT, `(STAGEGATE_LOCK_TIMEOUT_MS ${where} to change it; no command-line option changes it on a stage)`);
   }
   if (text.includes(LOCAL_STATEMENT_TIMEOUT)) {
     return text
-      .replace(LOCAL_STATEMENT_TIMEOUT, `(STAGEGATE_STATEMENT_TIMEOUT_MS ${where} to change it, capped to the time the invocation has left; --statement-timeout does not apply to a stage)`)
+      .replace(LOCAL_STATEMENT_TIMEOUT, `(STAGEGATE_STATEMENT_TIMEOUT_MS ${where} to change it, capped to the time the invocation has left; no command-line option changes it on a stage)`)
       .replace('Run again with more time,', `Run again with more time (a longer STAGEGATE_STATEMENT_TIMEOUT_MS, and a timeout of ${functionName} that leaves room for it),`);
   }
   return text;
