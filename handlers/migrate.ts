@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { AwsClients } from '../lib/adapters/lambda/aws-clients';
 import { parseLambdaEnvironment } from '../lib/adapters/lambda/environment';
+import { adoptInvocation, type AdoptResponse } from '../lib/adapters/lambda/adopt-invocation';
 import { driftInvocation, type DriftResponse } from '../lib/adapters/lambda/drift-invocation';
 import { parseEvent } from '../lib/adapters/lambda/event';
 import { outcomeOf, runRequestFor, type MigrateResponse } from '../lib/adapters/lambda/invocation';
@@ -26,7 +27,8 @@ const clock = { now: () => Date.now() };
  * (`target`: plan or migrate to a migration id, `<app>/zero` or `zero`, reverting what it requires;
  * `rehearse` only with `plan`, and not with `target`; `migrate` may add `"stageOrderOverride": {"reason"}`;
  * `drift` may add `"accept": {"reason"}`), or `{"action": "resolve", "id", "outcome": "applied" | "rolled-back", "reason"?}`
- * (no bundle: it settles a dirty migration's ledger row, as `stagegate resolve`).
+ * (no bundle: it settles a dirty migration's ledger row, as `stagegate resolve`),
+ * or `{"action": "adopt", "bundle", "id", "force"?: true, "reason"?}` (as `stagegate adopt`; `force` needs a reason).
  * With a stage order (`STAGEGATE_STAGES`), `migrate` refuses migrations the previous stage has not applied
  * and records this stage's state after success.
  * Returns the `--json` result plus `target`; a failure throws, with the error code as `errorType`
@@ -36,7 +38,7 @@ const clock = { now: () => Date.now() };
  * await handler({ action: 'status', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } }, context);
  * // { ok: true, action: 'status', status: 'pending', …, target: 'migrator@db.internal:5432/app' }
  */
-export async function handler(event: unknown, context: Context): Promise<MigrateResponse | DriftResponse | ResolveResponse> {
+export async function handler(event: unknown, context: Context): Promise<MigrateResponse | DriftResponse | ResolveResponse | AdoptResponse> {
   powertools.resetKeys();
   powertools.addContext(context);
   let stage: string | null = null;
@@ -47,6 +49,10 @@ export async function handler(event: unknown, context: Context): Promise<Migrate
     if (request.action === 'resolve') {
       powertools.appendKeys({ stage: config.stage ?? undefined, migration: request.id });
       return await resolveInvocation(request, context, config, { clients, logger });
+    }
+    if (request.action === 'adopt') {
+      powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, migration: request.id });
+      return await adoptInvocation(request, context, config, { clients, logger, clock });
     }
     powertools.appendKeys({ bundle: request.bundle.sha256, stage: config.stage ?? undefined, ...(request.action === 'drift' ? {} : { to: request.target }) });
     if (request.action === 'drift') return await driftInvocation(request, context, config, { clients, logger });

@@ -9,14 +9,21 @@ import type { SchemaObject } from './core/schema';
 import { statementsOf } from './core/step-statements';
 import { unrunnableError } from './core/unrunnable';
 import { findUnsquashable, StatementConcern } from './core/squash-statements';
-import { RunOutcome, type BundleSource, type LedgerSession, type Logger, type MigrationDatabase, type ScratchDatabases } from './ports';
+import { RunOutcome, type BundleSource, type Clock, type LedgerSession, type Logger, type MigrationDatabase, type ScratchDatabases } from './ports';
 import type { RunSettings } from './run';
+import { capTimeout } from './run-steps';
 
 export interface AdoptRequest {
   id: string;
   actor: string;
   /** Record it even when it cannot be proven, saying why. */
   force?: { reason: string };
+  /**
+   * Epoch ms after which adopt may not go on (Lambda's deadline less its
+   * safety margin); needs `clock`. The lock wait and each replay's
+   * timeouts are capped to the time left, and no replay starts after it.
+   */
+  stopAt?: number;
 }
 
 export interface AdoptResult {
@@ -41,6 +48,8 @@ export interface AdoptDependencies {
   db: MigrationDatabase;
   scratch: ScratchDatabases;
   logger: Logger;
+  /** Reads the time for `stopAt`; without one there is no deadline. */
+  clock?: Clock;
 }
 
 const PURPOSE = 'stagegate adopt';
@@ -60,7 +69,8 @@ const PURPOSE = 'stagegate adopt';
 export async function adoptMigration(deps: AdoptDependencies, request: AdoptRequest, settings: RunSettings): Promise<AdoptResult> {
   if (!isMigrationId(request.id)) throw new UsageError(`"${request.id.slice(0, 80)}" is not a migration id (expected app/NNNN_name).`);
   const bundle = await deps.source.load();
-  return deps.db.withLock({ waitMs: settings.lockWaitMs }, async (session) => {
+  const left = timeLeft(deps, request);
+  return deps.db.withLock({ waitMs: Math.max(0, Math.min(settings.lockWaitMs, left() ?? Infinity)) }, async (session) => {
     const ledger = await session.readLedger();
     const plan = adoptionPlan(bundle.migrations, ledger.rows, request.id);
     // The ledger must agree with the bundle as for migrate (checksums, unknown or dirty rows), and the target be pending.
@@ -68,7 +78,7 @@ export async function adoptMigration(deps: AdoptDependencies, request: AdoptRequ
       throw new AdoptRefusedError(request.id, 'it is not pending: a squash that replaces it is in effect.', { remedy: 'Nothing to adopt; `stagegate status` shows every migration.' });
     }
     if (!bundle.allVerified) verifyClaims(bundle.migrations, [...plan.history, plan.target], bundle.origin);
-    const { proof, skipped } = await proveOrSkip(deps, session, plan, settings, request.force !== undefined);
+    const { proof, skipped } = await proveOrSkip(deps, session, plan, { settings, left }, request.force !== undefined);
     if (request.force === undefined) refuseUnproven(plan.target, proof as AdoptionProof);
     const runId = await session.startRun({ action: Action.ADOPT, bundleId: bundle.id, actor: request.actor });
     const objects = (proof?.touched ?? []).map((k) => k.replace('\t', ' '));
@@ -88,17 +98,29 @@ export async function adoptMigration(deps: AdoptDependencies, request: AdoptRequ
   });
 }
 
+/** The settings of a proof, and the time left before the deadline (null without one). */
+interface ProofLimits {
+  settings: RunSettings;
+  left: () => number | null;
+}
+
+function timeLeft(deps: AdoptDependencies, request: AdoptRequest): () => number | null {
+  const { clock } = deps;
+  const { stopAt } = request;
+  return () => (clock === undefined || stopAt === undefined ? null : stopAt - clock.now());
+}
+
 /** The proof, or with `force` whatever could not be proven instead of a refusal. */
 async function proveOrSkip(
   deps: AdoptDependencies,
   session: LedgerSession,
   plan: AdoptionPlan,
-  settings: RunSettings,
+  limits: ProofLimits,
   force: boolean,
 ): Promise<{ proof: AdoptionProof | null; skipped: string[] }> {
   let proof: AdoptionProof;
   try {
-    proof = await prove(deps, session, plan, settings);
+    proof = await prove(deps, session, plan, limits);
   } catch (error) {
     const unprovable = error instanceof MigrationRunnerError && (error.code === ErrorCode.SCRATCH_DATABASE_FAILED || error.code === ErrorCode.ADOPT_REFUSED);
     if (!force || !unprovable) throw error;
@@ -143,14 +165,14 @@ function refuseUnproven(migration: Migration, proof: AdoptionProof): void {
 }
 
 /** Replays the history and the migration on a scratch database and compares what it touched with the live objects. */
-async function prove(deps: AdoptDependencies, session: LedgerSession, plan: AdoptionPlan, settings: RunSettings): Promise<AdoptionProof> {
+async function prove(deps: AdoptDependencies, session: LedgerSession, plan: AdoptionPlan, limits: ProofLimits): Promise<AdoptionProof> {
   const live = await session.readSchemaObjects();
   return deps.scratch.withScratch(PURPOSE, (scratch) =>
-    scratch.withLock({ waitMs: settings.lockWaitMs }, async (copy) => {
+    scratch.withLock({ waitMs: limits.settings.lockWaitMs }, async (copy) => {
       const runId = await copy.startRun({ action: Action.ADOPT, bundleId: '', actor: PURPOSE });
-      for (const migration of plan.history) await replay(copy, migration, runId, plan.target.id, settings);
+      for (const migration of plan.history) await replay(copy, migration, runId, plan.target.id, limits);
       const before: SchemaObject[] = await copy.readSchemaObjects();
-      await replay(copy, plan.target, runId, plan.target.id, settings);
+      await replay(copy, plan.target, runId, plan.target.id, limits);
       const proof = proveAdoption(before, await copy.readSchemaObjects(), live);
       deps.logger.info('adopt.compared', { id: plan.target.id, replayed: plan.history.length + 1, objects: proof.touched.length, differences: proof.differences.length });
       return proof;
@@ -158,8 +180,15 @@ async function prove(deps: AdoptDependencies, session: LedgerSession, plan: Adop
   );
 }
 
-async function replay(copy: LedgerSession, migration: Migration, runId: number, target: string, settings: RunSettings): Promise<void> {
+async function replay(copy: LedgerSession, migration: Migration, runId: number, target: string, { settings, left }: ProofLimits): Promise<void> {
   const statements = statementsOf({ kind: 'apply', migration });
+  const remaining = left();
+  if (remaining !== null && remaining <= 0) {
+    throw new AdoptRefusedError(target, `the invocation ran out of time before replaying ${migration.id} on a scratch database.`, {
+      remedy: 'Give the migrate function a longer timeout (serverless.yml), deploy, and adopt again (the live database was not touched).',
+      details: { outOfTime: migration.id },
+    });
+  }
   try {
     // Refused before it is sent, as a run refuses it.
     const refused = unrunnableError(migration, statements);
@@ -170,13 +199,16 @@ async function replay(copy: LedgerSession, migration: Migration, runId: number, 
       bundleId: '',
       runId,
       appliedBy: PURPOSE,
-      lockTimeoutMs: settings.lockTimeoutMs,
-      statementTimeoutMs: settings.statementTimeoutMs,
+      lockTimeoutMs: capTimeout(settings.lockTimeoutMs, remaining),
+      statementTimeoutMs: capTimeout(settings.statementTimeoutMs, remaining),
     });
   } catch (error) {
     const cause = asRunnerError(error);
+    const outOfTime = remaining !== null && (left() ?? 0) <= 0;
     throw new AdoptRefusedError(target, `replaying ${migration.id} on a scratch database failed: ${cause.message}`, {
-      remedy: 'The history does not apply to an empty database as it is; fix that first (the live database was not touched).',
+      remedy: outOfTime
+        ? 'It was cut at the invocation\'s deadline: give the migrate function a longer timeout (serverless.yml), deploy, and adopt again (the live database was not touched).'
+        : 'The history does not apply to an empty database as it is; fix that first (the live database was not touched).',
       details: { replayFailed: cause.toJSON() },
     });
   }

@@ -5,18 +5,22 @@
  */
 import { driftLines, DriftMode, nothingComparedBecause, type DriftReport } from './core/drift';
 import { asRunnerError, DriftDetectedError } from './core/errors';
-import { objectKey } from './core/schema';
+import { objectKey, type SchemaDifference } from './core/schema';
 import type { LedgerReader, LedgerSession, Logger } from './ports';
+
+/** The pending migrations that make some of the differences (see `pendingMakersOf`), for the remedy of DRIFT_DETECTED. */
+export type DriftMakers = (differences: readonly SchemaDifference[]) => string[];
 
 /**
  * Compares the live schemas with the baseline. No baseline: nothing to
  * compare (logged). Differences: `fail` throws `DriftDetectedError`
- * (nothing has run yet); `warn` logs `drift.detected` and returns them.
+ * (nothing has run yet), naming the pending migrations `makersOf` finds
+ * for them; `warn` logs `drift.detected` and returns them.
  *
  * @example
  * const before = await checkDrift(session, logger, 'fail');
  */
-export async function checkDrift(reader: Pick<LedgerReader, 'readDrift'>, logger: Logger, mode: DriftMode): Promise<DriftReport> {
+export async function checkDrift(reader: Pick<LedgerReader, 'readDrift'>, logger: Logger, mode: DriftMode, makersOf?: DriftMakers): Promise<DriftReport> {
   const report = await reader.readDrift();
   if (!report.baseline) {
     const reason = `${nothingComparedBecause(report)}: this run stores ${report.stale ? 'a new one' : 'the first one'}`;
@@ -29,7 +33,7 @@ export async function checkDrift(reader: Pick<LedgerReader, 'readDrift'>, logger
     logger.debug('drift.checked', { differences: 0 });
     return report;
   }
-  if (mode === DriftMode.FAIL) throw new DriftDetectedError(report.ledgerSchema, report.differences, true);
+  if (mode === DriftMode.FAIL) throw new DriftDetectedError(report.ledgerSchema, report.differences, true, makersOf?.(report.differences) ?? []);
   logger.warn('drift.detected', { ledgerSchema: report.ledgerSchema, count: report.differences.length, differences: driftLines(report.differences) });
   return report;
 }
@@ -37,7 +41,7 @@ export async function checkDrift(reader: Pick<LedgerReader, 'readDrift'>, logger
 /** A drift read sent before it is needed (see {@link readDriftAhead}). */
 export interface DriftAhead {
   /** {@link checkDrift} on the report read ahead. */
-  check(logger: Logger, mode: DriftMode): Promise<DriftReport>;
+  check(logger: Logger, mode: DriftMode, makersOf?: DriftMakers): Promise<DriftReport>;
   /** Resolves once the read is over, whatever its outcome: the session serves nothing else before. */
   settled(): Promise<void>;
 }
@@ -59,7 +63,7 @@ export function readDriftAhead(reader: Pick<LedgerReader, 'readDrift'>): DriftAh
     () => undefined,
     () => undefined,
   );
-  return { check: (logger, mode) => checkDrift({ readDrift: () => read }, logger, mode), settled: () => over };
+  return { check: (logger, mode, makersOf) => checkDrift({ readDrift: () => read }, logger, mode, makersOf), settled: () => over };
 }
 
 /**

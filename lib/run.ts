@@ -1,7 +1,7 @@
 import { analyse, type PlanStep } from './core/plan';
 import { LedgerState } from './core/migration';
 import { asRunnerError, MigrationFailedError, RehearsalFailedError } from './core/errors';
-import { alsoApplied, type BundleKnowledge } from './core/bundle-makers';
+import { alsoApplied, pendingMakersOf, type BundleKnowledge } from './core/bundle-makers';
 import { RehearsalStatus } from './core/rehearsal';
 import { DEFAULTS } from './config';
 import { rehearseSteps } from './run-rehearsal';
@@ -207,7 +207,7 @@ async function migrate(deps: RunDependencies, request: RunRequest, settings: Run
       // Only what the run applies needs the previous stage: reverting is never out of order.
       if (deps.stages) stageOverride = await checkStageOrder(deps.stages, deps.logger, stagedMigrations(steps, bundle.migrations), request.stageOrderOverride);
       // Checked after planning, under the lock, before the first step (a reverse changes the schema too): a refused run changed nothing.
-      if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL);
+      if (steps.length > 0) drift = await driftAhead.check(deps.logger, settings.drift ?? DriftMode.FAIL, (differences) => pendingMakersOf(differences, knowledgeOf(bundle, ledger.rows)));
     } catch (error) {
       await driftAhead.settled();
       // A script refused before the first step: like any failed migration, it says what the run applied (and reverted): nothing.

@@ -15,7 +15,7 @@ export const COMMANDS = {
   status: ['dir', 'bundle', 'database-url', 'schema', ...REMOTE, 'all-stages', 'html', 'json', 'verbose'],
   resolve: ['database-url', 'schema', 'lock-wait', 'applied', 'rolled-back', 'reason', 'stage', 'function', 'region', 'json', 'verbose'],
   drift: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'accept', 'reason', ...REMOTE, 'json', 'verbose'],
-  adopt: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'force', 'reason', 'json', 'verbose'],
+  adopt: ['dir', 'bundle', 'database-url', 'schema', 'lock-wait', 'lock-timeout', 'statement-timeout', 'force', 'reason', ...REMOTE, 'json', 'verbose'],
   new: ['dir', 'depends-on', 'json', 'verbose'],
   lint: ['dir', 'json', 'verbose'],
   check: ['dir', 'database-url', 'json', 'verbose'],

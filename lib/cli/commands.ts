@@ -52,6 +52,7 @@ export async function runCommand(args: ParsedArgs, ctx: CommandContext): Promise
   if (args.command === 'publish') return (await import('./remote-commands')).publishCommand(args, ctx);
   if (args.options['all-stages'] === true) return (await import('./stage-matrix-command')).stageMatrixCommand(args, ctx);
   if (args.command === 'resolve' && args.options.stage !== undefined) return (await import('./resolve-stage-command')).resolveStageCommand(args, ctx);
+  if (args.command === 'adopt' && args.options.stage !== undefined) return (await import('./adopt-stage-command')).adoptStageCommand(args, ctx);
   if (args.options.stage !== undefined) return (await import('./remote-commands')).remoteCommand(args, ctx);
   if (args.command === 'squash') return (await import('./squash-command')).squashCommand(args, ctx);
   const config = parseCliConfig(rawConfig(args, ctx.env), args);

@@ -14,7 +14,7 @@ Usage:
   stagegate squash  <app> [--from NNNN] --to NNNN [--with-data] [--database-url URL] [--json]
   stagegate squash  <app> --prune [--database-url URL] [--force --reason TEXT] [--json]
   stagegate drift   [--accept --reason TEXT] [--database-url URL | --stage NAME] [--json]
-  stagegate adopt   <app/NNNN_name> [--force --reason TEXT] [--dir DIR | --bundle FILE] [--database-url URL] [--json]
+  stagegate adopt   <app/NNNN_name> [--force --reason TEXT] [--dir DIR | --bundle FILE] [--database-url URL | --stage NAME] [--json]
 
 Authoring:
   stagegate new     <app> <name> [--depends-on ID ...] [--dir DIR] [--json]

@@ -1,3 +1,5 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../adapters/s3/s3-client';
 import { publishBundle } from '../adapters/s3/publish-bundle';
 import { migrateFunctionName } from '../remote/function-name';
@@ -7,7 +9,7 @@ import { runRemote } from '../remote/run-remote';
 import { runRemoteDrift } from '../remote/run-remote-drift';
 import { parseStageOrderOverride } from '../gate/stage-override';
 import type { ParsedArgs } from './args';
-import { bundleBytes } from './bundle-bytes';
+import { bundleBytes, type BundleBytes } from './bundle-bytes';
 import type { CommandContext, CommandOutput } from './commands';
 import { driftAcceptance } from './drift-command';
 import { renderDrift } from './drift-render';
@@ -40,8 +42,26 @@ export async function publishCommand(args: ParsedArgs, ctx: CommandContext): Pro
   }
 }
 
-/** `plan|migrate|status|drift --stage NAME`: the same command, run by that stage's migrate function. */
-export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
+/** What a `--stage` command that publishes a bundle works with: the stage, its function, the bundle and the clients. */
+export interface StageCall {
+  stage: string;
+  functionName: string;
+  config: RemoteConfig;
+  bundle: BundleBytes;
+  s3: S3Client;
+  lambda: LambdaClient;
+  /** `stage <name> (function <name>)`, the command's target. */
+  target: string;
+}
+
+/**
+ * Runs `fn` with the stage's function, the bundle built from the arguments
+ * and the S3 and Lambda clients, destroyed afterwards on every path.
+ *
+ * @example
+ * return withStageCall(args, ctx, async ({ s3, lambda, target }) => ({ json: await call(s3, lambda), target }));
+ */
+export async function withStageCall<T>(args: ParsedArgs, ctx: CommandContext, fn: (call: StageCall) => Promise<T>): Promise<T> {
   const stage = args.options.stage as string;
   const config = remoteConfig(args, ctx);
   const functionName = await migrateFunctionName({ cwd: ctx.cwd, stage, explicit: typeof args.options.function === 'string' ? args.options.function : undefined });
@@ -51,6 +71,16 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
   const target = `stage ${stage} (function ${functionName})`;
   ctx.logger.info('command.started', { target });
   try {
+    return await fn({ stage, functionName, config, bundle, s3, lambda, target });
+  } finally {
+    s3.destroy();
+    lambda.destroy();
+  }
+}
+
+/** `plan|migrate|status|drift --stage NAME`: the same command, run by that stage's migrate function. */
+export function remoteCommand(args: ParsedArgs, ctx: CommandContext): Promise<CommandOutput> {
+  return withStageCall(args, ctx, async ({ stage, functionName, config, bundle, s3, lambda, target }) => {
     if (args.command === 'drift') {
       const result = await runRemoteDrift({ s3, lambda, logger: ctx.logger }, { stage, functionName, bucket: config.bucket, prefix: config.prefix, bundle, accept: driftAcceptance(args) });
       return { json: { ...result, stage }, target, render: (style) => renderDrift(result, style) };
@@ -72,8 +102,5 @@ export async function remoteCommand(args: ParsedArgs, ctx: CommandContext): Prom
       },
     );
     return { json: { ...result, stage }, target };
-  } finally {
-    s3.destroy();
-    lambda.destroy();
-  }
+  });
 }

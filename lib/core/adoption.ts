@@ -73,13 +73,33 @@ export function adoptionPlan(migrations: readonly Migration[], ledger: readonly 
   const missing = [...found.map((m) => m.id).filter((d) => !applied.has(d)), ...unknown];
   if (missing.length > 0) {
     throw new AdoptRefusedError(id, `${missing.length} migration(s) it depends on are not applied: ${missing.join(', ')}.`, {
-      remedy: 'Run `stagegate migrate` (or adopt those first, in order), then adopt this one.',
+      remedy: unknown.length > 0 ? 'Add the migrations it depends on to the bundle (or fix its depends-on), then adopt it.' : dependenciesFirst(id, found, missing, replacedBy),
       details: { missing },
     });
   }
   const graph = new Map(found.map((m) => [m.id, dependenciesOf(m, replacedBy)]));
   const { order } = topologicalOrder(found.map((m) => m.id), graph, new Map(found.map((m, i) => [m.id, i])));
   return { target, history: order.map((d) => byId.get(d) as Migration) };
+}
+
+/**
+ * The way to apply a pending dependency without the migration to adopt:
+ * `migrate` alone would run it too (and fail on its hand-made objects), and
+ * stops first with DRIFT_DETECTED on those very objects. `migrate --to` each
+ * missing migration no other missing one depends on applies exactly them;
+ * `--drift warn` lets that run past the drift and accepts nothing (the
+ * drifted objects keep their baseline, so every later run reports them
+ * again until this adoption records them).
+ */
+function dependenciesFirst(id: string, found: readonly Migration[], missing: readonly string[], replacedBy: ReadonlyMap<string, string>): string {
+  const needed = new Set(found.filter((m) => missing.includes(m.id)).flatMap((m) => dependenciesOf(m, replacedBy)));
+  const commands = missing.filter((m) => !needed.has(m)).map((m) => `\`stagegate migrate --to ${m} --drift warn\``);
+  return (
+    `Apply those first, and not this one: ${commands.join(', then ')}, then adopt this one. ` +
+    `--drift warn is for the DRIFT_DETECTED a plain run stops with when objects were made by hand for ${id}: the run applies only what --to names, ` +
+    'and accepts no drift (the drifted objects keep their baseline and are reported again until this adoption records them). ' +
+    `Use it only when \`stagegate drift\` lists nothing but the objects ${id} makes; otherwise leave --drift out.`
+  );
 }
 
 /**

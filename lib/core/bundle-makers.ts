@@ -131,6 +131,35 @@ export function addersOf(table: string, column: string, self: string, knowledge:
 }
 
 /**
+ * The pending migrations of the bundle that make an object drift found
+ * added (a table, view, sequence or type it creates, a column it adds), in
+ * bundle order: a hand-made object one of them makes is for `stagegate
+ * adopt` to prove. Names are the catalog's (`public.refunds`, `public.refunds.amount`).
+ *
+ * @example
+ * pendingMakersOf([{ kind: 'table', name: 'public.refunds', change: 'added', expected: null, actual: 'table' }], knowledge); // ['shop/0003_refunds']
+ */
+export function pendingMakersOf(added: readonly { kind: string; name: string; change: string }[], knowledge: BundleKnowledge): string[] {
+  const found = new Set<string>();
+  for (const object of added) {
+    if (object.change !== 'added') continue;
+    const parts = object.name.split('.');
+    const name = parts[parts.length - 1] as string;
+    const makers =
+      object.kind === 'column' && parts.length >= 2
+        ? addersOf(parts[parts.length - 2] as string, name, '', knowledge)
+        : RELATION_KINDS.has(object.kind)
+          ? creatorsOf(name, '', knowledge)
+          : null;
+    for (const id of makers?.pending ?? []) found.add(id);
+  }
+  return knowledge.migrations.map((m) => m.id).filter((id) => found.has(id));
+}
+
+/** The kinds of object a `CREATE …` of {@link creatorsOf} makes under their own name. */
+const RELATION_KINDS = new Set(['table', 'view', 'sequence', 'type', 'index']);
+
+/**
  * When `self` comes before the applied `maker` in the bundle, the words that
  * say so: it was merged after `maker` ran here, and a fresh database runs
  * the two the other way round. Empty otherwise.

@@ -9,14 +9,22 @@ import type { SchemaDifference } from './schema';
  */
 export class DriftDetectedError extends MigrationRunnerError {
   readonly differences: readonly SchemaDifference[];
-  constructor(ledgerSchema: string, differences: readonly SchemaDifference[], nothingRun: boolean) {
+  /**
+   * `makers`: the pending migrations that make objects found added (see
+   * `pendingMakersOf`); the remedy names adopting each of them.
+   */
+  constructor(ledgerSchema: string, differences: readonly SchemaDifference[], nothingRun: boolean, makers: readonly string[] = []) {
     const n = differences.length;
+    const adopt =
+      makers.length > 0
+        ? `pending migration ${makers.join(', ')} makes ${n === 1 ? 'it' : 'some of them'}: ${makers.map((id) => `\`stagegate adopt ${id}\``).join(', then ')} records ${makers.length === 1 ? 'it' : 'each'} as applied once the objects are proven to be what it makes`
+        : 'if a pending migration makes these objects, `stagegate adopt <id>` records it once they are proven to match';
     super(
       ErrorCode.DRIFT_DETECTED,
       `The database drifted from the schema recorded in ledger "${ledgerSchema}" after its last run: ${n} object${n === 1 ? '' : 's'} changed outside migrations:\n${driftLines(differences).join('\n')}`,
       {
-        remedy: `If the change was intended, write a migration for it (or \`stagegate drift --accept --reason "…"\` to make the live schema the baseline); if a pending migration makes these objects, \`stagegate adopt <id>\` records it once they are proven to match; otherwise undo it on this stage.${nothingRun ? ' Nothing was run.' : ''}`,
-        details: { ledgerSchema, differences },
+        remedy: `If the change was intended, write a migration for it (or \`stagegate drift --accept --reason "…"\` to make the live schema the baseline); ${adopt}; otherwise undo it on this stage.${nothingRun ? ' Nothing was run.' : ''}`,
+        details: { ledgerSchema, differences, ...(makers.length > 0 ? { makers } : {}) },
       },
     );
     this.name = 'DriftDetectedError';

@@ -2,6 +2,7 @@ import { InvokeCommand, waitUntilFunctionActiveV2, type LambdaClient } from '@aw
 import { ErrorCode, LambdaInvokeFailedError, RemoteRunError, type MigrationRunnerError } from '../core/errors';
 import type { RunResult } from '../core/result';
 import { parseInvocationErrorMessage } from '../core/error-text';
+import type { AdoptEvent } from '../adapters/lambda/adopt-event';
 import type { MigrateEvent } from '../adapters/lambda/event';
 
 
@@ -18,7 +19,7 @@ const ACTIVATION_WAIT_S = 300;
  * @example
  * const result = await invokeMigrate(lambda, 'svc-prod-migrate', { action: 'status', bundle: ref });
  */
-export async function invokeMigrate<T = RunResult>(lambda: LambdaClient, functionName: string, event: MigrateEvent, stop?: AbortSignal): Promise<T> {
+export async function invokeMigrate<T = RunResult>(lambda: LambdaClient, functionName: string, event: Exclude<MigrateEvent, { action: 'adopt' }> | AdoptEvent, stop?: AbortSignal): Promise<T> {
   const command = new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) });
   // Aborting ends only the wait for the answer: the function runs on (the caller says so, see run-remote.ts).
   const options = stop ? { abortSignal: stop } : {};

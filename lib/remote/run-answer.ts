@@ -1,5 +1,6 @@
 import { ErrorCode, LambdaInvokeFailedError, RemoteRunError } from '../core/errors';
 import { RunStatus, type RunResult } from '../core/result';
+import type { AdoptResult } from '../adopt';
 import type { ResolveResult } from '../resolve';
 
 const STATUSES = Object.values(RunStatus) as string[];
@@ -47,6 +48,25 @@ export function parseResolveAnswer(answer: unknown, functionName: string): Resol
   const valid = value !== null && value.ok === true && value.action === 'resolve' && typeof value.id === 'string' && (value.outcome === 'applied' || value.outcome === 'rolled-back');
   if (!valid) throw new LambdaInvokeFailedError(functionName, `its answer is not a stagegate resolve result (fields: ${Object.keys(value ?? {}).slice(0, 10).join(', ') || 'none'})`, REMEDY);
   return value as unknown as ResolveResult;
+}
+
+/**
+ * The migrate function's answer to an `adopt` event, checked as
+ * {@link parseResolveAnswer} checks a resolve's: `ok: true`, `action:
+ * "adopt"`, the id, `verified` and the lists, else `LAMBDA_INVOKE_FAILED`
+ * (a function of an older stagegate answers an adopt event with
+ * `EVENT_INVALID`, which is thrown as it is).
+ *
+ * @example
+ * const result = parseAdoptAnswer(await invokeMigrate<unknown>(lambda, name, event), name);
+ */
+export function parseAdoptAnswer(answer: unknown, functionName: string): AdoptResult {
+  const value = typeof answer === 'object' && answer !== null && !Array.isArray(answer) ? (answer as Record<string, unknown>) : null;
+  if (value?.ok === false) throw failureOf(value, functionName);
+  const valid =
+    value !== null && value.ok === true && value.action === 'adopt' && typeof value.id === 'string' && typeof value.verified === 'boolean' && Array.isArray(value.objects) && Array.isArray(value.skipped);
+  if (!valid) throw new LambdaInvokeFailedError(functionName, `its answer is not a stagegate adopt result (fields: ${Object.keys(value ?? {}).slice(0, 10).join(', ') || 'none'})`, REMEDY);
+  return value as unknown as AdoptResult;
 }
 
 function failureOf(value: Record<string, unknown>, functionName: string): LambdaInvokeFailedError | RemoteRunError {

@@ -87,7 +87,7 @@ export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logg
  * @example
  * throw stageInterrupted(request, true, applied);
  */
-export function stageInterrupted(request: Pick<RemoteRunRequest, 'action' | 'stage' | 'functionName' | 'stop'>, invoked: boolean, applied: readonly AppliedEntry[]): InterruptedError {
+export function stageInterrupted(request: Pick<RemoteRunRequest, 'stage' | 'functionName' | 'stop'> & { action: string }, invoked: boolean, applied: readonly AppliedEntry[]): InterruptedError {
   const signal = signalOf(request.stop);
   const stage = { name: request.stage, functionName: request.functionName, invoked };
   const error = new InterruptedError({ signal, command: request.action, committed: applied.map((a) => a.id), stage });

@@ -36,6 +36,7 @@ describe('Integration: stagegate adopt on a real PostgreSQL', () => {
         db: new PgMigrationDatabase({ connectionString: url, lockPollMs: 20 }),
         scratch: new PgScratchDatabases(url, 'stagegate'),
         logger: new MemoryLogger(),
+        clock: { now: () => Date.now() },
       },
       { actor: 'test', ...request },
       TEST_SETTINGS,
@@ -203,5 +204,24 @@ describe('Integration: stagegate adopt on a real PostgreSQL', () => {
     // Assess
     expect(result).toMatchObject({ verified: true, skipped: [] });
     expect(await ledger()).toEqual({ 'app/0004_squashed': 'executed', 'other/0001_member': 'adopted' });
+  });
+
+  it('keeps to a deadline: no replay starts after it, and one in flight is cut at it; nothing is written', async () => {
+    // Prepare: a slow migration in the history the proof replays
+    const slow = { 'app/0001_org.sql': HISTORY['app/0001_org.sql'], 'app/0002_slow.sql': 'SELECT pg_sleep(3);' };
+    await runOnFolder(ws.migrations(slow), db.url, { action: 'migrate' });
+    folder = ws.migrations({ ...slow, 'app/0003_org_type.sql': HISTORY['app/0002_org_type.sql'] });
+    await db.query(HAND_MADE);
+    // Act
+    const late = await failure(adopt({ id: 'app/0003_org_type', stopAt: Date.now() - 1 }));
+    const cut = await failure(adopt({ id: 'app/0003_org_type', stopAt: Date.now() + 1000 }));
+    // Assess
+    expect(late).toMatchObject({ code: 'ADOPT_REFUSED', details: { outOfTime: 'app/0001_org' } });
+    expect(late.remedy).toContain('longer timeout');
+    expect(cut.code).toBe('ADOPT_REFUSED');
+    expect(cut.message).toContain('replaying app/0002_slow on a scratch database failed');
+    expect(cut.remedy).toContain('It was cut at the invocation\'s deadline');
+    expect(cut.details.replayFailed).toMatchObject({ sqlstate: '57014' });
+    expect(await ledger()).toEqual({ 'app/0001_org': 'executed', 'app/0002_slow': 'executed' });
   });
 });

@@ -69,4 +69,30 @@ describe('Integration: stagegate drift and adopt as a process', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('CONFIG_INVALID');
   });
+
+  it('a stage that skipped a release, with a table made by hand for a later migration: the remedies, followed literally, get it out', async () => {
+    // Prepare: 0001 applied (so there is a baseline), 0002 skipped, and 0003's table made by hand as 0003 makes it
+    ws.migrations(ORG);
+    await runCli(['migrate'], { cwd: ws.dir, env: env() });
+    ws.migrations({ ...ORG, 'app/0002_slug.sql': 'ALTER TABLE org ADD COLUMN slug text;', 'app/0003_org_type.sql': TYPE });
+    await db.query(TYPE);
+    const stopped = await runCli(['migrate', '--json'], { cwd: ws.dir, env: env() });
+    // Act: adopt, as the drift remedy says; then the first command adopt's refusal names; then adopt and migrate
+    const refused = await runCli(['adopt', 'app/0003_org_type', '--json'], { cwd: ws.dir, env: env() });
+    const remedy = String(cliJson(refused.stdout).error?.remedy);
+    const named = /`stagegate ([^`]+)`/.exec(remedy)?.[1]?.split(/\s+/) ?? [];
+    const dependencies = await runCli([...named, '--json'], { cwd: ws.dir, env: env() });
+    const adopted = await runCli(['adopt', 'app/0003_org_type', '--json'], { cwd: ws.dir, env: env() });
+    const last = await runCli(['migrate', '--json'], { cwd: ws.dir, env: env() });
+    const drift = await runCli(['drift', '--json'], { cwd: ws.dir, env: env() });
+    // Assess
+    expect(cliJson(stopped.stdout).error).toMatchObject({ code: 'DRIFT_DETECTED', makers: ['app/0003_org_type'] });
+    expect(cliJson(stopped.stdout).error.remedy).toContain('pending migration app/0003_org_type makes some of them: `stagegate adopt app/0003_org_type` records it as applied once the objects are proven');
+    expect(cliJson(refused.stdout).error).toMatchObject({ code: 'ADOPT_REFUSED', missing: ['app/0002_slug'] });
+    expect(named).toEqual(['migrate', '--to', 'app/0002_slug', '--drift', 'warn']);
+    expect(cliJson(dependencies.stdout)).toMatchObject({ ok: true, applied: [{ id: 'app/0002_slug' }], drift: { differences: expect.arrayContaining([expect.objectContaining({ name: 'public.org_type' })]) } });
+    expect(cliJson(adopted.stdout)).toMatchObject({ ok: true, id: 'app/0003_org_type', verified: true, baselineUpdated: true });
+    expect(cliJson(last.stdout)).toMatchObject({ ok: true, status: 'up-to-date' });
+    expect(drift.code).toBe(0);
+  });
 });

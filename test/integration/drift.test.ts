@@ -70,7 +70,7 @@ describe('Integration: drift detection on a real PostgreSQL', () => {
     expect(error.code).toBe('DRIFT_DETECTED');
     expect(error.message).toContain('table public.organization_type added outside migrations');
     expect(error.message).toContain('column public.organization_type.name added outside migrations (text)');
-    expect(error.remedy).toContain('stagegate adopt <id>');
+    expect(error.remedy).toContain('pending migration org/0002_type makes some of them: `stagegate adopt org/0002_type` records it as applied once the objects are proven to be what it makes');
     expect(await ledgerIds()).toEqual(['org/0001_initial']);
   });
 

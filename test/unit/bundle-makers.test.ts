@@ -1,4 +1,4 @@
-import { addersOf, alsoApplied, creatorsOf, identifierName, mergedLate, type BundleKnowledge } from '../../lib/core/bundle-makers';
+import { addersOf, alsoApplied, creatorsOf, identifierName, mergedLate, pendingMakersOf, type BundleKnowledge } from '../../lib/core/bundle-makers';
 
 const knowledge: BundleKnowledge = {
   migrations: [
@@ -89,5 +89,23 @@ describe('Functions: creatorsOf, addersOf, mergedLate', () => {
     expect(addersOf('item', 'code', 'a/0009_x', during)).toEqual({ applied: ['a/0001_item', 'b/0002_pending'], pending: [] });
     expect(during.applied.has('a/0002_label_short')).toBe(false);
     expect(asked).toBe(1);
+  });
+
+  it('names the pending migrations that make objects drift found added, in bundle order, and none for removed or changed ones', () => {
+    // Prepare
+    const bundle: BundleKnowledge = {
+      migrations: [...knowledge.migrations, { id: 'c/0001_refunds', sql: 'CREATE TABLE refunds (id int);' }],
+      applied: knowledge.applied,
+    };
+    const drift = [
+      { kind: 'column', name: 'public.item.label', change: 'added' },
+      { kind: 'table', name: 'public.refunds', change: 'added' },
+      { kind: 'column', name: 'public.item.code', change: 'added' },
+      { kind: 'table', name: 'public.item', change: 'removed' },
+      { kind: 'function', name: 'public.refunds', change: 'added' },
+    ];
+    // Act / Assess
+    expect(pendingMakersOf(drift, bundle)).toEqual(['a/0002_label_short', 'b/0002_pending', 'c/0001_refunds']);
+    expect(pendingMakersOf([{ kind: 'table', name: 'public.item', change: 'changed' }], bundle)).toEqual([]);
   });
 });

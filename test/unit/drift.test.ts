@@ -118,4 +118,23 @@ describe('adoptionPlan', () => {
     expect(error).toBeInstanceOf(AdoptRefusedError);
     expect(`${(error as AdoptRefusedError).message} ${(error as AdoptRefusedError).remedy}`).toContain(text);
   });
+
+  it('names for pending dependencies one `migrate --to … --drift warn` per missing migration no other missing one depends on', () => {
+    // Prepare: b and x both pending, b needed by c; the target needs c and x
+    const graph = [migration('app/0001_a', []), migration('app/0002_b', ['app/0001_a']), migration('app/0003_c', ['app/0002_b']), migration('ops/0001_x', []), migration('app/0004_d', ['app/0003_c', 'ops/0001_x'])];
+    // Act
+    const refusal = (() => {
+      try {
+        adoptionPlan(graph, [row('app/0001_a')], 'app/0004_d');
+      } catch (error) {
+        return error as AdoptRefusedError;
+      }
+      throw new Error('expected ADOPT_REFUSED');
+    })();
+    // Assess
+    expect(refusal.details.missing).toEqual(['app/0002_b', 'app/0003_c', 'ops/0001_x']);
+    expect(refusal.remedy).toContain('Apply those first, and not this one: `stagegate migrate --to app/0003_c --drift warn`, then `stagegate migrate --to ops/0001_x --drift warn`, then adopt this one.');
+    expect(refusal.remedy).toContain('accepts no drift');
+    expect(refusal.remedy).not.toContain('`stagegate migrate`');
+  });
 });

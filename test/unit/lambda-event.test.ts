@@ -90,7 +90,7 @@ describe('Function: parseEvent', () => {
     const problems = problemsOf({ action: 'drop', bundle: { bucket: 7, key: null, sha256: ['x'] } });
     // Assess
     expect(problems).toEqual([
-      { field: 'action', problem: 'must be one of "plan", "migrate", "status", "drift", "resolve"' },
+      { field: 'action', problem: 'must be one of "plan", "migrate", "status", "drift", "resolve", "adopt"' },
       { field: 'bundle.bucket', problem: 'must be a string' },
       { field: 'bundle.key', problem: 'must be a string' },
       { field: 'bundle.sha256', problem: 'must be a string' },
@@ -269,5 +269,39 @@ describe('Function: parseEvent', () => {
       { field: 'reason', problem: 'must be at most 1000 characters' },
     ]);
     expect(() => parseEvent({ action: 'resolve' })).toThrow(expect.objectContaining({ code: 'EVENT_INVALID' }));
+  });
+
+  it('accepts an adopt event with its bundle, and with force the reason trimmed', () => {
+    // Act
+    const plain = parseEvent({ ...valid(), action: 'adopt', id: 'shop/0003_refunds' });
+    const forced = parseEvent({ ...valid(), action: 'adopt', id: 'shop/0003_refunds', force: true, reason: ' made by hand on staging ' });
+    // Assess
+    expect(plain).toEqual({ action: 'adopt', bundle: { bucket: 'deploys', key: KEY, sha256: SHA }, id: 'shop/0003_refunds' });
+    expect(forced).toEqual({ action: 'adopt', bundle: { bucket: 'deploys', key: KEY, sha256: SHA }, id: 'shop/0003_refunds', force: { reason: 'made by hand on staging' } });
+  });
+
+  it('refuses an adopt event with EVENT_INVALID, naming every field: the bundle, the id, force without a reason, fields of other actions', () => {
+    // Act
+    const wrong = problemsOf({ action: 'adopt', bundle: { bucket: 'deploys', key: 'other.json.gz', sha256: SHA }, id: 'Shop/3', force: true, target: 'zero' });
+    const missing = problemsOf({ action: 'adopt' });
+    const unforced = problemsOf({ ...valid(), action: 'adopt', id: 'shop/0003_refunds', reason: 'no force' });
+    const blank = problemsOf({ ...valid(), action: 'adopt', id: 'shop/0003_refunds', force: true, reason: '  ' });
+    const long = problemsOf({ ...valid(), action: 'adopt', id: 'shop/0003_refunds', force: true, reason: 'x'.repeat(1001) });
+    const forceFalse = problemsOf({ ...valid(), action: 'adopt', id: 'shop/0003_refunds', force: false, reason: 'why' });
+    // Assess
+    expect(wrong).toEqual([
+      { field: 'bundle.key', problem: 'must be <prefix>/bundles/<sha256>.json.gz, with the sha256 of bundle.sha256 (the key publish gives the bundle)' },
+      { field: 'id', problem: 'must be a migration id such as organization/0002_organization_type (app/NNNN_name)' },
+      { field: 'target', problem: 'unknown field' },
+      { field: 'reason', problem: 'is required with force: it is kept in the run history' },
+    ]);
+    expect(missing).toEqual([
+      { field: 'bundle', problem: 'is required' },
+      { field: 'id', problem: 'is required' },
+    ]);
+    expect(unforced).toEqual([{ field: 'reason', problem: 'goes with force' }]);
+    expect(blank).toEqual([{ field: 'reason', problem: 'must say why the migration is recorded without its proof (it is kept in the run history)' }]);
+    expect(long).toEqual([{ field: 'reason', problem: 'must be at most 1000 characters' }]);
+    expect(forceFalse).toEqual([{ field: 'force', problem: 'must be one of true' }]);
   });
 });

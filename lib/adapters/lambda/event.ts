@@ -6,6 +6,7 @@ import { MAX_ID_LENGTH } from '../../core/migration';
 import { MAX_OVERRIDE_REASON } from '../../core/stage-record';
 import { isTarget } from '../../core/target';
 import { namesBundle, type BundleRef } from '../s3/bundle-ref';
+import { adoptEventSchema } from './adopt-event';
 import { historyReason, resolveEventSchema, type ResolveOutcome } from './resolve-event';
 
 /** What the migrate function may be asked to do. */
@@ -17,6 +18,8 @@ export const EventAction = {
   DRIFT: 'drift',
   /** Settle a dirty `no-transaction` migration by hand (`stagegate resolve --stage`); reads no bundle. */
   RESOLVE: 'resolve',
+  /** Record a pending migration whose objects were made by hand, once proven (`stagegate adopt --stage`). */
+  ADOPT: 'adopt',
 } as const;
 export type EventAction = (typeof EventAction)[keyof typeof EventAction];
 
@@ -45,6 +48,14 @@ export type MigrateEvent =
       outcome: ResolveOutcome;
       /** Why, kept in the run history. */
       reason?: string;
+    }
+  | {
+      action: typeof EventAction.ADOPT;
+      bundle: BundleRef;
+      /** The pending migration to adopt. */
+      id: string;
+      /** Record it even when it cannot be proven, for this reason (`--force --reason`). */
+      force?: { reason: string };
     };
 
 /** S3's limit on an object key, in UTF-8 bytes. */
@@ -94,7 +105,9 @@ const bundleSchema = strictObject({ bucket: bucketSchema, key: keySchema, sha256
   error: 'must be <prefix>/bundles/<sha256>.json.gz, with the sha256 of bundle.sha256 (the key publish gives the bundle)',
 });
 
-// A resolve event is checked by its own schema (see parseEvent); it is named here for the message.
+const adoptSchema = adoptEventSchema(bundleSchema);
+
+// Resolve and adopt events are checked by their own schemas (see parseEvent); they are named here for the message.
 const ACTIONS = Object.values(EventAction);
 const actionSchema = oneOf([EventAction.PLAN, EventAction.MIGRATE, EventAction.STATUS, EventAction.DRIFT], {
   error: (issue) => (issue.input === undefined ? 'is required' : `must be one of ${ACTIONS.map((a) => JSON.stringify(a)).join(', ')}`),
@@ -152,7 +165,8 @@ function problemsOf(issues: readonly core.$ZodIssue[]): EventProblem[] {
  * Checks an invocation event strictly: unknown fields, wrong types, missing
  * fields and oversized strings are refused, every problem listed with the
  * path of its field. Nothing past the handler sees the raw event. A
- * `resolve` event names no bundle: it settles a ledger row and runs nothing.
+ * `resolve` event names no bundle: it settles a ledger row and runs nothing;
+ * an `adopt` event names one and the migration to adopt.
  *
  * @example
  * const event = parseEvent({ action: 'migrate', bundle: { bucket: 'deploys', key: 'stagegate/bundles/ab….json.gz', sha256: 'ab…' } });
@@ -164,6 +178,12 @@ export function parseEvent(event: unknown): MigrateEvent {
     if (!resolving.success) throw new EventInvalidError(problemsOf(resolving.error.issues));
     const { action, id, outcome, reason } = resolving.data;
     return { action, id, outcome, ...(reason === undefined ? {} : { reason: reason.trim() }) };
+  }
+  if (typeof event === 'object' && event !== null && (event as { action?: unknown }).action === EventAction.ADOPT) {
+    const adopting = adoptSchema.safeParse(event, { error: errorMap });
+    if (!adopting.success) throw new EventInvalidError(problemsOf(adopting.error.issues));
+    const { action, bundle, id, reason } = adopting.data;
+    return { action, bundle: { bucket: bundle.bucket, key: bundle.key, sha256: bundle.sha256 }, id, ...(reason === undefined ? {} : { force: { reason: reason.trim() } }) };
   }
   const parsed = eventSchema.safeParse(event, { error: errorMap });
   if (!parsed.success) throw new EventInvalidError(problemsOf(parsed.error.issues));

@@ -23,7 +23,7 @@ export type MigrateResponse = RunResult & { target: string };
  * // { action: 'migrate', actor: 'lambda:svc-prod-migrate:8f0e…', deadline: 1767225600000, safetyMarginMs: 30000 }
  */
 export function runRequestFor(
-  event: Exclude<MigrateEvent, { action: 'drift' | 'resolve' }>,
+  event: Exclude<MigrateEvent, { action: 'drift' | 'resolve' | 'adopt' }>,
   context: Pick<Context, 'functionName' | 'awsRequestId' | 'getRemainingTimeInMillis'>,
   config: Pick<LambdaConfig, 'safetyMarginMs'> & Partial<Pick<LambdaConfig, 'stage'>>,
   clock: Clock,

@@ -19,6 +19,11 @@ export const historyReason = (blank: string) =>
     .refine((reason) => reason.trim() !== '', { error: blank, abort: true })
     .refine((reason) => reason.length <= MAX_HISTORY_REASON, `must be at most ${MAX_HISTORY_REASON} characters`);
 
+/** A migration id as an event names one (`resolve`, `adopt`). */
+export const migrationIdSchema = string()
+  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
+  .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type (app/NNNN_name)');
+
 /**
  * The `resolve` event: `{"action": "resolve", "id", "outcome", "reason"?}`,
  * strict like every event. It names no bundle: resolving reads and writes
@@ -29,9 +34,7 @@ export const historyReason = (blank: string) =>
  */
 export const resolveEventSchema = strictObject({
   action: literal('resolve'),
-  id: string()
-    .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters`, abort: true })
-    .refine(isMigrationId, 'must be a migration id such as organization/0002_organization_type (app/NNNN_name)'),
+  id: migrationIdSchema,
   outcome: oneOf(['applied', 'rolled-back']),
   reason: historyReason('must say why (it is kept in the run history), or be left out').optional(),
   bundle: custom<never>(() => false, { error: 'goes with the other actions: resolve settles a ledger row and reads no bundle' }).optional(),

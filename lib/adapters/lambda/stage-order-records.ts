@@ -14,7 +14,7 @@ import type { MigrateEvent } from './event';
  * @example
  * const stages = stageOrderRecords(config, event, s3);
  */
-export function stageOrderRecords(config: Pick<LambdaConfig, 'stageOrder'>, event: Exclude<MigrateEvent, { action: 'drift' | 'resolve' }>, s3: S3Client): StageRecords | undefined {
+export function stageOrderRecords(config: Pick<LambdaConfig, 'stageOrder'>, event: Exclude<MigrateEvent, { action: 'drift' | 'resolve' | 'adopt' }>, s3: S3Client): StageRecords | undefined {
   if (config.stageOrder === null) {
     if (event.stageOrderOverride) {
       throw new EventInvalidError([{ field: 'stageOrderOverride', problem: 'this function has no stage order (STAGEGATE_STAGES is unset), so there is nothing to override' }]);

@@ -1,6 +1,6 @@
 import { ErrorCode, MigrationRunnerError } from '../../core/errors';
 import type { Logger, MigrationDatabase } from '../../ports';
-import { PgMigrationDatabase } from '../postgres';
+import { PgMigrationDatabase, type PgConnection } from '../postgres';
 import { credentialsConnection, iamConnection, urlConnection, type DatabaseConnection, type TokenSigner } from './connections';
 import type { IamDatabase, SecretDatabase } from './environment-database';
 import type { LambdaConfig } from './environment';
@@ -21,7 +21,8 @@ export interface LambdaDatabaseDependencies {
 
 /**
  * Builds the database from the function's configuration and runs `fn` with
- * it and its target (`user@host:port/database`, no password). Failures say
+ * it, its target (`user@host:port/database`, no password) and the
+ * connection itself (for a scratch database on the same server). Failures say
  * which target they were about.
  *
  * With a Secrets Manager secret, the secret is read for this invocation, and
@@ -36,7 +37,7 @@ export interface LambdaDatabaseDependencies {
 export async function withLambdaDatabase<T>(
   config: LambdaConfig,
   deps: LambdaDatabaseDependencies,
-  fn: (db: MigrationDatabase, target: string) => Promise<T>,
+  fn: (db: MigrationDatabase, target: string, connection: PgConnection) => Promise<T>,
 ): Promise<T> {
   const settings = config.database;
   if (settings.kind === 'iam') return attempt(config.schema, deps.logger, iamConnection(settings, deps.clients.signer(settings)), fn);
@@ -60,11 +61,11 @@ async function attempt<T>(
   schema: string,
   logger: Logger,
   access: DatabaseConnection,
-  fn: (db: MigrationDatabase, target: string) => Promise<T>,
+  fn: (db: MigrationDatabase, target: string, connection: PgConnection) => Promise<T>,
 ): Promise<T> {
   logger.info('database.selected', { target: access.target });
   try {
-    return await fn(new PgMigrationDatabase({ connection: access.connection, schema }), access.target);
+    return await fn(new PgMigrationDatabase({ connection: access.connection, schema }), access.target, access.connection);
   } catch (error) {
     if (error instanceof MigrationRunnerError) error.details.target ??= access.target;
     throw error;

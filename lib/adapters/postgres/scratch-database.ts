@@ -27,11 +27,27 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function dropDatabase(connection: string, quoted: string): Promise<void> {
+async function dropDatabase(connection: PgConnection, quoted: string): Promise<void> {
   await withClient(connection, { connectTimeoutMs: CONNECT_TIMEOUT_MS }, async (client) => {
     // WITH (FORCE) (PostgreSQL 13+) ends sessions a failed step may have left open.
     await client.query(`drop database if exists ${quoted} with (force)`);
   });
+}
+
+/**
+ * `connection` to `database` on the same server, as the same user: a URL
+ * with its database replaced, or settings built by the factory with theirs.
+ *
+ * @example
+ * connectionTo('postgres://app@db/app', 'scratch'); // 'postgres://app@db/scratch'
+ */
+export function connectionTo(connection: PgConnection, database: string): PgConnection {
+  if (typeof connection === 'string') return urlFor(connection, database);
+  return async () => {
+    const settings = await connection();
+    // pg lets a connection string's database win over `database`.
+    return settings.connectionString === undefined ? { ...settings, database } : { ...settings, connectionString: urlFor(settings.connectionString, database) };
+  };
 }
 
 /**
@@ -47,22 +63,44 @@ async function dropDatabase(connection: string, quoted: string): Promise<void> {
  * @example
  * await withScratchDatabase(url, 'stagegate adopt', async (scratchUrl) => replayHistory(scratchUrl));
  */
-export async function withScratchDatabase<T>(connection: string, purpose: string, fn: (url: string) => Promise<T>, creating?: (url: string) => void): Promise<T> {
+export function withScratchDatabase<T>(connection: string, purpose: string, fn: (url: string) => Promise<T>, creating?: (url: string) => void): Promise<T> {
+  return withScratchOn({ connection, server: describeConnection(connection) }, purpose, (name) => urlFor(connection, name), fn, creating);
+}
+
+/**
+ * {@link withScratchDatabase} on the server of any connection (a URL or a
+ * factory of settings, such as the migrate function's): `server` names it
+ * in messages, without a password.
+ *
+ * @example
+ * await withScratchConnection({ connection, server: target }, 'stagegate adopt', (scratch) => replay(scratch));
+ */
+export function withScratchConnection<T>(on: { connection: PgConnection; server: string }, purpose: string, fn: (connection: PgConnection) => Promise<T>): Promise<T> {
+  return withScratchOn(on, purpose, (name) => connectionTo(on.connection, name), fn);
+}
+
+async function withScratchOn<C extends PgConnection, T>(
+  on: { connection: PgConnection; server: string },
+  purpose: string,
+  to: (database: string) => C,
+  fn: (connection: C) => Promise<T>,
+  creating?: (connection: C) => void,
+): Promise<T> {
   const tag = purpose.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 20);
   const name = `${SCRATCH_PREFIX}${tag}_${randomBytes(5).toString('hex')}`;
   const quoted = pg.escapeIdentifier(name);
-  creating?.(urlFor(connection, name));
-  await withClient(connection as PgConnection, { connectTimeoutMs: CONNECT_TIMEOUT_MS }, async (client) => {
+  creating?.(to(name));
+  await withClient(on.connection, { connectTimeoutMs: CONNECT_TIMEOUT_MS }, async (client) => {
     try {
       await client.query(`create database ${quoted} template template0`);
     } catch (error) {
-      throw new ScratchDatabaseError(purpose, describeConnection(connection), sqlstateOf(error), errorText(error), error);
+      throw new ScratchDatabaseError(purpose, on.server, sqlstateOf(error), errorText(error), error);
     }
   });
   try {
-    return await fn(urlFor(connection, name));
+    return await fn(to(name));
   } finally {
     // A failure to drop must not hide fn's own result or error; the name says what it is.
-    await dropDatabase(connection, quoted).catch(() => undefined);
+    await dropDatabase(on.connection, quoted).catch(() => undefined);
   }
 }
