@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { UncommittedFile } from '../core/errors';
-import { parsePorcelain } from './git-status';
+import { parsePorcelain, statusArgs } from './git-status';
 
 /** Runs git (`args`) in folder `cwd` and resolves with what it printed. */
 export type Git = (cwd: string, args: string[]) => Promise<string>;
@@ -98,7 +98,7 @@ async function linkedState(git: Git, root: string, appDir: string): Promise<Fold
 async function folderState(git: Git, folder: string): Promise<FolderState> {
   const root = await realpath((await git(folder, ['rev-parse', '--show-toplevel'])).trim());
   const tracked = new Set((await git(folder, ['ls-files', '-z', '--full-name', '--', '.'])).split('\0').filter((file) => file.length > 0));
-  const changed = parsePorcelain(await git(folder, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=matching', '--', '.']));
+  const changed = parsePorcelain(await git(folder, statusArgs('.')));
   return { root, tracked, changed };
 }
 

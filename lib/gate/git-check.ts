@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { listFolderTree } from '../adapters/fs/list-folder-tree';
 import { MigrationsUncommittedError, UncommittedReason, type UncommittedFile } from '../core/errors';
 import { filesNotCommitted } from './committed-files';
-import { parsePorcelain } from './git-status';
+import { parsePorcelain, statusArgs } from './git-status';
 
 /** `git status` can take a while on a big repository; a hung git must not hang a deploy. */
 const GIT_TIMEOUT_MS = 60_000;
@@ -36,7 +36,7 @@ export async function uncommittedMigrations(options: { cwd: string; folder: stri
   const git = (cwd: string, args: string[]): Promise<string> => runGit(cwd, args, options.folder);
   const entries = await listFolderTree(dir).catch(() => null);
   if (entries !== null) return filesNotCommitted(git, dir, entries);
-  const status = await git(options.cwd, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=matching', '--', options.folder]);
+  const status = await git(options.cwd, statusArgs(options.folder));
   return parsePorcelain(status).filter((entry) => entry.file.endsWith('.sql'));
 }
 

@@ -1,5 +1,8 @@
 import type { UncommittedFile } from '../core/errors';
 
+/** `git status` of `path` as `parsePorcelain` reads it: every untracked file by name, and what is ignored. */
+export const statusArgs = (path: string): string[] => ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignored=matching', '--', path];
+
 /**
  * Reads `git status --porcelain=v1 -z`: entries `XY <path>` separated by NUL;
  * a rename or copy is followed by one more entry, its old path.

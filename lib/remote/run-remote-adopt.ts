@@ -1,12 +1,11 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { AdoptEvent } from '../adapters/lambda/adopt-event';
-import { publishBundle } from '../adapters/s3/publish-bundle';
 import type { AdoptResult } from '../adopt';
 import type { Logger } from '../ports';
 import { invokeMigrate, InvokeNotSent } from './invoke-migrate';
 import { parseAdoptAnswer } from './run-answer';
-import { stageInterrupted } from './run-remote';
+import { publishForStage, stageInterrupted } from './run-remote';
 
 export interface RemoteAdoptRequest {
   stage: string;
@@ -34,8 +33,7 @@ export interface RemoteAdoptRequest {
  * const result = await runRemoteAdopt({ s3, lambda, logger }, { stage: 'prod', functionName, bucket, prefix: 'stagegate', bundle, id: 'shop/0003_refunds' });
  */
 export async function runRemoteAdopt(deps: { s3: S3Client; lambda: LambdaClient; logger: Logger }, request: RemoteAdoptRequest): Promise<AdoptResult> {
-  const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
-  deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
+  const ref = await publishForStage(deps, request);
   const interrupted = { action: 'adopt', stage: request.stage, functionName: request.functionName, ...(request.stop ? { stop: request.stop } : {}) };
   if (request.stop?.aborted) throw stageInterrupted(interrupted, false, []);
   deps.logger.info('function.invoked', { function: request.functionName, stage: request.stage, attempt: 1 });

@@ -2,7 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { asRunnerError, InterruptedError, signalOf } from '../core/errors';
 import { RunStatus, type AppliedEntry, type RevertedEntry, type RunResult } from '../core/result';
-import { publishBundle } from '../adapters/s3/publish-bundle';
+import { publishBundle, type PublishedBundle } from '../adapters/s3/publish-bundle';
 import type { Logger } from '../ports';
 import { invokeMigrate, InvokeNotSent } from './invoke-migrate';
 import { parseRunAnswer } from './run-answer';
@@ -40,8 +40,7 @@ export const DEFAULT_MAX_INVOCATIONS = 20;
  */
 export async function runRemote(deps: { s3: S3Client; lambda: LambdaClient; logger: Logger }, request: RemoteRunRequest): Promise<RunResult> {
   const started = Date.now();
-  const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
-  deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
+  const ref = await publishForStage(deps, request);
   // An unset field is undefined, which the event's JSON leaves out.
   const event = {
     action: request.action,
@@ -93,4 +92,20 @@ export function stageInterrupted(request: Pick<RemoteRunRequest, 'stage' | 'func
   const error = new InterruptedError({ signal, command: request.action, committed: applied.map((a) => a.id), stage });
   error.details.applied = [...applied];
   return error;
+}
+
+/**
+ * Publishes the bundle of a `--stage` command (a no-op when the bytes are
+ * already under its key) and logs where it is: what the function is given.
+ *
+ * @example
+ * const ref = await publishForStage({ s3, logger }, { bucket, prefix: 'stagegate', bundle });
+ */
+export async function publishForStage(
+  deps: { s3: S3Client; logger: Logger },
+  request: { bucket: string; prefix: string; bundle: { bytes: Uint8Array; id: string } },
+): Promise<PublishedBundle> {
+  const ref = await publishBundle(deps.s3, { bucket: request.bucket, prefix: request.prefix, bytes: request.bundle.bytes, bundleId: request.bundle.id });
+  deps.logger.info('bundle.published', { bundle: ref.sha256, location: `s3://${ref.bucket}/${ref.key}`, uploaded: ref.uploaded });
+  return ref;
 }
